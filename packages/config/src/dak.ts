@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { parseEnv, port, type Env } from './env';
+
+export const LOCAL_DEFAULTS = {
+  databaseUrl: 'postgres://postgres@127.0.0.1:5432/dak',
+  redisUrl: 'redis://127.0.0.1:6379',
+  graphVersion: 'v23.0',
+  appSecret: 'dak-local-app-secret',
+  verifyToken: 'dak-local-verify-token',
+  ports: { api: 3000, webhooks: 3001, metaSim: 3002 },
+} as const;
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.url().default(LOCAL_DEFAULTS.databaseUrl),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z.url().default(LOCAL_DEFAULTS.redisUrl),
+  QUEUE_PREFIX: z.string().min(1).default('dak'),
+  DAK_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  DAK_ENCRYPTION_KEY: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters (32 bytes), e.g. `openssl rand -hex 32`')
+    .optional(),
+  META_GRAPH_URL: z.url().optional(),
+  META_GRAPH_VERSION: z.string().regex(/^v\d+\.\d+$/, 'must look like v23.0').default(LOCAL_DEFAULTS.graphVersion),
+  META_APP_SECRET: z.string().min(1).default(LOCAL_DEFAULTS.appSecret),
+  META_VERIFY_TOKEN: z.string().min(1).default(LOCAL_DEFAULTS.verifyToken),
+  META_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  PORT: port(LOCAL_DEFAULTS.ports.api),
+  WEBHOOKS_PORT: port(LOCAL_DEFAULTS.ports.webhooks),
+  META_SIM_PORT: port(LOCAL_DEFAULTS.ports.metaSim),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
+  WORKER_METRICS_PORT: port(0),
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  DEFAULT_PRICE_MINOR: z.coerce.number().int().min(0).default(10),
+  DEFAULT_CURRENCY: z.string().length(3).default('INR'),
+});
+
+export interface DakConfig {
+  env: 'development' | 'test' | 'production';
+  logLevel: string;
+  db: { url: string; poolSize: number };
+  redis: { url: string; prefix: string };
+  adminToken: string | undefined;
+  encryptionKey: Buffer;
+  meta: {
+    graphUrl: string;
+    graphVersion: string;
+    appSecret: string;
+    verifyToken: string;
+    requestTimeoutMs: number;
+  };
+  ports: { api: number; webhooks: number; metaSim: number; workerMetrics: number };
+  worker: { concurrency: number; sweepIntervalMs: number };
+  pricing: { defaultPriceMinor: number; currency: string };
+}
+
+// A fixed key is acceptable only outside production: it keeps local and test data readable
+// across restarts. Production must bring its own (enforced below).
+const DEVELOPMENT_ENCRYPTION_KEY = '0'.repeat(62) + 'da';
+
+/** Turns the raw environment into Dak's typed configuration; throws ConfigError listing every problem. */
+export function loadConfig(env: Env = process.env): DakConfig {
+  const raw = parseEnv(schema, env);
+  const problems: string[] = [];
+  if (raw.NODE_ENV === 'production') {
+    if (!raw.DAK_ADMIN_TOKEN) problems.push('DAK_ADMIN_TOKEN: required in production');
+    if (!raw.DAK_ENCRYPTION_KEY) problems.push('DAK_ENCRYPTION_KEY: required in production (openssl rand -hex 32)');
+    if (!raw.META_GRAPH_URL) problems.push('META_GRAPH_URL: required in production (https://graph.facebook.com)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    env: raw.NODE_ENV,
+    logLevel: raw.LOG_LEVEL,
+    db: { url: raw.DATABASE_URL, poolSize: raw.DATABASE_POOL_SIZE },
+    redis: { url: raw.REDIS_URL, prefix: raw.QUEUE_PREFIX },
+    adminToken: raw.DAK_ADMIN_TOKEN,
+    encryptionKey: Buffer.from(raw.DAK_ENCRYPTION_KEY ?? DEVELOPMENT_ENCRYPTION_KEY, 'hex'),
+    meta: {
+      graphUrl: (raw.META_GRAPH_URL ?? `http://127.0.0.1:${raw.META_SIM_PORT}`).replace(/\/+$/, ''),
+      graphVersion: raw.META_GRAPH_VERSION,
+      appSecret: raw.META_APP_SECRET,
+      verifyToken: raw.META_VERIFY_TOKEN,
+      requestTimeoutMs: raw.META_REQUEST_TIMEOUT_MS,
+    },
+    ports: {
+      api: raw.PORT,
+      webhooks: raw.WEBHOOKS_PORT,
+      metaSim: raw.META_SIM_PORT,
+      workerMetrics: raw.WORKER_METRICS_PORT,
+    },
+    worker: { concurrency: raw.WORKER_CONCURRENCY, sweepIntervalMs: raw.SWEEP_INTERVAL_MS },
+    pricing: { defaultPriceMinor: raw.DEFAULT_PRICE_MINOR, currency: raw.DEFAULT_CURRENCY },
+  };
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseEnv, port, type Env } from './env';
+import { ConfigError, parseEnv, port, type Env } from './env';
 
 export const LOCAL_DEFAULTS = {
   databaseUrl: 'postgres://postgres@127.0.0.1:5432/dak',

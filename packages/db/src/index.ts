@@ -1,0 +1,11 @@
+export * from './database';
+export * from './schema/index';
+export * from './repositories/accounts';
+export * from './repositories/phone-numbers';
+export * from './repositories/api-keys';
+export * from './repositories/templates';
+export * from './repositories/messages';
+export * from './repositories/wallet';
+export * from './repositories/events';
+export * from './repositories/idempotency';
+export { sql, type Transaction } from 'kysely';

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as initial from './2026-11-26T2300-initial';
+
+/** Every migration, in order. Add new ones at the end with a timestamped name. */
+export const migrations: Record<string, Migration> = {
+  '2026-11-26T2300-initial': initial,
+};

@@ -1,0 +1,148 @@
+import { sql } from 'kysely';
+import type { MessageError } from '@dak/core';
+import type { Database } from '../database';
+import type { Message, NewMessage, StoredMessageStatus } from '../schema/index';
+
+export async function insertMessages(db: Database, rows: NewMessage[]): Promise<void> {
+  if (rows.length > 0) await db.insertInto('messages').values(rows).execute();
+}
+
+/** A message of this account, by Dak id or by wamid. */
+export async function findMessage(db: Database, accountId: string, idOrWamid: string): Promise<Message | undefined> {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where((eb) => (idOrWamid.startsWith('msg_') ? eb('id', '=', idOrWamid) : eb('wamid', '=', idOrWamid)))
+    .executeTakeFirst();
+}
+
+export async function findMessageById(db: Database, id: string): Promise<Message | undefined> {
+  return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * A worker takes a message to send it: only a `queued` row can be claimed, so two workers
+ * (or a job and its re-enqueued twin) never both send it.
+ */
+export async function claimMessage(db: Database, id: string, now = new Date()): Promise<Message | undefined> {
+  return db
+    .updateTable('messages')
+    .set((eb) => ({ status: 'sending', claimed_at: now, attempts: eb('attempts', '+', 1), updated_at: now }))
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Meta did not take the message (a retryable answer): it goes back to `queued`. */
+export async function releaseClaim(db: Database, id: string, error: MessageError | null, now = new Date()): Promise<boolean> {
+  const result = await db
+    .updateTable('messages')
+    .set({ status: 'queued', claimed_at: null, error: error ? JSON.stringify(error) : null, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'sending')
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/**
+ * Meta accepted the message. A status webhook may have arrived first and moved it on already,
+ * so the status only advances and each timestamp is set once.
+ */
+export async function recordAccepted(db: Database, id: string, wamid: string, now = new Date()): Promise<Message | undefined> {
+  return db
+    .updateTable('messages')
+    .set({
+      wamid,
+      status: sql<StoredMessageStatus>`case when dak_status_rank(status) < 1 then 'sent' else status end`,
+      sent_at: sql<Date>`coalesce(sent_at, ${now})`,
+      claimed_at: null,
+      error: null,
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** The message ends `failed` before Meta took it (refused, expired, out of retries). */
+export async function recordFailedBeforeMeta(
+  db: Database,
+  id: string,
+  error: MessageError,
+  fromStatuses: StoredMessageStatus[],
+  now = new Date(),
+): Promise<Message | undefined> {
+  return db
+    .updateTable('messages')
+    .set({ status: 'failed', error: JSON.stringify(error), failed_at: now, claimed_at: null, updated_at: now })
+    .where('id', '=', id)
+    .where('status', 'in', fromStatuses)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+const TIMESTAMP_COLUMN = { sent: 'sent_at', delivered: 'delivered_at', read: 'read_at', failed: 'failed_at' } as const;
+export type ReportedStatus = keyof typeof TIMESTAMP_COLUMN;
+
+/**
+ * Applies a status reported by Meta: the status only moves forward
+ * (queued < sent < failed < delivered < read), the wamid is learnt if not yet known, and the
+ * status's own timestamp is kept from its first report even when it arrives out of order.
+ */
+export async function applyReportedStatus(
+  db: Database,
+  id: string,
+  report: { status: ReportedStatus; wamid: string | null; at: Date; error: MessageError | null },
+): Promise<Message | undefined> {
+  const column = TIMESTAMP_COLUMN[report.status];
+  const advances = sql<boolean>`dak_status_rank(status) < dak_status_rank(${report.status})`;
+  return db
+    .updateTable('messages')
+    .set({
+      status: sql<StoredMessageStatus>`case when ${advances} then ${report.status} else status end`,
+      wamid: sql<string>`coalesce(wamid, ${report.wamid})`,
+      [column]: sql<Date>`coalesce(${sql.ref(column)}, ${report.at})`,
+      ...(report.error ? { error: sql<string>`case when ${advances} then ${JSON.stringify(report.error)}::jsonb else error end` } : {}),
+      claimed_at: null,
+      updated_at: new Date(),
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Rows whose worker vanished mid-send and for which Meta reported nothing within the lease. */
+export async function requeueStaleClaims(db: Database, leaseMs: number, now = new Date()) {
+  return db
+    .updateTable('messages')
+    .set({ status: 'queued', claimed_at: null, updated_at: now })
+    .where('status', '=', 'sending')
+    .where('claimed_at', '<', new Date(now.getTime() - leaseMs))
+    .returning(['id', 'phone_number_id'])
+    .execute();
+}
+
+/** Queued rows old enough that their job should exist; the sweeper re-enqueues any without one. */
+export async function listQueuedOlderThan(db: Database, ageMs: number, limit: number, now = new Date()) {
+  return db
+    .selectFrom('messages')
+    .select(['id', 'phone_number_id'])
+    .where('status', '=', 'queued')
+    .where('queued_at', '<', new Date(now.getTime() - ageMs))
+    .orderBy('queued_at')
+    .limit(limit)
+    .execute();
+}
+
+export async function expireQueued(db: Database, now = new Date()) {
+  const error: MessageError = { code: 'expired', title: 'Not sent before expires_in ran out', source: 'dak' };
+  return db
+    .updateTable('messages')
+    .set({ status: 'failed', error: JSON.stringify(error), failed_at: now, updated_at: now })
+    .where('status', '=', 'queued')
+    .where('expires_at', '<', now)
+    .returning(['id'])
+    .execute();
+}

@@ -1,0 +1,41 @@
+import type { Database } from '../database';
+import type { PhoneNumber } from '../schema/index';
+
+export async function insertPhoneNumber(
+  db: Database,
+  row: {
+    id: string;
+    account_id: string;
+    phone_number_id: string;
+    display_phone_number: string;
+    access_token_encrypted: string;
+    mps: number;
+  },
+): Promise<PhoneNumber> {
+  return db.insertInto('phone_numbers').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findPhoneNumberByMetaId(db: Database, phoneNumberId: string): Promise<PhoneNumber | undefined> {
+  return db.selectFrom('phone_numbers').selectAll().where('phone_number_id', '=', phoneNumberId).executeTakeFirst();
+}
+
+export async function findPhoneNumberById(db: Database, id: string): Promise<PhoneNumber | undefined> {
+  return db.selectFrom('phone_numbers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listPhoneNumbers(db: Database, accountId: string): Promise<PhoneNumber[]> {
+  return db.selectFrom('phone_numbers').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
+}
+
+export async function updatePhoneNumber(
+  db: Database,
+  id: string,
+  changes: { display_phone_number?: string; access_token_encrypted?: string; mps?: number },
+): Promise<PhoneNumber | undefined> {
+  return db
+    .updateTable('phone_numbers')
+    .set({ ...changes, updated_at: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}

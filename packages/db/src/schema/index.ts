@@ -1,0 +1,160 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ChargeState, MessageError } from '@dak/core';
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+/** int8 columns; the pool parses them as numbers (amounts stay far below 2^53 paise). */
+type Int8 = number;
+
+export interface AccountsTable {
+  id: string;
+  name: string;
+  waba_id: string;
+  currency: string;
+  price_minor: number;
+  category_prices: Json<Record<string, number>>;
+  created_at: CreatedAt;
+}
+
+export interface PhoneNumbersTable {
+  id: string;
+  account_id: string;
+  phone_number_id: string;
+  display_phone_number: string;
+  access_token_encrypted: string;
+  mps: number;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  account_id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  phone_number_ids: string[] | null;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface TemplatesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  language: string;
+  category: string;
+  status: string;
+  parameter_format: string;
+  components: Json<unknown[]>;
+  status_reason: string | null;
+  synced_at: Timestamp;
+  updated_at: UpdatedAt;
+}
+
+/** `sending` is internal: a worker has claimed the row and may be talking to Meta. */
+export type StoredMessageStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'delivered' | 'read';
+
+export interface MessagesTable {
+  id: string;
+  account_id: string;
+  phone_number_id: string;
+  template_id: string;
+  template_name: string;
+  template_language: string;
+  template_category: string;
+  recipient: string;
+  variables: Json<unknown[]>;
+  components: Json<unknown[]>;
+  status: StoredMessageStatus;
+  wamid: string | null;
+  client_reference: string | null;
+  error: ColumnType<MessageError | null, string | null, string | null>;
+  price_minor: Int8;
+  currency: string;
+  charge_state: ChargeState;
+  batch_id: string | null;
+  expires_at: Timestamp | null;
+  attempts: Generated<number>;
+  claimed_at: Timestamp | null;
+  queued_at: CreatedAt;
+  sent_at: Timestamp | null;
+  delivered_at: Timestamp | null;
+  read_at: Timestamp | null;
+  failed_at: Timestamp | null;
+  updated_at: UpdatedAt;
+}
+
+export type WebhookEventKind = 'status' | 'message' | 'template' | 'other';
+
+export interface MessageEventsTable {
+  id: Generated<Int8>;
+  dedupe_key: string;
+  kind: WebhookEventKind;
+  message_id: string | null;
+  wamid: string | null;
+  status: string | null;
+  occurred_at: Timestamp | null;
+  payload: Json<Record<string, unknown>>;
+  received_at: CreatedAt;
+  applied_at: Timestamp | null;
+}
+
+export interface WalletsTable {
+  account_id: string;
+  currency: string;
+  available: Generated<Int8>;
+  held: Generated<Int8>;
+  captured: Generated<Int8>;
+  refunded: Generated<Int8>;
+  topped_up: Generated<Int8>;
+  updated_at: UpdatedAt;
+}
+
+export type LedgerKind = 'topup' | 'hold' | 'capture' | 'release' | 'refund' | 'refund_reversal';
+
+export interface LedgerEntriesTable {
+  id: Generated<Int8>;
+  account_id: string;
+  message_id: string | null;
+  kind: LedgerKind;
+  amount_minor: Int8;
+  reference: string | null;
+  created_at: CreatedAt;
+}
+
+export interface IdempotencyKeysTable {
+  account_id: string;
+  key: string;
+  request_hash: string;
+  status_code: number;
+  response: Json<unknown>;
+  created_at: UpdatedAt;
+}
+
+export interface DB {
+  accounts: AccountsTable;
+  phone_numbers: PhoneNumbersTable;
+  api_keys: ApiKeysTable;
+  templates: TemplatesTable;
+  messages: MessagesTable;
+  message_events: MessageEventsTable;
+  wallets: WalletsTable;
+  ledger_entries: LedgerEntriesTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export type Account = Selectable<AccountsTable>;
+export type PhoneNumber = Selectable<PhoneNumbersTable>;
+export type ApiKey = Selectable<ApiKeysTable>;
+export type Template = Selectable<TemplatesTable>;
+export type Message = Selectable<MessagesTable>;
+export type NewMessage = Insertable<MessagesTable>;
+export type MessageUpdate = Updateable<MessagesTable>;
+export type MessageEvent = Selectable<MessageEventsTable>;
+export type NewMessageEvent = Insertable<MessageEventsTable>;
+export type Wallet = Selectable<WalletsTable>;

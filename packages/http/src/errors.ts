@@ -1,0 +1,69 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { BadRequestError, DakError, ServiceUnavailableError } from '@dak/core';
+
+export interface ErrorBody {
+  success: false;
+  error: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+export function errorBody(code: string, message: string, details?: Record<string, unknown>): ErrorBody {
+  return { success: false, error: { code, message, ...(details ? { details } : {}) } };
+}
+
+/** Turns a zod failure into a 400 that lists each field at fault. */
+export function validationError(error: z.ZodError, what = 'request body'): BadRequestError {
+  const issues = error.issues.map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message }));
+  const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+  return new BadRequestError(`Invalid ${what}: ${summary}`, { issues });
+}
+
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what?: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationError(result.error, what);
+  return result.data;
+}
+
+export const notFoundHandler: RequestHandler = (req, res) => {
+  res.status(404).json(errorBody('route_not_found', `No route ${req.method} ${req.path}. Check the path and method against the API reference.`));
+};
+
+function isConnectionFailure(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === 'ECONNREFUSED' || code === '57P01' || code === '53300' || code === 'ETIMEDOUT' ||
+    (error instanceof Error && /Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(error.message));
+}
+
+/** The one place errors become HTTP: domain errors keep their status, bad bodies are 400/413, the rest 500. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    if (res.headersSent) return;
+    if (error instanceof DakError) {
+      if (error instanceof ServiceUnavailableError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+      res.status(error.status).json(errorBody(error.code, error.message, error.details));
+      return;
+    }
+    const bodyError = error as { type?: string; status?: number; limit?: number };
+    if (bodyError.type === 'entity.parse.failed') {
+      res.status(400).json(errorBody('malformed_json', 'The request body is not valid JSON. Send a JSON object with Content-Type: application/json.'));
+      return;
+    }
+    if (bodyError.type === 'entity.too.large') {
+      res.status(413).json(errorBody('body_too_large', `The request body is larger than the ${bodyError.limit ?? ''} byte limit. Split it into smaller requests.`));
+      return;
+    }
+    if (bodyError.status && bodyError.status >= 400 && bodyError.status < 500) {
+      res.status(bodyError.status).json(errorBody('invalid_request', 'The request could not be read. Check the body encoding and Content-Type.'));
+      return;
+    }
+    if (isConnectionFailure(error)) {
+      logger.error({ err: error, reqId: req.id }, 'dependency unavailable');
+      res.setHeader('Retry-After', '5');
+      res.status(503).json(errorBody('service_unavailable', 'A dependency (database or queue) is unavailable. Retry after a few seconds.'));
+      return;
+    }
+    logger.error({ err: error, reqId: req.id }, 'unhandled error');
+    res.status(500).json(errorBody('internal_error', 'Something went wrong on our side. Retry later; the request id is in the x-request-id header.'));
+  };
+}

@@ -1,0 +1,5 @@
+export * from './logger';
+export * from './errors';
+export * from './health';
+export * from './server';
+export * from './metrics';

@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { RequestHandler } from 'express';
+
+// Secrets never reach the logs: keys, tokens and signatures are censored wherever they appear.
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers["x-hub-signature-256"]',
+  'req.headers["x-dak-signature"]',
+  'req.headers.cookie',
+  '*.access_token',
+  '*.key',
+  '*.token',
+  'access_token',
+];
+
+export function createLogger(options: { name: string; level: string; pretty?: boolean }): Logger {
+  return pino({ name: options.name, level: options.level, redact: { paths: REDACT, censor: '[redacted]' } });
+}
+
+export function httpLogger(logger: Logger): RequestHandler {
+  return pinoHttp({
+    logger,
+    genReqId: (req, res) => {
+      const incoming = req.headers['x-request-id'];
+      const id = typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+      res.setHeader('x-request-id', id);
+      return id;
+    },
+    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  });
+}

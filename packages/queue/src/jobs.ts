@@ -1,0 +1,58 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { z } from 'zod';
+
+/**
+ * The job catalogue: every queue, job name and payload in one place. Jobs carry ids only;
+ * Postgres owns the state. A send job's id is the message id, so enqueueing twice is harmless.
+ */
+export const QUEUE_NAMES = { send: 'send', maintenance: 'maintenance' } as const;
+
+export const sendJobSchema = z.object({
+  messageId: z.string().startsWith('msg_'),
+  phoneNumberId: z.string().min(1),
+  /** A rate-limit slot this job already reserved (epoch ms), kept while it waits in the delayed set. */
+  slot: z.number().int().optional(),
+  /** How many times Meta answered 131056 (pair rate limit) for this message: the next wait is 4^n s. */
+  pairRetries: z.number().int().min(0).optional(),
+});
+export type SendJob = z.infer<typeof sendJobSchema>;
+
+export const MAINTENANCE_JOBS = { sweep: 'sweep' } as const;
+export type MaintenanceJob = Record<string, never>;
+
+export const SEND_ATTEMPTS = 8;
+
+export const sendJobOptions = (messageId: string): JobsOptions => ({
+  jobId: messageId,
+  attempts: SEND_ATTEMPTS,
+  backoff: { type: 'exponential', delay: 1_000 },
+  // Postgres keeps the outcome; Redis keeps no finished jobs, so a re-enqueue after a lost
+  // job is never blocked by an old record with the same id.
+  removeOnComplete: true,
+  removeOnFail: true,
+});
+
+export interface Queues {
+  send: Queue<SendJob>;
+  maintenance: Queue<MaintenanceJob>;
+  close(): Promise<void>;
+}
+
+export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+  const send = new Queue<SendJob>(QUEUE_NAMES.send, { connection, prefix });
+  const maintenance = new Queue<MaintenanceJob>(QUEUE_NAMES.maintenance, { connection, prefix });
+  return {
+    send,
+    maintenance,
+    async close() {
+      await Promise.all([send.close(), maintenance.close()]);
+    },
+  };
+}
+
+export async function enqueueSends(queue: Queue<SendJob>, messages: { id: string; phone_number_id: string }[]): Promise<void> {
+  if (messages.length === 0) return;
+  await queue.addBulk(
+    messages.map((m) => ({ name: 'send', data: { messageId: m.id, phoneNumberId: m.phone_number_id }, opts: sendJobOptions(m.id) })),
+  );
+}

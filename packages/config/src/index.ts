@@ -1,2 +1,3 @@
 export * from './env';
 export * from './dak';
+export * from './meta-sim';

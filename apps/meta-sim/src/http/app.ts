@@ -1,0 +1,32 @@
+import express from 'express';
+import { pinoHttp } from 'pino-http';
+import type { SimControl } from '../control';
+import type { SimCore } from '../sim-core';
+import { controlRoutes } from './control-routes';
+import { metaRoutes } from './meta-routes';
+
+/** The simulator's HTTP surface: health, the control API under /_sim, then the Meta paths. */
+export function buildApp(core: SimCore, control: SimControl): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'simple');
+  if (core.logger.isLevelEnabled('debug')) {
+    app.use(
+      pinoHttp({
+        logger: core.logger,
+        autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+        customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'warn' : 'debug'),
+      }),
+    );
+  }
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    res.json({ status: 'ready', businesses: core.store.businesses.size });
+  });
+  app.use('/_sim', controlRoutes(control));
+  app.use(metaRoutes(core));
+  return app;
+}

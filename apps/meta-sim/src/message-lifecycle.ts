@@ -1,0 +1,221 @@
+import { statusError } from './meta-errors';
+import type { IdFactory, SeededRandom } from './random';
+import type { Scheduler } from './scheduler';
+import type { PhoneNumber } from './store';
+import type { SpecialRecipientRule, WebhookSettings } from './types';
+import type { WebhookDispatcher } from './webhook-dispatcher';
+
+export const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1_000;
+
+export interface Pricing {
+  billable: boolean;
+  pricing_model: 'PMP';
+  category: string;
+  type: 'regular' | 'free_customer_service';
+}
+
+/** What the simulator remembers about an accepted message. */
+export interface SimMessage {
+  id: string;
+  phone_number_id: string;
+  to: string;
+  wa_id: string;
+  type: string;
+  template?: { name: string; language: string; category: string };
+  biz_opaque_callback_data?: string;
+  accepted_at: string;
+  behaviour: string;
+  /** Statuses emitted so far, in emission order. */
+  statuses: string[];
+}
+
+export interface AcceptedSend {
+  message: SimMessage;
+  number: PhoneNumber;
+  pricing: Pricing;
+  rule: SpecialRecipientRule | undefined;
+  quickReply?: { payload: string; text: string };
+}
+
+export interface InboundMessage {
+  phone_number_id: string;
+  from: string;
+  name?: string;
+  text?: string;
+  button?: { payload: string; text: string };
+  /** The wamid being replied to. */
+  context_id?: string;
+}
+
+/**
+ * After a send is accepted: plans its statuses (sent → delivered → read, or failures for
+ * special recipients), tracks customer-service windows and simulated user replies.
+ */
+export class MessageLifecycle {
+  private messages = new Map<string, SimMessage>();
+  private windows = new Map<string, number>();
+
+  constructor(
+    private readonly settings: WebhookSettings,
+    private readonly scheduler: Scheduler,
+    private readonly dispatcher: WebhookDispatcher,
+    private readonly random: SeededRandom,
+    private readonly ids: IdFactory,
+    private readonly lookupNumber: (id: string) => PhoneNumber | undefined,
+    private readonly maxMessages: number,
+  ) {}
+
+  clear(): void {
+    this.messages.clear();
+    this.windows.clear();
+  }
+
+  get(wamid: string): SimMessage | undefined {
+    return this.messages.get(wamid);
+  }
+
+  list(): SimMessage[] {
+    return [...this.messages.values()];
+  }
+
+  windowOpen(phoneNumberId: string, waId: string, now: number): boolean {
+    const opened = this.windows.get(`${phoneNumberId}:${waId}`);
+    return opened !== undefined && now - opened < SERVICE_WINDOW_MS;
+  }
+
+  openWindow(phoneNumberId: string, waId: string, at: number = Date.now()): void {
+    this.windows.set(`${phoneNumberId}:${waId}`, at);
+  }
+
+  accept(send: AcceptedSend): void {
+    const { message } = send;
+    this.messages.set(message.id, message);
+    if (this.messages.size > this.maxMessages) {
+      const oldest = this.messages.keys().next().value;
+      if (oldest !== undefined) this.messages.delete(oldest);
+    }
+    this.plan(send);
+  }
+
+  /** A simulated user writes to the business: opens the service window and sends the webhook. */
+  inbound(input: InboundMessage): { id: string } {
+    const number = this.lookupNumber(input.phone_number_id);
+    if (!number) throw new Error(`unknown phone number ${input.phone_number_id}`);
+    const from = input.from.replace(/\D/g, '');
+    const id = this.ids.wamid(from);
+    const now = Date.now();
+    this.openWindow(number.id, from, now);
+    const message: Record<string, unknown> = { from, id, timestamp: unixSeconds(now) };
+    if (input.context_id) message.context = { from: number.display, id: input.context_id };
+    if (input.button) {
+      message.type = 'button';
+      message.button = { payload: input.button.payload, text: input.button.text };
+    } else {
+      message.type = 'text';
+      message.text = { body: input.text ?? '' };
+    }
+    this.dispatcher.enqueue({
+      wabaId: number.wabaId,
+      field: 'messages',
+      value: {
+        messaging_product: 'whatsapp',
+        metadata: { display_phone_number: number.display, phone_number_id: number.id },
+        contacts: [{ profile: { name: input.name ?? `User ${from.slice(-4)}` }, wa_id: from }],
+        messages: [message],
+      },
+    });
+    return { id };
+  }
+
+  private plan(send: AcceptedSend): void {
+    const { delaysMs } = this.settings;
+    const at = (base: number) => base + (this.settings.jitterMs > 0 ? this.random.int(this.settings.jitterMs) : 0);
+    const sent = at(delaysMs.sent);
+    const delivered = Math.max(sent, at(delaysMs.delivered));
+    const read = Math.max(delivered, at(delaysMs.read));
+    const { pricing } = send;
+    const code = send.rule?.errorCode;
+    switch (send.rule?.behaviour) {
+      case 'not_on_whatsapp':
+        this.emit(send, sent, 'sent', { pricing });
+        this.emit(send, delivered, 'failed', { errors: [statusError(131026)] });
+        return;
+      case 'marketing_limit':
+        this.emit(send, sent, 'failed', { errors: [statusError(131049)] });
+        return;
+      case 'marketing_opt_out':
+        this.emit(send, sent, 'failed', { errors: [statusError(131050)] });
+        return;
+      case 'never_delivers':
+        this.emit(send, sent, 'sent', { pricing });
+        return;
+      case 'never_reads':
+        this.emit(send, sent, 'sent', { pricing });
+        this.emit(send, delivered, 'delivered', { pricing });
+        return;
+      case 'reads_instantly':
+        this.emit(send, sent, 'sent', { pricing });
+        this.emit(send, delivered, 'read', { pricing });
+        return;
+      case 'fails':
+        this.emit(send, sent, 'sent', { pricing });
+        this.emit(send, delivered, 'failed', { errors: [statusError(code ?? 131000)] });
+        return;
+      case 'fails_then_delivers':
+        this.emit(send, sent, 'sent', { pricing });
+        this.emit(send, delivered, 'failed', { errors: [statusError(code ?? 131000)] });
+        this.emit(send, read, 'delivered', { pricing });
+        return;
+      default: {
+        const swapped = this.random.chance(this.settings.reorderRate);
+        this.emit(send, sent, 'sent', { pricing });
+        this.emit(send, swapped ? read : delivered, 'delivered', { pricing });
+        const reads = send.rule?.behaviour === 'replies' || this.random.chance(this.settings.readRate);
+        if (reads) this.emit(send, swapped ? delivered : read, 'read', {});
+        if (send.rule?.behaviour === 'replies') this.scheduleReply(send, read + Math.max(1, delaysMs.sent));
+      }
+    }
+  }
+
+  private emit(send: AcceptedSend, delayMs: number, status: string, extra: Record<string, unknown>): void {
+    const { message, number } = send;
+    this.scheduler.after(delayMs, () => {
+      message.statuses.push(status);
+      const update = {
+        wabaId: number.wabaId,
+        field: 'messages' as const,
+        phoneNumber: { id: number.id, display: number.display },
+        status: {
+          id: message.id,
+          status,
+          timestamp: unixSeconds(Date.now()),
+          recipient_id: message.wa_id,
+          ...(message.biz_opaque_callback_data === undefined
+            ? {}
+            : { biz_opaque_callback_data: message.biz_opaque_callback_data }),
+          ...extra,
+        },
+      };
+      this.dispatcher.enqueue(update);
+      if (this.random.chance(this.settings.duplicateRate)) this.dispatcher.enqueue(update, true);
+    });
+  }
+
+  private scheduleReply(send: AcceptedSend, delayMs: number): void {
+    const { message, number } = send;
+    const rule = send.rule as SpecialRecipientRule;
+    this.scheduler.after(delayMs, () => {
+      const button = rule.replyText === undefined ? send.quickReply : undefined;
+      this.inbound({
+        phone_number_id: number.id,
+        from: message.wa_id,
+        context_id: message.id,
+        ...(button ? { button } : { text: rule.replyText ?? 'Thanks!' }),
+      });
+    });
+  }
+}
+
+export function unixSeconds(ms: number): string {
+  return String(Math.floor(ms / 1_000));
+}

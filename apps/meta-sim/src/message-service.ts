@@ -1,0 +1,178 @@
+import { MetaApiError } from './meta-errors';
+import type { MessageLifecycle, Pricing } from './message-lifecycle';
+import type { PairLimiter } from './rate-limits';
+import type { IdFactory } from './random';
+import type { SpecialRecipients } from './special-recipients';
+import type { PhoneNumber, SimStore } from './store';
+import { checkTemplateParameters } from './template-check';
+import type { MetaTemplate } from './types';
+
+type Json = Record<string, unknown>;
+
+export const TEXT_BODY_LIMIT = 4_096;
+const OPAQUE_LIMIT = 512;
+/** Non-template types accepted inside a customer-service window (their payload object is required). */
+const SESSION_TYPES = new Set([
+  'text',
+  'image',
+  'video',
+  'audio',
+  'document',
+  'sticker',
+  'location',
+  'contacts',
+  'interactive',
+  'reaction',
+]);
+
+export interface SendSuccess {
+  messaging_product: 'whatsapp';
+  contacts: { input: string; wa_id: string }[];
+  messages: { id: string; message_status?: 'accepted' }[];
+}
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Resolves the bearer token to the phone number it may send from, the way Graph answers. */
+export function authorizeNumber(store: SimStore, phoneNumberId: string, token: string | undefined): PhoneNumber {
+  const tokenWaba = token ? store.wabaForToken(token) : undefined;
+  if (!tokenWaba) {
+    throw new MetaApiError(190, token ? 'Invalid OAuth access token - Cannot parse access token' : 'An access token is required');
+  }
+  const number = store.phoneNumbers.get(phoneNumberId);
+  if (!number) {
+    throw new MetaApiError(
+      100,
+      `Unsupported post request. Object with ID '${phoneNumberId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation`,
+      { subcode: 33 },
+    );
+  }
+  if (number.wabaId !== tokenWaba) {
+    throw new MetaApiError(190, `The access token is not valid for phone number ${phoneNumberId}`);
+  }
+  return number;
+}
+
+/** `POST /{phone_number_id}/messages`: Meta's checks in Meta's order, then acceptance. */
+export class MessageService {
+  constructor(
+    private readonly store: SimStore,
+    private readonly lifecycle: MessageLifecycle,
+    private readonly pairs: PairLimiter,
+    private readonly special: SpecialRecipients,
+    private readonly ids: IdFactory,
+  ) {}
+
+  send(number: PhoneNumber, body: unknown, now: number = Date.now()): SendSuccess {
+    if (!number.registered) throw new MetaApiError(133010, `phone number ${number.id} is not registered`);
+    if (now < number.maintenanceUntil) {
+      throw new MetaApiError(131057, 'The phone number is in maintenance mode while its throughput is upgraded; try again shortly');
+    }
+    if (!isObject(body)) throw new MetaApiError(100, 'The request body must be a JSON object');
+    if (body.messaging_product !== 'whatsapp') {
+      throw new MetaApiError(100, 'The parameter messaging_product is required and must be "whatsapp"');
+    }
+    if (body.recipient_type !== undefined && body.recipient_type !== 'individual') {
+      throw new MetaApiError(100, 'recipient_type must be "individual"');
+    }
+    const to = body.to;
+    if (typeof to !== 'string' || to.trim() === '') throw new MetaApiError(100, 'The parameter to is required.');
+    const waId = to.replace(/[\s()+\-.]/g, '');
+    if (!/^\d{7,15}$/.test(waId)) throw new MetaApiError(100, `Invalid parameter: to (${to}) is not a valid phone number`);
+    if (waId === number.display) throw new MetaApiError(131021, 'The recipient is the sending phone number');
+    const opaque = body.biz_opaque_callback_data;
+    if (opaque !== undefined && (typeof opaque !== 'string' || opaque.length > OPAQUE_LIMIT)) {
+      throw new MetaApiError(100, `biz_opaque_callback_data must be a string of at most ${OPAQUE_LIMIT} characters`);
+    }
+    const type = body.type === undefined ? 'text' : body.type;
+    if (typeof type !== 'string') throw new MetaApiError(100, 'type must be a string');
+
+    const windowOpen = this.lifecycle.windowOpen(number.id, waId, now);
+    let template: MetaTemplate | undefined;
+    let pricing: Pricing;
+    if (type === 'template') {
+      template = this.checkTemplate(number, body.template);
+      const category = template.category.toLowerCase();
+      const free = windowOpen && category === 'utility';
+      pricing = { billable: !free, pricing_model: 'PMP', category, type: free ? 'free_customer_service' : 'regular' };
+    } else if (SESSION_TYPES.has(type)) {
+      checkSessionMessage(type, body);
+      if (!windowOpen) {
+        throw new MetaApiError(131047, 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.');
+      }
+      pricing = { billable: false, pricing_model: 'PMP', category: 'service', type: 'free_customer_service' };
+    } else {
+      throw new MetaApiError(100, `Invalid parameter: type ${JSON.stringify(type)} is not supported`);
+    }
+
+    if (!number.throughput.canAccept(now)) {
+      throw new MetaApiError(130429, `Message failed to send because there were too many messages sent from this phone number in a short period of time (limit ${number.throughput.mps}/s).`);
+    }
+    if (!this.pairs.tryAcquire(`${number.id}:${waId}`, now, number.pairLimit)) {
+      throw new MetaApiError(131056, 'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.');
+    }
+    number.throughput.record(now);
+
+    const id = this.ids.wamid(waId);
+    const rule = this.special.match(waId, template ? template.category : 'service');
+    this.lifecycle.accept({
+      number,
+      pricing,
+      rule,
+      ...quickReplyOf(template),
+      message: {
+        id,
+        phone_number_id: number.id,
+        to,
+        wa_id: waId,
+        type,
+        ...(template ? { template: { name: template.name, language: template.language, category: template.category } } : {}),
+        ...(opaque === undefined ? {} : { biz_opaque_callback_data: opaque }),
+        accepted_at: new Date(now).toISOString(),
+        behaviour: rule?.behaviour ?? 'normal',
+        statuses: [],
+      },
+    });
+    return {
+      messaging_product: 'whatsapp',
+      contacts: [{ input: to, wa_id: waId }],
+      messages: [template ? { id, message_status: 'accepted' } : { id }],
+    };
+  }
+
+  private checkTemplate(number: PhoneNumber, raw: unknown): MetaTemplate {
+    if (!isObject(raw)) throw new MetaApiError(131008, 'The parameter template is required for type template');
+    const name = raw.name;
+    const language = isObject(raw.language) ? raw.language.code : undefined;
+    if (typeof name !== 'string' || name === '') throw new MetaApiError(131008, 'template.name is required');
+    if (typeof language !== 'string' || language === '') throw new MetaApiError(131008, 'template.language.code is required');
+    const template = this.store.findTemplate(number.wabaId, name, language);
+    if (!template) throw new MetaApiError(132001, `template name (${name}) does not exist in ${language}`);
+    if (template.status === 'PAUSED') throw new MetaApiError(132015, `template (${name}) is paused`);
+    if (template.status === 'DISABLED') throw new MetaApiError(132016, `template (${name}) is disabled`);
+    if (template.status !== 'APPROVED') {
+      throw new MetaApiError(132001, `template name (${name}) in ${language} is ${template.status}, not APPROVED`);
+    }
+    checkTemplateParameters(template, raw);
+    return template;
+  }
+}
+
+function checkSessionMessage(type: string, body: Json): void {
+  const payload = body[type];
+  if (!isObject(payload)) throw new MetaApiError(131008, `The parameter ${type} is required for type ${type}`);
+  if (type !== 'text') return;
+  if (typeof payload.body !== 'string' || payload.body === '') throw new MetaApiError(131008, 'text.body is required');
+  if (payload.body.length > TEXT_BODY_LIMIT) {
+    throw new MetaApiError(100, `text.body is ${payload.body.length} characters; the limit is ${TEXT_BODY_LIMIT}`);
+  }
+}
+
+/** The first quick-reply button of a template, which a replying simulated user taps. */
+function quickReplyOf(template: MetaTemplate | undefined): { quickReply?: { payload: string; text: string } } {
+  const buttons = template?.components.find((c) => c.type.toUpperCase() === 'BUTTONS')?.buttons ?? [];
+  const button = buttons.find((b) => b.type.toUpperCase() === 'QUICK_REPLY');
+  if (!button) return {};
+  const text = button.text ?? 'Reply';
+  return { quickReply: { payload: text, text } };
+}

@@ -111,7 +111,7 @@ export const sendVariableSchema = z.discriminatedUnion('type', [headerVariable, 
   error: 'type must be "header", "body" or "button"',
 });
 
-export const sendVariablesSchema = z.array(sendVariableSchema, { error: 'variables must be an array' });
+export const sendVariablesSchema = z.array(sendVariableSchema, { error: 'must be an array of header, body and button entries' });
 
 export type SendVariable = z.output<typeof sendVariableSchema>;
 /** What a caller may send: numbers and string indexes are still unconverted here. */

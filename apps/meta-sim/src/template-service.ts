@@ -168,7 +168,8 @@ function project(template: MetaTemplate, fields: string[] | undefined): Json {
   };
   if (!fields) return full;
   const out: Json = {};
-  for (const field of fields) if (field in template || field in full) out[field] = full[field] ?? template[field];
+  const extra = template as unknown as Json;
+  for (const field of fields) if (field in extra || field in full) out[field] = full[field] ?? extra[field];
   out.id = template.id;
   return out;
 }
@@ -198,7 +199,7 @@ function parseCreate(body: unknown): NewTemplate {
   if (body.parameter_format !== undefined && body.parameter_format !== 'NAMED' && body.parameter_format !== 'POSITIONAL') {
     throw new MetaApiError(100, 'parameter_format must be POSITIONAL or NAMED');
   }
-  const normalised = (components as TemplateComponent[]).map((c) => normaliseComponent(c, parameterFormat));
+  const normalised = (components as unknown as TemplateComponent[]).map((c) => normaliseComponent(c, parameterFormat));
   if (!normalised.some((c) => c.type === 'BODY')) throw new MetaApiError(100, 'a BODY component is required');
   return {
     name,

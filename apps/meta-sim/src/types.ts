@@ -21,7 +21,9 @@ export interface TemplateButton {
   phone_number?: string;
   example?: string[] | string;
   otp_type?: string;
-  [key: string]: unknown;
+  flow_id?: string;
+  flow_action?: string;
+  navigate_screen?: string;
 }
 
 export interface TemplateComponent {
@@ -30,7 +32,8 @@ export interface TemplateComponent {
   text?: string;
   buttons?: TemplateButton[];
   example?: Record<string, unknown>;
-  [key: string]: unknown;
+  add_security_recommendation?: boolean;
+  code_expiration_minutes?: number;
 }
 
 /** Meta's template object, as `GET /{template_id}` returns it. */
@@ -43,7 +46,8 @@ export interface MetaTemplate {
   parameter_format?: 'POSITIONAL' | 'NAMED';
   components: TemplateComponent[];
   rejected_reason?: string;
-  [key: string]: unknown;
+  sub_category?: string;
+  message_send_ttl_seconds?: number;
 }
 
 export interface PhoneNumberSeed {

@@ -33,6 +33,7 @@ const schema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
   WORKER_METRICS_PORT: port(0),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  SEND_LEASE_MS: z.coerce.number().int().min(1_000).default(120_000),
   DEFAULT_PRICE_MINOR: z.coerce.number().int().min(0).default(10),
   DEFAULT_CURRENCY: z.string().length(3).default('INR'),
 });
@@ -52,7 +53,7 @@ export interface DakConfig {
     requestTimeoutMs: number;
   };
   ports: { api: number; webhooks: number; metaSim: number; workerMetrics: number };
-  worker: { concurrency: number; sweepIntervalMs: number };
+  worker: { concurrency: number; sweepIntervalMs: number; sendLeaseMs: number };
   pricing: { defaultPriceMinor: number; currency: string };
 }
 
@@ -90,7 +91,7 @@ export function loadConfig(env: Env = process.env): DakConfig {
       metaSim: raw.META_SIM_PORT,
       workerMetrics: raw.WORKER_METRICS_PORT,
     },
-    worker: { concurrency: raw.WORKER_CONCURRENCY, sweepIntervalMs: raw.SWEEP_INTERVAL_MS },
+    worker: { concurrency: raw.WORKER_CONCURRENCY, sweepIntervalMs: raw.SWEEP_INTERVAL_MS, sendLeaseMs: raw.SEND_LEASE_MS },
     pricing: { defaultPriceMinor: raw.DEFAULT_PRICE_MINOR, currency: raw.DEFAULT_CURRENCY },
   };
 }

@@ -6,3 +6,4 @@ export * from './errors';
 export * from './secrets';
 export * from './meta-errors';
 export * from './templates/index';
+export * from './meta-body';

@@ -146,3 +146,7 @@ export async function expireQueued(db: Database, now = new Date()) {
     .returning(['id'])
     .execute();
 }
+
+export async function findMessageByWamid(db: Database, wamid: string): Promise<Message | undefined> {
+  return db.selectFrom('messages').selectAll().where('wamid', '=', wamid).executeTakeFirst();
+}

@@ -1,0 +1,81 @@
+import { Router } from 'express';
+import { NotFoundError } from '@dak/core';
+import { listAccounts, listApiKeys, listPhoneNumbers, listTemplates, revokeApiKey, findWallet } from '@dak/db';
+import { parseOrThrow } from '@dak/http';
+import type { ApiContext } from '../context';
+import { requireAdminToken } from '../http/auth';
+import {
+  addPhoneNumber,
+  applyTopUp,
+  createAccount,
+  createAccountSchema,
+  createApiKey,
+  createApiKeySchema,
+  createPhoneNumberSchema,
+  presentAccount,
+  presentApiKey,
+  presentPhoneNumber,
+  requireAccount,
+  syncTemplates,
+  topUpSchema,
+  walletOf,
+} from '../services/admin';
+import { presentTemplate } from '../services/presenters';
+
+/** The operator's API, behind DAK_ADMIN_TOKEN. */
+export function adminRouter(ctx: ApiContext): Router {
+  const router = Router();
+  router.use(requireAdminToken(ctx));
+
+  router.post('/accounts', async (req, res) => {
+    const account = await createAccount(ctx, parseOrThrow(createAccountSchema, req.body));
+    res.status(201).json(presentAccount(account));
+  });
+  router.get('/accounts', async (_req, res) => {
+    res.json({ accounts: (await listAccounts(ctx.db)).map((a) => presentAccount(a)) });
+  });
+  router.get('/accounts/:id', async (req, res) => {
+    const account = await requireAccount(ctx, req.params.id);
+    res.json(presentAccount(account, await findWallet(ctx.db, account.id)));
+  });
+
+  router.post('/accounts/:id/phone-numbers', async (req, res) => {
+    const phone = await addPhoneNumber(ctx, req.params.id, parseOrThrow(createPhoneNumberSchema, req.body));
+    res.status(201).json(presentPhoneNumber(phone));
+  });
+  router.get('/accounts/:id/phone-numbers', async (req, res) => {
+    await requireAccount(ctx, req.params.id);
+    res.json({ phone_numbers: (await listPhoneNumbers(ctx.db, req.params.id)).map(presentPhoneNumber) });
+  });
+
+  router.post('/accounts/:id/api-keys', async (req, res) => {
+    res.status(201).json(await createApiKey(ctx, req.params.id, parseOrThrow(createApiKeySchema, req.body)));
+  });
+  router.get('/accounts/:id/api-keys', async (req, res) => {
+    await requireAccount(ctx, req.params.id);
+    res.json({ api_keys: (await listApiKeys(ctx.db, req.params.id)).map(presentApiKey) });
+  });
+  router.delete('/api-keys/:id', async (req, res) => {
+    const key = await revokeApiKey(ctx.db, req.params.id);
+    if (!key) throw new NotFoundError(`No API key "${req.params.id}".`, 'api_key_not_found');
+    res.json(presentApiKey(key));
+  });
+
+  router.post('/accounts/:id/wallet/topups', async (req, res) => {
+    const result = await applyTopUp(ctx, req.params.id, parseOrThrow(topUpSchema, req.body));
+    res.status(result.replayed ? 200 : 201).json(result);
+  });
+  router.get('/accounts/:id/wallet', async (req, res) => {
+    res.json(await walletOf(ctx, req.params.id));
+  });
+
+  router.post('/accounts/:id/templates/sync', async (req, res) => {
+    res.json(await syncTemplates(ctx, req.params.id));
+  });
+  router.get('/accounts/:id/templates', async (req, res) => {
+    await requireAccount(ctx, req.params.id);
+    res.json({ templates: (await listTemplates(ctx.db, req.params.id)).map(presentTemplate) });
+  });
+
+  return router;
+}

@@ -1,0 +1,224 @@
+import { z } from 'zod';
+import {
+  BadRequestError,
+  ConflictError,
+  NotFoundError,
+  ServiceUnavailableError,
+  decryptSecret,
+  encryptSecret,
+  formatMinor,
+  generateApiKey,
+  hashApiKey,
+  newId,
+  parseDecimalToMinor,
+} from '@dak/core';
+import {
+  createWallet,
+  findAccountById,
+  findAccountByWabaId,
+  findPhoneNumberByMetaId,
+  findWallet,
+  insertAccount,
+  insertApiKey,
+  insertPhoneNumber,
+  listPhoneNumbers,
+  topUp,
+  upsertTemplates,
+  type Account,
+  type PhoneNumber,
+  type Wallet,
+} from '@dak/db';
+import { GraphApiError } from '@dak/meta';
+import type { ApiContext } from '../context';
+
+const decimal = (what: string) =>
+  z.string().refine((v) => parseDecimalToMinor(v) !== null, `${what} must be a decimal string with at most 2 decimals, e.g. "0.10"`);
+
+export const createAccountSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  waba_id: z.string().regex(/^\d{5,20}$/, 'the WhatsApp Business Account id: digits'),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as INR').optional(),
+  price: decimal('price').optional(),
+  category_prices: z.record(z.enum(['MARKETING', 'UTILITY', 'AUTHENTICATION']), decimal('each category price')).optional(),
+});
+
+export const createPhoneNumberSchema = z.object({
+  phone_number_id: z.string().regex(/^\d{5,20}$/, "Meta's phone number id: digits"),
+  display_phone_number: z.string().trim().min(5).max(32),
+  access_token: z.string().min(10, 'the access token Meta issued for this number'),
+  mps: z.number().int().min(1).max(1000).optional(),
+});
+
+export const createApiKeySchema = z.object({
+  name: z.string().trim().min(1).max(100),
+  expires_at: z.iso.datetime({ offset: true }).optional(),
+  phone_number_ids: z.array(z.string().regex(/^\d{5,20}$/)).min(1).optional(),
+});
+
+export const topUpSchema = z.object({
+  amount: decimal('amount').refine((v) => (parseDecimalToMinor(v) ?? 0n) > 0n, 'amount must be more than zero'),
+  reference: z.string().trim().min(1).max(200),
+});
+
+const minor = (value: string) => Number(parseDecimalToMinor(value)!);
+
+export function presentAccount(account: Account, wallet?: Wallet) {
+  return {
+    id: account.id,
+    name: account.name,
+    waba_id: account.waba_id,
+    currency: account.currency,
+    price: formatMinor(account.price_minor),
+    category_prices: Object.fromEntries(Object.entries(account.category_prices).map(([k, v]) => [k, formatMinor(v)])),
+    created_at: account.created_at.toISOString(),
+    ...(wallet ? { wallet: presentWallet(wallet) } : {}),
+  };
+}
+
+export function presentWallet(wallet: Wallet) {
+  return {
+    currency: wallet.currency,
+    available: formatMinor(wallet.available),
+    held: formatMinor(wallet.held),
+    captured: formatMinor(wallet.captured),
+    refunded: formatMinor(wallet.refunded),
+    topped_up: formatMinor(wallet.topped_up),
+  };
+}
+
+export function presentPhoneNumber(phone: PhoneNumber) {
+  return {
+    id: phone.id,
+    account_id: phone.account_id,
+    phone_number_id: phone.phone_number_id,
+    display_phone_number: phone.display_phone_number,
+    mps: phone.mps,
+    created_at: phone.created_at.toISOString(),
+  };
+}
+
+export async function requireAccount(ctx: ApiContext, id: string): Promise<Account> {
+  const account = await findAccountById(ctx.db, id);
+  if (!account) throw new NotFoundError(`No account "${id}".`, 'account_not_found');
+  return account;
+}
+
+export async function createAccount(ctx: ApiContext, input: z.infer<typeof createAccountSchema>) {
+  if (await findAccountByWabaId(ctx.db, input.waba_id)) {
+    throw new ConflictError(`An account for WABA ${input.waba_id} already exists.`, 'account_exists');
+  }
+  const currency = input.currency ?? ctx.config.pricing.currency;
+  return ctx.db.transaction().execute(async (trx) => {
+    const account = await insertAccount(trx, {
+      id: newId('acc'),
+      name: input.name,
+      waba_id: input.waba_id,
+      currency,
+      price_minor: input.price ? minor(input.price) : ctx.config.pricing.defaultPriceMinor,
+      category_prices: Object.fromEntries(Object.entries(input.category_prices ?? {}).map(([k, v]) => [k, minor(v)])),
+    });
+    await createWallet(trx, account.id, currency);
+    return account;
+  });
+}
+
+export async function addPhoneNumber(ctx: ApiContext, accountId: string, input: z.infer<typeof createPhoneNumberSchema>) {
+  await requireAccount(ctx, accountId);
+  if (await findPhoneNumberByMetaId(ctx.db, input.phone_number_id)) {
+    throw new ConflictError(`Phone number id ${input.phone_number_id} is already registered.`, 'phone_number_exists');
+  }
+  return insertPhoneNumber(ctx.db, {
+    id: newId('pn'),
+    account_id: accountId,
+    phone_number_id: input.phone_number_id,
+    display_phone_number: input.display_phone_number,
+    access_token_encrypted: encryptSecret(input.access_token, ctx.config.encryptionKey),
+    mps: input.mps ?? 80,
+  });
+}
+
+/** The key is returned once, here; only its hash is stored. */
+export async function createApiKey(ctx: ApiContext, accountId: string, input: z.infer<typeof createApiKeySchema>) {
+  await requireAccount(ctx, accountId);
+  if (input.phone_number_ids) {
+    const own = new Set((await listPhoneNumbers(ctx.db, accountId)).map((p) => p.phone_number_id));
+    const unknown = input.phone_number_ids.filter((id) => !own.has(id));
+    if (unknown.length > 0) throw new BadRequestError(`phone_number_ids not in this account: ${unknown.join(', ')}`, { unknown });
+  }
+  const { key, prefix } = generateApiKey();
+  const row = await insertApiKey(ctx.db, {
+    id: newId('key'),
+    account_id: accountId,
+    name: input.name,
+    prefix,
+    key_hash: hashApiKey(key),
+    phone_number_ids: input.phone_number_ids ?? null,
+    expires_at: input.expires_at ? new Date(input.expires_at) : null,
+  });
+  return { ...presentApiKey(row), key };
+}
+
+export function presentApiKey(row: { id: string; account_id: string; name: string; prefix: string; phone_number_ids: string[] | null; expires_at: Date | null; revoked_at: Date | null; last_used_at: Date | null; created_at: Date }) {
+  return {
+    id: row.id,
+    account_id: row.account_id,
+    name: row.name,
+    prefix: row.prefix,
+    phone_number_ids: row.phone_number_ids,
+    expires_at: row.expires_at?.toISOString() ?? null,
+    revoked_at: row.revoked_at?.toISOString() ?? null,
+    last_used_at: row.last_used_at?.toISOString() ?? null,
+    created_at: row.created_at.toISOString(),
+  };
+}
+
+export async function applyTopUp(ctx: ApiContext, accountId: string, input: z.infer<typeof topUpSchema>) {
+  await requireAccount(ctx, accountId);
+  const amount = minor(input.amount);
+  const result = await ctx.db.transaction().execute((trx) => topUp(trx, accountId, amount, input.reference));
+  if (result.outcome === 'conflict') {
+    throw new ConflictError(
+      `Reference "${input.reference}" was already used for a top-up of ${formatMinor(result.amountMinor)}. Use a new reference for a new top-up.`,
+      'topup_reference_reused',
+    );
+  }
+  return { replayed: result.outcome === 'replayed', wallet: presentWallet(result.wallet) };
+}
+
+export async function walletOf(ctx: ApiContext, accountId: string) {
+  await requireAccount(ctx, accountId);
+  return presentWallet((await findWallet(ctx.db, accountId))!);
+}
+
+/** Fetches every template of the account's WABA from the Cloud API and stores them. */
+export async function syncTemplates(ctx: ApiContext, accountId: string): Promise<{ synced: number }> {
+  const account = await requireAccount(ctx, accountId);
+  const [phone] = await listPhoneNumbers(ctx.db, accountId);
+  if (!phone) {
+    throw new BadRequestError('Add a phone number (with its access token) to this account before syncing templates.', undefined, 'no_access_token');
+  }
+  let templates;
+  try {
+    templates = await ctx.graph.listTemplates(account.waba_id, decryptSecret(phone.access_token_encrypted, ctx.config.encryptionKey));
+  } catch (error) {
+    if (error instanceof GraphApiError && error.httpStatus < 500) {
+      throw new BadRequestError(`Meta refused the template list: ${error.error?.message ?? `HTTP ${error.httpStatus}`}. Check the WABA id and access token.`, { meta_error: error.error }, 'meta_refused');
+    }
+    ctx.logger.warn({ err: error }, 'template sync failed');
+    throw new ServiceUnavailableError('The Cloud API did not answer the template list. Retry shortly.', 30);
+  }
+  const synced = await upsertTemplates(
+    ctx.db,
+    accountId,
+    templates.map((t) => ({
+      id: String(t.id),
+      name: t.name,
+      language: t.language,
+      category: t.category,
+      status: t.status,
+      parameter_format: t.parameter_format ?? 'POSITIONAL',
+      components: t.components,
+    })),
+  );
+  return { synced };
+}

@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import {
+  BadRequestError,
+  ConflictError,
+  UnprocessableError,
+  buildTemplateComponents,
+  newId,
+  normalizeRecipient,
+  sendVariablesSchema,
+} from '@dak/core';
+import { findIdempotentResponse, type NewMessage } from '@dak/db';
+import { parseOrThrow } from '@dak/http';
+import type { ApiContext } from '../context';
+import type { Principal } from '../http/auth';
+import { acceptMessages, IdempotencyRaceError } from './accept';
+import { priceOf, resolveSendableTemplate, resolveSender, toMetaTemplate } from './senders';
+
+export const sendMessageSchema = z.object({
+  phone_number_id: z.string({ error: 'required: the Meta phone number id to send from' }).trim().min(1),
+  template_id: z.string({ error: 'required: the Meta template id' }).trim().min(1),
+  phone_number: z.string({ error: 'required: the recipient, digits with country code' }).min(1),
+  variables: sendVariablesSchema.default([]),
+  client_reference: z.string().max(256, 'at most 256 characters').optional(),
+  expires_in: z
+    .number()
+    .int('whole seconds')
+    .min(1, 'at least 1 second')
+    .max(30 * 86_400, 'at most 30 days (2592000 seconds)')
+    .optional(),
+});
+export type SendMessageRequest = z.infer<typeof sendMessageSchema>;
+
+export interface SendResult {
+  status: number;
+  body: unknown;
+  replayed: boolean;
+}
+
+const MAX_IDEMPOTENCY_KEY = 255;
+
+export function requestHash(body: unknown): string {
+  return createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
+}
+
+/** Same key and same body within 24 h: the first response again. Same key, other body: 409. */
+async function replayIdempotent(ctx: ApiContext, accountId: string, key: string, hash: string): Promise<SendResult | undefined> {
+  const stored = await findIdempotentResponse(ctx.db, accountId, key);
+  if (!stored) return undefined;
+  if (stored.request_hash !== hash) {
+    throw new ConflictError(
+      'This Idempotency-Key was already used with a different request body in the last 24 hours. Use a new key for a new request.',
+      'idempotency_key_reused',
+    );
+  }
+  return { status: stored.status_code, body: stored.response, replayed: true };
+}
+
+/** Builds the message row: everything is checked here, before a single paisa is held. */
+export async function prepareMessage(
+  ctx: ApiContext,
+  principal: Principal,
+  request: SendMessageRequest,
+  now: Date,
+): Promise<NewMessage> {
+  const sender = await resolveSender(ctx, principal, request.phone_number_id);
+  const recipient = normalizeRecipient(request.phone_number);
+  if (!recipient) {
+    throw new BadRequestError(
+      `phone_number "${request.phone_number}" is not a plausible phone number. Send digits with the country code, e.g. 919820388810 (+, spaces and dashes are allowed).`,
+      { field: 'phone_number' },
+      'invalid_phone_number',
+    );
+  }
+  const template = await resolveSendableTemplate(ctx, principal, request.template_id);
+  const built = buildTemplateComponents(toMetaTemplate(template), request.variables);
+  if (!built.ok) {
+    throw new UnprocessableError(
+      'variables_mismatch',
+      `The variables do not fit template "${template.name}": ${built.errors.map((e) => e.message).join('; ')}. GET /api/whatsapp/v1/get-template-by-id/${template.id} shows what it expects.`,
+      { errors: built.errors },
+    );
+  }
+  const { account, priceMinor } = await priceOf(ctx, principal.accountId, template.category);
+  return {
+    id: newId('msg'),
+    account_id: principal.accountId,
+    phone_number_id: sender.id,
+    template_id: template.id,
+    template_name: template.name,
+    template_language: template.language,
+    template_category: template.category,
+    recipient,
+    variables: JSON.stringify(request.variables),
+    components: JSON.stringify(built.components),
+    status: 'queued',
+    client_reference: request.client_reference ?? null,
+    price_minor: priceMinor,
+    currency: account.currency,
+    charge_state: 'held',
+    expires_at: request.expires_in ? new Date(now.getTime() + request.expires_in * 1000) : null,
+    queued_at: now,
+    updated_at: now,
+  };
+}
+
+export async function sendMessage(
+  ctx: ApiContext,
+  principal: Principal,
+  rawBody: unknown,
+  idempotencyKey: string | undefined,
+): Promise<SendResult> {
+  if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
+    throw new BadRequestError(`Idempotency-Key must be 1–${MAX_IDEMPOTENCY_KEY} characters.`, { header: 'Idempotency-Key' }, 'invalid_idempotency_key');
+  }
+  const hash = requestHash(rawBody);
+  if (idempotencyKey) {
+    const replay = await replayIdempotent(ctx, principal.accountId, idempotencyKey, hash);
+    if (replay) return replay;
+  }
+  const request = parseOrThrow(sendMessageSchema, rawBody);
+  const row = await prepareMessage(ctx, principal, request, new Date());
+  const body = { success: true, message_id: row.id, status: 'queued' };
+  try {
+    await acceptMessages(ctx, principal.accountId, [row], idempotencyKey ? { key: idempotencyKey, requestHash: hash, response: body } : undefined);
+  } catch (error) {
+    // A concurrent request with the same key committed first: answer as it did.
+    if (error instanceof IdempotencyRaceError && idempotencyKey) {
+      const replay = await replayIdempotent(ctx, principal.accountId, idempotencyKey, hash);
+      if (replay) return replay;
+    }
+    throw error;
+  }
+  return { status: 200, body, replayed: false };
+}

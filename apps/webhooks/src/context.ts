@@ -1,0 +1,28 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { DakConfig } from '@dak/config';
+import { createDatabase, type Database } from '@dak/db';
+import { createLogger, createMetricsRegistry } from '@dak/http';
+import { Counter } from 'prom-client';
+
+export interface WebhooksContext {
+  config: DakConfig;
+  db: Database;
+  logger: Logger;
+  registry: Registry;
+  metrics: { received: Counter<'outcome'>; applied: Counter<'kind'> };
+}
+
+export function createWebhooksContext(config: DakConfig, overrides: Partial<WebhooksContext> = {}): WebhooksContext {
+  const registry = overrides.registry ?? createMetricsRegistry('webhooks');
+  return {
+    config,
+    db: overrides.db ?? createDatabase({ url: config.db.url, poolSize: config.db.poolSize, applicationName: 'dak-webhooks' }),
+    logger: overrides.logger ?? createLogger({ name: 'webhooks', level: config.logLevel }),
+    registry,
+    metrics: overrides.metrics ?? {
+      received: new Counter({ name: 'dak_webhooks_received_total', help: 'Webhook POSTs by outcome', labelNames: ['outcome'], registers: [registry] }),
+      applied: new Counter({ name: 'dak_webhooks_events_applied_total', help: 'Events applied by kind', labelNames: ['kind'], registers: [registry] }),
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { DakConfig } from '@dak/config';
+import { createDatabase, type Database } from '@dak/db';
+import { createLogger, createMetricsRegistry } from '@dak/http';
+import { GraphClient } from '@dak/meta';
+import { PhoneNumberRateLimiter, createQueues, createRedis, type Queues } from '@dak/queue';
+import { PhoneNumberCache } from './phone-number-cache';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics';
+
+export interface WorkerContext {
+  config: DakConfig;
+  db: Database;
+  redis: Redis;
+  queues: Queues;
+  limiter: PhoneNumberRateLimiter;
+  graph: GraphClient;
+  phones: PhoneNumberCache;
+  logger: Logger;
+  registry: Registry;
+  metrics: WorkerMetrics;
+  /** How long a claimed message may stay unanswered before the sweeper sends it again. */
+  sendLeaseMs: number;
+}
+
+export function createWorkerContext(config: DakConfig, overrides: Partial<WorkerContext> = {}): WorkerContext {
+  const db = overrides.db ?? createDatabase({ url: config.db.url, poolSize: config.db.poolSize, applicationName: 'dak-worker' });
+  const redis = overrides.redis ?? createRedis(config.redis.url, 'worker');
+  const registry = overrides.registry ?? createMetricsRegistry('worker');
+  return {
+    config,
+    db,
+    redis,
+    queues: overrides.queues ?? createQueues(redis, config.redis.prefix),
+    limiter: overrides.limiter ?? new PhoneNumberRateLimiter(redis, config.redis.prefix),
+    graph:
+      overrides.graph ??
+      new GraphClient({ baseUrl: config.meta.graphUrl, version: config.meta.graphVersion, timeoutMs: config.meta.requestTimeoutMs }),
+    phones: overrides.phones ?? new PhoneNumberCache(db, config.encryptionKey),
+    logger: overrides.logger ?? createLogger({ name: 'worker', level: config.logLevel }),
+    registry,
+    metrics: overrides.metrics ?? createWorkerMetrics(registry),
+    sendLeaseMs: overrides.sendLeaseMs ?? config.worker.sendLeaseMs,
+  };
+}
+
+export async function closeWorkerContext(ctx: WorkerContext): Promise<void> {
+  await ctx.queues.close();
+  ctx.redis.disconnect();
+  await ctx.db.destroy();
+}

@@ -1,0 +1,4 @@
+export * from './context';
+export * from './worker';
+export * from './sweeper';
+export * from './send-processor';

@@ -1,0 +1,31 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+export interface WorkerMetrics {
+  sends: Counter<'outcome'>;
+  metaLatency: Histogram<'outcome'>;
+  swept: Counter<'reason'>;
+}
+
+export function createWorkerMetrics(registry: Registry): WorkerMetrics {
+  return {
+    sends: new Counter({
+      name: 'dak_worker_sends_total',
+      help: 'Send attempts by outcome (accepted, rejected, retried, deferred, unknown, skipped)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    metaLatency: new Histogram({
+      name: 'dak_worker_meta_request_seconds',
+      help: 'Time for the Cloud API to answer a send',
+      labelNames: ['outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+      registers: [registry],
+    }),
+    swept: new Counter({
+      name: 'dak_worker_swept_total',
+      help: 'Messages the sweeper re-enqueued or expired',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+  };
+}

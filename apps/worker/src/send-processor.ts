@@ -1,0 +1,155 @@
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { buildTemplateSendBody, classifyMetaError, messageErrorFromMeta, type MessageError } from '@dak/core';
+import {
+  claimMessage,
+  moveMessageCharge,
+  recordAccepted,
+  recordFailedBeforeMeta,
+  releaseClaim,
+  type Message,
+} from '@dak/db';
+import { sendJobSchema, type SendJob } from '@dak/queue';
+import type { WorkerContext } from './context';
+import type { SenderNumber } from './phone-number-cache';
+
+/** A wait up to this long is slept in place; a longer one parks the job in the delayed set. */
+const MAX_INLINE_WAIT_MS = 250;
+/** A reserved slot older than this is stale (the job came back late): reserve a new one. */
+const SLOT_GRACE_MS = 1_000;
+const THROUGHPUT_BACKOFF_MS = 1_000;
+const MAX_PAIR_WAIT_MS = 4 ** 5 * 1_000;
+
+/** Thrown to let BullMQ retry with backoff; Meta did not take the message. */
+export class RetryableSendError extends Error {
+  constructor(readonly messageError: MessageError) {
+    super(`retryable: ${messageError.code} ${messageError.title}`);
+    this.name = 'RetryableSendError';
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends one message: wait for the phone number's rate-limit slot, claim the row in Postgres,
+ * call the Cloud API, record the outcome. Postgres decides who sends: only a `queued` row can
+ * be claimed, so duplicates of a job never send twice.
+ */
+export async function processSend(ctx: WorkerContext, job: Job<SendJob>, token?: string): Promise<string> {
+  const parsed = sendJobSchema.safeParse(job.data);
+  if (!parsed.success) throw new UnrecoverableError(`invalid send job payload: ${parsed.error.message}`);
+  const data = parsed.data;
+  const sender = await ctx.phones.get(data.phoneNumberId);
+  if (!sender) throw new UnrecoverableError(`phone number ${data.phoneNumberId} does not exist`);
+
+  await pace(ctx, job, data, sender, token);
+
+  const message = await claimMessage(ctx.db, data.messageId);
+  if (!message) {
+    ctx.metrics.sends.inc({ outcome: 'skipped' });
+    return 'not queued (already sent, failed or being sent)';
+  }
+  if (message.expires_at && message.expires_at.getTime() <= Date.now()) {
+    await failBeforeMeta(ctx, message.id, { code: 'expired', title: 'Not sent before expires_in ran out', source: 'dak' });
+    return 'expired';
+  }
+  return send(ctx, job, data, sender, message, token);
+}
+
+async function pace(ctx: WorkerContext, job: Job<SendJob>, data: SendJob, sender: SenderNumber, token?: string): Promise<void> {
+  const now = Date.now();
+  const slotIsOurs = data.slot !== undefined && now - data.slot < SLOT_GRACE_MS;
+  const wait = slotIsOurs ? Math.max(0, data.slot! - now) : await ctx.limiter.reserve(sender.id, sender.mps, now);
+  if (wait > MAX_INLINE_WAIT_MS) {
+    await defer(job, { ...data, slot: now + wait }, now + wait, token);
+  }
+  if (wait > 0) await sleep(wait);
+}
+
+/** Parks the job until `until` without spending one of its attempts. */
+async function defer(job: Job<SendJob>, data: SendJob, until: number, token?: string): Promise<never> {
+  await job.updateData(data);
+  await job.moveToDelayed(until, token);
+  throw new DelayedError();
+}
+
+async function send(
+  ctx: WorkerContext,
+  job: Job<SendJob>,
+  data: SendJob,
+  sender: SenderNumber,
+  message: Message,
+  token?: string,
+): Promise<string> {
+  const started = performance.now();
+  const outcome = await ctx.graph.sendMessage(sender.phoneNumberId, sender.accessToken, buildTemplateSendBody({
+    ...message,
+    components: message.components as unknown[],
+  }));
+  ctx.metrics.metaLatency.observe({ outcome: outcome.kind }, (performance.now() - started) / 1000);
+
+  switch (outcome.kind) {
+    case 'accepted': {
+      await ctx.db.transaction().execute(async (trx) => {
+        await recordAccepted(trx, message.id, outcome.wamid);
+        await moveMessageCharge(trx, message.id, 'capture');
+      });
+      ctx.metrics.sends.inc({ outcome: 'accepted' });
+      return `accepted ${outcome.wamid}`;
+    }
+    case 'unknown':
+      // Meta may have taken it. Sending again now could deliver it twice, so the row stays
+      // claimed: a status webhook (matched by biz_opaque_callback_data) settles it, and if none
+      // arrives within the lease the sweeper sends it again.
+      ctx.metrics.sends.inc({ outcome: 'unknown' });
+      ctx.logger.warn({ messageId: message.id, reason: outcome.reason }, 'no answer from the Cloud API; waiting for a status webhook before resending');
+      return `unknown (${outcome.reason})`;
+    case 'unreachable':
+      return retry(ctx, job, message.id, { code: 'meta_unreachable', title: `Cloud API unreachable (${outcome.reason})`, source: 'dak' });
+    case 'rejected':
+      break;
+  }
+
+  const error = messageErrorFromMeta(outcome.error, `HTTP ${outcome.httpStatus}`);
+  switch (classifyMetaError(outcome.error.code)) {
+    case 'throughput': {
+      const until = Date.now() + THROUGHPUT_BACKOFF_MS;
+      await ctx.limiter.pushBack(sender.id, until);
+      await releaseClaim(ctx.db, message.id, error);
+      ctx.metrics.sends.inc({ outcome: 'deferred' });
+      return defer(job, { ...data, slot: undefined }, until, token);
+    }
+    case 'pair_rate': {
+      const retries = data.pairRetries ?? 0;
+      await releaseClaim(ctx.db, message.id, error);
+      ctx.metrics.sends.inc({ outcome: 'deferred' });
+      return defer(job, { ...data, slot: undefined, pairRetries: retries + 1 }, Date.now() + Math.min(4 ** retries * 1_000, MAX_PAIR_WAIT_MS), token);
+    }
+    case 'transient':
+    case 'app_rate':
+      return retry(ctx, job, message.id, error);
+    case 'permanent':
+      await failBeforeMeta(ctx, message.id, error);
+      return `rejected ${error.code}`;
+  }
+}
+
+/** Meta did not take it but may later: back to `queued` and let BullMQ retry, or fail on the last attempt. */
+async function retry(ctx: WorkerContext, job: Job<SendJob>, messageId: string, error: MessageError): Promise<string> {
+  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  if (lastAttempt) {
+    await failBeforeMeta(ctx, messageId, error);
+    return `failed after ${job.attemptsMade + 1} attempts: ${error.code}`;
+  }
+  await releaseClaim(ctx.db, messageId, error);
+  ctx.metrics.sends.inc({ outcome: 'retried' });
+  throw new RetryableSendError(error);
+}
+
+/** The message never reached Meta: it fails and its hold goes back to the wallet. */
+async function failBeforeMeta(ctx: WorkerContext, messageId: string, error: MessageError): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const failed = await recordFailedBeforeMeta(trx, messageId, error, ['sending', 'queued']);
+    if (failed) await moveMessageCharge(trx, messageId, 'release');
+  });
+  ctx.metrics.sends.inc({ outcome: 'rejected' });
+}

@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+
+/** One thing Meta told us, ready to be stored raw and applied later. */
+export interface WebhookEvent {
+  dedupe_key: string;
+  kind: 'status' | 'message' | 'template' | 'other';
+  message_id: string | null;
+  wamid: string | null;
+  status: string | null;
+  occurred_at: Date | null;
+  payload: Record<string, unknown>;
+}
+
+type Json = Record<string, unknown>;
+const asObject = (value: unknown): Json => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {});
+const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const asString = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : typeof value === 'number' ? String(value) : null);
+const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
+
+function unixSeconds(value: unknown): Date | null {
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : null;
+}
+
+/**
+ * Splits Meta's envelope (`entry[].changes[].value`) into events. Every event gets a dedupe
+ * key so Meta's at-least-once deliveries store once: a status by (wamid, status), an inbound
+ * message by its id, anything else by its content.
+ */
+export function extractWebhookEvents(body: unknown): WebhookEvent[] {
+  const events: WebhookEvent[] = [];
+  for (const entry of asArray(asObject(body).entry)) {
+    const entryObject = asObject(entry);
+    const wabaId = asString(entryObject.id);
+    for (const change of asArray(entryObject.changes)) {
+      const { field, value: rawValue } = asObject(change);
+      const value = asObject(rawValue);
+      if (field === 'messages') {
+        const context = { waba_id: wabaId, metadata: value.metadata ?? null };
+        for (const status of asArray(value.statuses)) events.push(statusEvent(asObject(status), context));
+        for (const message of asArray(value.messages)) events.push(inboundEvent(asObject(message), value, context));
+        if (!value.statuses && !value.messages) events.push(otherEvent(field, value, wabaId));
+      } else if (field === 'message_template_status_update') {
+        events.push({
+          dedupe_key: `template:${hash({ value, time: entryObject.time ?? null })}`,
+          kind: 'template',
+          message_id: null,
+          wamid: null,
+          status: asString(value.event),
+          occurred_at: unixSeconds(entryObject.time),
+          payload: { waba_id: wabaId, ...value },
+        });
+      } else {
+        events.push(otherEvent(asString(field) ?? 'unknown', value, wabaId));
+      }
+    }
+  }
+  return events;
+}
+
+function statusEvent(status: Json, context: Json): WebhookEvent {
+  const wamid = asString(status.id);
+  const callback = asString(status.biz_opaque_callback_data);
+  const state = asString(status.status);
+  return {
+    dedupe_key: wamid && state ? `status:${wamid}:${state}` : `status:${hash(status)}`,
+    kind: 'status',
+    message_id: callback && /^msg_[0-9a-z]{26}$/.test(callback) ? callback : null,
+    wamid,
+    status: state,
+    occurred_at: unixSeconds(status.timestamp),
+    payload: { ...context, status },
+  };
+}
+
+function inboundEvent(message: Json, value: Json, context: Json): WebhookEvent {
+  const id = asString(message.id);
+  return {
+    dedupe_key: id ? `message:${id}` : `message:${hash(message)}`,
+    kind: 'message',
+    message_id: null,
+    wamid: id,
+    status: asString(message.type),
+    occurred_at: unixSeconds(message.timestamp),
+    payload: { ...context, contacts: value.contacts ?? null, message },
+  };
+}
+
+function otherEvent(field: string, value: Json, wabaId: string | null): WebhookEvent {
+  return {
+    dedupe_key: `other:${field}:${hash(value)}`,
+    kind: 'other',
+    message_id: null,
+    wamid: null,
+    status: null,
+    occurred_at: null,
+    payload: { waba_id: wabaId, field, value },
+  };
+}

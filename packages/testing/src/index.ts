@@ -1,0 +1,4 @@
+export * from './database';
+export * from './stack';
+export * from './demo';
+export * from './wait';

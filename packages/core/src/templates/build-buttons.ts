@@ -149,7 +149,8 @@ function checkUrlSuffix(button: ButtonDescription, suffix: string, errors: Templ
     errors.push({ ...at, message: `${label(button)} URL suffix must not contain whitespace; URL-encode it`, received: suffix });
     return false;
   }
-  const url = (button.url ?? '').replace('{{1}}', suffix);
+  // A function replacement, so a `$&` in the suffix is taken literally.
+  const url = (button.url ?? '').replace('{{1}}', () => suffix);
   if (!isHttpUrl(url)) {
     errors.push({ ...at, message: `${label(button)} gives "${url}" once filled, which is not an http(s) URL`, received: url });
     return false;

@@ -13,8 +13,6 @@ export interface TemplateVariableError {
   received?: unknown;
 }
 
-export type BuildResult<T> = { ok: true; value: T } | { ok: false; errors: TemplateVariableError[] };
-
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -114,6 +114,10 @@ describe('image header and URL button (order_shipped)', () => {
       errorsOf(buildTemplateComponents(orderShipped, [header, shippedBody, { type: 'button', index: 0, values: [suffix] }]));
     expect(withSuffix('')).toEqual(['button 0 (URL) URL suffix is empty']);
     expect(withSuffix('ORD 1')).toEqual(['button 0 (URL) URL suffix must not contain whitespace; URL-encode it']);
+    // `$&` is literal text in a suffix, not a replacement pattern.
+    expect(withSuffix('$&'.repeat(990))).toEqual([
+      'button 0 (URL) URL is 2008 characters once filled; Meta allows at most 2000',
+    ]);
     expect(withSuffix('x'.repeat(1990))).toEqual([
       'button 0 (URL) URL is 2018 characters once filled; Meta allows at most 2000',
     ]);

@@ -5,7 +5,7 @@ import { closeApiContext, createApiContext } from './context';
 
 const config = loadConfig();
 const ctx = createApiContext(config);
-const server = await listen(createApp(ctx), config.ports.api, process.env.HOST ?? '127.0.0.1');
+const server = await listen(createApp(ctx), config.ports.api, config.host);
 ctx.logger.info({ url: server.url }, 'api listening');
 
 let stopping = false;

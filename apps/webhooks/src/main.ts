@@ -8,7 +8,7 @@ const config = loadConfig();
 const ctx = createWebhooksContext(config);
 const applier = new EventApplier(ctx);
 applier.start();
-const server = await listen(createWebhooksApp(ctx, applier), config.ports.webhooks, process.env.HOST ?? '127.0.0.1');
+const server = await listen(createWebhooksApp(ctx, applier), config.ports.webhooks, config.host);
 ctx.logger.info({ url: server.url }, 'webhooks listening');
 
 let stopping = false;

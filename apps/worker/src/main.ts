@@ -14,7 +14,7 @@ const workers = await startWorkers(ctx);
 const app = express();
 app.use(healthRouter({ postgres: () => sql`select 1`.execute(ctx.db), redis: () => ctx.redis.ping() }));
 app.use(metricsRouter(ctx.registry));
-const server = await listen(app, config.ports.workerMetrics, process.env.HOST ?? '127.0.0.1');
+const server = await listen(app, config.ports.workerMetrics, config.host);
 ctx.logger.info({ concurrency: config.worker.concurrency, metrics: `${server.url}/metrics` }, 'worker started');
 
 let stopping = false;

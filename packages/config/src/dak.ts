@@ -27,6 +27,7 @@ const schema = z.object({
   META_APP_SECRET: z.string().min(1).default(LOCAL_DEFAULTS.appSecret),
   META_VERIFY_TOKEN: z.string().min(1).default(LOCAL_DEFAULTS.verifyToken),
   META_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port(LOCAL_DEFAULTS.ports.api),
   WEBHOOKS_PORT: port(LOCAL_DEFAULTS.ports.webhooks),
   META_SIM_PORT: port(LOCAL_DEFAULTS.ports.metaSim),
@@ -52,6 +53,8 @@ export interface DakConfig {
     verifyToken: string;
     requestTimeoutMs: number;
   };
+  /** Interface the HTTP listeners bind to (0.0.0.0 in containers). */
+  host: string;
   ports: { api: number; webhooks: number; metaSim: number; workerMetrics: number };
   worker: { concurrency: number; sweepIntervalMs: number; sendLeaseMs: number };
   pricing: { defaultPriceMinor: number; currency: string };
@@ -85,6 +88,7 @@ export function loadConfig(env: Env = process.env): DakConfig {
       verifyToken: raw.META_VERIFY_TOKEN,
       requestTimeoutMs: raw.META_REQUEST_TIMEOUT_MS,
     },
+    host: raw.HOST,
     ports: {
       api: raw.PORT,
       webhooks: raw.WEBHOOKS_PORT,

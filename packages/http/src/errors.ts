@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { BadRequestError, DakError, ServiceUnavailableError } from '@dak/core';
 
 export interface ErrorBody {

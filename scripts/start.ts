@@ -1,0 +1,168 @@
+// `npm start`: Dak on this machine in one command. Creates the database if missing, migrates,
+// starts meta-sim, the webhook receiver, the API and a worker as separate processes, seeds a
+// demo account and prints a ready curl. Ctrl-C stops everything.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pinoPretty from 'pino-pretty';
+import { loadConfig } from '@dak/config';
+import { createDatabase, ensureDatabaseExists, migrateToLatest } from '@dak/db';
+import { DEMO, adminClient, demoBusiness, seedAccount } from '@dak/testing/demo';
+import { templateFixtures } from '@dak/core/template-fixtures';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const stateDir = join(root, '.dak');
+const secretsFile = join(stateDir, 'local.env');
+
+/** Secrets generated on the first start and kept in .dak/local.env (git-ignored). */
+function localSecrets(): Record<string, string> {
+  mkdirSync(stateDir, { recursive: true });
+  const saved: Record<string, string> = {};
+  if (existsSync(secretsFile)) {
+    for (const line of readFileSync(secretsFile, 'utf8').split('\n')) {
+      const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+      if (match) saved[match[1]!] = match[2]!;
+    }
+  }
+  const generated = {
+    DAK_ADMIN_TOKEN: saved.DAK_ADMIN_TOKEN ?? randomBytes(24).toString('hex'),
+    DAK_ENCRYPTION_KEY: saved.DAK_ENCRYPTION_KEY ?? randomBytes(32).toString('hex'),
+    DEMO_ACCESS_TOKEN: saved.DEMO_ACCESS_TOKEN ?? `EAAG${randomBytes(24).toString('hex')}`,
+    ...(saved.DEMO_API_KEY ? { DEMO_API_KEY: saved.DEMO_API_KEY } : {}),
+  };
+  saveSecrets(generated);
+  return generated;
+}
+
+function saveSecrets(values: Record<string, string>) {
+  writeFileSync(secretsFile, `${Object.entries(values).map(([k, v]) => `${k}=${v}`).join('\n')}\n`, { mode: 0o600 });
+}
+
+const secrets = localSecrets();
+// The environment wins over the generated values, so an operator can bring their own.
+const env: Record<string, string> = {
+  DAK_ADMIN_TOKEN: secrets.DAK_ADMIN_TOKEN!,
+  DAK_ENCRYPTION_KEY: secrets.DAK_ENCRYPTION_KEY!,
+  META_SIM_SEED_FILE: join(stateDir, 'meta-sim-seed.json'),
+  ...(process.env as Record<string, string>),
+};
+const config = loadConfig(env);
+
+async function prepareDatabase() {
+  try {
+    if (await ensureDatabaseExists(config.db.url)) console.log(`created database ${new URL(config.db.url).pathname.slice(1)}`);
+  } catch (error) {
+    console.error(`Postgres does not answer at ${config.db.url} (${(error as Error).message}).\nStart it (e.g. pg_ctlcluster 15 main start) or set DATABASE_URL.`);
+    process.exit(1);
+  }
+  const db = createDatabase({ url: config.db.url, poolSize: 1 });
+  try {
+    const { results = [] } = await migrateToLatest(db);
+    for (const r of results) console.log(`migration ${r.migrationName}: ${r.status}`);
+  } finally {
+    await db.destroy();
+  }
+}
+
+const children: { name: string; child: ChildProcess }[] = [];
+let stopping = false;
+
+function startProcess(name: string, entry: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: root,
+    env: { ...env, NODE_ENV: env.NODE_ENV ?? 'development' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pretty = pinoPretty({ colorize: process.stdout.isTTY, ignore: 'pid,hostname', messageFormat: `[${name}] {msg}`, destination: 1 });
+  child.stdout!.pipe(pretty);
+  child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk}`));
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`${name} exited (${signal ?? code}); stopping Dak. Is another Dak already using ports ${config.ports.api}/${config.ports.webhooks}/${config.ports.metaSim}?`);
+      void stop(1);
+    }
+  });
+  children.push({ name, child });
+}
+
+async function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  for (const { child } of children) child.kill('SIGTERM');
+  await Promise.all(children.map(({ child }) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+
+async function waitReady(url: string, what: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${what} did not become ready at ${url}`);
+}
+
+async function main() {
+  await prepareDatabase();
+  const business = demoBusiness(secrets.DEMO_ACCESS_TOKEN!);
+  writeFileSync(env.META_SIM_SEED_FILE!, JSON.stringify({ businesses: [business] }, null, 2));
+
+  startProcess('meta-sim', 'apps/meta-sim/src/main.ts');
+  startProcess('webhooks', 'apps/webhooks/src/main.ts');
+  startProcess('api', 'apps/api/src/main.ts');
+  startProcess('worker', 'apps/worker/src/main.ts');
+
+  const api = `http://127.0.0.1:${config.ports.api}`;
+  await waitReady(`http://127.0.0.1:${config.ports.metaSim}/healthz`, 'meta-sim');
+  await waitReady(`http://127.0.0.1:${config.ports.webhooks}/readyz`, 'webhooks');
+  await waitReady(`${api}/readyz`, 'api');
+
+  // Reuse the demo key from an earlier start while it still works; otherwise issue a new one.
+  let apiKey = secrets.DEMO_API_KEY;
+  const keyWorks = apiKey ? (await fetch(`${api}/api/whatsapp/v1/wallet`, { headers: { authorization: `Bearer ${apiKey}` } })).ok : false;
+  const seeded = await seedAccount(adminClient(api, env.DAK_ADMIN_TOKEN!), business, { credit: DEMO.credit, createKey: !keyWorks });
+  if (!keyWorks) {
+    apiKey = seeded.apiKey!;
+    saveSecrets({ ...secrets, DEMO_API_KEY: apiKey });
+  }
+  const template = templateFixtures.order_update!;
+  console.log(`
+Dak is running: API ${api}  webhooks http://127.0.0.1:${config.ports.webhooks}  meta-sim http://127.0.0.1:${config.ports.metaSim}
+Demo account ${seeded.accountId} (WABA ${DEMO.wabaId}), phone number ${DEMO.phoneNumberId}, ${seeded.synced} templates, credit ${DEMO.credit} INR.
+Admin token: ${env.DAK_ADMIN_TOKEN}   (saved in .dak/local.env)
+Demo API key: ${apiKey}
+
+Send the original product's example request:
+
+curl -X POST "${api}/api/whatsapp/v1/send-message" \\
+  -H "Authorization: Bearer ${apiKey}" \\
+  -H "Content-Type: application/json" \\
+  -d '{
+    "phone_number_id": "${DEMO.phoneNumberId}",
+    "template_id": "${template.id}",
+    "phone_number": "${DEMO.recipient}",
+    "variables": [
+      { "type": "body", "values": ["John Doe", "ORD-12345"] }
+    ]
+  }'
+
+Then its status (put the message_id from the answer in MESSAGE_ID):
+
+curl -s "${api}/api/whatsapp/v1/message-status/$MESSAGE_ID" -H "Authorization: Bearer ${apiKey}"
+
+Ctrl-C stops Dak.
+`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  void stop(1);
+});

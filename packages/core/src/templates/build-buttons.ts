@@ -46,14 +46,13 @@ function label(button: ButtonDescription): string {
   return `button ${button.index} (${button.takes === 'otp_code' ? 'OTP' : button.type})`;
 }
 
-const WHAT: Record<ButtonDescription['takes'], string> = {
-  url_suffix: 'the URL suffix',
-  payload: 'the payload',
-  coupon_code: 'the coupon code',
-  otp_code: 'the one-time code',
-  flow_token: 'the flow token',
-  nothing: '',
-  unsupported: '',
+/** What a button's one value is, for messages. */
+const VALUE_NAME: Record<Exclude<ButtonDescription['takes'], 'nothing' | 'unsupported'>, string> = {
+  url_suffix: 'URL suffix',
+  payload: 'payload',
+  coupon_code: 'coupon code',
+  otp_code: 'one-time code',
+  flow_token: 'flow token',
 };
 
 function buildButton(
@@ -87,7 +86,7 @@ function buildButton(
     const count = button.required ? `1 value` : 'at most 1 value';
     errors.push({
       ...at,
-      message: `${label(button)} expects ${count} (${WHAT[button.takes]}), got ${values.length}`,
+      message: `${label(button)} expects ${count} (the ${VALUE_NAME[button.takes]}), got ${values.length}`,
       expected: 1,
       received: values.length,
     });
@@ -95,7 +94,7 @@ function buildButton(
   }
   const value = values[0];
   if (value !== undefined && value.trim() === '') {
-    errors.push({ ...at, message: `${label(button)} ${WHAT[button.takes].replace('the ', '')} is empty` });
+    errors.push({ ...at, message: `${label(button)} ${VALUE_NAME[button.takes]} is empty` });
     return null;
   }
   const index = String(button.index);
@@ -106,14 +105,14 @@ function buildButton(
       return otpComponent(button, value, otpCode, errors);
     case 'payload':
       if (value === undefined) return null; // Meta then echoes the button's text as the payload.
-      if (!withinLimit(button, 'payload', value, QUICK_REPLY_PAYLOAD_MAX, 'Dak', errors)) return null;
+      if (!withinLimit(button, VALUE_NAME.payload, value, QUICK_REPLY_PAYLOAD_MAX, 'Dak', errors)) return null;
       return { type: 'button', sub_type: 'quick_reply', index, parameters: [{ type: 'payload', payload: value }] };
     case 'coupon_code':
-      if (value === undefined || !withinLimit(button, 'coupon code', value, COUPON_CODE_MAX, 'Meta', errors)) return null;
+      if (value === undefined || !withinLimit(button, VALUE_NAME.coupon_code, value, COUPON_CODE_MAX, 'Meta', errors)) return null;
       return { type: 'button', sub_type: 'copy_code', index, parameters: [{ type: 'coupon_code', coupon_code: value }] };
     case 'flow_token':
       if (value === undefined) return null; // Meta then uses its default token, "unused".
-      if (!withinLimit(button, 'flow token', value, FLOW_TOKEN_MAX, 'Dak', errors)) return null;
+      if (!withinLimit(button, VALUE_NAME.flow_token, value, FLOW_TOKEN_MAX, 'Dak', errors)) return null;
       return { type: 'button', sub_type: 'flow', index, parameters: [{ type: 'action', action: { flow_token: value } }] };
   }
 }
@@ -170,7 +169,7 @@ function checkUrlSuffix(button: ButtonDescription, suffix: string, errors: Templ
 
 function withinLimit(
   button: ButtonDescription,
-  what: string,
+  name: string,
   value: string,
   max: number,
   whose: 'Meta' | 'Dak',
@@ -181,7 +180,7 @@ function withinLimit(
   errors.push({
     component: 'button',
     index: button.index,
-    message: `${label(button)} ${what} is ${length} characters; ${whose} allows at most ${max}`,
+    message: `${label(button)} ${name} is ${length} characters; ${whose} allows at most ${max}`,
     expected: max,
     received: length,
   });

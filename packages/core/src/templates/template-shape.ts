@@ -126,46 +126,40 @@ function describeButton(
   isAuthentication: boolean,
   otpExample: string | null,
 ): ButtonDescription {
-  const text = button.text ?? '';
+  // Typed wide on purpose: a synced template may carry button types Dak does not know.
+  const base: { index: number; type: string; text: string } = { index, type: button.type, text: button.text ?? '' };
   // An authentication template's code button comes back from Meta as a URL button whose
   // `{{1}}` is the code (META.md: "OTP (stored as URL)"); the code also fills the body.
   if (button.type === 'OTP' || (isAuthentication && button.type === 'URL')) {
-    return {
-      index, type: button.type, sub_type: 'url', text, takes: 'otp_code', required: false,
-      ...(button.url ? { url: button.url } : {}), example: otpExample,
-    };
+    const url = button.url ? { url: button.url } : {};
+    return { ...base, sub_type: 'url', ...url, takes: 'otp_code', required: false, example: otpExample };
   }
   switch (button.type) {
     case 'URL': {
-      const dynamic = button.url.includes('{{1}}');
-      const prefix = button.url.slice(0, button.url.indexOf('{{1}}'));
+      const placeholderAt = button.url.indexOf('{{1}}');
+      if (placeholderAt < 0) {
+        return { ...base, sub_type: 'url', url: button.url, takes: 'nothing', required: false, example: null };
+      }
+      // Meta's example is the whole URL; the caller sends only what replaces `{{1}}`.
+      const prefix = button.url.slice(0, placeholderAt);
       const example = button.example?.[0];
-      return {
-        index, type: 'URL', sub_type: 'url', text, url: button.url,
-        takes: dynamic ? 'url_suffix' : 'nothing', required: dynamic,
-        example: dynamic && example?.startsWith(prefix) ? example.slice(prefix.length) : null,
-      };
+      const suffix = example?.startsWith(prefix) ? example.slice(prefix.length) : null;
+      return { ...base, sub_type: 'url', url: button.url, takes: 'url_suffix', required: true, example: suffix };
     }
     case 'QUICK_REPLY':
-      return { index, type: 'QUICK_REPLY', sub_type: 'quick_reply', text, takes: 'payload', required: false, example: null };
+      return { ...base, sub_type: 'quick_reply', takes: 'payload', required: false, example: null };
     case 'COPY_CODE': {
       const example = Array.isArray(button.example) ? button.example[0] : button.example;
-      return {
-        index, type: 'COPY_CODE', sub_type: 'copy_code', text, takes: 'coupon_code', required: true,
-        example: example ?? null,
-      };
+      return { ...base, sub_type: 'copy_code', takes: 'coupon_code', required: true, example: example ?? null };
     }
     case 'PHONE_NUMBER':
       return {
-        index, type: 'PHONE_NUMBER', sub_type: 'phone_number', text, takes: 'nothing', required: false,
-        phone_number: button.phone_number, example: null,
+        ...base, sub_type: 'phone_number', phone_number: button.phone_number, takes: 'nothing', required: false, example: null,
       };
     case 'FLOW':
-      return { index, type: 'FLOW', sub_type: 'flow', text, takes: 'flow_token', required: false, example: null };
-    default: {
+      return { ...base, sub_type: 'flow', takes: 'flow_token', required: false, example: null };
+    default:
       // Types Meta has that Dak does not fill (CATALOG, MPM, …): say so instead of guessing.
-      const unknown = button as { type: string; text?: string };
-      return { index, type: unknown.type, sub_type: null, text: unknown.text ?? '', takes: 'unsupported', required: false, example: null };
-    }
+      return { ...base, sub_type: null, takes: 'unsupported', required: false, example: null };
   }
 }

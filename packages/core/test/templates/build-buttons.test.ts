@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildTemplateComponents, type SendVariable } from '../../src/templates';
 import { templateFixture } from '../fixtures/templates';
+import { componentsOf, errorsOf } from './build-result';
 
 const festive = templateFixture('festive_offer');
 const coupon = templateFixture('coupon_offer');
@@ -17,16 +18,6 @@ const supportText: SendVariable[] = [
   { type: 'header', values: ['ORD-55120'] },
   { type: 'body', values: ['Sana'] },
 ];
-
-function errorsOf(result: ReturnType<typeof buildTemplateComponents>) {
-  if (result.ok) throw new Error(`expected errors, got components ${JSON.stringify(result.components)}`);
-  return result.errors.map((e) => e.message);
-}
-
-function componentsOf(result: ReturnType<typeof buildTemplateComponents>) {
-  if (!result.ok) throw new Error(`expected components, got ${JSON.stringify(result.errors)}`);
-  return result.components;
-}
 
 describe('quick replies (festive_offer)', () => {
   it('sends no button component when no payload is given: Meta echoes the button text', () => {

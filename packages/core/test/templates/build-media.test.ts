@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildTemplateComponents, type SendVariable } from '../../src/templates';
 import { templateFixture } from '../fixtures/templates';
+import { errorsOf } from './build-result';
 
 const orderShipped = templateFixture('order_shipped');
 const video = templateFixture('product_launch_video');
@@ -11,11 +12,6 @@ const shippedBody: SendVariable = { type: 'body', values: ['Aarav', 'ORD-20931',
 const shippedButton: SendVariable = { type: 'button', index: 0, values: ['ORD-20931'] };
 const invoiceBody: SendVariable = { type: 'body', values: ['Ravi Traders', 'INV-2026-0042'] };
 const pickupBody: SendVariable = { type: 'body', values: ['ORD-88102'] };
-
-function errorsOf(result: ReturnType<typeof buildTemplateComponents>) {
-  if (result.ok) throw new Error(`expected errors, got components ${JSON.stringify(result.components)}`);
-  return result.errors.map((e) => e.message);
-}
 
 describe('image header and URL button (order_shipped)', () => {
   it('builds header, body and the URL suffix button exactly as Meta takes them', () => {

@@ -1,17 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { buildTemplateComponents, type SendVariable } from '../../src/templates';
 import { templateFixture } from '../fixtures/templates';
+import { errorsOf } from './build-result';
 
 const orderUpdate = templateFixture('order_update');
 const appointment = templateFixture('appointment_reminder');
 const festive = templateFixture('festive_offer');
 const paymentDue = templateFixture('payment_due');
 const welcome = templateFixture('welcome_message');
-
-function errorsOf(result: ReturnType<typeof buildTemplateComponents>) {
-  if (result.ok) throw new Error(`expected errors, got components ${JSON.stringify(result.components)}`);
-  return result.errors.map((e) => e.message);
-}
 
 describe('positional body (order_update)', () => {
   it('builds the body component Meta expects', () => {

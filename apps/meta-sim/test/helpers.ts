@@ -202,3 +202,16 @@ export const send = (sim: RunningMetaSim, body: unknown, token: string | undefin
 export interface MetaError {
   error: { message: string; type: string; code: number; error_data: { messaging_product: string; details: string }; error_subcode?: number; fbtrace_id: string };
 }
+
+/** Polls `check` until it returns without throwing, or rethrows its last failure after `timeoutMs`. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 3_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+}

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import pinoPretty from 'pino-pretty';
 import { loadConfig } from '@dak/config';
 import { createDatabase, ensureDatabaseExists, migrateToLatest } from '@dak/db';
-import { DEMO, adminClient, demoBusiness, seedAccount } from '@dak/testing/demo';
-import { templateFixtures } from '@dak/core/template-fixtures';
+import { DEMO } from '@dak/testing/demo';
+import { quickstart, seedDemo } from './seed-demo';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stateDir = join(root, '.dak');
@@ -45,7 +45,6 @@ const secrets = localSecrets();
 const env: Record<string, string> = {
   DAK_ADMIN_TOKEN: secrets.DAK_ADMIN_TOKEN!,
   DAK_ENCRYPTION_KEY: secrets.DAK_ENCRYPTION_KEY!,
-  META_SIM_SEED_FILE: join(stateDir, 'meta-sim-seed.json'),
   ...(process.env as Record<string, string>),
 };
 const config = loadConfig(env);
@@ -112,52 +111,32 @@ async function waitReady(url: string, what: string, timeoutMs = 60_000) {
 
 async function main() {
   await prepareDatabase();
-  const business = demoBusiness(secrets.DEMO_ACCESS_TOKEN!);
-  writeFileSync(env.META_SIM_SEED_FILE!, JSON.stringify({ businesses: [business] }, null, 2));
-
   startProcess('meta-sim', 'apps/meta-sim/src/main.ts');
   startProcess('webhooks', 'apps/webhooks/src/main.ts');
   startProcess('api', 'apps/api/src/main.ts');
   startProcess('worker', 'apps/worker/src/main.ts');
 
   const api = `http://127.0.0.1:${config.ports.api}`;
-  await waitReady(`http://127.0.0.1:${config.ports.metaSim}/healthz`, 'meta-sim');
+  const metaSim = `http://127.0.0.1:${config.ports.metaSim}`;
+  await waitReady(`${metaSim}/healthz`, 'meta-sim');
   await waitReady(`http://127.0.0.1:${config.ports.webhooks}/readyz`, 'webhooks');
   await waitReady(`${api}/readyz`, 'api');
 
-  // Reuse the demo key from an earlier start while it still works; otherwise issue a new one.
-  let apiKey = secrets.DEMO_API_KEY;
-  const keyWorks = apiKey ? (await fetch(`${api}/api/whatsapp/v1/wallet`, { headers: { authorization: `Bearer ${apiKey}` } })).ok : false;
-  const seeded = await seedAccount(adminClient(api, env.DAK_ADMIN_TOKEN!), business, { credit: DEMO.credit, createKey: !keyWorks });
-  if (!keyWorks) {
-    apiKey = seeded.apiKey!;
-    saveSecrets({ ...secrets, DEMO_API_KEY: apiKey });
-  }
-  const template = templateFixtures.order_update!;
+  const seeded = await seedDemo({
+    apiUrl: api,
+    metaSimUrl: metaSim,
+    adminToken: env.DAK_ADMIN_TOKEN!,
+    accessToken: secrets.DEMO_ACCESS_TOKEN!,
+    apiKey: secrets.DEMO_API_KEY,
+  });
+  if (seeded.apiKey !== secrets.DEMO_API_KEY) saveSecrets({ ...secrets, DEMO_API_KEY: seeded.apiKey });
   console.log(`
-Dak is running: API ${api}  webhooks http://127.0.0.1:${config.ports.webhooks}  meta-sim http://127.0.0.1:${config.ports.metaSim}
+Dak is running: API ${api}  webhooks http://127.0.0.1:${config.ports.webhooks}  meta-sim ${metaSim}
 Demo account ${seeded.accountId} (WABA ${DEMO.wabaId}), phone number ${DEMO.phoneNumberId}, ${seeded.synced} templates, credit ${DEMO.credit} INR.
 Admin token: ${env.DAK_ADMIN_TOKEN}   (saved in .dak/local.env)
-Demo API key: ${apiKey}
+Demo API key: ${seeded.apiKey}
 
-Send the original product's example request:
-
-curl -X POST "${api}/api/whatsapp/v1/send-message" \\
-  -H "Authorization: Bearer ${apiKey}" \\
-  -H "Content-Type: application/json" \\
-  -d '{
-    "phone_number_id": "${DEMO.phoneNumberId}",
-    "template_id": "${template.id}",
-    "phone_number": "${DEMO.recipient}",
-    "variables": [
-      { "type": "body", "values": ["John Doe", "ORD-12345"] }
-    ]
-  }'
-
-Then its status (put the message_id from the answer in MESSAGE_ID):
-
-curl -s "${api}/api/whatsapp/v1/message-status/$MESSAGE_ID" -H "Authorization: Bearer ${apiKey}"
-
+${quickstart(api, seeded.apiKey)}
 Ctrl-C stops Dak.
 `);
 }

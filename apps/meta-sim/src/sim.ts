@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SimControl } from './control';
 import { buildApp } from './http/app';
+import { sendFastPath } from './http/send-fast-path';
 import { SimCore } from './sim-core';
 import type { MetaSimOptions } from './types';
 
@@ -20,7 +21,11 @@ export interface RunningMetaSim {
 export async function startMetaSim(options: MetaSimOptions): Promise<RunningMetaSim> {
   const core = new SimCore(options);
   const control = new SimControl(core);
-  const server = createServer(buildApp(core, control));
+  const app = buildApp(core, control);
+  const fastSend = sendFastPath(core);
+  const server = createServer((req, res) => {
+    if (!fastSend(req, res)) app(req, res);
+  });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

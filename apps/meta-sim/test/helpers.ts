@@ -143,6 +143,18 @@ export class Receiver {
     );
   }
 
+  /** Every inbound message received, flattened across POSTs, entries and changes. */
+  inbound(): Record<string, unknown>[] {
+    return this.received.flatMap((w) =>
+      w.body.entry.flatMap((e) => e.changes.flatMap((c) => (c.value.messages as Record<string, unknown>[] | undefined) ?? [])),
+    );
+  }
+
+  /** The first POST holding a change whose value has `key` (e.g. `messages`, `statuses`). */
+  postWith(key: string): ReceivedWebhook | undefined {
+    return this.received.find((w) => w.body.entry.some((e) => e.changes.some((c) => c.value[key] !== undefined)));
+  }
+
   async waitFor(predicate: (r: this) => boolean, timeoutMs = 3_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this)) {

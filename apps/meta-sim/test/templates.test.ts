@@ -71,6 +71,7 @@ describe('template management', () => {
   });
 
   it('creates a template PENDING, approves it after the review delay with a webhook, then it sends', async () => {
+    expect(sim.control.configureTemplateReview({ delayMs: 400 })).toMatchObject({ delayMs: 400, rejectNamePattern: 'reject' });
     const created = await call(sim, 'POST', `/v23.0/${WABA}/message_templates`, {
       name: 'shipping_notice',
       language: 'en_US',
@@ -84,6 +85,7 @@ describe('template management', () => {
     const id = created.body.id as string;
     expect((await call(sim, 'GET', `/v23.0/${id}?fields=status`)).body).toEqual({ status: 'PENDING', id });
     await receiver.waitFor(() => templateEvents().some((e) => e.message_template_id === Number(id)));
+    sim.control.configureTemplateReview({ delayMs: 20 });
     expect(templateEvents().find((e) => e.message_template_id === Number(id))).toEqual({
       event: 'APPROVED',
       message_template_id: Number(id),

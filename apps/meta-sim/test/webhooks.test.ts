@@ -116,7 +116,8 @@ describe('webhooks as Meta sends them', () => {
     await send(sim, plainSend('919820388810'));
     await sim.control.drain();
     const records = sim.control.webhooks();
-    expect(records.map((r) => r.state)).toEqual(['not_sent', 'not_sent', 'not_sent']);
+    expect(records.flatMap((r) => r.statuses.map((s) => s.status))).toEqual(['sent', 'delivered', 'read']);
+    expect(records.every((r) => r.state === 'not_sent' && r.attempts.length === 0)).toBe(true);
     expect(records[0]?.payload).toMatchObject({ entry: [{ id: WABA }] });
   });
 

@@ -1,2 +1,3 @@
 export * from './graph-client';
+export * from './template-sync';
 export * from './webhook-events';

@@ -4,7 +4,6 @@ import {
   ConflictError,
   NotFoundError,
   ServiceUnavailableError,
-  decryptSecret,
   encryptSecret,
   formatMinor,
   generateApiKey,
@@ -23,12 +22,11 @@ import {
   insertPhoneNumber,
   listPhoneNumbers,
   topUp,
-  upsertTemplates,
   type Account,
   type PhoneNumber,
   type Wallet,
 } from '@dak/db';
-import { GraphApiError } from '@dak/meta';
+import { syncAccountTemplates, type TemplateSyncResult } from '@dak/meta';
 import type { ApiContext } from '../context';
 
 const decimal = (what: string) =>
@@ -190,35 +188,13 @@ export async function walletOf(ctx: ApiContext, accountId: string) {
   return presentWallet((await findWallet(ctx.db, accountId))!);
 }
 
-/** Fetches every template of the account's WABA from the Cloud API and stores them. */
-export async function syncTemplates(ctx: ApiContext, accountId: string): Promise<{ synced: number }> {
-  const account = await requireAccount(ctx, accountId);
-  const [phone] = await listPhoneNumbers(ctx.db, accountId);
-  if (!phone) {
-    throw new BadRequestError('Add a phone number (with its access token) to this account before syncing templates.', undefined, 'no_access_token');
-  }
-  let templates;
+/** Fetches every template of the account's WABA from the Cloud API and stores them (see syncAccountTemplates). */
+export async function syncTemplates(ctx: ApiContext, accountId: string): Promise<TemplateSyncResult> {
+  await requireAccount(ctx, accountId);
   try {
-    templates = await ctx.graph.listTemplates(account.waba_id, decryptSecret(phone.access_token_encrypted, ctx.config.encryptionKey));
+    return await syncAccountTemplates(ctx.db, ctx.graph, ctx.config.encryptionKey, accountId);
   } catch (error) {
-    if (error instanceof GraphApiError && error.httpStatus < 500) {
-      throw new BadRequestError(`Meta refused the template list: ${error.error?.message ?? `HTTP ${error.httpStatus}`}. Check the WABA id and access token.`, { meta_error: error.error }, 'meta_refused');
-    }
-    ctx.logger.warn({ err: error }, 'template sync failed');
-    throw new ServiceUnavailableError('The Cloud API did not answer the template list. Retry shortly.', 30);
+    if (error instanceof ServiceUnavailableError) ctx.logger.warn({ err: error.cause ?? error, accountId }, 'template sync failed');
+    throw error;
   }
-  const synced = await upsertTemplates(
-    ctx.db,
-    accountId,
-    templates.map((t) => ({
-      id: String(t.id),
-      name: t.name,
-      language: t.language,
-      category: t.category,
-      status: t.status,
-      parameter_format: t.parameter_format ?? 'POSITIONAL',
-      components: t.components,
-    })),
-  );
-  return { synced };
 }

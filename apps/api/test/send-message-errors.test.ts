@@ -46,7 +46,7 @@ describe('send-message rejects bad input and keeps nothing', () => {
 
   it('a body that is not the send-message shape → 400 naming each field', async () => {
     const response = await send({ phone_number_id: 12, variables: 'John' });
-    expectError(response, 400, 'invalid_request', /phone_number_id.*template_id.*phone_number.*variables/s);
+    expectError(response, 400, 'invalid_request', /phone_number_id.*phone_number.*variables.*template_id: required/s);
     await expectNothingStored();
   });
 

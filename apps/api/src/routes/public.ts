@@ -1,11 +1,12 @@
 import { Router } from 'express';
 import { NotFoundError, describeTemplate, formatMinor } from '@dak/core';
 import { findMessage, findTemplate, findWallet, listTemplates } from '@dak/db';
+import { parseOrThrow } from '@dak/http';
 import type { ApiContext } from '../context';
 import { principalOf, requireApiKey } from '../http/auth';
 import { sendMessage } from '../services/send-message';
 import { presentMessage, presentTemplate } from '../services/presenters';
-import { toMetaTemplate } from '../services/senders';
+import { templateFilterSchema, toMetaTemplate } from '../services/senders';
 
 /** The public API: the original product's three endpoints, then Dak's own. Handlers stay thin. */
 export function publicRouter(ctx: ApiContext): Router {
@@ -37,7 +38,8 @@ export function publicRouter(ctx: ApiContext): Router {
   });
 
   router.get('/templates', async (req, res) => {
-    const templates = await listTemplates(ctx.db, principalOf(req).accountId);
+    const filter = parseOrThrow(templateFilterSchema, req.query, 'query');
+    const templates = await listTemplates(ctx.db, principalOf(req).accountId, filter);
     res.json({ success: true, templates: templates.map(presentTemplate) });
   });
 

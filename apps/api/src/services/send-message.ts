@@ -14,22 +14,53 @@ import { parseOrThrow } from '@dak/http';
 import type { ApiContext } from '../context';
 import type { Principal } from '../http/auth';
 import { acceptMessages, IdempotencyRaceError } from './accept';
-import { priceOf, resolveSendableTemplate, resolveSender, toMetaTemplate } from './senders';
+import { priceOf, resolveSendableTemplate, resolveSender, toMetaTemplate, type TemplateReference } from './senders';
 
-export const sendMessageSchema = z.object({
-  phone_number_id: z.string({ error: 'required: the Meta phone number id to send from' }).trim().min(1),
-  template_id: z.string({ error: 'required: the Meta template id' }).trim().min(1),
-  phone_number: z.string({ error: 'required: the recipient, digits with country code' }).min(1),
-  variables: sendVariablesSchema.default([]),
-  client_reference: z.string().max(256, 'at most 256 characters').optional(),
-  expires_in: z
-    .number()
-    .int('whole seconds')
-    .min(1, 'at least 1 second')
-    .max(30 * 86_400, 'at most 30 days (2592000 seconds)')
-    .optional(),
-});
+export const sendMessageSchema = z
+  .object({
+    phone_number_id: z.string({ error: 'required: the Meta phone number id to send from' }).trim().min(1),
+    template_id: z.string({ error: 'must be a string: the Meta template id' }).trim().min(1).optional(),
+    template_name: z.string({ error: 'must be a string: the template name as in Meta' }).trim().min(1).optional(),
+    template_language: z.string({ error: "must be a string: the template's language code, e.g. en_US" }).trim().min(1).optional(),
+    phone_number: z.string({ error: 'required: the recipient, digits with country code' }).min(1),
+    variables: sendVariablesSchema.default([]),
+    client_reference: z.string().max(256, 'at most 256 characters').optional(),
+    expires_in: z
+      .number()
+      .int('whole seconds')
+      .min(1, 'at least 1 second')
+      .max(30 * 86_400, 'at most 30 days (2592000 seconds)')
+      .optional(),
+  })
+  // Runs even when other fields are wrong, so one 400 lists every problem.
+  .superRefine(checkTemplateReference, { when: ({ value }) => typeof value === 'object' && value !== null && !Array.isArray(value) });
 export type SendMessageRequest = z.infer<typeof sendMessageSchema>;
+
+/** The template is named one way: `template_id`, or `template_name` with `template_language`. */
+function checkTemplateReference(
+  request: { template_id?: unknown; template_name?: unknown; template_language?: unknown },
+  ctx: z.RefinementCtx,
+): void {
+  const byId = request.template_id !== undefined;
+  const byName = request.template_name !== undefined;
+  const hasLanguage = request.template_language !== undefined;
+  const ways = 'template_id (the Meta template id), or template_name with template_language (e.g. "order_update" and "en_US")';
+  if (byId && (byName || hasLanguage)) {
+    ctx.addIssue({ code: 'custom', path: ['template_id'], message: `give either ${ways}, not both` });
+  } else if (!byId && !byName && !hasLanguage) {
+    ctx.addIssue({ code: 'custom', path: ['template_id'], message: `required: ${ways}` });
+  } else if (byName && !hasLanguage) {
+    ctx.addIssue({ code: 'custom', path: ['template_language'], message: "required with template_name: the template's language code, e.g. en_US" });
+  } else if (hasLanguage && !byName) {
+    ctx.addIssue({ code: 'custom', path: ['template_name'], message: 'required with template_language: the template name as in Meta' });
+  }
+}
+
+/** How the request names its template; the schema guarantees exactly one way. */
+function templateReference(request: SendMessageRequest): TemplateReference {
+  if (request.template_id !== undefined) return { id: request.template_id };
+  return { name: request.template_name!, language: request.template_language! };
+}
 
 export interface SendResult {
   status: number;
@@ -72,7 +103,7 @@ export async function prepareMessage(
       'invalid_phone_number',
     );
   }
-  const template = await resolveSendableTemplate(ctx, principal, request.template_id);
+  const template = await resolveSendableTemplate(ctx, principal, templateReference(request));
   const built = buildTemplateComponents(toMetaTemplate(template), request.variables);
   if (!built.ok) {
     throw new UnprocessableError(

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import {
   ForbiddenError,
   NotFoundError,
@@ -6,7 +7,18 @@ import {
   type MetaTemplate,
   type ParameterFormat,
 } from '@dak/core';
-import { findAccountById, findPhoneNumberByMetaId, findTemplate, type Account, type PhoneNumber, type Template } from '@dak/db';
+import {
+  DELETED_TEMPLATE_STATUS,
+  findAccountById,
+  findPhoneNumberByMetaId,
+  findTemplate,
+  findTemplateByName,
+  listTemplates,
+  type Account,
+  type PhoneNumber,
+  type Template,
+  type TemplateFilter,
+} from '@dak/db';
 import type { ApiContext } from '../context';
 import type { Principal } from '../http/auth';
 
@@ -28,24 +40,62 @@ export async function resolveSender(ctx: ApiContext, principal: Principal, phone
   return phone;
 }
 
-/** The template by Meta id within the caller's account; it must be APPROVED to be sent. */
-export async function resolveSendableTemplate(ctx: ApiContext, principal: Principal, templateId: string): Promise<Template> {
-  const template = await findTemplate(ctx.db, principal.accountId, templateId);
-  if (!template) {
-    throw new NotFoundError(
-      `Unknown template_id "${templateId}". Use the Meta id of one of your account's templates (GET /api/whatsapp/v1/templates lists them); if it was created recently, sync templates first.`,
-      'template_not_found',
-    );
-  }
+/** A template named by Meta id (the original API) or by name and language (unique per account). */
+export type TemplateReference = { id: string } | { name: string; language: string };
+
+/** Why a status other than APPROVED cannot be sent, and what to do about it. */
+const NOT_SENDABLE: Record<string, string> = {
+  PENDING: "Meta is still reviewing it; wait for Meta's approval",
+  REJECTED: 'Meta rejected it; edit it in WhatsApp Manager and submit it again',
+  PAUSED: 'Meta paused it after negative feedback from recipients; Meta lifts a pause after a few hours',
+  DISABLED: 'Meta disabled it; edit it in WhatsApp Manager and submit it again',
+  [DELETED_TEMPLATE_STATUS]: "it is no longer in Meta's template list (deleted in Meta); use another template",
+};
+
+/** The template within the caller's account; it must be APPROVED to be sent. */
+export async function resolveSendableTemplate(ctx: ApiContext, principal: Principal, reference: TemplateReference): Promise<Template> {
+  const template = 'id' in reference
+    ? await findTemplate(ctx.db, principal.accountId, reference.id)
+    : await findTemplateByName(ctx.db, principal.accountId, reference.name, reference.language);
+  if (!template) throw await templateNotFound(ctx, principal.accountId, reference);
   if (template.status !== 'APPROVED') {
+    const why = NOT_SENDABLE[template.status] ?? 'pick another template';
     throw new UnprocessableError(
       'template_not_approved',
-      `Template "${template.name}" (${template.language}) is ${template.status}; only APPROVED templates can be sent. Wait for Meta's approval or pick another template.`,
-      { template_id: template.id, status: template.status },
+      `Template "${template.name}" (${template.language}) is ${template.status}; only APPROVED templates can be sent: ${why}.`,
+      { template_id: template.id, status: template.status, ...(template.status_reason ? { reason: template.status_reason } : {}) },
     );
   }
   return template;
 }
+
+async function templateNotFound(ctx: ApiContext, accountId: string, reference: TemplateReference): Promise<NotFoundError> {
+  const sync = 'GET /api/whatsapp/v1/templates lists them; if it was created recently, sync templates first';
+  if ('id' in reference) {
+    return new NotFoundError(`Unknown template_id "${reference.id}". Use the Meta id of one of your account's templates (${sync}).`, 'template_not_found');
+  }
+  const languages = (await listTemplates(ctx.db, accountId, { name: reference.name })).map((t) => t.language);
+  const hint = languages.length > 0 ? `it exists in ${languages.join(', ')}` : `${sync}`;
+  return new NotFoundError(
+    `No template "${reference.name}" in language "${reference.language}" (${hint}). Names and language codes match exactly, e.g. en_US.`,
+    'template_not_found',
+  );
+}
+
+const STATUS_LIST = /^[A-Z_]+(,[A-Z_]+)*$/;
+
+/** `GET /templates?name=&language=&status=`: exact name and language code; status may list several (APPROVED,PAUSED). */
+export const templateFilterSchema = z
+  .object({
+    name: z.string({ error: 'give one name' }).trim().min(1, 'must not be empty').optional(),
+    language: z.string({ error: 'give one language code' }).trim().min(1, 'must not be empty').optional(),
+    status: z
+      .string({ error: 'give one status, or several separated by commas' })
+      .transform((value) => value.trim().toUpperCase())
+      .refine((value) => STATUS_LIST.test(value), 'a status such as APPROVED, or several separated by commas (APPROVED,PAUSED)')
+      .optional(),
+  })
+  .transform(({ status, ...rest }): TemplateFilter => ({ ...rest, ...(status ? { statuses: status.split(',') } : {}) }));
 
 export function toMetaTemplate(template: Template): MetaTemplate {
   return {

@@ -57,6 +57,8 @@ export class WebhookDispatcher {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private closed = false;
+  /** Bumped by clear(): answers to requests from before a reset are ignored. */
+  private generation = 0;
   readonly log: RingLog<WebhookDelivery>;
 
   constructor(
@@ -88,7 +90,9 @@ export class WebhookDispatcher {
   }
 
   clear(): void {
+    this.generation += 1;
     this.pending = [];
+    this.flushArmed = false;
     this.queue = [];
     this.retrying = 0;
     this.log.clear();
@@ -156,8 +160,9 @@ export class WebhookDispatcher {
 
   private async attempt(delivery: WebhookDelivery): Promise<void> {
     const started = Date.now();
+    const generation = this.generation;
     const result = await this.post(delivery);
-    if (this.closed) return;
+    if (this.closed || generation !== this.generation) return;
     delivery.attempts.push({ at: new Date(started).toISOString(), ...result, durationMs: Date.now() - started });
     if (result.status === 200) {
       delivery.state = 'delivered';
@@ -175,7 +180,7 @@ export class WebhookDispatcher {
     this.logger.debug({ delivery: delivery.id, attempts, backoff, ...result }, 'webhook retry scheduled');
     this.scheduler.after(backoff, () => {
       this.retrying = Math.max(0, this.retrying - 1);
-      if (this.closed) return;
+      if (this.closed || generation !== this.generation) return;
       this.queue.push(delivery);
       this.pump();
     });

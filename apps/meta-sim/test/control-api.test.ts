@@ -106,6 +106,22 @@ describe('control API under /_sim', () => {
     await other.close();
   });
 
+  it('reset drops pending statuses and retries; batching keeps working afterwards', async () => {
+    receiver = await new Receiver().start();
+    sim = await startSim({ webhookUrl: receiver.url, webhook: { batchWindowMs: 20, retryBaseMs: 30 } });
+    receiver.answer = () => 500;
+    await send(sim, plainSend('919820388810'));
+    await receiver.waitFor((r) => r.received.length >= 1);
+    sim.control.reset();
+    const settled = receiver.received.length;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(receiver.received.length).toBe(settled);
+    receiver.answer = () => 200;
+    await send(sim, plainSend('919820388811'));
+    await sim.control.drain();
+    expect(receiver.statuses().filter((s) => s.recipient_id === '919820388811').map((s) => s.status)).toEqual(['sent', 'delivered', 'read']);
+  });
+
   it('answers /healthz and /readyz', async () => {
     sim = await startSim();
     expect(await call(sim, 'GET', '/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });

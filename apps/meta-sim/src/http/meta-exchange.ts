@@ -95,7 +95,10 @@ export async function serveMeta(
   }
 
   const fault = core.faults.take(target);
-  if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 1_000));
+  if (fault?.kind === 'delay') {
+    await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 1_000).unref());
+    if (res.destroyed) return;
+  }
   const lost = fault?.kind === 'timeout' || fault?.kind === 'drop' ? { kind: fault.kind, when: fault.when ?? 'before' } : undefined;
   if (lost?.when === 'before') return loseAnswer(lost.kind);
 

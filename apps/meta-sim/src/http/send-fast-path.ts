@@ -23,10 +23,12 @@ export function sendFastPath(core: SimCore): (req: IncomingMessage, res: ServerR
       res.on('finish', () => core.logger.debug({ url: req.url, status: res.statusCode, ms: Date.now() - started }, 'send'));
     }
     const version = match[1] as string;
-    const phoneNumberId = decodeURIComponent(match[2] as string);
+    const phoneNumberId = safeDecode(match[2] as string);
     const query: Record<string, string | undefined> = match[3] ? Object.fromEntries(new URLSearchParams(match[3])) : {};
     const chunks: Buffer[] = [];
     let size = 0;
+    // A client that goes away mid-body leaves nothing to answer.
+    req.on('error', () => res.destroy());
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= BODY_LIMIT) chunks.push(chunk);
@@ -49,4 +51,12 @@ export function sendFastPath(core: SimCore): (req: IncomingMessage, res: ServerR
     });
     return true;
   };
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

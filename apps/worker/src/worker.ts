@@ -1,16 +1,17 @@
-import { Worker } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { MAINTENANCE_JOBS, QUEUE_NAMES, type MaintenanceJob, type SendJob } from '@dak/queue';
 import type { WorkerContext } from './context';
 import { processSend, RetryableSendError } from './send-processor';
 import { sweep } from './sweeper';
+import { syncAllTemplates } from './template-sync-job';
 
 export interface RunningWorkers {
   close(deadlineMs?: number): Promise<void>;
 }
 
 /**
- * Starts the send worker and the maintenance worker. The sweep runs from a BullMQ job
- * scheduler, so however many worker processes run, one sweep happens per interval.
+ * Starts the send worker and the maintenance worker. The sweep and the template sync run from
+ * BullMQ job schedulers, so however many worker processes run, each happens once per interval.
  */
 export async function startWorkers(ctx: WorkerContext, options: { sweep?: boolean } = {}): Promise<RunningWorkers> {
   const connection = ctx.redis;
@@ -36,11 +37,21 @@ export async function startWorkers(ctx: WorkerContext, options: { sweep?: boolea
       { every: ctx.config.worker.sweepIntervalMs },
       { name: MAINTENANCE_JOBS.sweep, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
     );
-    const maintenanceWorker = new Worker<MaintenanceJob>(QUEUE_NAMES.maintenance, async () => sweep(ctx), {
-      connection,
-      prefix,
-      concurrency: 1,
-    });
+    if (ctx.config.templateSync.intervalMs > 0) {
+      await ctx.queues.maintenance.upsertJobScheduler(
+        'template-sync',
+        { every: ctx.config.templateSync.intervalMs },
+        { name: MAINTENANCE_JOBS.templateSync, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
+      );
+    } else {
+      await ctx.queues.maintenance.removeJobScheduler('template-sync');
+    }
+    // Two at a time, so a slow template sync (Meta answering slowly) never holds up the sweep.
+    const maintenanceWorker = new Worker<MaintenanceJob>(
+      QUEUE_NAMES.maintenance,
+      (job) => runMaintenance(ctx, job),
+      { connection, prefix, concurrency: 2 },
+    );
     maintenanceWorker.on('error', (error) => ctx.logger.error({ err: error }, 'maintenance worker error'));
     workers.push(maintenanceWorker);
   }
@@ -57,4 +68,16 @@ export async function startWorkers(ctx: WorkerContext, options: { sweep?: boolea
       }
     },
   };
+}
+
+async function runMaintenance(ctx: WorkerContext, job: Job<MaintenanceJob>): Promise<unknown> {
+  switch (job.name) {
+    case MAINTENANCE_JOBS.sweep:
+      return sweep(ctx);
+    case MAINTENANCE_JOBS.templateSync:
+      return syncAllTemplates(ctx);
+    default:
+      // A job from another version of Dak sharing the queue: never retried.
+      throw new UnrecoverableError(`unknown maintenance job "${job.name}"`);
+  }
 }

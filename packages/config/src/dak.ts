@@ -35,6 +35,13 @@ const schema = z.object({
   WORKER_METRICS_PORT: port(0),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   SEND_LEASE_MS: z.coerce.number().int().min(1_000).default(120_000),
+  // Meta allows about 200 template-management requests per hour per WABA; a list of up to 100
+  // templates is one request, so the default 15 min stays far below it. 0 turns it off.
+  TEMPLATE_SYNC_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .refine((ms) => ms === 0 || ms >= 100, 'must be 0 (off) or at least 100')
+    .default(900_000),
   DEFAULT_PRICE_MINOR: z.coerce.number().int().min(0).default(10),
   DEFAULT_CURRENCY: z.string().length(3).default('INR'),
 });
@@ -58,6 +65,8 @@ export interface DakConfig {
   ports: { api: number; webhooks: number; metaSim: number; workerMetrics: number };
   worker: { concurrency: number; sweepIntervalMs: number; sendLeaseMs: number };
   pricing: { defaultPriceMinor: number; currency: string };
+  /** The worker's periodic template sync of every account; 0 means webhooks and the admin sync only. */
+  templateSync: { intervalMs: number };
 }
 
 // A fixed key is acceptable only outside production: it keeps local and test data readable
@@ -97,5 +106,6 @@ export function loadConfig(env: Env = process.env): DakConfig {
     },
     worker: { concurrency: raw.WORKER_CONCURRENCY, sweepIntervalMs: raw.SWEEP_INTERVAL_MS, sendLeaseMs: raw.SEND_LEASE_MS },
     pricing: { defaultPriceMinor: raw.DEFAULT_PRICE_MINOR, currency: raw.DEFAULT_CURRENCY },
+    templateSync: { intervalMs: raw.TEMPLATE_SYNC_INTERVAL_MS },
   };
 }

@@ -17,7 +17,8 @@ export const sendJobSchema = z.object({
 });
 export type SendJob = z.infer<typeof sendJobSchema>;
 
-export const MAINTENANCE_JOBS = { sweep: 'sweep' } as const;
+/** Periodic jobs, one per interval across all worker processes (BullMQ job schedulers). */
+export const MAINTENANCE_JOBS = { sweep: 'sweep', templateSync: 'template-sync' } as const;
 export type MaintenanceJob = Record<string, never>;
 
 export const SEND_ATTEMPTS = 8;

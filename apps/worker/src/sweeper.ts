@@ -2,8 +2,6 @@ import { expireQueued, listQueuedOlderThan, moveMessageCharge, requeueStaleClaim
 import { enqueueSends } from '@dak/queue';
 import type { WorkerContext } from './context';
 
-/** A queued row younger than this is still on its way from the API's enqueue. */
-const ENQUEUE_GRACE_MS = 15_000;
 const SWEEP_LIMIT = 10_000;
 
 export interface SweepResult {
@@ -28,7 +26,7 @@ export async function sweep(ctx: WorkerContext): Promise<SweepResult> {
     return rows.length;
   });
 
-  const queued = await listQueuedOlderThan(ctx.db, ENQUEUE_GRACE_MS, SWEEP_LIMIT);
+  const queued = await listQueuedOlderThan(ctx.db, ctx.config.worker.sweepGraceMs, SWEEP_LIMIT);
   const missing = await withoutJobs(ctx, queued);
   const toEnqueue = [...stale, ...missing];
   await enqueueSends(ctx.queues.send, toEnqueue);

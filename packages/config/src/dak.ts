@@ -34,7 +34,8 @@ const schema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
   WORKER_METRICS_PORT: port(0),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
-  SEND_LEASE_MS: z.coerce.number().int().min(1_000).default(120_000),
+  SEND_LEASE_MS: z.coerce.number().int().min(100).default(120_000),
+  SWEEP_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
   // Meta allows about 200 template-management requests per hour per WABA; a list of up to 100
   // templates is one request, so the default 15 min stays far below it. 0 turns it off.
   TEMPLATE_SYNC_INTERVAL_MS: z.coerce
@@ -63,7 +64,7 @@ export interface DakConfig {
   /** Interface the HTTP listeners bind to (0.0.0.0 in containers). */
   host: string;
   ports: { api: number; webhooks: number; metaSim: number; workerMetrics: number };
-  worker: { concurrency: number; sweepIntervalMs: number; sendLeaseMs: number };
+  worker: { concurrency: number; sweepIntervalMs: number; sendLeaseMs: number; sweepGraceMs: number };
   pricing: { defaultPriceMinor: number; currency: string };
   /** The worker's periodic template sync of every account; 0 means webhooks and the admin sync only. */
   templateSync: { intervalMs: number };
@@ -104,7 +105,7 @@ export function loadConfig(env: Env = process.env): DakConfig {
       metaSim: raw.META_SIM_PORT,
       workerMetrics: raw.WORKER_METRICS_PORT,
     },
-    worker: { concurrency: raw.WORKER_CONCURRENCY, sweepIntervalMs: raw.SWEEP_INTERVAL_MS, sendLeaseMs: raw.SEND_LEASE_MS },
+    worker: { concurrency: raw.WORKER_CONCURRENCY, sweepIntervalMs: raw.SWEEP_INTERVAL_MS, sendLeaseMs: raw.SEND_LEASE_MS, sweepGraceMs: raw.SWEEP_GRACE_MS },
     pricing: { defaultPriceMinor: raw.DEFAULT_PRICE_MINOR, currency: raw.DEFAULT_CURRENCY },
     templateSync: { intervalMs: raw.TEMPLATE_SYNC_INTERVAL_MS },
   };

@@ -6,7 +6,7 @@ export interface RunningServer {
   server: Server;
   port: number;
   url: string;
-  close(): Promise<void>;
+  close(deadlineMs?: number): Promise<void>;
 }
 
 /** Listens (port 0 picks a free one) and gives a close that waits for in-flight requests. */
@@ -19,9 +19,18 @@ export function listen(app: Express, port: number, host = '127.0.0.1'): Promise<
         server,
         port: address.port,
         url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
-        close: () =>
+        close: (deadlineMs = 10_000) =>
           new Promise<void>((done) => {
-            server.close(() => done());
+            // Stop accepting, let in-flight requests finish, and close keep-alive connections
+            // as soon as they go idle (not only those idle right now); past the deadline, close
+            // whatever is left.
+            const sweep = setInterval(() => server.closeIdleConnections(), 50);
+            const force = setTimeout(() => server.closeAllConnections(), deadlineMs);
+            server.close(() => {
+              clearInterval(sweep);
+              clearTimeout(force);
+              done();
+            });
             server.closeIdleConnections();
           }),
       });

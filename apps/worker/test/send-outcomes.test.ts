@@ -1,0 +1,140 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { templateFixtures } from '@dak/core/template-fixtures';
+import { DEMO, startStack, waitFor, type TestStack } from '@dak/testing';
+
+const orderUpdate = templateFixtures.order_update!;
+const sendBody = (recipient: string = DEMO.recipient) => ({
+  phone_number_id: DEMO.phoneNumberId,
+  template_id: orderUpdate.id,
+  phone_number: recipient,
+  variables: [{ type: 'body', values: ['John Doe', 'ORD-12345'] }],
+});
+
+// What the worker does with each answer Meta can give: never lose a message, never send one
+// twice when that can be avoided, never move money twice.
+describe('the worker and what Meta answers', () => {
+  let stack: TestStack | undefined;
+  afterEach(async () => {
+    await stack?.close();
+    stack = undefined;
+  });
+
+  async function setUp(env: Record<string, string> = {}, worker = true) {
+    stack = await startStack({ env, worker });
+    const seeded = await stack.seedDemo({ credit: '10.00' });
+    return { stack, ...seeded };
+  }
+
+  async function send(s: TestStack, key: string, body = sendBody()) {
+    const response = await s.call('POST', '/api/whatsapp/v1/send-message', { key, body });
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    return response.body.message_id as string;
+  }
+
+  const statusOf = async (s: TestStack, key: string, id: string) =>
+    (await s.call('GET', `/api/whatsapp/v1/message-status/${id}`, { key })).body;
+
+  const waitStatus = (s: TestStack, key: string, id: string, status: string, timeoutMs = 10_000) =>
+    waitFor(async () => {
+      const body = await statusOf(s, key, id);
+      return body.status === status ? body : undefined;
+    }, { what: `${id} to be ${status}`, timeoutMs });
+
+  it('a permanent refusal fails the message with Meta\'s code and gives the hold back', async () => {
+    const { stack: s, apiKey, accountId } = await setUp();
+    s.sim.control.addFault({ kind: 'error', code: 131031, count: 1 });
+    const id = await send(s, apiKey);
+    const failed = await waitStatus(s, apiKey, id, 'failed');
+    expect(failed.error).toMatchObject({ code: 131031, source: 'meta' });
+    expect(failed.charge.state).toBe('released');
+    expect(await s.admin.wallet(accountId)).toMatchObject({ available: '10.00', held: '0.00', captured: '0.00' });
+    expect(s.sim.control.requests({ route: 'messages' })).toHaveLength(1);
+  });
+
+  it('a transient error is retried with backoff until Meta takes the message', async () => {
+    const { stack: s, apiKey, accountId } = await setUp();
+    s.sim.control.addFault({ kind: 'error', code: 131000, count: 2 });
+    const id = await send(s, apiKey);
+    const read = await waitStatus(s, apiKey, id, 'read', 15_000);
+    expect(read.charge.state).toBe('captured');
+    expect(s.sim.control.requests({ route: 'messages' })).toHaveLength(3);
+    expect(await s.admin.wallet(accountId)).toMatchObject({ available: '9.90', held: '0.00', captured: '0.10' });
+  });
+
+  it('a lost answer is not resent: the status webhook settles the message', async () => {
+    const { stack: s, apiKey } = await setUp({ META_REQUEST_TIMEOUT_MS: '500', SEND_LEASE_MS: '60000' });
+    s.sim.control.addFault({ kind: 'drop', when: 'after', count: 1 });
+    const id = await send(s, apiKey);
+    const read = await waitStatus(s, apiKey, id, 'read');
+    expect(read.wamid).toMatch(/^wamid\./);
+    expect(read.charge.state).toBe('captured');
+    expect(s.sim.control.requests({ route: 'messages' })).toHaveLength(1);
+  });
+
+  it('a lost request with no webhook within the lease is sent again by the sweeper', async () => {
+    const { stack: s, apiKey } = await setUp({ META_REQUEST_TIMEOUT_MS: '500', SEND_LEASE_MS: '1500', SWEEP_INTERVAL_MS: '300' });
+    s.sim.control.addFault({ kind: 'drop', when: 'before', count: 1 });
+    const id = await send(s, apiKey);
+    const read = await waitStatus(s, apiKey, id, 'read', 15_000);
+    expect(read.charge.state).toBe('captured');
+    const requests = s.sim.control.requests({ route: 'messages' });
+    expect(requests).toHaveLength(2);
+    expect(s.sim.control.messages()).toHaveLength(1);
+  });
+
+  it('a queued message whose job vanished from Redis is enqueued again by the sweeper', async () => {
+    const { stack: s, apiKey } = await setUp({ SWEEP_GRACE_MS: '0', SWEEP_INTERVAL_MS: '300' }, false);
+    const id = await send(s, apiKey);
+    // Redis lost the job (flush, failover): Postgres still has the row.
+    await s.api.ctx.queues.send.obliterate({ force: true });
+    await s.startWorker();
+    await waitStatus(s, apiKey, id, 'read', 15_000);
+    expect(s.sim.control.requests({ route: 'messages' })).toHaveLength(1);
+  });
+
+  it('a message not sent before expires_in fails as expired and its hold is released', async () => {
+    const { stack: s, apiKey, accountId } = await setUp({ SWEEP_INTERVAL_MS: '300' }, false);
+    const id = await send(s, apiKey, { ...sendBody(), expires_in: 1 } as never);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await s.startWorker();
+    const failed = await waitStatus(s, apiKey, id, 'failed');
+    expect(failed.error).toMatchObject({ code: 'expired', source: 'dak' });
+    expect(failed.charge.state).toBe('released');
+    expect(await s.admin.wallet(accountId)).toMatchObject({ available: '10.00', held: '0.00' });
+    expect(s.sim.control.requests({ route: 'messages' })).toHaveLength(0);
+  });
+
+  it('a duplicate job for the same message sends it once', async () => {
+    const { stack: s, apiKey } = await setUp({}, false);
+    const id = await send(s, apiKey);
+    const [job] = await s.api.ctx.queues.send.getJobs(['waiting']);
+    // A twin under another job id (as a stale re-enqueue could make) races the original.
+    await s.api.ctx.queues.send.add('send', job!.data, { jobId: `${id}-twin` });
+    await s.startWorker();
+    await s.startWorker();
+    await waitStatus(s, apiKey, id, 'read');
+    expect(s.sim.control.requests({ route: 'messages' })).toHaveLength(1);
+  });
+
+  it('several workers together keep to the phone number\'s messages per second', async () => {
+    const { stack: s, apiKey } = await setUp({}, false);
+    const mps = 20;
+    await s.api.ctx.db.updateTable('phone_numbers').set({ mps }).where('phone_number_id', '=', DEMO.phoneNumberId).execute();
+    s.sim.control.updatePhoneNumber(DEMO.phoneNumberId, { mps });
+    const count = 60;
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) ids.push(await send(s, apiKey, sendBody(`9198200${String(10000 + i)}`)));
+    const started = Date.now();
+    await Promise.all([s.startWorker(), s.startWorker(), s.startWorker()]);
+    await waitFor(async () => {
+      const rows = await s.api.ctx.db.selectFrom('messages').select('status').where('status', 'in', ['queued', 'sending']).execute();
+      return rows.length === 0;
+    }, { timeoutMs: 20_000, what: 'every message to leave the queue' });
+    const elapsed = Date.now() - started;
+    const responses = s.sim.control.requests({ route: 'messages' });
+    expect(responses.filter((r) => r.response.status !== 200).map((r) => r.response)).toEqual([]);
+    expect(responses).toHaveLength(count);
+    // 60 sends at 20/s take at least (60 - 1) / 20 s.
+    expect(elapsed).toBeGreaterThanOrEqual(((count - 1) / mps) * 1000 - 50);
+  });
+});

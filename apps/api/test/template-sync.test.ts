@@ -115,6 +115,17 @@ describe('templates kept current with Meta', () => {
     expect(old.status).toBe(404);
   });
 
+  it('the admin sync says what is wrong when it cannot ask Meta', async () => {
+    const { id: bare } = await stack.admin.createAccount({ name: 'No numbers yet', waba_id: '555000999222' });
+    await expect(stack.admin.syncTemplates(bare)).rejects.toMatchObject({ status: 400, body: { error: { code: 'no_access_token' } } });
+    await stack.admin.addPhoneNumber(bare, { phone_number_id: '106540352240222', display_phone_number: '15550780222', access_token: 'EAAG-not-a-token-meta-knows' });
+    await expect(stack.admin.syncTemplates(bare)).rejects.toMatchObject({
+      status: 400,
+      body: { error: { code: 'meta_refused', message: expect.stringContaining('Check the WABA id and access token') } },
+    });
+    await expect(stack.admin.syncTemplates('acc_missing')).rejects.toMatchObject({ status: 404, body: { error: { code: 'account_not_found' } } });
+  });
+
   it('a template list fetched before a status webhook does not undo it', async () => {
     // An account without a phone number: the periodic sync leaves it alone.
     const { id: quiet } = await stack.admin.createAccount({ name: 'Quiet', waba_id: '555000999111' });

@@ -45,11 +45,23 @@ export async function syncAccountTemplates(
   const listed = await fetchTemplates(graph, account.waba_id, decryptSecret(phone.access_token_encrypted, encryptionKey));
   const templates = [...new Map(listed.map((t) => [String(t.id), toUpsert(t)])).values()];
   return db.transaction().execute(async (trx) => {
-    await deleteTemplatesReplacedBy(trx, accountId, templates);
-    const synced = await upsertTemplates(trx, accountId, templates, fetchedAt);
+    let synced = 0;
+    for (const chunk of chunks(templates, WRITE_CHUNK)) {
+      await deleteTemplatesReplacedBy(trx, accountId, chunk);
+      synced += await upsertTemplates(trx, accountId, chunk, fetchedAt);
+    }
     const deleted = await markMissingTemplatesDeleted(trx, accountId, templates.map((t) => t.id), fetchedAt);
     return { synced, deleted };
   });
+}
+
+/** A verified WABA may hold 6,000 templates; writes go in chunks to stay far below Postgres' 65,535 parameters. */
+const WRITE_CHUNK = 500;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 async function fetchTemplates(graph: GraphClient, wabaId: string, accessToken: string): Promise<MetaTemplate[]> {

@@ -190,7 +190,6 @@ export async function walletOf(ctx: ApiContext, accountId: string) {
 
 /** Fetches every template of the account's WABA from the Cloud API and stores them (see syncAccountTemplates). */
 export async function syncTemplates(ctx: ApiContext, accountId: string): Promise<TemplateSyncResult> {
-  await requireAccount(ctx, accountId);
   try {
     return await syncAccountTemplates(ctx.db, ctx.graph, ctx.config.encryptionKey, accountId);
   } catch (error) {

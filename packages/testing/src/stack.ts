@@ -14,6 +14,9 @@ export interface StackOptions {
   worker?: boolean;
   env?: Record<string, string>;
   workerOverrides?: Partial<WorkerContext>;
+  /** Outside vitest (benchmarks): the database to use and the Redis URL; default a clone per test file. */
+  database?: TestDatabase;
+  redisUrl?: string;
 }
 
 export interface TestStack {
@@ -40,7 +43,7 @@ export interface TestStack {
  * between all of them.
  */
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
-  const database = await createTestDatabase();
+  const database = options.database ?? (await createTestDatabase());
   const adminToken = randomBytes(24).toString('hex');
   const accessToken = `EAAG${randomBytes(24).toString('hex')}`;
   const baseEnv = {
@@ -48,7 +51,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: database.url,
     DATABASE_POOL_SIZE: '5',
-    REDIS_URL: testRedisUrl(),
+    REDIS_URL: options.redisUrl ?? testRedisUrl(),
     QUEUE_PREFIX: uniquePrefix(),
     DAK_ADMIN_TOKEN: adminToken,
     META_APP_SECRET: randomBytes(16).toString('hex'),

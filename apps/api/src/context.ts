@@ -19,16 +19,22 @@ export interface ApiContext {
 }
 
 export function createApiContext(config: DakConfig, overrides: Partial<ApiContext> = {}): ApiContext {
+  const logger = overrides.logger ?? createLogger({ name: 'api', level: config.logLevel });
   const redis = overrides.redis ?? createRedis(config.redis.url, 'producer');
   return {
     config,
-    db: overrides.db ?? createDatabase({ url: config.db.url, poolSize: config.db.poolSize, applicationName: 'dak-api' }),
+    db: overrides.db ?? createDatabase({
+      url: config.db.url,
+      poolSize: config.db.poolSize,
+      applicationName: 'dak-api',
+      onError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
+    }),
     redis,
     queues: overrides.queues ?? createQueues(redis, config.redis.prefix),
     graph:
       overrides.graph ??
       new GraphClient({ baseUrl: config.meta.graphUrl, version: config.meta.graphVersion, timeoutMs: config.meta.requestTimeoutMs }),
-    logger: overrides.logger ?? createLogger({ name: 'api', level: config.logLevel }),
+    logger,
     metrics: overrides.metrics ?? createMetricsRegistry('api'),
   };
 }

@@ -14,11 +14,17 @@ export interface WebhooksContext {
 }
 
 export function createWebhooksContext(config: DakConfig, overrides: Partial<WebhooksContext> = {}): WebhooksContext {
+  const logger = overrides.logger ?? createLogger({ name: 'webhooks', level: config.logLevel });
   const registry = overrides.registry ?? createMetricsRegistry('webhooks');
   return {
     config,
-    db: overrides.db ?? createDatabase({ url: config.db.url, poolSize: config.db.poolSize, applicationName: 'dak-webhooks' }),
-    logger: overrides.logger ?? createLogger({ name: 'webhooks', level: config.logLevel }),
+    db: overrides.db ?? createDatabase({
+      url: config.db.url,
+      poolSize: config.db.poolSize,
+      applicationName: 'dak-webhooks',
+      onError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
+    }),
+    logger,
     registry,
     metrics: overrides.metrics ?? {
       received: new Counter({ name: 'dak_webhooks_received_total', help: 'Webhook POSTs by outcome', labelNames: ['outcome'], registers: [registry] }),

@@ -25,7 +25,13 @@ export interface WorkerContext {
 }
 
 export function createWorkerContext(config: DakConfig, overrides: Partial<WorkerContext> = {}): WorkerContext {
-  const db = overrides.db ?? createDatabase({ url: config.db.url, poolSize: config.db.poolSize, applicationName: 'dak-worker' });
+  const logger = overrides.logger ?? createLogger({ name: 'worker', level: config.logLevel });
+  const db = overrides.db ?? createDatabase({
+      url: config.db.url,
+      poolSize: config.db.poolSize,
+      applicationName: 'dak-worker',
+      onError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
+    });
   const redis = overrides.redis ?? createRedis(config.redis.url, 'worker');
   const registry = overrides.registry ?? createMetricsRegistry('worker');
   return {
@@ -38,7 +44,7 @@ export function createWorkerContext(config: DakConfig, overrides: Partial<Worker
       overrides.graph ??
       new GraphClient({ baseUrl: config.meta.graphUrl, version: config.meta.graphVersion, timeoutMs: config.meta.requestTimeoutMs }),
     phones: overrides.phones ?? new PhoneNumberCache(db, config.encryptionKey),
-    logger: overrides.logger ?? createLogger({ name: 'worker', level: config.logLevel }),
+    logger,
     registry,
     metrics: overrides.metrics ?? createWorkerMetrics(registry),
     sendLeaseMs: overrides.sendLeaseMs ?? config.worker.sendLeaseMs,

@@ -8,7 +8,12 @@ export type Database = Kysely<DB>;
 const INT8_OID = 20;
 
 /** Builds the pool and Kysely; int8 columns come back as numbers (amounts are far below 2^53). */
-export function createDatabase(options: { url: string; poolSize?: number; applicationName?: string }): Database {
+export function createDatabase(options: {
+  url: string;
+  poolSize?: number;
+  applicationName?: string;
+  onError?: (error: Error) => void;
+}): Database {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
@@ -18,6 +23,9 @@ export function createDatabase(options: { url: string; poolSize?: number; applic
         oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection that dies (Postgres restarted, the connection was terminated) is
+  // dropped by the pool; without a listener its error would crash the process.
+  pool.on('error', (error) => options.onError?.(error));
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -22,6 +22,8 @@ export function createLogger(options: { name: string; level: string; pretty?: bo
 export function httpLogger(logger: Logger): RequestHandler {
   return pinoHttp({
     logger,
+    // Probes and scrapes arrive every few seconds; a failing probe shows in its own answer.
+    autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
     genReqId: (req, res) => {
       const incoming = req.headers['x-request-id'];
       const id = typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();

@@ -1,0 +1,127 @@
+// Scenario 1: how fast Dak accepts sends. POST /send-message under concurrency with no worker
+// running, so only the accept path is measured (key lookup, validation, one transaction with
+// the message row and the wallet hold, then the enqueue). Baselines: the same number of raw pg
+// transactions (one INSERT + the wallet UPDATE) at the same concurrency and pool size, raw
+// BullMQ queue.add, and the two one after the other.
+import { newId } from '@dak/core';
+import { bullmq, pg, type PgPool } from './deps';
+import { POOL_SIZE, TEMPLATE, recipient, sendMessageBody, startBenchEnv, type BenchTarget } from './env';
+import { HttpClient, runLanes } from './load';
+import type { ResultRow } from './report';
+
+export interface AcceptSizes {
+  requests: number;
+  concurrency: number;
+  warmup: number;
+}
+
+const SCENARIO = '1 accept';
+const PRICE_MINOR = 10;
+
+/** A message row as Dak's accept path inserts it, column for column. */
+function messageRow(index: number, accountId: string, phoneNumberRowId: string) {
+  const now = new Date();
+  return [
+    newId('msg'),
+    accountId,
+    phoneNumberRowId,
+    TEMPLATE.id,
+    TEMPLATE.name,
+    TEMPLATE.language,
+    'UTILITY',
+    recipient(index),
+    JSON.stringify([{ type: 'body', values: [`Customer ${index}`, `ORD-${index}`] }]),
+    JSON.stringify([{ type: 'body', parameters: [{ type: 'text', text: `Customer ${index}` }, { type: 'text', text: `ORD-${index}` }] }]),
+    'queued',
+    null,
+    PRICE_MINOR,
+    'INR',
+    'held',
+    null,
+    now,
+    now,
+  ];
+}
+
+const INSERT_MESSAGE = `insert into bench_messages (id, account_id, phone_number_id, template_id, template_name, template_language,
+  template_category, recipient, variables, components, status, client_reference, price_minor, currency, charge_state,
+  expires_at, queued_at, updated_at) values (${Array.from({ length: 18 }, (_, i) => `$${i + 1}`).join(', ')})`;
+const HOLD = `update bench_wallets set available = available - $1, held = held + $1, updated_at = now()
+  where account_id = $2 and available >= $1`;
+
+async function rawTransaction(pool: PgPool, index: number, accountId: string, phoneNumberRowId: string): Promise<string> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await client.query(INSERT_MESSAGE, messageRow(index, accountId, phoneNumberRowId));
+    const held = await client.query(HOLD, [PRICE_MINOR, accountId]);
+    await client.query('commit');
+    return held.rowCount === 1 ? 'ok' : 'no funds';
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export async function benchAccept(target: BenchTarget, sizes: AcceptSizes): Promise<ResultRow[]> {
+  const env = await startBenchEnv(target);
+  const client = new HttpClient(sizes.concurrency);
+  const pool = new pg.Pool({ connectionString: env.stack.database.url, max: POOL_SIZE });
+  // Dak's own producer connection, so the queue baseline talks to Redis exactly as the API does.
+  const rawQueue = new bullmq.Queue('bench-raw-send', { connection: env.stack.api.ctx.redis, prefix: `${env.queuePrefix}-raw` });
+  try {
+    const url = `${env.stack.api.url}/api/whatsapp/v1/send-message`;
+    const headers = { authorization: `Bearer ${env.apiKey}` };
+    const send = async (index: number) => {
+      const body = sendMessageBody(index, env.phoneNumbers[index % env.phoneNumbers.length]!);
+      return String((await client.post(url, body, headers)).status);
+    };
+    await runLanes(sizes.warmup, sizes.concurrency, send);
+    const dak = await runLanes(sizes.requests, sizes.concurrency, (i) => send(sizes.warmup + i));
+
+    // The baselines write to copies of Dak's tables (same columns, indexes and checks), so
+    // Dak's own rows and wallet are left as they were.
+    await pool.query('create table bench_messages (like messages including all)');
+    await pool.query('create table bench_wallets (like wallets including all)');
+    await pool.query(`insert into bench_wallets (account_id, currency, available, topped_up) values ($1, 'INR', 1000000000, 1000000000)`, [env.accountId]);
+    const { rows } = await pool.query<{ id: string }>('select id from phone_numbers limit 1');
+    const phoneNumberRowId = rows[0]!.id;
+
+    const transaction = (i: number) => rawTransaction(pool, i, env.accountId, phoneNumberRowId);
+    const enqueue = async () => {
+      const id = newId('msg');
+      await rawQueue.add(
+        'send',
+        { messageId: id, phoneNumberId: phoneNumberRowId },
+        // Dak's send job options: job id = message id, 8 attempts with backoff, nothing kept.
+        { jobId: id, attempts: 8, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: true },
+      );
+      return 'queued';
+    };
+    await runLanes(sizes.warmup, sizes.concurrency, (i) => transaction(1_000_000 + i));
+    const pgFigures = await runLanes(sizes.requests, sizes.concurrency, (i) => transaction(2_000_000 + i));
+    await runLanes(sizes.warmup, sizes.concurrency, enqueue);
+    const queueFigures = await runLanes(sizes.requests, sizes.concurrency, enqueue);
+    const both = await runLanes(sizes.requests, sizes.concurrency, async (i) => {
+      const outcome = await transaction(3_000_000 + i);
+      await enqueue();
+      return outcome;
+    });
+
+    const dakWhat = `Dak POST /send-message, ${sizes.concurrency} clients, no worker`;
+    return [
+      { scenario: SCENARIO, what: dakWhat, unit: 'req', figures: dak },
+      { scenario: SCENARIO, what: 'raw pg tx: INSERT + wallet UPDATE', unit: 'tx', figures: pgFigures, baselineFor: dakWhat },
+      { scenario: SCENARIO, what: 'raw BullMQ queue.add', unit: 'job', figures: queueFigures, baselineFor: dakWhat },
+      { scenario: SCENARIO, what: 'raw pg tx, then queue.add', unit: 'op', figures: both, baselineFor: dakWhat },
+    ];
+  } finally {
+    client.close();
+    await rawQueue.obliterate({ force: true }).catch(() => undefined);
+    await rawQueue.close();
+    await pool.end();
+    await env.close();
+  }
+}

@@ -1,0 +1,150 @@
+// What every scenario runs against: a fresh migrated database of its own, Dak's whole stack in
+// this process (startStack), a business with several fast phone numbers in both meta-sim and
+// Dak, and an API key. Everything is dropped again at the end.
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '@dak/config';
+import { createDatabase, ensureDatabaseExists, migrateToLatest } from '@dak/db';
+import { demoBusiness, seedAccount, startStack, type TestDatabase, type TestStack } from '@dak/testing';
+import { pg } from './deps';
+
+/** Postgres and Redis to use: DATABASE_URL / REDIS_URL when set, else the local defaults. */
+export interface BenchTarget {
+  databaseUrl: string;
+  redisUrl: string;
+}
+
+export function benchTarget(): BenchTarget {
+  const config = loadConfig(process.env);
+  return { databaseUrl: config.db.url, redisUrl: config.redis.url };
+}
+
+/** Dak's own defaults (DATABASE_POOL_SIZE, WORKER_CONCURRENCY); the baselines get the same. */
+export const POOL_SIZE = 10;
+export const WORKER_CONCURRENCY = 100;
+export const PHONE_NUMBERS = 8;
+export const MPS = 500;
+/** order_update: two body placeholders, a footer (from the demo templates). */
+export const TEMPLATE = { id: '1284751902651784', name: 'order_update', language: 'en_US' } as const;
+const WABA_DISPLAY_PREFIX = '1555078';
+
+export function withDatabaseName(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+async function createBenchDatabase(baseUrl: string): Promise<TestDatabase> {
+  const name = `dak_bench_${randomBytes(5).toString('hex')}`;
+  const url = withDatabaseName(baseUrl, name);
+  await ensureDatabaseExists(url);
+  const db = createDatabase({ url, poolSize: 1 });
+  try {
+    await migrateToLatest(db);
+  } finally {
+    await db.destroy();
+  }
+  return {
+    url,
+    name,
+    async drop() {
+      const admin = new pg.Client({ connectionString: withDatabaseName(baseUrl, 'postgres') });
+      await admin.connect();
+      try {
+        await admin.query(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
+
+export interface BenchEnv {
+  stack: TestStack;
+  apiKey: string;
+  accountId: string;
+  wabaId: string;
+  /** Meta phone number ids, each registered in meta-sim and Dak at MPS. */
+  phoneNumbers: string[];
+  displayNumber(index: number): string;
+  accessToken: string;
+  queuePrefix: string;
+  close(): Promise<void>;
+}
+
+export function phoneNumberId(index: number): string {
+  return `1065403522${String(index).padStart(5, '0')}`;
+}
+
+export function recipient(index: number): string {
+  return `91${9_000_000_000 + index}`;
+}
+
+/** The send-message body Dak's API takes, for the index-th message. */
+export function sendMessageBody(index: number, phoneNumber: string): string {
+  return JSON.stringify({
+    phone_number_id: phoneNumber,
+    template_id: TEMPLATE.id,
+    phone_number: recipient(index),
+    variables: [{ type: 'body', values: [`Customer ${index}`, `ORD-${index}`] }],
+  });
+}
+
+/**
+ * Starts the stack on a fresh database. Meta-sim's pair limit is off and each number takes MPS,
+ * so neither Meta's limits nor Dak's pacing is what a figure measures. Meta-sim sends no
+ * webhooks: scenario 3 posts its own, so each scenario measures one path.
+ */
+export async function startBenchEnv(target: BenchTarget): Promise<BenchEnv> {
+  const database = await createBenchDatabase(target.databaseUrl);
+  const queuePrefix = `dak-bench-${randomBytes(5).toString('hex')}`;
+  const accessToken = `EAAG${randomBytes(24).toString('hex')}`;
+  const phoneNumbers = Array.from({ length: PHONE_NUMBERS }, (_, i) => phoneNumberId(i));
+  const displayNumber = (index: number) => `${WABA_DISPLAY_PREFIX}${String(index).padStart(4, '0')}`;
+  const business = demoBusiness(accessToken, {
+    phone_numbers: phoneNumbers.map((id, i) => ({ phone_number_id: id, display_phone_number: displayNumber(i), mps: MPS })),
+  });
+  let stack: TestStack;
+  try {
+    stack = await startStack({
+      database,
+      redisUrl: target.redisUrl,
+      worker: false,
+      env: {
+        DATABASE_POOL_SIZE: String(POOL_SIZE),
+        WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+        TEMPLATE_SYNC_INTERVAL_MS: '0',
+        QUEUE_PREFIX: queuePrefix,
+      },
+      metaSim: {
+        businesses: [business],
+        pairRateLimit: { burst: 0, intervalMs: 0 },
+        webhookDelaysMs: { sent: 10, delivered: 20, read: 30 },
+      },
+    });
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+  try {
+    stack.sim.control.configureWebhooks({ url: null });
+    const seeded = await seedAccount(stack.admin, business, { credit: '100000.00' });
+    return {
+      stack,
+      apiKey: seeded.apiKey!,
+      accountId: seeded.accountId,
+      wabaId: business.waba_id,
+      phoneNumbers,
+      displayNumber,
+      accessToken,
+      queuePrefix,
+      async close() {
+        // Jobs accepted while no worker ran would stay in Redis otherwise.
+        await stack.api.ctx.queues.send.obliterate({ force: true }).catch(() => undefined);
+        await stack.close();
+      },
+    };
+  } catch (error) {
+    await stack.close();
+    throw error;
+  }
+}

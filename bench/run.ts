@@ -1,0 +1,93 @@
+// `pnpm bench`: Dak's throughput and latency beside raw baselines measured in the same run.
+// Usage: pnpm bench [--quick] [--scenarios 1,2,3]
+// Loopback only; everything runs in this process against local Postgres and Redis (or
+// DATABASE_URL / REDIS_URL), each scenario on a fresh database that is dropped at the end.
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { benchAccept, type AcceptSizes } from './accept';
+import { benchTarget } from './env';
+import { formatTable, ratioOf, type ResultRow } from './report';
+import { benchSend, type SendSizes } from './send';
+import { benchWebhooks, type WebhookSizes } from './webhooks';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    scenarios: { type: 'string', default: '1,2,3' },
+  },
+});
+
+const SIZES: Record<'full' | 'quick', { accept: AcceptSizes; send: SendSizes; webhooks: WebhookSizes }> = {
+  full: {
+    accept: { requests: 3_000, concurrency: 32, warmup: 200 },
+    send: { messages: 2_000, workerCounts: [1, 2], acceptConcurrency: 32, timeoutMs: 60_000 },
+    webhooks: { messages: 1_000, statusesPerPost: [50, 1], concurrency: 32, timeoutMs: 60_000 },
+  },
+  quick: {
+    accept: { requests: 600, concurrency: 32, warmup: 100 },
+    send: { messages: 400, workerCounts: [1, 2], acceptConcurrency: 32, timeoutMs: 30_000 },
+    webhooks: { messages: 200, statusesPerPost: [50, 1], concurrency: 32, timeoutMs: 30_000 },
+  },
+};
+
+function commit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head} (with uncommitted changes)` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+
+const mode = values.quick ? 'quick' : 'full';
+const sizes = SIZES[mode];
+const wanted = new Set(values.scenarios.split(',').map((s) => s.trim()));
+const target = benchTarget();
+const startedAt = new Date();
+const loadBefore = load();
+console.log(`Dak bench (${mode}) at ${startedAt.toISOString()}, commit ${commit()}`);
+console.log(`machine: ${os.cpus().length} CPUs, load average ${loadBefore} (1/5/15 min), Node ${process.version}`);
+console.log('Ratios compare rates measured in this run; absolute figures depend on the machine and its load.\n');
+
+const rows: ResultRow[] = [];
+const started = performance.now();
+if (wanted.has('1')) {
+  console.log(`1/3 accept: ${sizes.accept.requests} requests…`);
+  rows.push(...(await benchAccept(target, sizes.accept)));
+}
+if (wanted.has('2')) {
+  console.log(`2/3 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)…`);
+  rows.push(...(await benchSend(target, sizes.send)));
+}
+if (wanted.has('3')) {
+  console.log(`3/3 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST…`);
+  rows.push(...(await benchWebhooks(target, sizes.webhooks)));
+}
+const seconds = (performance.now() - started) / 1_000;
+const loadAfter = load();
+
+console.log(`\n${formatTable(rows)}\n`);
+console.log(`took ${seconds.toFixed(0)} s; load average before ${loadBefore}, after ${loadAfter}`);
+
+const resultsFile = new URL('./results.json', import.meta.url);
+await writeFile(
+  resultsFile,
+  `${JSON.stringify(
+    {
+      startedAt: startedAt.toISOString(),
+      mode,
+      commit: commit(),
+      machine: { cpus: os.cpus().length, loadBefore, loadAfter, node: process.version },
+      sizes,
+      rows: rows.map((row) => ({ ...row, ratio: ratioOf(rows, row) })),
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log(`written to ${resultsFile.pathname}`);

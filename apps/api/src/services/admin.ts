@@ -37,7 +37,8 @@ export const createAccountSchema = z.object({
   waba_id: z.string().regex(/^\d{5,20}$/, 'the WhatsApp Business Account id: digits'),
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as INR').optional(),
   price: decimal('price').optional(),
-  category_prices: z.record(z.enum(['MARKETING', 'UTILITY', 'AUTHENTICATION']), decimal('each category price')).optional(),
+  // partialRecord: zod 4's record over an enum would require every category.
+  category_prices: z.partialRecord(z.enum(['MARKETING', 'UTILITY', 'AUTHENTICATION']), decimal('each category price')).optional(),
 });
 
 export const createPhoneNumberSchema = z.object({

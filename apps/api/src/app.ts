@@ -2,8 +2,12 @@ import express, { type Express } from 'express';
 import { sql } from '@dak/db';
 import { errorHandler, healthRouter, httpLogger, metricsRouter, notFoundHandler } from '@dak/http';
 import type { ApiContext } from './context';
+import { requireAdminTokenOrBasic } from './http/auth';
+import { openapiRouter } from './openapi/router';
 import { adminRouter } from './routes/admin';
+import { ADMIN_API_BASE, PUBLIC_API_BASE, QUEUE_BOARD_BASE } from './routes/mount-points';
 import { publicRouter } from './routes/public';
+import { queueBoardRouter } from './routes/queue-board';
 
 // 10,000-recipient batches fit well under this; anything larger is a 413 with a clear message.
 const BODY_LIMIT = '5mb';
@@ -20,9 +24,11 @@ export function createApp(ctx: ApiContext): Express {
     }),
   );
   app.use(metricsRouter(ctx.metrics));
+  app.use(openapiRouter());
+  app.use(QUEUE_BOARD_BASE, requireAdminTokenOrBasic(ctx), queueBoardRouter(ctx));
   app.use(express.json({ limit: BODY_LIMIT, strict: false }));
-  app.use('/api/whatsapp/v1', publicRouter(ctx));
-  app.use('/admin/v1', adminRouter(ctx));
+  app.use(PUBLIC_API_BASE, publicRouter(ctx));
+  app.use(ADMIN_API_BASE, adminRouter(ctx));
   app.use(notFoundHandler);
   app.use(errorHandler(ctx.logger));
   return app;

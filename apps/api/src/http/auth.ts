@@ -64,3 +64,39 @@ export function requireAdminToken(ctx: ApiContext): RequestHandler {
     next();
   };
 }
+
+function basicPassword(req: Request): string | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon === -1 ? undefined : decoded.slice(colon + 1);
+}
+
+/**
+ * For pages opened in a browser (the queue dashboard), which cannot add a Bearer header: the
+ * admin token is also accepted as the HTTP Basic password, with any user name, and a 401 asks
+ * the browser for it (WWW-Authenticate). A Bearer token works as on the admin API. The admin
+ * API itself takes Bearer only.
+ */
+export function requireAdminTokenOrBasic(ctx: ApiContext): RequestHandler {
+  const viaBearer = requireAdminToken(ctx);
+  return (req, res, next) => {
+    const password = basicPassword(req);
+    if (!ctx.config.adminToken || (password === undefined && bearer(req) !== undefined)) {
+      viaBearer(req, res, next);
+      return;
+    }
+    if (password !== undefined && safeEqual(password, ctx.config.adminToken)) {
+      next();
+      return;
+    }
+    res.setHeader('WWW-Authenticate', 'Basic realm="Dak admin", charset="UTF-8"');
+    throw new UnauthorizedError(
+      password === undefined
+        ? 'Sign in with any user name and $DAK_ADMIN_TOKEN as the password (HTTP Basic), or send `Authorization: Bearer $DAK_ADMIN_TOKEN`.'
+        : 'Wrong admin token. Sign in with any user name and $DAK_ADMIN_TOKEN as the password.',
+      'invalid_admin_token',
+    );
+  };
+}

@@ -1,0 +1,161 @@
+import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { ADMIN_API_BASE } from '../routes/mount-points';
+import { createAccountSchema, createApiKeySchema, createPhoneNumberSchema, topUpSchema } from '../services/admin';
+import { ADMIN_TOKEN_SCHEME, errorResponses, jsonResponse, unavailable, type ErrorCases } from './common';
+import {
+  accountListSchema,
+  accountSchema,
+  adminTemplateListSchema,
+  adminWalletSchema,
+  apiKeyListSchema,
+  apiKeySchema,
+  createdApiKeySchema,
+  phoneNumberListSchema,
+  phoneNumberSchema,
+  templateSyncResultSchema,
+  topUpResultSchema,
+} from './responses';
+import { z } from './zod';
+
+const accountParams = z.object({ id: z.string().openapi({ param: { description: "The account's id (`acc_…`)" }, example: 'acc_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }) });
+const accountMissing: ErrorCases = { 404: ['account_not_found'] };
+
+function jsonBody(schema: z.ZodType, example: unknown): NonNullable<RouteConfig['request']>['body'] {
+  return { required: true, content: { 'application/json': { schema, example } } };
+}
+
+export function registerAdminPaths(registry: OpenAPIRegistry): void {
+  const register = (route: Omit<RouteConfig, 'security' | 'tags'> & { errors?: ErrorCases }) => {
+    const { errors = {}, path, ...rest } = route;
+    registry.registerPath({
+      ...rest,
+      path: `${ADMIN_API_BASE}${path}`,
+      tags: ['Admin'],
+      security: [{ [ADMIN_TOKEN_SCHEME]: [] }],
+      responses: { ...rest.responses, ...errorResponses({ 401: ['invalid_admin_token', 'admin_disabled'], ...errors, ...unavailable }) },
+    });
+  };
+
+  register({
+    method: 'post',
+    path: '/accounts',
+    operationId: 'createAccount',
+    summary: 'Create an account (a WhatsApp Business Account) and its wallet',
+    request: {
+      body: jsonBody(createAccountSchema, { name: 'Demo Store', waba_id: '102290129340398', currency: 'INR', price: '0.10', category_prices: { MARKETING: '0.20' } }),
+    },
+    responses: { 201: jsonResponse('Created', accountSchema) },
+    errors: { 400: ['invalid_request'], 409: ['account_exists'] },
+  });
+  register({
+    method: 'get',
+    path: '/accounts',
+    operationId: 'listAccounts',
+    summary: 'Every account',
+    responses: { 200: jsonResponse('The accounts', accountListSchema) },
+  });
+  register({
+    method: 'get',
+    path: '/accounts/{id}',
+    operationId: 'getAccount',
+    summary: 'One account, with its wallet',
+    request: { params: accountParams },
+    responses: { 200: jsonResponse('The account', accountSchema) },
+    errors: accountMissing,
+  });
+
+  register({
+    method: 'post',
+    path: '/accounts/{id}/phone-numbers',
+    operationId: 'addPhoneNumber',
+    summary: 'Register a sending phone number and its Meta access token',
+    description: 'The access token is encrypted at rest and never returned.',
+    request: {
+      params: accountParams,
+      body: jsonBody(createPhoneNumberSchema, { phone_number_id: '106540352242922', display_phone_number: '15550783881', access_token: 'EAAG…', mps: 80 }),
+    },
+    responses: { 201: jsonResponse('Registered', phoneNumberSchema) },
+    errors: { 400: ['invalid_request'], ...accountMissing, 409: ['phone_number_exists'] },
+  });
+  register({
+    method: 'get',
+    path: '/accounts/{id}/phone-numbers',
+    operationId: 'listPhoneNumbers',
+    summary: "The account's phone numbers",
+    request: { params: accountParams },
+    responses: { 200: jsonResponse('The phone numbers', phoneNumberListSchema) },
+    errors: accountMissing,
+  });
+
+  register({
+    method: 'post',
+    path: '/accounts/{id}/api-keys',
+    operationId: 'createApiKey',
+    summary: 'Issue an API key (shown once)',
+    description: 'Several keys may be active at once, so keys rotate without downtime. `phone_number_ids` restricts the key to those numbers.',
+    request: { params: accountParams, body: jsonBody(createApiKeySchema, { name: 'production', phone_number_ids: ['106540352242922'] }) },
+    responses: { 201: jsonResponse('Issued', createdApiKeySchema) },
+    errors: { 400: ['invalid_request'], ...accountMissing },
+  });
+  register({
+    method: 'get',
+    path: '/accounts/{id}/api-keys',
+    operationId: 'listApiKeys',
+    summary: "The account's API keys (without the keys themselves)",
+    request: { params: accountParams },
+    responses: { 200: jsonResponse('The keys', apiKeyListSchema) },
+    errors: accountMissing,
+  });
+  register({
+    method: 'delete',
+    path: '/api-keys/{id}',
+    operationId: 'revokeApiKey',
+    summary: 'Revoke an API key at once',
+    request: { params: z.object({ id: z.string().openapi({ param: { description: "The key's id (`key_…`)" } }) }) },
+    responses: { 200: jsonResponse('Revoked', apiKeySchema) },
+    errors: { 404: ['api_key_not_found'] },
+  });
+
+  register({
+    method: 'post',
+    path: '/accounts/{id}/wallet/topups',
+    operationId: 'topUpWallet',
+    summary: 'Credit the wallet; the reference makes it idempotent',
+    description: 'The same reference again answers 200 with `replayed: true` and credits nothing; with another amount it is a 409.',
+    request: { params: accountParams, body: jsonBody(topUpSchema, { amount: '500.00', reference: 'invoice-2026-0042' }) },
+    responses: {
+      201: jsonResponse('Credited', topUpResultSchema),
+      200: jsonResponse('This reference was already applied; nothing credited again', topUpResultSchema),
+    },
+    errors: { 400: ['invalid_request'], ...accountMissing, 409: ['topup_reference_reused'] },
+  });
+  register({
+    method: 'get',
+    path: '/accounts/{id}/wallet',
+    operationId: 'getAccountWallet',
+    summary: "The account's wallet, with every total of the ledger",
+    request: { params: accountParams },
+    responses: { 200: jsonResponse('The wallet', adminWalletSchema) },
+    errors: accountMissing,
+  });
+
+  register({
+    method: 'post',
+    path: '/accounts/{id}/templates/sync',
+    operationId: 'syncTemplates',
+    summary: "Fetch the WABA's templates from Meta now",
+    description: 'Templates Meta no longer lists are kept with status DELETED. The worker also syncs every account periodically.',
+    request: { params: accountParams },
+    responses: { 200: jsonResponse('Synced', templateSyncResultSchema) },
+    errors: { 400: ['no_access_token', 'meta_refused'], ...accountMissing },
+  });
+  register({
+    method: 'get',
+    path: '/accounts/{id}/templates',
+    operationId: 'listAccountTemplates',
+    summary: "The account's stored templates",
+    request: { params: accountParams },
+    responses: { 200: jsonResponse('The templates', adminTemplateListSchema) },
+    errors: accountMissing,
+  });
+}

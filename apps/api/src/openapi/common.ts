@@ -1,0 +1,66 @@
+import type { ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from './zod';
+
+/** Security scheme names, as referenced by each operation's `security`. */
+export const API_KEY_SCHEME = 'ApiKey';
+export const ADMIN_TOKEN_SCHEME = 'AdminToken';
+
+/** The one error shape of every non-2xx answer (packages/http errorBody). */
+export const errorBodySchema = z
+  .object({
+    success: z.literal(false),
+    error: z.object({
+      code: z.string().openapi({ description: 'Stable, snake_case: branch on this, not on the message.', example: 'template_not_found' }),
+      message: z.string().openapi({ description: 'What is wrong and how to fix it, for people.' }),
+      details: z.record(z.string(), z.unknown()).optional().openapi({ description: 'Structured facts about the error, e.g. each invalid field.' }),
+    }),
+  })
+  .openapi('Error');
+
+/** Amounts are decimal strings in the account's currency, never floats. */
+export const moneySchema = z.string().regex(/^-?\d+\.\d{2}$/).openapi({ description: 'A decimal string with two decimals', example: '0.10' });
+
+export const timestampSchema = z.iso.datetime().openapi({ example: '2026-03-14T09:30:00.000Z' });
+
+const retryAfter = z.string().openapi({ description: 'Seconds to wait before retrying', example: '5' });
+
+/** Per status: which codes it carries, the first one used as the example. */
+export type ErrorCases = Partial<Record<400 | 401 | 402 | 403 | 404 | 409 | 413 | 422 | 503, string[]>>;
+
+const STATUS_MEANING: Record<keyof ErrorCases, string> = {
+  400: 'Malformed request',
+  401: 'Missing or invalid credentials',
+  402: 'Insufficient funds',
+  403: 'Not allowed for this key',
+  404: 'Not found (also for another account\'s objects)',
+  409: 'Conflict',
+  413: 'Body too large',
+  422: 'Template or variables mismatch',
+  503: 'A dependency (Postgres or Redis) is down; retry after Retry-After seconds',
+};
+
+/** Error responses in the shared shape, each status listing the codes it can carry. */
+export function errorResponses(cases: ErrorCases): Record<string, ResponseConfig> {
+  const responses: Record<string, ResponseConfig> = {};
+  for (const [status, codes] of Object.entries(cases) as [`${keyof ErrorCases}`, string[]][]) {
+    const meaning = STATUS_MEANING[Number(status) as keyof ErrorCases];
+    responses[status] = {
+      description: `${meaning}. \`error.code\`: ${codes.map((code) => `\`${code}\``).join(', ')}.`,
+      ...(status === '503' ? { headers: z.object({ 'Retry-After': retryAfter }) } : {}),
+      content: {
+        'application/json': {
+          schema: errorBodySchema,
+          example: { success: false, error: { code: codes[0], message: `${meaning}: the message says what to fix.` } },
+        },
+      },
+    };
+  }
+  return responses;
+}
+
+/** A JSON 200/201 answer. */
+export function jsonResponse(description: string, schema: z.ZodType, example?: unknown): ResponseConfig {
+  return { description, content: { 'application/json': { schema, ...(example !== undefined ? { example } : {}) } } };
+}
+
+export const unavailable: ErrorCases = { 503: ['service_unavailable'] };

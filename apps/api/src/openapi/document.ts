@@ -1,0 +1,42 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { ADMIN_API_BASE, PUBLIC_API_BASE, QUEUE_BOARD_BASE } from '../routes/mount-points';
+import { registerAdminPaths } from './admin-paths';
+import { ADMIN_TOKEN_SCHEME, API_KEY_SCHEME } from './common';
+import { registerPublicPaths } from './public-paths';
+
+export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+
+const DESCRIPTION = `Dak is a self-hosted WhatsApp Business API gateway: send Meta-approved template messages, follow their delivery status and fetch template structure.
+
+- Public API (\`${PUBLIC_API_BASE}\`): \`Authorization: Bearer <API key>\`. The original product's three endpoints keep their paths and shapes.
+- Admin API (\`${ADMIN_API_BASE}\`): \`Authorization: Bearer $DAK_ADMIN_TOKEN\`.
+- Every non-2xx answer is \`{"success": false, "error": {"code", "message", "details"?}}\`; branch on \`error.code\`.
+- Amounts are decimal strings (\`"0.10"\`) in the account's currency.
+- Queue dashboard (not part of this API): \`${QUEUE_BOARD_BASE}\`, HTTP Basic with any user name and the admin token as password.`;
+
+/** The whole document, generated from the request schemas the handlers parse with. */
+export function buildOpenApiDocument(version: string): OpenApiDocument {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', API_KEY_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key (`dak_…`) issued by `POST /admin/v1/accounts/{id}/api-keys`.',
+  });
+  registry.registerComponent('securitySchemes', ADMIN_TOKEN_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The operator token, `DAK_ADMIN_TOKEN`.',
+  });
+  registerPublicPaths(registry);
+  registerAdminPaths(registry);
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: { title: 'Dak', version, description: DESCRIPTION },
+    tags: [
+      { name: 'Messages', description: 'Send template messages and follow their status' },
+      { name: 'Templates', description: "The account's templates as synced from Meta" },
+      { name: 'Wallet', description: 'Prepaid credit' },
+      { name: 'Admin', description: 'Accounts, phone numbers, API keys, top-ups and template sync' },
+    ],
+  });
+}

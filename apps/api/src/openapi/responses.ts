@@ -1,0 +1,202 @@
+import { CHARGE_STATES, MESSAGE_STATUSES, sendVariablesSchema } from '@dak/core';
+import { moneySchema, timestampSchema } from './common';
+import { z } from './zod';
+
+// What the presenters (services/presenters.ts, services/admin.ts) return, as documented
+// schemas. test/openapi.test.ts parses real answers with them, so a field added to a
+// presenter without being documented here fails a test.
+
+const nullableTimestamp = timestampSchema.nullable();
+
+export const sendMessageResponseSchema = z
+  .object({
+    success: z.literal(true),
+    message_id: z.string().openapi({ description: "Dak's id: time-sortable, prefixed `msg_`", example: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
+    status: z.literal('queued'),
+  })
+  .openapi('SendMessageResponse');
+
+export const messageErrorSchema = z
+  .object({
+    code: z.union([z.string(), z.number()]).openapi({ description: "Meta's numeric code, or Dak's own (`expired`, `insufficient_funds`, …)", example: 131026 }),
+    title: z.string().openapi({ example: 'Message undeliverable' }),
+    details: z.string().optional(),
+    source: z.enum(['meta', 'dak']),
+  })
+  .openapi('MessageError');
+
+export const messageStatusSchema = z
+  .object({
+    success: z.literal(true),
+    message_id: z.string().openapi({ example: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
+    wamid: z.string().nullable().openapi({ description: "Meta's message id, once Meta has accepted the message", example: 'wamid.HBgMOTE5ODIwMzg4ODEwFQIAERgSQzVBRjE2QjQ4RjI0QkVGQjU2AA==' }),
+    status: z.enum(MESSAGE_STATUSES).openapi({ description: 'Only moves forward: queued < sent < failed < delivered < read' }),
+    phone_number: z.string().openapi({ description: 'The recipient, digits with country code', example: '919820388810' }),
+    phone_number_id: z.string().optional().openapi({ description: 'The sending Meta phone number id' }),
+    template_id: z.string().openapi({ example: '1284751902651784' }),
+    template_name: z.string().openapi({ example: 'order_update' }),
+    client_reference: z.string().nullable(),
+    batch_id: z.string().nullable(),
+    timestamps: z.object({
+      queued_at: timestampSchema,
+      sent_at: nullableTimestamp,
+      delivered_at: nullableTimestamp,
+      read_at: nullableTimestamp,
+      failed_at: nullableTimestamp,
+    }),
+    expires_at: nullableTimestamp.openapi({ description: 'From `expires_in`: not sent by then → failed with code `expired`, credit returned' }),
+    error: z.union([messageErrorSchema, z.null()]).openapi({ description: "null, or why the message failed" }),
+    charge: z.object({
+      amount: moneySchema,
+      currency: z.string().openapi({ example: 'INR' }),
+      state: z.enum(CHARGE_STATES).openapi({ description: 'held on accept, captured when Meta takes it, released or refunded otherwise' }),
+    }),
+  })
+  .openapi('MessageStatus');
+
+export const templateSchema = z
+  .object({
+    id: z.string().openapi({ description: "Meta's template id", example: '1284751902651784' }),
+    name: z.string().openapi({ example: 'order_update' }),
+    language: z.string().openapi({ example: 'en_US' }),
+    category: z.string().openapi({ example: 'UTILITY' }),
+    status: z.string().openapi({ description: "Meta's status (APPROVED, PENDING, REJECTED, PAUSED, DISABLED), or DELETED once Meta no longer lists it", example: 'APPROVED' }),
+    parameter_format: z.enum(['POSITIONAL', 'NAMED']),
+    components: z.array(z.record(z.string(), z.unknown())).openapi({ description: "The components exactly as Meta's template API returns them" }),
+  })
+  .openapi('Template');
+
+const placeholderSchema = z
+  .object({
+    name: z.string().openapi({ description: 'Without braces', example: '1' }),
+    placeholder: z.string().openapi({ example: '{{1}}' }),
+    example: z.string().nullable().openapi({ description: "Meta's example value", example: 'John Doe' }),
+  })
+  .openapi('Placeholder');
+
+const headerDescriptionSchema = z.discriminatedUnion('format', [
+  z.object({ format: z.literal('TEXT'), text: z.string(), placeholders: z.array(placeholderSchema) }),
+  z.object({
+    format: z.enum(['IMAGE', 'VIDEO', 'DOCUMENT']),
+    media_type: z.enum(['image', 'video', 'document']),
+    example: z.string().nullable().openapi({ description: "Meta's sample media link" }),
+  }),
+  z.object({ format: z.literal('LOCATION') }),
+]);
+
+const buttonDescriptionSchema = z.object({
+  index: z.number().int(),
+  type: z.string().openapi({ description: "Meta's button type as in the template", example: 'URL' }),
+  sub_type: z.enum(['url', 'quick_reply', 'copy_code', 'flow', 'phone_number']).nullable(),
+  text: z.string(),
+  takes: z
+    .enum(['url_suffix', 'payload', 'coupon_code', 'otp_code', 'flow_token', 'nothing', 'unsupported'])
+    .openapi({ description: "What the button entry's `values` carry at send time" }),
+  required: z.boolean().openapi({ description: 'Whether a send must carry a value for this button' }),
+  url: z.string().optional(),
+  phone_number: z.string().optional(),
+  example: z.string().nullable(),
+});
+
+export const templateDescriptionSchema = z
+  .object({
+    success: z.literal(true),
+    template: templateSchema,
+    placeholders: z.object({
+      parameter_format: z.enum(['POSITIONAL', 'NAMED']),
+      header: headerDescriptionSchema.nullable(),
+      body: z.object({ text: z.string(), placeholders: z.array(placeholderSchema) }).nullable(),
+      buttons: z.array(buttonDescriptionSchema),
+    }),
+    variables: sendVariablesSchema.meta({ description: "Ready to send: every placeholder filled with Meta's examples" }),
+  })
+  .openapi('TemplateDescription');
+
+export const templateListSchema = z.object({ success: z.literal(true), templates: z.array(templateSchema) }).openapi('TemplateList');
+
+export const publicWalletSchema = z
+  .object({
+    success: z.literal(true),
+    currency: z.string().openapi({ example: 'INR' }),
+    balance: moneySchema.openapi({ description: 'available + held', example: '500.00' }),
+    held: moneySchema.openapi({ description: 'Held for messages Meta has not taken yet', example: '0.20' }),
+    available: moneySchema.openapi({ description: 'What new sends can use', example: '499.80' }),
+  })
+  .openapi('Wallet');
+
+// Admin API answers carry no `success` field.
+
+export const adminWalletSchema = z
+  .object({
+    currency: z.string().openapi({ example: 'INR' }),
+    available: moneySchema,
+    held: moneySchema,
+    captured: moneySchema,
+    refunded: moneySchema,
+    topped_up: moneySchema.openapi({ description: 'topped_up = available + held + captured − refunded' }),
+  })
+  .openapi('AccountWallet');
+
+export const accountSchema = z
+  .object({
+    id: z.string().openapi({ example: 'acc_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
+    name: z.string().openapi({ example: 'Demo Store' }),
+    waba_id: z.string().openapi({ example: '102290129340398' }),
+    currency: z.string().openapi({ example: 'INR' }),
+    price: moneySchema.openapi({ description: 'Default price of a message' }),
+    category_prices: z.record(z.string(), moneySchema).openapi({ description: 'Prices by template category, where they differ from `price`', example: { MARKETING: '0.20' } }),
+    created_at: timestampSchema,
+    wallet: adminWalletSchema.optional().openapi({ description: 'Included by GET /accounts/{id}' }),
+  })
+  .openapi('Account');
+
+export const accountListSchema = z.object({ accounts: z.array(accountSchema) }).openapi('AccountList');
+
+export const phoneNumberSchema = z
+  .object({
+    id: z.string().openapi({ example: 'pn_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
+    account_id: z.string(),
+    phone_number_id: z.string().openapi({ example: '106540352242922' }),
+    display_phone_number: z.string().openapi({ example: '15550783881' }),
+    mps: z.number().int().openapi({ description: 'Messages per second Meta allows this number', example: 80 }),
+    created_at: timestampSchema,
+  })
+  .openapi('PhoneNumber');
+
+export const phoneNumberListSchema = z.object({ phone_numbers: z.array(phoneNumberSchema) }).openapi('PhoneNumberList');
+
+export const apiKeySchema = z
+  .object({
+    id: z.string().openapi({ example: 'key_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
+    account_id: z.string(),
+    name: z.string().openapi({ example: 'production' }),
+    prefix: z.string().openapi({ description: 'The first characters of the key, to recognise it' }),
+    phone_number_ids: z.array(z.string()).nullable().openapi({ description: 'The numbers the key may send from; null = all' }),
+    expires_at: nullableTimestamp,
+    revoked_at: nullableTimestamp,
+    last_used_at: nullableTimestamp.openapi({ description: 'Updated at most once a minute' }),
+    created_at: timestampSchema,
+  })
+  .openapi('ApiKey');
+
+export const createdApiKeySchema = apiKeySchema
+  .extend({ key: z.string().openapi({ description: 'The key itself, shown only in this answer (Dak stores its SHA-256)', example: 'dak_…' }) })
+  .openapi('CreatedApiKey');
+
+export const apiKeyListSchema = z.object({ api_keys: z.array(apiKeySchema) }).openapi('ApiKeyList');
+
+export const topUpResultSchema = z
+  .object({
+    replayed: z.boolean().openapi({ description: 'true when this reference was already applied (nothing credited twice)' }),
+    wallet: adminWalletSchema,
+  })
+  .openapi('TopUpResult');
+
+export const templateSyncResultSchema = z
+  .object({
+    synced: z.number().int().openapi({ description: 'Templates Meta listed, now stored as Meta returned them' }),
+    deleted: z.number().int().openapi({ description: 'Templates Meta no longer lists, now marked DELETED' }),
+  })
+  .openapi('TemplateSyncResult');
+
+export const adminTemplateListSchema = z.object({ templates: z.array(templateSchema) }).openapi('AdminTemplateList');

@@ -1,0 +1,4 @@
+/** Where app.ts mounts each router; the OpenAPI document and its test use the same prefixes. */
+export const PUBLIC_API_BASE = '/api/whatsapp/v1';
+export const ADMIN_API_BASE = '/admin/v1';
+export const QUEUE_BOARD_BASE = '/admin/queues';

@@ -1,5 +1,5 @@
 import { loadConfig } from '@dak/config';
-import { listen } from '@dak/http';
+import { listen, onShutdown } from '@dak/http';
 import { createWebhooksApp } from './app';
 import { createWebhooksContext } from './context';
 import { EventApplier } from './event-applier';
@@ -11,14 +11,8 @@ applier.start();
 const server = await listen(createWebhooksApp(ctx, applier), config.ports.webhooks, config.host);
 ctx.logger.info({ url: server.url }, 'webhooks listening');
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  ctx.logger.info({ signal }, 'webhooks stopping');
+onShutdown(ctx.logger, async () => {
   await server.close();
   await applier.stop();
   await ctx.db.destroy();
-}
-process.once('SIGINT', () => void shutdown('SIGINT'));
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
+});

@@ -1,15 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
-import { templateFixtures } from '@dak/core/template-fixtures';
-import { DEMO, startStack, waitFor, type TestStack } from '@dak/testing';
-
-const orderUpdate = templateFixtures.order_update!;
-const sendBody = (recipient: string = DEMO.recipient) => ({
-  phone_number_id: DEMO.phoneNumberId,
-  template_id: orderUpdate.id,
-  phone_number: recipient,
-  variables: [{ type: 'body', values: ['John Doe', 'ORD-12345'] }],
-});
+import { DEMO, messageStatus as status, orderUpdateRequest as sendBody, sendAccepted as send, startStack, waitFor, type TestStack } from '@dak/testing';
 
 describe('Meta webhooks reaching Dak', () => {
   let stack: TestStack | undefined;
@@ -23,14 +14,6 @@ describe('Meta webhooks reaching Dak', () => {
     const seeded = await stack.seedDemo({ credit: '10.00' });
     return { s: stack, ...seeded };
   }
-
-  async function send(s: TestStack, key: string, body: unknown = sendBody()) {
-    const response = await s.call('POST', '/api/whatsapp/v1/send-message', { key, body });
-    expect(response.status, JSON.stringify(response.body)).toBe(200);
-    return response.body.message_id as string;
-  }
-
-  const status = async (s: TestStack, key: string, id: string) => (await s.call('GET', `/api/whatsapp/v1/message-status/${id}`, { key })).body;
 
   function signedPost(s: TestStack, payload: unknown, secret = s.config.meta.appSecret) {
     const body = JSON.stringify(payload);

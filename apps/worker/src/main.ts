@@ -1,7 +1,7 @@
 import express from 'express';
 import { loadConfig } from '@dak/config';
 import { sql } from '@dak/db';
-import { healthRouter, listen, metricsRouter } from '@dak/http';
+import { healthRouter, listen, metricsRouter, onShutdown } from '@dak/http';
 import { closeWorkerContext, createWorkerContext } from './context';
 import { startWorkers } from './worker';
 
@@ -17,14 +17,8 @@ app.use(metricsRouter(ctx.registry));
 const server = await listen(app, config.ports.workerMetrics, config.host);
 ctx.logger.info({ concurrency: config.worker.concurrency, metrics: `${server.url}/metrics` }, 'worker started');
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  ctx.logger.info({ signal }, 'worker stopping');
+onShutdown(ctx.logger, async () => {
   await workers.close();
   await server.close();
   await closeWorkerContext(ctx);
-}
-process.once('SIGINT', () => void shutdown('SIGINT'));
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
+});

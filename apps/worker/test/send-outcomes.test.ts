@@ -1,14 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { templateFixtures } from '@dak/core/template-fixtures';
-import { DEMO, startStack, waitFor, type TestStack } from '@dak/testing';
-
-const orderUpdate = templateFixtures.order_update!;
-const sendBody = (recipient: string = DEMO.recipient) => ({
-  phone_number_id: DEMO.phoneNumberId,
-  template_id: orderUpdate.id,
-  phone_number: recipient,
-  variables: [{ type: 'body', values: ['John Doe', 'ORD-12345'] }],
-});
+import { DEMO, orderUpdateRequest as sendBody, sendAccepted as send, startStack, waitFor, waitForMessage as waitStatus, type TestStack } from '@dak/testing';
 
 // What the worker does with each answer Meta can give: never lose a message, never send one
 // twice when that can be avoided, never move money twice.
@@ -24,21 +15,6 @@ describe('the worker and what Meta answers', () => {
     const seeded = await stack.seedDemo({ credit: '10.00' });
     return { stack, ...seeded };
   }
-
-  async function send(s: TestStack, key: string, body = sendBody()) {
-    const response = await s.call('POST', '/api/whatsapp/v1/send-message', { key, body });
-    expect(response.status, JSON.stringify(response.body)).toBe(200);
-    return response.body.message_id as string;
-  }
-
-  const statusOf = async (s: TestStack, key: string, id: string) =>
-    (await s.call('GET', `/api/whatsapp/v1/message-status/${id}`, { key })).body;
-
-  const waitStatus = (s: TestStack, key: string, id: string, status: string, timeoutMs = 10_000) =>
-    waitFor(async () => {
-      const body = await statusOf(s, key, id);
-      return body.status === status ? body : undefined;
-    }, { what: `${id} to be ${status}`, timeoutMs });
 
   it('a permanent refusal fails the message with Meta\'s code and gives the hold back', async () => {
     const { stack: s, apiKey, accountId } = await setUp();
@@ -94,7 +70,7 @@ describe('the worker and what Meta answers', () => {
 
   it('a message not sent before expires_in fails as expired and its hold is released', async () => {
     const { stack: s, apiKey, accountId } = await setUp({ SWEEP_INTERVAL_MS: '300' }, false);
-    const id = await send(s, apiKey, { ...sendBody(), expires_in: 1 } as never);
+    const id = await send(s, apiKey, { ...sendBody(), expires_in: 1 });
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     await s.startWorker();
     const failed = await waitStatus(s, apiKey, id, 'failed');

@@ -3,3 +3,4 @@ export * from './errors';
 export * from './health';
 export * from './server';
 export * from './metrics';
+export * from './shutdown';

@@ -2,3 +2,4 @@ export * from './database';
 export * from './stack';
 export * from './demo';
 export * from './wait';
+export * from './messages';

@@ -1,17 +1,10 @@
 import type { Database } from '../database';
-import type { ApiKey } from '../schema/index';
+import type { Insertable } from 'kysely';
+import type { ApiKey, ApiKeysTable } from '../schema/index';
 
 export async function insertApiKey(
   db: Database,
-  row: {
-    id: string;
-    account_id: string;
-    name: string;
-    prefix: string;
-    key_hash: string;
-    phone_number_ids: string[] | null;
-    expires_at: Date | null;
-  },
+  row: Insertable<ApiKeysTable>,
 ): Promise<ApiKey> {
   return db.insertInto('api_keys').values(row).returningAll().executeTakeFirstOrThrow();
 }

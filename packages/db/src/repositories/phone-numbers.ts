@@ -1,16 +1,10 @@
 import type { Database } from '../database';
-import type { PhoneNumber } from '../schema/index';
+import type { Insertable } from 'kysely';
+import type { PhoneNumber, PhoneNumbersTable } from '../schema/index';
 
 export async function insertPhoneNumber(
   db: Database,
-  row: {
-    id: string;
-    account_id: string;
-    phone_number_id: string;
-    display_phone_number: string;
-    access_token_encrypted: string;
-    mps: number;
-  },
+  row: Insertable<PhoneNumbersTable>,
 ): Promise<PhoneNumber> {
   return db.insertInto('phone_numbers').values(row).returningAll().executeTakeFirstOrThrow();
 }

@@ -1,0 +1,44 @@
+import { expect } from 'vitest';
+import { templateFixtures } from '@dak/core/template-fixtures';
+import { DEMO } from './demo';
+import type { TestStack } from './stack';
+import { waitFor } from './wait';
+
+/** The original product's example request: the demo `order_update` template with two body values. */
+export function orderUpdateRequest(recipient: string = DEMO.recipient) {
+  return {
+    phone_number_id: DEMO.phoneNumberId,
+    template_id: templateFixtures.order_update!.id,
+    phone_number: recipient,
+    variables: [{ type: 'body', values: ['John Doe', 'ORD-12345'] }],
+  };
+}
+
+/** Sends and expects Dak to accept; returns the message id. */
+export async function sendAccepted(stack: TestStack, key: string, body: unknown = orderUpdateRequest()): Promise<string> {
+  const response = await stack.call('POST', '/api/whatsapp/v1/send-message', { key, body });
+  expect(response.status, JSON.stringify(response.body)).toBe(200);
+  return response.body.message_id as string;
+}
+
+export async function messageStatus(stack: TestStack, key: string, id: string): Promise<any> {
+  return (await stack.call('GET', `/api/whatsapp/v1/message-status/${id}`, { key })).body;
+}
+
+/** Polls the status endpoint until the message satisfies `done` (a status name or a predicate). */
+export function waitForMessage(
+  stack: TestStack,
+  key: string,
+  id: string,
+  done: string | ((body: any) => boolean),
+  timeoutMs = 10_000,
+): Promise<any> {
+  const matches = typeof done === 'string' ? (body: any) => body.status === done : done;
+  return waitFor(
+    async () => {
+      const body = await messageStatus(stack, key, id);
+      return matches(body) ? body : undefined;
+    },
+    { what: `${id} to be ${typeof done === 'string' ? done : 'as expected'}`, timeoutMs },
+  );
+}

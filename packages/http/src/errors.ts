@@ -57,6 +57,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(bodyError.status).json(errorBody('invalid_request', 'The request could not be read. Check the body encoding and Content-Type.'));
       return;
     }
+    // Postgres "data exception" (class 22): a value it cannot store, such as a NUL character.
+    // Whatever let it through, it came from the request, so it is the caller's 400.
+    const pgCode = (error as { code?: unknown }).code;
+    if (typeof pgCode === 'string' && /^22[0-9A-Z]{3}$/.test(pgCode)) {
+      logger.info({ err: error, reqId: req.id }, 'request value refused by the database');
+      res.status(400).json(errorBody('invalid_value', 'The request contains a value that cannot be stored (for example a NUL character or an out-of-range number). Remove it and retry.'));
+      return;
+    }
     if (isConnectionFailure(error)) {
       logger.error({ err: error, reqId: req.id }, 'dependency unavailable');
       res.setHeader('Retry-After', '5');

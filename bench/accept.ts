@@ -5,7 +5,7 @@
 // BullMQ queue.add, and the two one after the other.
 import { newId } from '@dak/core';
 import { bullmq, pg, type PgPool } from './deps';
-import { POOL_SIZE, TEMPLATE, recipient, sendMessageBody, startBenchEnv, type BenchTarget } from './env';
+import { POOL_SIZE, TEMPLATE, recipient, sendMessageCaller, startBenchEnv, type BenchTarget } from './env';
 import { HttpClient, runLanes } from './load';
 import type { ResultRow } from './report';
 
@@ -72,12 +72,8 @@ export async function benchAccept(target: BenchTarget, sizes: AcceptSizes): Prom
   // Dak's own producer connection, so the queue baseline talks to Redis exactly as the API does.
   const rawQueue = new bullmq.Queue('bench-raw-send', { connection: env.stack.api.ctx.redis, prefix: `${env.queuePrefix}-raw` });
   try {
-    const url = `${env.stack.api.url}/api/whatsapp/v1/send-message`;
-    const headers = { authorization: `Bearer ${env.apiKey}` };
-    const send = async (index: number) => {
-      const body = sendMessageBody(index, env.phoneNumbers[index % env.phoneNumbers.length]!);
-      return String((await client.post(url, body, headers)).status);
-    };
+    const call = sendMessageCaller(env, client);
+    const send = async (index: number) => String((await call(index)).status);
     await runLanes(sizes.warmup, sizes.concurrency, send);
     const dak = await runLanes(sizes.requests, sizes.concurrency, (i) => send(sizes.warmup + i));
 

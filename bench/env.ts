@@ -6,6 +6,7 @@ import { loadConfig } from '@dak/config';
 import { createDatabase, ensureDatabaseExists, migrateToLatest } from '@dak/db';
 import { demoBusiness, seedAccount, startStack, type TestDatabase, type TestStack } from '@dak/testing';
 import { pg } from './deps';
+import { HttpClient, runLanes, type HttpAnswer } from './load';
 
 /** Postgres and Redis to use: DATABASE_URL / REDIS_URL when set, else the local defaults. */
 export interface BenchTarget {
@@ -146,5 +147,35 @@ export async function startBenchEnv(target: BenchTarget): Promise<BenchEnv> {
   } catch (error) {
     await stack.close();
     throw error;
+  }
+}
+
+/** A caller of POST /send-message with the env's key: the index-th message, from number index mod 8 unless given. */
+export function sendMessageCaller(env: BenchEnv, client: HttpClient): (index: number, phoneNumber?: string) => Promise<HttpAnswer> {
+  const url = `${env.stack.api.url}/api/whatsapp/v1/send-message`;
+  const headers = { authorization: `Bearer ${env.apiKey}` };
+  return (index, phoneNumber = env.phoneNumbers[index % env.phoneNumbers.length]!) => client.post(url, sendMessageBody(index, phoneNumber), headers);
+}
+
+/** Accepts `count` messages as set-up (not a measurement) and returns their ids; throws unless all were accepted. */
+export async function seedQueuedMessages(
+  env: BenchEnv,
+  count: number,
+  options: { offset?: number; concurrency?: number; phoneNumber?: string } = {},
+): Promise<string[]> {
+  const concurrency = options.concurrency ?? 32;
+  const client = new HttpClient(concurrency);
+  const send = sendMessageCaller(env, client);
+  const ids: string[] = [];
+  try {
+    const figures = await runLanes(count, concurrency, async (i) => {
+      const answer = await send((options.offset ?? 0) + i, options.phoneNumber);
+      if (answer.status === 200) ids.push((JSON.parse(answer.body) as { message_id: string }).message_id);
+      return String(answer.status);
+    });
+    if (figures.outcomes['200'] !== count) throw new Error(`accepting the messages failed: ${JSON.stringify(figures.outcomes)}`);
+    return ids;
+  } finally {
+    client.close();
   }
 }

@@ -6,8 +6,8 @@ import { buildTemplateSendBody } from '@dak/core';
 import { sql } from '@dak/db';
 import type { TestStack } from '@dak/testing';
 import { Redis, bullmq } from './deps';
-import { TEMPLATE, WORKER_CONCURRENCY, recipient, sendMessageBody, startBenchEnv, type BenchEnv, type BenchTarget } from './env';
-import { HttpClient, measure, runLanes, waitUntil, type RunFigures } from './load';
+import { TEMPLATE, WORKER_CONCURRENCY, seedQueuedMessages, recipient, startBenchEnv, type BenchEnv, type BenchTarget } from './env';
+import { measure, waitUntil, type RunFigures } from './load';
 import type { ResultRow } from './report';
 
 export interface SendSizes {
@@ -33,23 +33,8 @@ async function sendOutcomes(handles: WorkerHandle[]): Promise<Record<string, num
   return outcomes;
 }
 
-async function acceptAll(env: BenchEnv, count: number, concurrency: number): Promise<void> {
-  const client = new HttpClient(concurrency);
-  try {
-    const url = `${env.stack.api.url}/api/whatsapp/v1/send-message`;
-    const headers = { authorization: `Bearer ${env.apiKey}` };
-    const figures = await runLanes(count, concurrency, async (i) => {
-      const body = sendMessageBody(i, env.phoneNumbers[i % env.phoneNumbers.length]!);
-      return String((await client.post(url, body, headers)).status);
-    });
-    if (figures.outcomes['200'] !== count) throw new Error(`accepting the messages failed: ${JSON.stringify(figures.outcomes)}`);
-  } finally {
-    client.close();
-  }
-}
-
 async function dakDrain(env: BenchEnv, sizes: SendSizes, workers: number): Promise<RunFigures> {
-  await acceptAll(env, sizes.messages, sizes.acceptConcurrency);
+  await seedQueuedMessages(env, sizes.messages, { concurrency: sizes.acceptConcurrency });
   const handles: WorkerHandle[] = [];
   const figures = await measure(sizes.messages, async () => {
     for (let i = 0; i < workers; i += 1) handles.push(await env.stack.startWorker());

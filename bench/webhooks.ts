@@ -8,7 +8,7 @@
 import { createHmac } from 'node:crypto';
 import { sql } from '@dak/db';
 import { pg, type PgPool } from './deps';
-import { POOL_SIZE, sendMessageBody, startBenchEnv, type BenchEnv, type BenchTarget } from './env';
+import { POOL_SIZE, seedQueuedMessages, startBenchEnv, type BenchEnv, type BenchTarget } from './env';
 import { HttpClient, measure, runLanes, waitUntil, type RunFigures } from './load';
 import type { ResultRow } from './report';
 
@@ -40,20 +40,7 @@ interface Prepared {
 
 /** Accepts `count` messages from one number and gives them wamids, as Meta's 200 would. */
 async function acceptWithWamids(env: BenchEnv, count: number, offset: number, concurrency: number): Promise<{ id: string; wamid: string; recipient: string }[]> {
-  const client = new HttpClient(concurrency);
-  const ids: string[] = [];
-  try {
-    const url = `${env.stack.api.url}/api/whatsapp/v1/send-message`;
-    const headers = { authorization: `Bearer ${env.apiKey}` };
-    const figures = await runLanes(count, concurrency, async (i) => {
-      const answer = await client.post(url, sendMessageBody(offset + i, env.phoneNumbers[0]!), headers);
-      if (answer.status === 200) ids.push((JSON.parse(answer.body) as { message_id: string }).message_id);
-      return String(answer.status);
-    });
-    if (figures.outcomes['200'] !== count) throw new Error(`accepting the messages failed: ${JSON.stringify(figures.outcomes)}`);
-  } finally {
-    client.close();
-  }
+  const ids = await seedQueuedMessages(env, count, { offset, concurrency, phoneNumber: env.phoneNumbers[0]! });
   const updated = await sql<{ id: string; wamid: string; recipient: string }>`
     update messages set wamid = 'wamid.HBgM' || upper(substr(id, 5)) where id = any(${ids}) returning id, wamid, recipient`.execute(env.stack.api.ctx.db);
   return updated.rows;

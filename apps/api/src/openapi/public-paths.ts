@@ -1,6 +1,6 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { PUBLIC_API_BASE } from '../routes/mount-points';
-import { sendMessageSchema } from '../services/send-message';
+import { sendMessageSchema, MAX_IDEMPOTENCY_KEY } from '../services/send-message';
 import { templateFilterSchema } from '../services/senders';
 import { API_KEY_SCHEME, errorResponses, jsonResponse, unavailable } from './common';
 import {
@@ -53,7 +53,6 @@ const sendMessageExamples = {
 };
 
 /** As sendMessage checks it; the test sends one character more and expects a 400. */
-const IDEMPOTENCY_KEY_MAX = 255;
 
 export function registerPublicPaths(registry: OpenAPIRegistry): void {
   const sendMessageRequest = registry.register('SendMessageRequest', sendMessageSchema);
@@ -74,7 +73,7 @@ export function registerPublicPaths(registry: OpenAPIRegistry): void {
         'Idempotency-Key': z
           .string()
           .min(1)
-          .max(IDEMPOTENCY_KEY_MAX)
+          .max(MAX_IDEMPOTENCY_KEY)
           .optional()
           .openapi({
             description:

@@ -68,7 +68,7 @@ export interface SendResult {
   replayed: boolean;
 }
 
-const MAX_IDEMPOTENCY_KEY = 255;
+export const MAX_IDEMPOTENCY_KEY = 255;
 
 export function requestHash(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');

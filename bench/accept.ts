@@ -2,8 +2,9 @@
 // running, so only the accept path is measured (key lookup, validation, one transaction with
 // the message row and the wallet hold, then the enqueue). Baselines: the same number of raw pg
 // transactions (one INSERT + the wallet UPDATE) at the same concurrency and pool size, raw
-// BullMQ queue.add, and the two one after the other.
-import { newId } from '@dak/core';
+// BullMQ queue.add, the two one after the other, and the same nine statements Dak makes (its four
+// lookups, then the transaction with the ledger entry) followed by queue.add.
+import { hashApiKey, newId } from '@dak/core';
 import { bullmq, pg, type PgPool } from './deps';
 import { POOL_SIZE, TEMPLATE, recipient, sendMessageCaller, startBenchEnv, type BenchTarget } from './env';
 import { HttpClient, runLanes } from './load';
@@ -49,12 +50,32 @@ const INSERT_MESSAGE = `insert into bench_messages (id, account_id, phone_number
 const HOLD = `update bench_wallets set available = available - $1, held = held + $1, updated_at = now()
   where account_id = $2 and available >= $1`;
 
-async function rawTransaction(pool: PgPool, index: number, accountId: string, phoneNumberRowId: string): Promise<string> {
+interface RawIds {
+  accountId: string;
+  phoneNumberRowId: string;
+  phoneNumberMetaId: string;
+  keyHash: string;
+}
+
+// The four lookups Dak's accept path makes before its transaction (key, sender, template, account).
+const LOOKUPS: [string, (ids: RawIds) => unknown[]][] = [
+  ['select * from api_keys where key_hash = $1 and revoked_at is null and (expires_at is null or expires_at > now())', (ids) => [ids.keyHash]],
+  ['select * from phone_numbers where phone_number_id = $1', (ids) => [ids.phoneNumberMetaId]],
+  ['select * from templates where account_id = $1 and id = $2', (ids) => [ids.accountId, TEMPLATE.id]],
+  ['select * from accounts where id = $1', (ids) => [ids.accountId]],
+];
+const INSERT_LEDGER = `insert into bench_ledger_entries (account_id, message_id, kind, amount_minor) values ($1, $2, 'hold', $3)`;
+
+/** One accept in raw pg: the transaction alone, or (`asDak`) with Dak's lookups before it and its ledger entry. */
+async function rawTransaction(pool: PgPool, index: number, ids: RawIds, asDak = false): Promise<string> {
+  if (asDak) for (const [text, params] of LOOKUPS) await pool.query(text, params(ids));
   const client = await pool.connect();
   try {
+    const row = messageRow(index, ids.accountId, ids.phoneNumberRowId);
     await client.query('begin');
-    await client.query(INSERT_MESSAGE, messageRow(index, accountId, phoneNumberRowId));
-    const held = await client.query(HOLD, [PRICE_MINOR, accountId]);
+    await client.query(INSERT_MESSAGE, row);
+    const held = await client.query(HOLD, [PRICE_MINOR, ids.accountId]);
+    if (asDak) await client.query(INSERT_LEDGER, [ids.accountId, row[0], PRICE_MINOR]);
     await client.query('commit');
     return held.rowCount === 1 ? 'ok' : 'no funds';
   } catch (error) {
@@ -81,16 +102,22 @@ export async function benchAccept(target: BenchTarget, sizes: AcceptSizes): Prom
     // Dak's own rows and wallet are left as they were.
     await pool.query('create table bench_messages (like messages including all)');
     await pool.query('create table bench_wallets (like wallets including all)');
+    await pool.query('create table bench_ledger_entries (like ledger_entries including all)');
     await pool.query(`insert into bench_wallets (account_id, currency, available, topped_up) values ($1, 'INR', 1000000000, 1000000000)`, [env.accountId]);
-    const { rows } = await pool.query<{ id: string }>('select id from phone_numbers limit 1');
-    const phoneNumberRowId = rows[0]!.id;
+    const { rows } = await pool.query<{ id: string }>('select id from phone_numbers where phone_number_id = $1', [env.phoneNumbers[0]]);
+    const ids: RawIds = {
+      accountId: env.accountId,
+      phoneNumberRowId: rows[0]!.id,
+      phoneNumberMetaId: env.phoneNumbers[0]!,
+      keyHash: hashApiKey(env.apiKey),
+    };
 
-    const transaction = (i: number) => rawTransaction(pool, i, env.accountId, phoneNumberRowId);
+    const transaction = (i: number) => rawTransaction(pool, i, ids);
     const enqueue = async () => {
       const id = newId('msg');
       await rawQueue.add(
         'send',
-        { messageId: id, phoneNumberId: phoneNumberRowId },
+        { messageId: id, phoneNumberId: ids.phoneNumberRowId },
         // Dak's send job options: job id = message id, 8 attempts with backoff, nothing kept.
         { jobId: id, attempts: 8, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: true },
       );
@@ -105,6 +132,11 @@ export async function benchAccept(target: BenchTarget, sizes: AcceptSizes): Prom
       await enqueue();
       return outcome;
     });
+    const sameStatements = await runLanes(sizes.requests, sizes.concurrency, async (i) => {
+      const outcome = await rawTransaction(pool, 4_000_000 + i, ids, true);
+      await enqueue();
+      return outcome;
+    });
 
     const dakWhat = `Dak POST /send-message, ${sizes.concurrency} clients, no worker`;
     return [
@@ -112,6 +144,13 @@ export async function benchAccept(target: BenchTarget, sizes: AcceptSizes): Prom
       { scenario: SCENARIO, what: 'raw pg tx: INSERT + wallet UPDATE', unit: 'tx', figures: pgFigures, baselineFor: dakWhat },
       { scenario: SCENARIO, what: 'raw BullMQ queue.add', unit: 'job', figures: queueFigures, baselineFor: dakWhat },
       { scenario: SCENARIO, what: 'raw pg tx, then queue.add', unit: 'op', figures: both, baselineFor: dakWhat },
+      {
+        scenario: SCENARIO,
+        what: "raw pg, Dak's 9 statements (4 lookups, tx with ledger), then queue.add",
+        unit: 'op',
+        figures: sameStatements,
+        baselineFor: dakWhat,
+      },
     ];
   } finally {
     client.close();

@@ -1,6 +1,14 @@
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { ADMIN_API_BASE } from '../routes/mount-points';
-import { createAccountSchema, createApiKeySchema, createPhoneNumberSchema, topUpSchema } from '../services/admin';
+import {
+  createAccountSchema,
+  createApiKeySchema,
+  createPhoneNumberSchema,
+  ledgerQuerySchema,
+  topUpSchema,
+  updateAccountSchema,
+  updatePhoneNumberSchema,
+} from '../services/admin';
 import { ADMIN_TOKEN_SCHEME, errorResponses, jsonResponse, unavailable, type ErrorCases } from './common';
 import {
   accountListSchema,
@@ -10,6 +18,7 @@ import {
   apiKeyListSchema,
   apiKeySchema,
   createdApiKeySchema,
+  ledgerPageSchema,
   phoneNumberListSchema,
   phoneNumberSchema,
   templateSyncResultSchema,
@@ -63,6 +72,20 @@ export function registerAdminPaths(registry: OpenAPIRegistry): void {
     responses: { 200: jsonResponse('The account', accountSchema) },
     errors: accountMissing,
   });
+  register({
+    method: 'patch',
+    path: '/accounts/{id}',
+    operationId: 'updateAccount',
+    summary: "Rename an account or change its prices",
+    description:
+      'Give any of `name`, `price`, `category_prices` (at least one). A new price applies to messages accepted after the change; ' +
+      'messages already accepted keep the amount held for them, which is what is captured, released or refunded. ' +
+      '`category_prices` replaces the whole map: a category left out goes back to `price`, and `{}` removes every category price. ' +
+      'A category price beats `price` for templates of that category.',
+    request: { params: accountParams, body: jsonBody(updateAccountSchema, { price: '0.12', category_prices: { MARKETING: '0.25' } }) },
+    responses: { 200: jsonResponse('Updated (without the wallet)', accountSchema) },
+    errors: { 400: ['invalid_request'], ...accountMissing },
+  });
 
   register({
     method: 'post',
@@ -85,6 +108,22 @@ export function registerAdminPaths(registry: OpenAPIRegistry): void {
     request: { params: accountParams },
     responses: { 200: jsonResponse('The phone numbers', phoneNumberListSchema) },
     errors: accountMissing,
+  });
+  register({
+    method: 'patch',
+    path: '/phone-numbers/{id}',
+    operationId: 'updatePhoneNumber',
+    summary: "Change a number's display number, messages-per-second limit or access token",
+    description:
+      'Give any of `display_phone_number`, `access_token`, `mps` (at least one). A rotated access token is encrypted at rest like the first ' +
+      'and never returned. Workers keep a number\'s token and limit for up to 30 s, so a change reaches every send within that time; ' +
+      'register the new token with Meta before rotating it here, and revoke the old one after.',
+    request: {
+      params: z.object({ id: z.string().openapi({ param: { description: "The number's id (`pn_…`) or its Meta phone_number_id" }, example: '106540352242922' }) }),
+      body: jsonBody(updatePhoneNumberSchema, { access_token: 'EAAG…', mps: 250 }),
+    },
+    responses: { 200: jsonResponse('Updated', phoneNumberSchema) },
+    errors: { 400: ['invalid_request'], 404: ['phone_number_not_found'] },
   });
 
   register({
@@ -137,6 +176,18 @@ export function registerAdminPaths(registry: OpenAPIRegistry): void {
     request: { params: accountParams },
     responses: { 200: jsonResponse('The wallet', adminWalletSchema) },
     errors: accountMissing,
+  });
+  register({
+    method: 'get',
+    path: '/accounts/{id}/wallet/ledger',
+    operationId: 'listLedger',
+    summary: "The wallet's ledger entries, newest first",
+    description:
+      'Every movement of money: top-ups, and per message its hold, capture, release, refund or refund reversal. ' +
+      '`limit` (1–500, default 50) entries per page; pass the answer\'s `next_before` as `before` for the next, older page.',
+    request: { params: accountParams, query: ledgerQuerySchema },
+    responses: { 200: jsonResponse('One page of entries', ledgerPageSchema) },
+    errors: { 400: ['invalid_request'], ...accountMissing },
   });
 
   register({

@@ -200,3 +200,23 @@ export const templateSyncResultSchema = z
   .openapi('TemplateSyncResult');
 
 export const adminTemplateListSchema = z.object({ templates: z.array(templateSchema) }).openapi('AdminTemplateList');
+
+export const ledgerEntrySchema = z
+  .object({
+    id: z.number().int().openapi({ description: 'Increasing with time; the paging cursor', example: 4211 }),
+    kind: z.enum(['topup', 'hold', 'capture', 'release', 'refund', 'refund_reversal']).openapi({
+      description: 'topup credits; hold reserves a message\'s price on accept; capture when Meta takes it; release returns a hold that never reached Meta; refund returns a captured charge of a failed message; refund_reversal takes a refund back when a delivery arrives late',
+    }),
+    amount: moneySchema.openapi({ description: 'Always positive; `kind` says which way it moved', example: '0.10' }),
+    message_id: z.string().nullable().openapi({ description: 'The message this entry is for; null for a top-up', example: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
+    reference: z.string().nullable().openapi({ description: "A top-up's reference; null otherwise", example: null }),
+    created_at: timestampSchema,
+  })
+  .openapi('LedgerEntry');
+
+export const ledgerPageSchema = z
+  .object({
+    entries: z.array(ledgerEntrySchema).openapi({ description: 'Newest first' }),
+    next_before: z.number().int().nullable().openapi({ description: 'Pass as `before` for the next (older) page; null on the last page', example: 4162 }),
+  })
+  .openapi('LedgerPage');

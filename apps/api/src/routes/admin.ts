@@ -7,17 +7,23 @@ import { requireAdminToken } from '../http/auth';
 import {
   addPhoneNumber,
   applyTopUp,
+  changePhoneNumber,
   createAccount,
   createAccountSchema,
   createApiKey,
   createApiKeySchema,
   createPhoneNumberSchema,
+  ledgerOf,
+  ledgerQuerySchema,
   presentAccount,
   presentApiKey,
   presentPhoneNumber,
   requireAccount,
   syncTemplates,
   topUpSchema,
+  updateAccount,
+  updateAccountSchema,
+  updatePhoneNumberSchema,
   walletOf,
 } from '../services/admin';
 import { presentTemplate } from '../services/presenters';
@@ -38,6 +44,10 @@ export function adminRouter(ctx: ApiContext): Router {
     const account = await requireAccount(ctx, req.params.id);
     res.json(presentAccount(account, await findWallet(ctx.db, account.id)));
   });
+  router.patch('/accounts/:id', async (req, res) => {
+    const account = await updateAccount(ctx, req.params.id, parseOrThrow(updateAccountSchema, req.body));
+    res.json(presentAccount(account));
+  });
 
   router.post('/accounts/:id/phone-numbers', async (req, res) => {
     const phone = await addPhoneNumber(ctx, req.params.id, parseOrThrow(createPhoneNumberSchema, req.body));
@@ -46,6 +56,9 @@ export function adminRouter(ctx: ApiContext): Router {
   router.get('/accounts/:id/phone-numbers', async (req, res) => {
     await requireAccount(ctx, req.params.id);
     res.json({ phone_numbers: (await listPhoneNumbers(ctx.db, req.params.id)).map(presentPhoneNumber) });
+  });
+  router.patch('/phone-numbers/:id', async (req, res) => {
+    res.json(presentPhoneNumber(await changePhoneNumber(ctx, req.params.id, parseOrThrow(updatePhoneNumberSchema, req.body))));
   });
 
   router.post('/accounts/:id/api-keys', async (req, res) => {
@@ -67,6 +80,9 @@ export function adminRouter(ctx: ApiContext): Router {
   });
   router.get('/accounts/:id/wallet', async (req, res) => {
     res.json(await walletOf(ctx, req.params.id));
+  });
+  router.get('/accounts/:id/wallet/ledger', async (req, res) => {
+    res.json(await ledgerOf(ctx, req.params.id, parseOrThrow(ledgerQuerySchema, req.query, 'query')));
   });
 
   router.post('/accounts/:id/templates/sync', async (req, res) => {

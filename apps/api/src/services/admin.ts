@@ -19,9 +19,13 @@ import {
   findWallet,
   insertAccount,
   insertApiKey,
+  findPhoneNumberById,
   insertPhoneNumber,
+  listLedger,
   listPhoneNumbers,
   topUp,
+  updateAccountPrices,
+  updatePhoneNumber,
   type Account,
   type PhoneNumber,
   type Wallet,
@@ -48,10 +52,30 @@ export const createPhoneNumberSchema = z.object({
   mps: z.number().int().min(1).max(1000).optional(),
 });
 
+const nothingToChange = (fields: string[]) => ({
+  message: `nothing to change: give at least one of ${fields.join(', ')}`,
+});
+
+// A PATCH takes the create schema's own fields, each optional; an empty change is a 400.
+export const updateAccountSchema = createAccountSchema
+  .pick({ name: true, price: true, category_prices: true })
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, nothingToChange(['name', 'price', 'category_prices']));
+
+export const updatePhoneNumberSchema = createPhoneNumberSchema
+  .pick({ display_phone_number: true, access_token: true, mps: true })
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, nothingToChange(['display_phone_number', 'access_token', 'mps']));
+
 export const createApiKeySchema = z.object({
   name: z.string().trim().min(1).max(100),
   expires_at: z.iso.datetime({ offset: true }).optional(),
   phone_number_ids: z.array(z.string().regex(/^\d{5,20}$/)).min(1).optional(),
+});
+
+export const ledgerQuerySchema = z.object({
+  limit: z.coerce.number().int('limit must be a whole number').min(1).max(500).default(50),
+  before: z.coerce.number().int('before must be an entry id').positive('before must be an entry id').optional(),
 });
 
 export const topUpSchema = z.object({
@@ -60,6 +84,7 @@ export const topUpSchema = z.object({
 });
 
 const minor = (value: string) => Number(parseDecimalToMinor(value)!);
+const minorPrices = (prices: Record<string, string>) => Object.fromEntries(Object.entries(prices).map(([k, v]) => [k, minor(v)]));
 
 export function presentAccount(account: Account, wallet?: Wallet) {
   return {
@@ -114,7 +139,7 @@ export async function createAccount(ctx: ApiContext, input: z.infer<typeof creat
       waba_id: input.waba_id,
       currency,
       price_minor: input.price ? minor(input.price) : ctx.config.pricing.defaultPriceMinor,
-      category_prices: Object.fromEntries(Object.entries(input.category_prices ?? {}).map(([k, v]) => [k, minor(v)])),
+      category_prices: minorPrices(input.category_prices ?? {}),
     });
     await createWallet(trx, account.id, currency);
     return account;
@@ -134,6 +159,44 @@ export async function addPhoneNumber(ctx: ApiContext, accountId: string, input: 
     access_token_encrypted: encryptSecret(input.access_token, ctx.config.encryptionKey),
     mps: input.mps ?? 80,
   });
+}
+
+/**
+ * A new price applies to messages accepted from now on: each message keeps the price it was
+ * held at. `category_prices` replaces the whole map (`{}` removes every category price).
+ */
+export async function updateAccount(ctx: ApiContext, id: string, input: z.infer<typeof updateAccountSchema>): Promise<Account> {
+  await requireAccount(ctx, id);
+  return ctx.db.transaction().execute(async (trx) => {
+    // The accounts repository has no name setter; a rename is this one statement.
+    if (input.name !== undefined) await trx.updateTable('accounts').set({ name: input.name }).where('id', '=', id).execute();
+    const prices = {
+      ...(input.price !== undefined ? { price_minor: minor(input.price) } : {}),
+      ...(input.category_prices ? { category_prices: minorPrices(input.category_prices) } : {}),
+    };
+    const updated = Object.keys(prices).length > 0 ? await updateAccountPrices(trx, id, prices) : await findAccountById(trx, id);
+    if (!updated) throw new NotFoundError(`No account "${id}".`, 'account_not_found');
+    return updated;
+  });
+}
+
+/** By Dak's id (`pn_…`) or Meta's phone_number_id. */
+export async function requirePhoneNumber(ctx: ApiContext, id: string): Promise<PhoneNumber> {
+  const phone = (await findPhoneNumberById(ctx.db, id)) ?? (/^\d+$/.test(id) ? await findPhoneNumberByMetaId(ctx.db, id) : undefined);
+  if (!phone) throw new NotFoundError(`No phone number "${id}". Use its id (pn_…) or Meta's phone_number_id.`, 'phone_number_not_found');
+  return phone;
+}
+
+/** A rotated access token is encrypted like the first one and never returned. */
+export async function changePhoneNumber(ctx: ApiContext, id: string, input: z.infer<typeof updatePhoneNumberSchema>): Promise<PhoneNumber> {
+  const phone = await requirePhoneNumber(ctx, id);
+  const updated = await updatePhoneNumber(ctx.db, phone.id, {
+    ...(input.display_phone_number !== undefined ? { display_phone_number: input.display_phone_number } : {}),
+    ...(input.access_token !== undefined ? { access_token_encrypted: encryptSecret(input.access_token, ctx.config.encryptionKey) } : {}),
+    ...(input.mps !== undefined ? { mps: input.mps } : {}),
+  });
+  if (!updated) throw new NotFoundError(`No phone number "${id}".`, 'phone_number_not_found');
+  return updated;
 }
 
 /** The key is returned once, here; only its hash is stored. */
@@ -187,6 +250,24 @@ export async function applyTopUp(ctx: ApiContext, accountId: string, input: z.in
 export async function walletOf(ctx: ApiContext, accountId: string) {
   await requireAccount(ctx, accountId);
   return presentWallet((await findWallet(ctx.db, accountId))!);
+}
+
+/** Newest first; `next_before` is the cursor for the next page, null on the last one. */
+export async function ledgerOf(ctx: ApiContext, accountId: string, query: z.infer<typeof ledgerQuerySchema>) {
+  await requireAccount(ctx, accountId);
+  const rows = await listLedger(ctx.db, accountId, { limit: query.limit + 1, ...(query.before !== undefined ? { before: query.before } : {}) });
+  const page = rows.slice(0, query.limit);
+  return {
+    entries: page.map((row) => ({
+      id: Number(row.id),
+      kind: row.kind,
+      amount: formatMinor(row.amount_minor),
+      message_id: row.message_id,
+      reference: row.reference,
+      created_at: row.created_at.toISOString(),
+    })),
+    next_before: rows.length > query.limit ? Number(page.at(-1)!.id) : null,
+  };
 }
 
 /** Fetches every template of the account's WABA from the Cloud API and stores them (see syncAccountTemplates). */

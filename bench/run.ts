@@ -56,17 +56,16 @@ console.log('Ratios compare rates measured in this run; absolute figures depend 
 
 const rows: ResultRow[] = [];
 const started = performance.now();
-if (wanted.has('1')) {
-  console.log(`1/3 accept: ${sizes.accept.requests} requests…`);
-  rows.push(...(await benchAccept(target, sizes.accept)));
-}
-if (wanted.has('2')) {
-  console.log(`2/3 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)…`);
-  rows.push(...(await benchSend(target, sizes.send)));
-}
-if (wanted.has('3')) {
-  console.log(`3/3 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST…`);
-  rows.push(...(await benchWebhooks(target, sizes.webhooks)));
+const scenarios: [string, string, () => Promise<ResultRow[]>][] = [
+  ['1', `1/3 accept: ${sizes.accept.requests} requests`, () => benchAccept(target, sizes.accept)],
+  ['2', `2/3 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)`, () => benchSend(target, sizes.send)],
+  ['3', `3/3 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST`, () => benchWebhooks(target, sizes.webhooks)],
+];
+for (const [id, label, run] of scenarios) {
+  if (!wanted.has(id)) continue;
+  const scenarioStarted = performance.now();
+  rows.push(...(await run()));
+  console.log(`${label}: ${((performance.now() - scenarioStarted) / 1_000).toFixed(0)} s, load average ${load()}`);
 }
 const seconds = (performance.now() - started) / 1_000;
 const loadAfter = load();

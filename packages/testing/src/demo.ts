@@ -1,5 +1,9 @@
+import type { AdminClient } from '@dak/cli';
 import type { BusinessSeed } from '@dak/meta-sim';
 import { templateFixtures } from '@dak/core/template-fixtures';
+
+// The admin client lives with the CLI; tests and the local start keep importing it from here.
+export { AdminApiError, adminClient, type AdminClient } from '@dak/cli';
 
 /** The demo business: the same ids in the local start, the seed file and the tests. */
 export const DEMO = {
@@ -22,46 +26,6 @@ export function demoBusiness(accessToken: string, overrides: Partial<BusinessSee
     ...overrides,
   };
 }
-
-export class AdminApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: unknown,
-    what: string,
-  ) {
-    super(`${what}: HTTP ${status} ${JSON.stringify(body)}`);
-  }
-}
-
-/** A small client for Dak's admin API (used by the local start and by tests). */
-export function adminClient(baseUrl: string, adminToken: string) {
-  async function call<T>(method: string, path: string, body?: unknown, okStatuses = [200, 201]): Promise<T> {
-    const response = await fetch(`${baseUrl}/admin/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const payload = (await response.json().catch(() => null)) as T;
-    if (!okStatuses.includes(response.status)) throw new AdminApiError(response.status, payload, `${method} ${path}`);
-    return payload;
-  }
-  return {
-    call,
-    listAccounts: () => call<{ accounts: { id: string; waba_id: string }[] }>('GET', '/accounts'),
-    createAccount: (body: { name: string; waba_id: string; price?: string }) => call<{ id: string }>('POST', '/accounts', body),
-    listPhoneNumbers: (accountId: string) =>
-      call<{ phone_numbers: { id: string; phone_number_id: string }[] }>('GET', `/accounts/${accountId}/phone-numbers`),
-    addPhoneNumber: (accountId: string, body: { phone_number_id: string; display_phone_number: string; access_token: string; mps?: number }) =>
-      call<{ id: string }>('POST', `/accounts/${accountId}/phone-numbers`, body),
-    createApiKey: (accountId: string, body: { name: string; phone_number_ids?: string[]; expires_at?: string }) =>
-      call<{ id: string; key: string }>('POST', `/accounts/${accountId}/api-keys`, body),
-    topUp: (accountId: string, body: { amount: string; reference: string }) =>
-      call<{ wallet: Record<string, string> }>('POST', `/accounts/${accountId}/wallet/topups`, body),
-    wallet: (accountId: string) => call<Record<string, string>>('GET', `/accounts/${accountId}/wallet`),
-    syncTemplates: (accountId: string) => call<{ synced: number }>('POST', `/accounts/${accountId}/templates/sync`),
-  };
-}
-export type AdminClient = ReturnType<typeof adminClient>;
 
 export interface SeededAccount {
   accountId: string;

@@ -1,0 +1,2 @@
+export * from './admin-client';
+export { buildProgram, runCli, type CliIo } from './program';

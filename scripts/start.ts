@@ -3,29 +3,23 @@
 // demo account and prints a ready curl. Ctrl-C stops everything.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pinoPretty from 'pino-pretty';
-import { loadConfig } from '@dak/config';
+import { LOCAL_SECRETS_FILE, loadConfig, readLocalSecrets } from '@dak/config';
 import { createDatabase, ensureDatabaseExists, migrateToLatest } from '@dak/db';
 import { DEMO } from '@dak/testing/demo';
 import { quickstart, seedDemo } from './seed-demo';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stateDir = join(root, '.dak');
-const secretsFile = join(stateDir, 'local.env');
+const secretsFile = join(root, LOCAL_SECRETS_FILE);
 
 /** Secrets generated on the first start and kept in .dak/local.env (git-ignored). */
 function localSecrets(): Record<string, string> {
   mkdirSync(stateDir, { recursive: true });
-  const saved: Record<string, string> = {};
-  if (existsSync(secretsFile)) {
-    for (const line of readFileSync(secretsFile, 'utf8').split('\n')) {
-      const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-      if (match) saved[match[1]!] = match[2]!;
-    }
-  }
+  const saved = existsSync(secretsFile) ? readLocalSecrets(secretsFile) : {};
   const generated = {
     DAK_ADMIN_TOKEN: saved.DAK_ADMIN_TOKEN ?? randomBytes(24).toString('hex'),
     DAK_ENCRYPTION_KEY: saved.DAK_ENCRYPTION_KEY ?? randomBytes(32).toString('hex'),

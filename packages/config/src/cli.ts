@@ -22,7 +22,7 @@ const schema = z.object({
 });
 
 /** `KEY=value` lines, as scripts/start.ts writes them. */
-function readLocalSecrets(file: string): Record<string, string> {
+export function readLocalSecrets(file: string): Record<string, string> {
   const values: Record<string, string> = {};
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());

@@ -24,7 +24,7 @@ import {
   listLedger,
   listPhoneNumbers,
   topUp,
-  updateAccountPrices,
+  updateAccount as updateAccountRow,
   updatePhoneNumber,
   type Account,
   type PhoneNumber,
@@ -167,17 +167,13 @@ export async function addPhoneNumber(ctx: ApiContext, accountId: string, input: 
  */
 export async function updateAccount(ctx: ApiContext, id: string, input: z.infer<typeof updateAccountSchema>): Promise<Account> {
   await requireAccount(ctx, id);
-  return ctx.db.transaction().execute(async (trx) => {
-    // The accounts repository has no name setter; a rename is this one statement.
-    if (input.name !== undefined) await trx.updateTable('accounts').set({ name: input.name }).where('id', '=', id).execute();
-    const prices = {
-      ...(input.price !== undefined ? { price_minor: minor(input.price) } : {}),
-      ...(input.category_prices ? { category_prices: minorPrices(input.category_prices) } : {}),
-    };
-    const updated = Object.keys(prices).length > 0 ? await updateAccountPrices(trx, id, prices) : await findAccountById(trx, id);
-    if (!updated) throw new NotFoundError(`No account "${id}".`, 'account_not_found');
-    return updated;
+  const updated = await updateAccountRow(ctx.db, id, {
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.price !== undefined ? { price_minor: minor(input.price) } : {}),
+    ...(input.category_prices ? { category_prices: minorPrices(input.category_prices) } : {}),
   });
+  if (!updated) throw new NotFoundError(`No account "${id}".`, 'account_not_found');
+  return updated;
 }
 
 /** By Dak's id (`pn_…`) or Meta's phone_number_id. */

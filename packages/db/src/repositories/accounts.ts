@@ -24,16 +24,17 @@ export async function listAccounts(db: Database): Promise<Account[]> {
   return db.selectFrom('accounts').selectAll().orderBy('id').execute();
 }
 
-export async function updateAccountPrices(
+export async function updateAccount(
   db: Database,
   id: string,
-  prices: { price_minor?: number; category_prices?: Record<string, number> },
+  changes: { name?: string; price_minor?: number; category_prices?: Record<string, number> },
 ): Promise<Account | undefined> {
   return db
     .updateTable('accounts')
     .set({
-      ...(prices.price_minor !== undefined ? { price_minor: prices.price_minor } : {}),
-      ...(prices.category_prices ? { category_prices: JSON.stringify(prices.category_prices) } : {}),
+      ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(changes.price_minor !== undefined ? { price_minor: changes.price_minor } : {}),
+      ...(changes.category_prices ? { category_prices: JSON.stringify(changes.category_prices) } : {}),
     })
     .where('id', '=', id)
     .returningAll()

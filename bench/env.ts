@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '@dak/config';
 import { createDatabase, ensureDatabaseExists, migrateToLatest } from '@dak/db';
 import { demoBusiness, seedAccount, startStack, type TestDatabase, type TestStack } from '@dak/testing';
-import { pg } from './deps';
+import { Redis, pg } from './deps';
 import { HttpClient, runLanes, type HttpAnswer } from './load';
 
 /** Postgres and Redis to use: DATABASE_URL / REDIS_URL when set, else the local defaults. */
@@ -57,6 +57,24 @@ async function createBenchDatabase(baseUrl: string): Promise<TestDatabase> {
       }
     },
   };
+}
+
+/**
+ * Removes every Redis key under the env's prefix (the baselines' queues use it too): jobs
+ * accepted while no worker ran, queue metadata, rate-limit schedules.
+ */
+async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 export interface BenchEnv {
@@ -139,9 +157,8 @@ export async function startBenchEnv(target: BenchTarget): Promise<BenchEnv> {
       accessToken,
       queuePrefix,
       async close() {
-        // Jobs accepted while no worker ran would stay in Redis otherwise.
-        await stack.api.ctx.queues.send.obliterate({ force: true }).catch(() => undefined);
         await stack.close();
+        await deleteKeys(target.redisUrl, queuePrefix);
       },
     };
   } catch (error) {

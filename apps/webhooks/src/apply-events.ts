@@ -42,9 +42,15 @@ async function applyStatus(db: Database, event: MessageEvent): Promise<void> {
     error: event.status === 'failed' ? errorOf(event) : null,
   });
   if (!message) return;
-  await moveMessageCharge(db, message.id, 'capture');
-  if (message.status === 'failed' && !message.delivered_at && !message.read_at) await moveMessageCharge(db, message.id, 'refund');
-  if (message.status === 'delivered' || message.status === 'read') await moveMessageCharge(db, message.id, 'refund_reversal');
+  // Most reports find the money already where it belongs: only move what needs moving.
+  let charge = message.charge_state;
+  if (charge === 'held' && (await moveMessageCharge(db, message.id, 'capture'))) charge = 'captured';
+  const delivered = message.status === 'delivered' || message.status === 'read';
+  if (charge === 'captured' && message.status === 'failed' && !message.delivered_at && !message.read_at) {
+    await moveMessageCharge(db, message.id, 'refund');
+  } else if (charge === 'refunded' && delivered) {
+    await moveMessageCharge(db, message.id, 'refund_reversal');
+  }
 }
 
 function errorOf(event: MessageEvent): MessageError {

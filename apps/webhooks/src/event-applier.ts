@@ -11,6 +11,8 @@ const POLL_MS = 1_000;
  */
 export class EventApplier {
   private running = false;
+  /** A kick that came while a batch was being applied: go round again without sleeping. */
+  private kicked = false;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
 
@@ -23,6 +25,7 @@ export class EventApplier {
   }
 
   kick(): void {
+    this.kicked = true;
     this.wake?.();
   }
 
@@ -34,6 +37,7 @@ export class EventApplier {
 
   private async run(): Promise<void> {
     while (this.running) {
+      this.kicked = false;
       let applied = 0;
       try {
         const events = await applyPendingEvents(this.ctx.db, BATCH);
@@ -42,7 +46,7 @@ export class EventApplier {
       } catch (error) {
         this.ctx.logger.error({ err: error }, 'applying webhook events failed; will retry');
       }
-      if (applied < BATCH && this.running) {
+      if (applied < BATCH && !this.kicked && this.running) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, POLL_MS);
           this.wake = () => {

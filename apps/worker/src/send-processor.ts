@@ -105,10 +105,10 @@ async function send(
 
   switch (outcome.kind) {
     case 'accepted': {
-      await ctx.db.transaction().execute(async (trx) => {
-        await recordAccepted(trx, message.id, outcome.wamid);
-        await moveMessageCharge(trx, message.id, 'capture');
-      });
+      // Two statements, no transaction: if the process dies between them, the message's first
+      // status webhook captures the hold (any status from Meta does), so money never sticks.
+      await recordAccepted(ctx.db, message.id, outcome.wamid);
+      await moveMessageCharge(ctx.db, message.id, 'capture');
       ctx.metrics.sends.inc({ outcome: 'accepted' });
       return `accepted ${outcome.wamid}`;
     }

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { UnauthorizedError, hashApiKey, safeEqual } from '@dak/core';
-import { findActiveApiKeyByHash, touchApiKey } from '@dak/db';
+import { findActiveApiKeyByHash, touchApiKey, type ActiveApiKey } from '@dak/db';
 import type { ApiContext } from '../context';
 
 /** Who is calling: the key's account, and the phone numbers the key may use (null = all). */
@@ -8,6 +8,8 @@ export interface Principal {
   keyId: string;
   accountId: string;
   phoneNumberIds: string[] | null;
+  /** The account's currency and prices, read with the key. */
+  account: ActiveApiKey['account'];
 }
 
 declare global {
@@ -42,7 +44,7 @@ export function requireApiKey(ctx: ApiContext): RequestHandler {
     if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > TOUCH_INTERVAL_MS) {
       touchApiKey(ctx.db, key.id).catch((error) => ctx.logger.warn({ err: error }, 'could not record key use'));
     }
-    req.principal = { keyId: key.id, accountId: key.account_id, phoneNumberIds: key.phone_number_ids };
+    req.principal = { keyId: key.id, accountId: key.account_id, phoneNumberIds: key.phone_number_ids, account: key.account };
     next();
   };
 }

@@ -112,7 +112,7 @@ export async function prepareMessage(
       { errors: built.errors },
     );
   }
-  const { account, priceMinor } = await priceOf(ctx, principal.accountId, template.category);
+  const priceMinor = priceOf(principal, template.category);
   return {
     id: newId('msg'),
     account_id: principal.accountId,
@@ -127,7 +127,7 @@ export async function prepareMessage(
     status: 'queued',
     client_reference: request.client_reference ?? null,
     price_minor: priceMinor,
-    currency: account.currency,
+    currency: principal.account.currency,
     charge_state: 'held',
     expires_at: request.expires_in ? new Date(now.getTime() + request.expires_in * 1000) : null,
     queued_at: now,

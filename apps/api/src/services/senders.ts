@@ -9,12 +9,10 @@ import {
 } from '@dak/core';
 import {
   DELETED_TEMPLATE_STATUS,
-  findAccountById,
   findPhoneNumberByMetaId,
   findTemplate,
   findTemplateByName,
   listTemplates,
-  type Account,
   type PhoneNumber,
   type Template,
   type TemplateFilter,
@@ -109,8 +107,8 @@ export function toMetaTemplate(template: Template): MetaTemplate {
   };
 }
 
-export async function priceOf(ctx: ApiContext, accountId: string, category: string): Promise<{ account: Account; priceMinor: number }> {
-  const account = await findAccountById(ctx.db, accountId);
-  if (!account) throw new NotFoundError('The account of this API key no longer exists.', 'account_not_found');
-  return { account, priceMinor: priceFor({ defaultMinor: account.price_minor, byCategory: account.category_prices }, category) };
+/** The price of one message of this category for the caller's account, in minor units. */
+export function priceOf(principal: Principal, category: string): number {
+  const { price_minor, category_prices } = principal.account;
+  return priceFor({ defaultMinor: price_minor, byCategory: category_prices }, category);
 }

@@ -1,6 +1,6 @@
 import type { Database } from '../database';
 import type { Insertable } from 'kysely';
-import type { ApiKey, ApiKeysTable } from '../schema/index';
+import type { Account, ApiKey, ApiKeysTable } from '../schema/index';
 
 export async function insertApiKey(
   db: Database,
@@ -9,15 +9,25 @@ export async function insertApiKey(
   return db.insertInto('api_keys').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-/** A key that exists, is not revoked and has not expired. */
-export async function findActiveApiKeyByHash(db: Database, keyHash: string, now = new Date()): Promise<ApiKey | undefined> {
-  return db
-    .selectFrom('api_keys')
-    .selectAll()
-    .where('key_hash', '=', keyHash)
-    .where('revoked_at', 'is', null)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+export type ActiveApiKey = ApiKey & { account: Pick<Account, 'currency' | 'price_minor' | 'category_prices'> };
+
+/**
+ * A key that exists, is not revoked and has not expired, with what a send needs of its account
+ * (currency and prices), in one query: this runs on every request.
+ */
+export async function findActiveApiKeyByHash(db: Database, keyHash: string, now = new Date()): Promise<ActiveApiKey | undefined> {
+  const row = await db
+    .selectFrom('api_keys as k')
+    .innerJoin('accounts as a', 'a.id', 'k.account_id')
+    .selectAll('k')
+    .select(['a.currency', 'a.price_minor', 'a.category_prices'])
+    .where('k.key_hash', '=', keyHash)
+    .where('k.revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('k.expires_at', 'is', null), eb('k.expires_at', '>', now)]))
     .executeTakeFirst();
+  if (!row) return undefined;
+  const { currency, price_minor, category_prices, ...key } = row;
+  return { ...key, account: { currency, price_minor, category_prices } };
 }
 
 export async function touchApiKey(db: Database, id: string, now = new Date()): Promise<void> {

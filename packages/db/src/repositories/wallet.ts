@@ -84,39 +84,40 @@ const MOVEMENTS: Record<Movement, { from: ChargeState; to: ChargeState; wallet: 
 
 /**
  * Moves one message's money (hold → capture, hold → release, capture → refund, refund →
- * reversal). Guarded by the message's charge state and by the ledger's unique (message, kind),
- * so a retry or a duplicate webhook never moves money twice. Returns whether money moved.
- * Run inside a transaction.
+ * reversal) in one statement: the message's charge state, the wallet's columns and the ledger
+ * entry change together or not at all. Guarded by the message's charge state and by the
+ * ledger's unique (message, kind), so a retry or a duplicate webhook never moves money twice.
+ * Returns whether money moved.
  */
 export async function moveMessageCharge(db: Database, messageId: string, movement: Movement): Promise<boolean> {
   const { from, to, wallet } = MOVEMENTS[movement];
-  const message = await db
-    .updateTable('messages')
-    .set({ charge_state: to })
-    .where('id', '=', messageId)
-    .where('charge_state', '=', from)
-    .returning(['account_id', 'price_minor'])
-    .executeTakeFirst();
-  if (!message) return false;
-  if (message.price_minor === 0) return true;
-  const amount = message.price_minor;
-  const changes: Record<string, unknown> = { updated_at: new Date() };
-  for (const [column, sign] of Object.entries(wallet)) changes[column] = sql`${sql.ref(column)} + ${sign * amount}`;
-  let update = db.updateTable('wallets').set(changes).where('account_id', '=', message.account_id);
+  const sign = (column: keyof typeof wallet) => wallet[column] ?? 0;
   // Only a refund reversal takes from the available balance. It must not push the balance
   // below zero; if it would, the message stays refunded (the customer keeps the credit)
   // rather than breaking the wallet invariant.
-  if (wallet.available === -1) update = update.where('available', '>=', amount);
-  const moved = await update.executeTakeFirst();
-  if (moved.numUpdatedRows === 0n) {
-    await db.updateTable('messages').set({ charge_state: from }).where('id', '=', messageId).execute();
-    return false;
-  }
-  await db
-    .insertInto('ledger_entries')
-    .values({ account_id: message.account_id, message_id: messageId, kind: movement satisfies LedgerKind, amount_minor: amount })
-    .execute();
-  return true;
+  const covered =
+    sign('available') < 0
+      ? sql`and exists (select 1 from wallets w where w.account_id = m.account_id and w.available >= m.price_minor)`
+      : sql``;
+  const result = await sql<{ moved: number }>`
+    with moved as (
+      update messages m set charge_state = ${to}
+      where m.id = ${messageId} and m.charge_state = ${from} ${covered}
+      returning m.account_id, m.price_minor
+    ), wallet as (
+      update wallets w set
+        available = w.available + ${sign('available')} * moved.price_minor,
+        held = w.held + ${sign('held')} * moved.price_minor,
+        captured = w.captured + ${sign('captured')} * moved.price_minor,
+        refunded = w.refunded + ${sign('refunded')} * moved.price_minor,
+        updated_at = now()
+      from moved where w.account_id = moved.account_id and moved.price_minor > 0
+    ), ledger as (
+      insert into ledger_entries (account_id, message_id, kind, amount_minor)
+      select account_id, ${messageId}, ${movement satisfies LedgerKind}, price_minor from moved where price_minor > 0
+    )
+    select count(*)::int as moved from moved`.execute(db);
+  return (result.rows[0]?.moved ?? 0) > 0;
 }
 
 export async function listLedger(db: Database, accountId: string, options: { limit: number; before?: number }) {

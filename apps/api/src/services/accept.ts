@@ -1,5 +1,5 @@
 import { InsufficientFundsError, formatMinor } from '@dak/core';
-import { holdForMessages, insertMessages, saveIdempotentResponse, findWallet, type NewMessage } from '@dak/db';
+import { findWallet, insertMessagesWithHold, saveIdempotentResponse, type Database, type MessageToAccept } from '@dak/db';
 import { enqueueSends } from '@dak/queue';
 import type { ApiContext } from '../context';
 
@@ -17,19 +17,22 @@ export class IdempotencyRaceError extends Error {
 }
 
 /**
- * The outbox step: message rows, their wallet hold and the idempotency record commit in one
- * transaction; only then are the jobs enqueued. If Redis is down at that moment the rows stay
- * `queued` and the sweeper enqueues them later, so an accepted message is never lost and no
- * hold exists without its message.
+ * The outbox step: the message rows and their wallet hold commit together (one statement), with
+ * the idempotency record when there is one (then in one transaction); only then are the jobs
+ * enqueued. If Redis is down at that moment the rows stay `queued` and the sweeper enqueues
+ * them later, so an accepted message is never lost and no hold exists without its message.
  */
 export async function acceptMessages(
   ctx: ApiContext,
   accountId: string,
-  rows: NewMessage[],
+  rows: MessageToAccept[],
   idempotency?: IdempotencyClaim,
 ): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
-    if (idempotency) {
+  const accept = async (db: Database) => {
+    if (!(await insertMessagesWithHold(db, accountId, rows))) throw await insufficientFunds(db, accountId, rows);
+  };
+  if (idempotency) {
+    await ctx.db.transaction().execute(async (trx) => {
       const saved = await saveIdempotentResponse(trx, {
         account_id: accountId,
         key: idempotency.key,
@@ -38,25 +41,24 @@ export async function acceptMessages(
         response: idempotency.response,
       });
       if (!saved) throw new IdempotencyRaceError();
-    }
-    await insertMessages(trx, rows);
-    const held = await holdForMessages(
-      trx,
-      accountId,
-      rows.map((row) => ({ messageId: row.id, amountMinor: Number(row.price_minor) })),
-    );
-    if (!held) {
-      const wallet = await findWallet(trx, accountId);
-      const needed = rows.reduce((sum, row) => sum + Number(row.price_minor), 0);
-      throw new InsufficientFundsError(
-        `Not enough credit: this needs ${formatMinor(needed)} ${wallet?.currency ?? ''} but ${formatMinor(wallet?.available ?? 0)} is available. Top up the wallet and retry.`.replace('  ', ' '),
-        { required: formatMinor(needed), available: formatMinor(wallet?.available ?? 0), currency: wallet?.currency },
-      );
-    }
-  });
+      await accept(trx);
+    });
+  } else {
+    await accept(ctx.db);
+  }
   try {
     await enqueueSends(ctx.queues.send, rows.map((row) => ({ id: row.id, phone_number_id: row.phone_number_id })));
   } catch (error) {
     ctx.logger.warn({ err: error, count: rows.length }, 'enqueue failed after commit; the sweeper will enqueue these messages');
   }
+}
+
+async function insufficientFunds(db: Database, accountId: string, rows: MessageToAccept[]): Promise<InsufficientFundsError> {
+  const wallet = await findWallet(db, accountId);
+  const needed = rows.reduce((sum, row) => sum + row.price_minor, 0);
+  const available = formatMinor(wallet?.available ?? 0);
+  return new InsufficientFundsError(
+    `Not enough credit: this needs ${formatMinor(needed)} ${wallet?.currency ?? ''} but ${available} is available. Top up the wallet and retry.`.replace('  ', ' '),
+    { required: formatMinor(needed), available, currency: wallet?.currency },
+  );
 }

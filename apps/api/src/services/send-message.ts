@@ -9,7 +9,7 @@ import {
   normalizeRecipient,
   sendVariablesSchema,
 } from '@dak/core';
-import { findIdempotentResponse, type NewMessage } from '@dak/db';
+import { findIdempotentResponse, type MessageToAccept } from '@dak/db';
 import { parseOrThrow } from '@dak/http';
 import type { ApiContext } from '../context';
 import type { Principal } from '../http/auth';
@@ -93,7 +93,7 @@ export async function prepareMessage(
   principal: Principal,
   request: SendMessageRequest,
   now: Date,
-): Promise<NewMessage> {
+): Promise<MessageToAccept> {
   const sender = await resolveSender(ctx, principal, request.phone_number_id);
   const recipient = normalizeRecipient(request.phone_number);
   if (!recipient) {
@@ -122,16 +122,13 @@ export async function prepareMessage(
     template_language: template.language,
     template_category: template.category,
     recipient,
-    variables: JSON.stringify(request.variables),
-    components: JSON.stringify(built.components),
-    status: 'queued',
+    variables: request.variables,
+    components: built.components,
     client_reference: request.client_reference ?? null,
     price_minor: priceMinor,
     currency: principal.account.currency,
-    charge_state: 'held',
     expires_at: request.expires_in ? new Date(now.getTime() + request.expires_in * 1000) : null,
     queued_at: now,
-    updated_at: now,
   };
 }
 

@@ -1,10 +1,35 @@
 import { sql } from 'kysely';
 import type { MessageError } from '@dak/core';
 import type { Database } from '../database';
-import type { Message, NewMessage, StoredMessageStatus } from '../schema/index';
+import type { Message, MessageToAccept, StoredMessageStatus } from '../schema/index';
 
-export async function insertMessages(db: Database, rows: NewMessage[]): Promise<void> {
-  if (rows.length > 0) await db.insertInto('messages').values(rows).execute();
+/**
+ * The accept step in one statement: hold the messages' total from the account's wallet (only
+ * if the available balance covers it), and only then insert the messages and their `hold`
+ * ledger entries. All or nothing; returns false when the balance is short. One round trip, so
+ * no transaction is needed around it (the idempotent path still runs it inside one).
+ */
+export async function insertMessagesWithHold(db: Database, accountId: string, messages: MessageToAccept[]): Promise<boolean> {
+  if (messages.length === 0) return true;
+  const total = messages.reduce((sum, m) => sum + m.price_minor, 0);
+  const rows = JSON.stringify(
+    messages.map((m) => ({ ...m, status: 'queued', charge_state: 'held', attempts: 0, updated_at: m.queued_at })),
+  );
+  const result = await sql<{ held: number }>`
+    with hold as (
+      update wallets set available = available - ${total}, held = held + ${total}, updated_at = now()
+      where account_id = ${accountId} and available >= ${total}
+      returning account_id
+    ), accepted as (
+      select * from json_populate_recordset(null::messages, ${rows}::json)
+    ), inserted as (
+      insert into messages select accepted.* from accepted, hold
+    ), held as (
+      insert into ledger_entries (account_id, message_id, kind, amount_minor)
+      select hold.account_id, accepted.id, 'hold', accepted.price_minor from accepted, hold where accepted.price_minor > 0
+    )
+    select count(*)::int as held from hold`.execute(db);
+  return (result.rows[0]?.held ?? 0) > 0;
 }
 
 /** A message of this account, by Dak id or by wamid. */

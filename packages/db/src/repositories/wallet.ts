@@ -45,32 +45,6 @@ export async function topUp(db: Database, accountId: string, amountMinor: number
   return { outcome: 'applied', amountMinor, wallet };
 }
 
-/**
- * Holds `total` for the given messages, all or nothing: returns false (and changes nothing)
- * when the available balance does not cover it. Run inside the accept transaction.
- */
-export async function holdForMessages(
-  db: Database,
-  accountId: string,
-  holds: { messageId: string; amountMinor: number }[],
-): Promise<boolean> {
-  const total = holds.reduce((sum, h) => sum + h.amountMinor, 0);
-  if (total > 0) {
-    const updated = await db
-      .updateTable('wallets')
-      .set((eb) => ({ available: eb('available', '-', total), held: eb('held', '+', total), updated_at: new Date() }))
-      .where('account_id', '=', accountId)
-      .where('available', '>=', total)
-      .executeTakeFirst();
-    if (updated.numUpdatedRows === 0n) return false;
-  }
-  const entries = holds
-    .filter((h) => h.amountMinor > 0)
-    .map((h) => ({ account_id: accountId, message_id: h.messageId, kind: 'hold' as const, amount_minor: h.amountMinor }));
-  if (entries.length > 0) await db.insertInto('ledger_entries').values(entries).execute();
-  return true;
-}
-
 type Movement = 'capture' | 'release' | 'refund' | 'refund_reversal';
 
 // Each movement changes one message's charge state and the wallet's columns together. The

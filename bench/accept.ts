@@ -109,6 +109,8 @@ export async function benchAccept(target: BenchTarget, sizes: AcceptSizes): Prom
   const env = await startBenchEnv(target);
   const client = new HttpClient(sizes.concurrency);
   const pool = new pg.Pool({ connectionString: env.stack.database.url, max: POOL_SIZE });
+  // The scenario's database is dropped with force at the end; a connection still closing then is not an error.
+  pool.on('error', () => undefined);
   // Dak's own producer connection, so the queue baseline talks to Redis exactly as the API does.
   const rawQueue = new bullmq.Queue('bench-raw-send', { connection: env.stack.api.ctx.redis, prefix: `${env.queuePrefix}-raw` });
   try {

@@ -154,24 +154,25 @@ export type ApiKey = Selectable<ApiKeysTable>;
 export type Template = Selectable<TemplatesTable>;
 export type Message = Selectable<MessagesTable>;
 export type NewMessage = Insertable<MessagesTable>;
-/** A message as the API accepts it: every column given, JSON columns as values. */
-export interface MessageToAccept {
-  id: string;
-  account_id: string;
-  phone_number_id: string;
-  template_id: string;
-  template_name: string;
-  template_language: string;
-  template_category: string;
-  recipient: string;
-  variables: unknown[];
-  components: unknown[];
-  client_reference: string | null;
-  price_minor: number;
-  currency: string;
-  expires_at: Date | null;
-  queued_at: Date;
-}
+/** A message as the API accepts it: the columns it sets (the rest take their defaults). */
+export type MessageToAccept = Pick<
+  Message,
+  | 'id'
+  | 'account_id'
+  | 'phone_number_id'
+  | 'template_id'
+  | 'template_name'
+  | 'template_language'
+  | 'template_category'
+  | 'recipient'
+  | 'variables'
+  | 'components'
+  | 'client_reference'
+  | 'price_minor'
+  | 'currency'
+  | 'expires_at'
+  | 'queued_at'
+>;
 export type MessageUpdate = Updateable<MessagesTable>;
 export type MessageEvent = Selectable<MessageEventsTable>;
 export type NewMessageEvent = Insertable<MessageEventsTable>;

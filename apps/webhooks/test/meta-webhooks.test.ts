@@ -121,6 +121,24 @@ describe('Meta webhooks reaching Dak', () => {
     await waitFor(async () => (await status(s, apiKey, id)).status === 'delivered', { what: 'the kept status to apply' });
   });
 
+  it('a status whose message stays unknown for a day is closed, not kept in the applier\'s way', async () => {
+    const { s } = await setUp({ worker: false });
+    const insert = (wamid: string, receivedAt: Date) =>
+      s.api.ctx.db
+        .insertInto('message_events')
+        .values({ dedupe_key: `status:${wamid}:delivered`, kind: 'status', wamid, status: 'delivered', payload: JSON.stringify({}), received_at: receivedAt })
+        .execute();
+    await insert('wamid.from-whatsapp-manager', new Date(Date.now() - 25 * 3600_000));
+    await insert('wamid.just-now', new Date());
+    s.webhooks.applier.kick();
+    await waitFor(async () => {
+      const old = await s.api.ctx.db.selectFrom('message_events').select('applied_at').where('wamid', '=', 'wamid.from-whatsapp-manager').executeTakeFirstOrThrow();
+      return old.applied_at !== null;
+    }, { what: 'the day-old orphan to be closed' });
+    const fresh = await s.api.ctx.db.selectFrom('message_events').select('applied_at').where('wamid', '=', 'wamid.just-now').executeTakeFirstOrThrow();
+    expect(fresh.applied_at).toBeNull();
+  });
+
   it('rejects a body that is not JSON (signed) with 400 and stores nothing', async () => {
     const { s } = await setUp({ worker: false });
     const body = '{"object": ';

@@ -15,25 +15,35 @@ const TTL_MS = 30_000;
  * picked up within that time without a query per send.
  */
 export class PhoneNumberCache {
-  private readonly entries = new Map<string, { value: SenderNumber; expires: number }>();
+  // Promises, not values: a hundred jobs that miss together share one query.
+  private readonly entries = new Map<string, { value: Promise<SenderNumber | undefined>; expires: number }>();
 
   constructor(
     private readonly db: Database,
     private readonly encryptionKey: Buffer,
   ) {}
 
-  async get(id: string): Promise<SenderNumber | undefined> {
+  get(id: string): Promise<SenderNumber | undefined> {
     const cached = this.entries.get(id);
     if (cached && cached.expires > Date.now()) return cached.value;
+    const value = this.load(id);
+    this.entries.set(id, { value, expires: Date.now() + TTL_MS });
+    // A failed or empty lookup is not kept: the next job asks again.
+    value.then(
+      (found) => found ?? this.entries.delete(id),
+      () => this.entries.delete(id),
+    );
+    return value;
+  }
+
+  private async load(id: string): Promise<SenderNumber | undefined> {
     const row = await findPhoneNumberById(this.db, id);
     if (!row) return undefined;
-    const value = {
+    return {
       id: row.id,
       phoneNumberId: row.phone_number_id,
       mps: row.mps,
       accessToken: decryptSecret(row.access_token_encrypted, this.encryptionKey),
     };
-    this.entries.set(id, { value, expires: Date.now() + TTL_MS });
-    return value;
   }
 }

@@ -16,7 +16,10 @@ export async function insertEvents(db: Database, events: NewMessageEvent[]): Pro
 
 /**
  * Takes a batch of unapplied events for the applier, oldest first, skipping rows another
- * applier holds. A status event waits until its message is known (by Dak id or wamid).
+ * applier holds. A status event waits until its message is known (by Dak id or wamid) — a
+ * matter of seconds when Meta's status overtakes the worker's record of the wamid. One whose
+ * message is still unknown after a day (a message sent from outside Dak, say) is taken anyway,
+ * applies to nothing and is closed, so such events never pile up in the applier's way.
  * Run inside a transaction: the rows stay locked until it commits.
  */
 export async function lockApplicableEvents(db: Database, limit: number): Promise<MessageEvent[]> {
@@ -27,6 +30,7 @@ export async function lockApplicableEvents(db: Database, limit: number): Promise
     .where((eb) =>
       eb.or([
         eb('e.kind', '!=', 'status'),
+        eb('e.received_at', '<', sql<Date>`now() - interval '1 day'`),
         eb.exists(eb.selectFrom('messages as m').select(sql.lit(1).as('one')).whereRef('m.id', '=', 'e.message_id')),
         eb.exists(eb.selectFrom('messages as m').select(sql.lit(1).as('one')).whereRef('m.wamid', '=', 'e.wamid')),
       ]),

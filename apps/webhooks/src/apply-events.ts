@@ -1,6 +1,7 @@
 import type { MessageError } from '@dak/core';
 import {
   applyReportedStatus,
+  lockMessagesOf,
   findMessageByWamid,
   lockApplicableEvents,
   markEventsApplied,
@@ -17,11 +18,15 @@ const REPORTED: ReadonlySet<string> = new Set(['sent', 'delivered', 'read', 'fai
  * Applies one batch of stored events in one transaction and returns how many it applied.
  * Statuses only move forward; money follows: any status from Meta means Meta took the message
  * (capture the hold), `failed` without delivery refunds it, and a delivery reported after a
- * `failed` takes the refund back.
+ * `failed` takes the refund back (or charges a message whose hold Dak had released).
  */
 export async function applyPendingEvents(db: Database, limit = 500): Promise<MessageEvent[]> {
   return db.transaction().execute(async (trx) => {
     const events = await lockApplicableEvents(trx, limit);
+    // Lock the batch's messages first, in id order, before any wallet row: the worker's capture
+    // and another applier lock a message and then its wallet, so taking them in that same
+    // order (and messages sorted) leaves no cycle to deadlock on.
+    await lockMessagesOf(trx, events);
     for (const event of events) {
       if (event.kind === 'status') await applyStatus(trx, event);
       else if (event.kind === 'template') await applyTemplateUpdate(trx, event);
@@ -50,6 +55,8 @@ async function applyStatus(db: Database, event: MessageEvent): Promise<void> {
     await moveMessageCharge(db, message.id, 'refund');
   } else if (charge === 'refunded' && delivered) {
     await moveMessageCharge(db, message.id, 'refund_reversal');
+  } else if (charge === 'released' && delivered) {
+    await moveMessageCharge(db, message.id, 'capture_released');
   }
 }
 

@@ -49,3 +49,17 @@ export async function markEventsApplied(db: Database, ids: number[], now = new D
 export async function listMessageEvents(db: Database, messageId: string): Promise<MessageEvent[]> {
   return db.selectFrom('message_events').selectAll().where('message_id', '=', messageId).orderBy('id').execute();
 }
+
+/** Locks, in id order, every message the events refer to (by Dak id or wamid). */
+export async function lockMessagesOf(db: Database, events: MessageEvent[]): Promise<void> {
+  const ids = events.flatMap((e) => (e.message_id ? [e.message_id] : []));
+  const wamids = events.flatMap((e) => (e.wamid && !e.message_id ? [e.wamid] : []));
+  if (ids.length === 0 && wamids.length === 0) return;
+  await db
+    .selectFrom('messages')
+    .select('id')
+    .where((eb) => eb.or([...(ids.length ? [eb('id', 'in', ids)] : []), ...(wamids.length ? [eb('wamid', 'in', wamids)] : [])]))
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+}

@@ -83,7 +83,8 @@ export async function recordAccepted(db: Database, id: string, wamid: string, no
       status: sql<StoredMessageStatus>`case when dak_status_rank(status) < 1 then 'sent' else status end`,
       sent_at: sql<Date>`coalesce(sent_at, ${now})`,
       claimed_at: null,
-      error: null,
+      // A retried send's old error goes; a failure Meta already reported stays.
+      error: sql<string | null>`case when dak_status_rank(status) < 1 then null else error end`,
       updated_at: now,
     })
     .where('id', '=', id)
@@ -138,13 +139,20 @@ export async function applyReportedStatus(
     .executeTakeFirst();
 }
 
-/** Rows whose worker vanished mid-send and for which Meta reported nothing within the lease. */
+/**
+ * Rows whose worker vanished mid-send and for which Meta reported nothing within the lease.
+ * "Reported" means a status webhook arrived, applied or not: an applier running behind must
+ * not make the sweeper send a message Meta already took.
+ */
 export async function requeueStaleClaims(db: Database, leaseMs: number, now = new Date()) {
   return db
     .updateTable('messages')
     .set({ status: 'queued', claimed_at: null, updated_at: now })
     .where('status', '=', 'sending')
     .where('claimed_at', '<', new Date(now.getTime() - leaseMs))
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('message_events as e').select('e.id').whereRef('e.message_id', '=', 'messages.id'))),
+    )
     .returning(['id', 'phone_number_id'])
     .execute();
 }

@@ -45,33 +45,40 @@ export async function topUp(db: Database, accountId: string, amountMinor: number
   return { outcome: 'applied', amountMinor, wallet };
 }
 
-type Movement = 'capture' | 'release' | 'refund' | 'refund_reversal';
+type Movement = 'capture' | 'capture_released' | 'release' | 'refund' | 'refund_reversal';
 
 // Each movement changes one message's charge state and the wallet's columns together. The
 // wallet's check constraint keeps `topped_up = available + held + captured - refunded`.
-const MOVEMENTS: Record<Movement, { from: ChargeState; to: ChargeState; wallet: Partial<Record<'available' | 'held' | 'captured' | 'refunded', 1 | -1>> }> = {
-  capture: { from: 'held', to: 'captured', wallet: { held: -1, captured: 1 } },
-  release: { from: 'held', to: 'released', wallet: { held: -1, available: 1 } },
-  refund: { from: 'captured', to: 'refunded', wallet: { available: 1, refunded: 1 } },
-  refund_reversal: { from: 'refunded', to: 'captured', wallet: { available: -1, refunded: -1 } },
+const MOVEMENTS: Record<
+  Movement,
+  { from: ChargeState; to: ChargeState; kind: LedgerKind; wallet: Partial<Record<'available' | 'held' | 'captured' | 'refunded', 1 | -1>> }
+> = {
+  capture: { from: 'held', to: 'captured', kind: 'capture', wallet: { held: -1, captured: 1 } },
+  // Dak released the hold (no answer from Meta, then expired or refused on a resend), yet Meta
+  // reports the first send delivered: it is charged after all.
+  capture_released: { from: 'released', to: 'captured', kind: 'capture', wallet: { available: -1, captured: 1 } },
+  release: { from: 'held', to: 'released', kind: 'release', wallet: { held: -1, available: 1 } },
+  refund: { from: 'captured', to: 'refunded', kind: 'refund', wallet: { available: 1, refunded: 1 } },
+  refund_reversal: { from: 'refunded', to: 'captured', kind: 'refund_reversal', wallet: { available: -1, refunded: -1 } },
 };
 
 /**
  * Moves one message's money (hold → capture, hold → release, capture → refund, refund →
- * reversal) in one statement: the message's charge state, the wallet's columns and the ledger
+ * reversal, release → capture) in one statement: the message's charge state, the wallet's columns and the ledger
  * entry change together or not at all. Guarded by the message's charge state and by the
  * ledger's unique (message, kind), so a retry or a duplicate webhook never moves money twice.
  * Returns whether money moved.
  */
 export async function moveMessageCharge(db: Database, messageId: string, movement: Movement): Promise<boolean> {
-  const { from, to, wallet } = MOVEMENTS[movement];
+  const { from, to, kind, wallet } = MOVEMENTS[movement];
   const sign = (column: keyof typeof wallet) => wallet[column] ?? 0;
-  // Only a refund reversal takes from the available balance. It must not push the balance
-  // below zero; if it would, the message stays refunded (the customer keeps the credit)
-  // rather than breaking the wallet invariant.
+  // A movement that takes from the available balance must not push it below zero; if it would,
+  // the message keeps its state (the customer keeps the credit) rather than breaking the
+  // wallet invariant. FOR UPDATE makes the check read the balance as it is once the wallet's
+  // lock is ours, not as the statement's snapshot saw it.
   const covered =
     sign('available') < 0
-      ? sql`and exists (select 1 from wallets w where w.account_id = m.account_id and w.available >= m.price_minor)`
+      ? sql`and exists (select 1 from wallets w where w.account_id = m.account_id and w.available >= m.price_minor for update)`
       : sql``;
   const result = await sql<{ moved: number }>`
     with moved as (
@@ -88,7 +95,7 @@ export async function moveMessageCharge(db: Database, messageId: string, movemen
       from moved where w.account_id = moved.account_id and moved.price_minor > 0
     ), ledger as (
       insert into ledger_entries (account_id, message_id, kind, amount_minor)
-      select account_id, ${messageId}, ${movement satisfies LedgerKind}, price_minor from moved where price_minor > 0
+      select account_id, ${messageId}, ${kind}, price_minor from moved where price_minor > 0
     )
     select count(*)::int as moved from moved`.execute(db);
   return (result.rows[0]?.moved ?? 0) > 0;

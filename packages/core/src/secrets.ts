@@ -10,10 +10,6 @@ export function generateApiKey(): { key: string; prefix: string } {
   return { key, prefix: key.slice(0, 12) };
 }
 
-export function generateToken(bytes = 24): string {
-  return randomBytes(bytes).toString('base64url');
-}
-
 export function safeEqual(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);

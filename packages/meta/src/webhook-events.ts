@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isMessageId } from '@dak/core';
 
 /** One thing Meta told us, ready to be stored raw and applied later. */
 export interface WebhookEvent {
@@ -65,7 +66,7 @@ function statusEvent(status: Json, context: Json): WebhookEvent {
   return {
     dedupe_key: wamid && state ? `status:${wamid}:${state}` : `status:${hash(status)}`,
     kind: 'status',
-    message_id: callback && /^msg_[0-9a-z]{26}$/.test(callback) ? callback : null,
+    message_id: callback && isMessageId(callback) ? callback : null,
     wamid,
     status: state,
     occurred_at: unixSeconds(status.timestamp),

@@ -57,8 +57,9 @@ async function insufficientFunds(db: Database, accountId: string, rows: MessageT
   const wallet = await findWallet(db, accountId);
   const needed = rows.reduce((sum, row) => sum + row.price_minor, 0);
   const available = formatMinor(wallet?.available ?? 0);
+  const currency = wallet ? ` ${wallet.currency}` : '';
   return new InsufficientFundsError(
-    `Not enough credit: this needs ${formatMinor(needed)} ${wallet?.currency ?? ''} but ${available} is available. Top up the wallet and retry.`.replace('  ', ' '),
+    `Not enough credit: this needs ${formatMinor(needed)}${currency} but ${available} is available. Top up the wallet and retry.`,
     { required: formatMinor(needed), available, currency: wallet?.currency },
   );
 }

@@ -46,9 +46,6 @@ export async function markEventsApplied(db: Database, ids: number[], now = new D
   if (ids.length > 0) await db.updateTable('message_events').set({ applied_at: now }).where('id', 'in', ids).execute();
 }
 
-export async function listMessageEvents(db: Database, messageId: string): Promise<MessageEvent[]> {
-  return db.selectFrom('message_events').selectAll().where('message_id', '=', messageId).orderBy('id').execute();
-}
 
 /** Locks, in id order, every message the events refer to (by Dak id or wamid). */
 export async function lockMessagesOf(db: Database, events: MessageEvent[]): Promise<void> {

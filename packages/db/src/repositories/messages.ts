@@ -42,10 +42,6 @@ export async function findMessage(db: Database, accountId: string, idOrWamid: st
     .executeTakeFirst();
 }
 
-export async function findMessageById(db: Database, id: string): Promise<Message | undefined> {
-  return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 /**
  * A worker takes a message to send it: only a `queued` row can be claimed, so two workers
  * (or a job and its re-enqueued twin) never both send it.

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { ChargeState, MessageError } from '@dak/core';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -153,7 +153,6 @@ export type PhoneNumber = Selectable<PhoneNumbersTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
 export type Template = Selectable<TemplatesTable>;
 export type Message = Selectable<MessagesTable>;
-export type NewMessage = Insertable<MessagesTable>;
 /** A message as the API accepts it: the columns it sets (the rest take their defaults). */
 export type MessageToAccept = Pick<
   Message,
@@ -173,7 +172,6 @@ export type MessageToAccept = Pick<
   | 'expires_at'
   | 'queued_at'
 >;
-export type MessageUpdate = Updateable<MessagesTable>;
 export type MessageEvent = Selectable<MessageEventsTable>;
 export type NewMessageEvent = Insertable<MessageEventsTable>;
 export type Wallet = Selectable<WalletsTable>;

@@ -141,7 +141,8 @@ export async function sendMessage(
   if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
     throw new BadRequestError(`Idempotency-Key must be 1–${MAX_IDEMPOTENCY_KEY} characters.`, { header: 'Idempotency-Key' }, 'invalid_idempotency_key');
   }
-  const hash = requestHash(rawBody);
+  // Only an idempotent request needs its body's hash; the hot path skips it.
+  const hash = idempotencyKey ? requestHash(rawBody) : '';
   if (idempotencyKey) {
     const replay = await replayIdempotent(ctx, principal.accountId, idempotencyKey, hash);
     if (replay) return replay;

@@ -11,6 +11,7 @@ export interface Wallet {
   captured: string;
   refunded: string;
   topped_up: string;
+  debt: string;
 }
 
 export interface Account {

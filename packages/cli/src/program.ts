@@ -204,10 +204,11 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
     .action(action(async ({ admin, print }, keyId: string) => print(await admin.revokeApiKey(keyId), (k) => `${k.id}\trevoked ${k.revoked_at}`)));
 
   const wallet = program.command('wallet').description("an account's prepaid credit");
-  const balance = (w: { available: string; held: string; currency: string }) => `available ${w.available} ${w.currency}\theld ${w.held}`;
+  const balance = (w: { available: string; held: string; debt: string; currency: string }) =>
+    `available ${w.available} ${w.currency}\theld ${w.held}${w.debt === '0.00' ? '' : `\tdebt ${w.debt}`}`;
   wallet
     .command('show <account-id>')
-    .description('available, held, captured, refunded and topped-up totals')
+    .description('available, held, captured, refunded, topped-up and debt totals')
     .action(action(async ({ admin, print }, accountId: string) => print(await admin.wallet(accountId), balance)));
   wallet
     .command('topup <account-id> <amount>')

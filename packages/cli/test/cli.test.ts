@@ -74,7 +74,7 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
 
     expect(await json('templates', 'sync', account.id)).toEqual({ synced: Object.keys(templateFixtures).length, deleted: 0 });
 
-    expect(await json('wallet', 'show', account.id)).toEqual({ currency: 'INR', available: '25.50', held: '0.00', captured: '0.00', refunded: '0.00', topped_up: '25.50' });
+    expect(await json('wallet', 'show', account.id)).toEqual({ currency: 'INR', available: '25.50', held: '0.00', captured: '0.00', refunded: '0.00', topped_up: '25.50', debt: '0.00' });
     const quiet = await dak([...globals, '--quiet', 'wallet', 'show', account.id]);
     expect(quiet.stdout).toBe('available 25.50 INR\theld 0.00\n');
 

@@ -118,9 +118,14 @@ export const publicWalletSchema = z
   .object({
     success: z.literal(true),
     currency: z.string().openapi({ example: 'INR' }),
-    balance: moneySchema.openapi({ description: 'available + held', example: '500.00' }),
+    balance: moneySchema.openapi({ description: 'available + held − debt', example: '500.00' }),
     held: moneySchema.openapi({ description: 'Held for messages Meta has not taken yet', example: '0.20' }),
     available: moneySchema.openapi({ description: 'What new sends can use', example: '499.80' }),
+    debt: moneySchema.openapi({
+      description:
+        'What deliveries reported after their credit was returned took beyond the balance. While it is above zero, new sends are refused with 402; a top-up pays it first.',
+      example: '0.00',
+    }),
   })
   .openapi('Wallet');
 
@@ -133,7 +138,8 @@ export const adminWalletSchema = z
     held: moneySchema,
     captured: moneySchema,
     refunded: moneySchema,
-    topped_up: moneySchema.openapi({ description: 'topped_up = available + held + captured − refunded' }),
+    topped_up: moneySchema.openapi({ description: 'topped_up = available − debt + held + captured − refunded' }),
+    debt: moneySchema.openapi({ description: 'Owed after late deliveries took more than the balance; a top-up pays it first; sends are refused while it is above zero' }),
   })
   .openapi('AccountWallet');
 

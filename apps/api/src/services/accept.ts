@@ -58,8 +58,15 @@ async function insufficientFunds(db: Database, accountId: string, rows: MessageT
   const needed = rows.reduce((sum, row) => sum + row.price_minor, 0);
   const available = formatMinor(wallet?.available ?? 0);
   const currency = wallet ? ` ${wallet.currency}` : '';
+  const details = { required: formatMinor(needed), available, debt: formatMinor(wallet?.debt ?? 0), currency: wallet?.currency };
+  if (wallet && wallet.debt > 0) {
+    return new InsufficientFundsError(
+      `The wallet owes ${formatMinor(wallet.debt)}${currency} (deliveries Meta reported after their credit was returned), so new sends are refused until a top-up covers it. Top up at least ${formatMinor(wallet.debt + needed)}${currency} and retry.`,
+      details,
+    );
+  }
   return new InsufficientFundsError(
     `Not enough credit: this needs ${formatMinor(needed)}${currency} but ${available} is available. Top up the wallet and retry.`,
-    { required: formatMinor(needed), available, currency: wallet?.currency },
+    details,
   );
 }

@@ -5,8 +5,8 @@ import type { Message, MessageToAccept, StoredMessageStatus } from '../schema/in
 
 /**
  * The accept step in one statement: hold the messages' total from the account's wallet (only
- * if the available balance covers it), and only then insert the messages and their `hold`
- * ledger entries. All or nothing; returns false when the balance is short. One round trip, so
+ * if the available balance covers it and the wallet owes nothing), and only then insert the messages and their `hold`
+ * ledger entries. All or nothing; returns false when the balance is short or in debt. One round trip, so
  * no transaction is needed around it (the idempotent path still runs it inside one).
  */
 export async function insertMessagesWithHold(db: Database, accountId: string, messages: MessageToAccept[]): Promise<boolean> {
@@ -18,7 +18,7 @@ export async function insertMessagesWithHold(db: Database, accountId: string, me
   const result = await sql<{ held: number }>`
     with hold as (
       update wallets set available = available - ${total}, held = held + ${total}, updated_at = now()
-      where account_id = ${accountId} and available >= ${total}
+      where account_id = ${accountId} and available >= ${total} and debt = 0
       returning account_id
     ), accepted as (
       select * from json_populate_recordset(null::messages, ${rows}::json)

@@ -112,6 +112,8 @@ export interface WalletsTable {
   captured: Generated<Int8>;
   refunded: Generated<Int8>;
   topped_up: Generated<Int8>;
+  /** What late deliveries took beyond the balance; only non-zero while available is 0. */
+  debt: Generated<Int8>;
   updated_at: UpdatedAt;
 }
 

@@ -114,6 +114,50 @@ describe('wallet movements', () => {
     await expectWalletInvariant(db, id);
   });
 
+  it('a capture never waits for a hold, nor a hold for a capture: they take different rows', async () => {
+    const { id, phoneId } = await account(1_000);
+    const captured = message(id, phoneId);
+    await insertMessagesWithHold(db, id, [captured]);
+    // A capture left uncommitted (the applier's batch transaction, say) holds its row locks...
+    let release!: () => void;
+    const holdOpen = new Promise<void>((resolve) => (release = resolve));
+    const capture = db.transaction().execute(async (trx) => {
+      expect(await moveMessageCharge(trx, captured.id, 'capture')).toBe(true);
+      await holdOpen;
+    });
+    // ...while a new hold goes through at once: waiting for the capture's commit would lose the race.
+    const tooSlow = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the hold waited for the capture')), 2_000).unref());
+    try {
+      expect(await Promise.race([insertMessagesWithHold(db, id, [message(id, phoneId)]), tooSlow])).toBe(true);
+    } finally {
+      release();
+      await capture;
+    }
+    expect(await findWallet(db, id)).toMatchObject({ available: 980, held: 10, captured: 10 });
+    await expectWalletInvariant(db, id);
+  });
+
+  it('holds, captures, releases and refunds racing on one account keep the invariant', async () => {
+    const { id, phoneId } = await account(10_000);
+    const batches = Array.from({ length: 20 }, () => Array.from({ length: 10 }, () => message(id, phoneId)));
+    await Promise.all(
+      batches.map(async (batch, i) => {
+        expect(await insertMessagesWithHold(db, id, batch)).toBe(true);
+        for (const [j, m] of batch.entries()) {
+          if ((i + j) % 5 === 0) await moveMessageCharge(db, m.id, 'release');
+          else {
+            await moveMessageCharge(db, m.id, 'capture');
+            if ((i + j) % 3 === 0) await moveMessageCharge(db, m.id, 'refund');
+          }
+        }
+      }),
+    );
+    await expectWalletInvariant(db, id);
+    const wallet = (await findWallet(db, id))!;
+    expect(wallet.held).toBe(0);
+    expect(wallet.available + wallet.captured - wallet.refunded).toBe(10_000);
+  });
+
   it('an int8 beyond 2^53 is refused when read instead of being rounded', async () => {
     await expect(sql`select 9007199254740993::int8 as v`.execute(db)).rejects.toThrow(/beyond 2\^53/);
   });

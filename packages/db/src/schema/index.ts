@@ -117,6 +117,13 @@ export interface WalletsTable {
   updated_at: UpdatedAt;
 }
 
+/** Captures from holds, spread over 16 rows per account so they never wait for a hold (see the migration). */
+export interface WalletCapturesTable {
+  account_id: string;
+  shard: number;
+  captured: Int8;
+}
+
 export type LedgerKind = 'topup' | 'hold' | 'capture' | 'release' | 'refund' | 'refund_reversal';
 
 export interface LedgerEntriesTable {
@@ -146,6 +153,7 @@ export interface DB {
   messages: MessagesTable;
   message_events: MessageEventsTable;
   wallets: WalletsTable;
+  wallet_captures: WalletCapturesTable;
   ledger_entries: LedgerEntriesTable;
   idempotency_keys: IdempotencyKeysTable;
 }

@@ -6,6 +6,8 @@ import { createDatabase, type Database } from '@dak/db';
 import { createLogger, createMetricsRegistry } from '@dak/http';
 import { GraphClient } from '@dak/meta';
 import { createQueues, createRedis, type Queues } from '@dak/queue';
+import { createAcceptCoalescer } from './services/accept';
+import type { AcceptCoalescer } from './services/accept-coalescer';
 
 /** Everything the API process needs, built once in main.ts (or by a test) and passed down. */
 export interface ApiContext {
@@ -16,26 +18,34 @@ export interface ApiContext {
   graph: GraphClient;
   logger: Logger;
   metrics: Registry;
+  /** Concurrent sends of one account share one accept statement. */
+  accepts: AcceptCoalescer;
 }
 
 export function createApiContext(config: DakConfig, overrides: Partial<ApiContext> = {}): ApiContext {
   const logger = overrides.logger ?? createLogger({ name: 'api', level: config.logLevel });
   const redis = overrides.redis ?? createRedis(config.redis.url, 'producer');
-  return {
-    config,
-    db: overrides.db ?? createDatabase({
+  const db =
+    overrides.db ??
+    createDatabase({
       url: config.db.url,
       poolSize: config.db.poolSize,
       applicationName: 'dak-api',
       onError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
-    }),
+    });
+  const queues = overrides.queues ?? createQueues(redis, config.redis.prefix);
+  const metrics = overrides.metrics ?? createMetricsRegistry('api');
+  return {
+    config,
+    db,
     redis,
-    queues: overrides.queues ?? createQueues(redis, config.redis.prefix),
+    queues,
     graph:
       overrides.graph ??
       new GraphClient({ baseUrl: config.meta.graphUrl, version: config.meta.graphVersion, timeoutMs: config.meta.requestTimeoutMs }),
     logger,
-    metrics: overrides.metrics ?? createMetricsRegistry('api'),
+    metrics,
+    accepts: overrides.accepts ?? createAcceptCoalescer(db, queues, logger, metrics),
   };
 }
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { DakConfig } from '@dak/config';
-import { createDatabase, type Database } from '@dak/db';
+import { AccountCache, ChangeFeed, createDatabase, type ActiveApiKey, type Database, type PhoneNumber, type Template } from '@dak/db';
 import { createLogger, createMetricsRegistry } from '@dak/http';
 import { GraphClient } from '@dak/meta';
 import { createQueues, createRedis, type Queues } from '@dak/queue';
@@ -20,6 +20,14 @@ export interface ApiContext {
   metrics: Registry;
   /** Concurrent sends of one account share one accept statement. */
   accepts: AcceptCoalescer;
+  /** Postgres' announcements of changed keys, accounts, numbers and templates, for the caches. */
+  changes: ChangeFeed;
+  /**
+   * What every send reads, kept in memory and dropped the moment another process changes it (a
+   * revoked key, a new price, a paused template): keys by hash with their account's prices,
+   * sending numbers by Meta id, templates by account and id or name.
+   */
+  cache: { apiKeys: AccountCache<ActiveApiKey>; senders: AccountCache<PhoneNumber>; templates: AccountCache<Template> };
 }
 
 export function createApiContext(config: DakConfig, overrides: Partial<ApiContext> = {}): ApiContext {
@@ -35,6 +43,7 @@ export function createApiContext(config: DakConfig, overrides: Partial<ApiContex
     });
   const queues = overrides.queues ?? createQueues(redis, config.redis.prefix);
   const metrics = overrides.metrics ?? createMetricsRegistry('api');
+  const changes = overrides.changes ?? new ChangeFeed(config.db.url, (error) => logger.warn({ err: error }, 'change feed connection lost; reconnecting'));
   return {
     config,
     db,
@@ -46,11 +55,18 @@ export function createApiContext(config: DakConfig, overrides: Partial<ApiContex
     logger,
     metrics,
     accepts: overrides.accepts ?? createAcceptCoalescer(db, queues, logger, metrics),
+    changes,
+    cache: overrides.cache ?? {
+      apiKeys: new AccountCache<ActiveApiKey>(changes, ['api_keys', 'accounts'], (key) => key.account_id),
+      senders: new AccountCache<PhoneNumber>(changes, ['phone_numbers'], (phone) => phone.account_id),
+      templates: new AccountCache<Template>(changes, ['templates'], (template) => template.account_id),
+    },
   };
 }
 
 /** Releases in order: queues, Redis, the pool. The HTTP server is closed by its owner first. */
 export async function closeApiContext(ctx: ApiContext): Promise<void> {
+  await ctx.changes.close();
   await ctx.queues.close();
   ctx.redis.disconnect();
   await ctx.db.destroy();

@@ -5,3 +5,4 @@ export * from './wait';
 export * from './messages';
 export * from './wallet';
 export * from './meta-webhooks';
+export * from './processes';

@@ -200,7 +200,7 @@ export function registerAdminPaths(registry: OpenAPIRegistry): void {
     description: 'Templates Meta no longer lists are kept with status DELETED. The worker also syncs every account periodically.',
     request: { params: accountParams },
     responses: { 200: jsonResponse('Synced', templateSyncResultSchema) },
-    errors: { 400: ['no_access_token', 'meta_refused'], ...accountMissing },
+    errors: { 400: ['no_access_token', 'meta_refused', 'foreign_next_page'], ...accountMissing },
   });
   register({
     method: 'get',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { templateFixture } from '@dak/core/template-fixtures';
+import { claimMessage, requeueStaleClaims } from '@dak/db';
 import { DEMO, messageStatus, orderUpdateRequest, sendAccepted, startStack, waitFor, waitForMessage, type TestStack } from '@dak/testing';
 
 // Each attack a tenant with its own genuine Meta app can make: its statuses are genuinely
@@ -136,6 +137,16 @@ describe('a webhook event applies only to what its envelope owns', () => {
     await expectBalanced(victim);
   });
 
+  it("a rejected status naming another tenant's stuck send does not stop the sweeper from sending it again", async () => {
+    const id = await sendAccepted(stack, apiKey);
+    // A worker claimed it ten minutes ago and vanished.
+    await claimMessage(db(), id, new Date(Date.now() - 10 * 60_000));
+    await postStatuses(MALLORY, [status('wamid.mallory-7', 'sent', { biz_opaque_callback_data: id })]);
+    expect((await closedEvents('wamid.mallory-7'))[0]?.rejected_reason).toBe('message_of_other_account');
+    expect(await requeueStaleClaims(db(), 60_000)).toEqual([expect.objectContaining({ id })]);
+    expect((await messageStatus(stack, apiKey, id)).status).toBe('queued');
+  });
+
   it("a status whose metadata names another tenant's phone number under the sender's WABA is rejected", async () => {
     const id = await sentVictimMessage('wamid.victim-4');
     const before = await wallet(victim);
@@ -224,7 +235,7 @@ describe('a webhook event applies only to what its envelope owns', () => {
     const metric = await stack.webhooks.ctx.registry.getSingleMetric('dak_webhooks_events_rejected_total')!.get();
     const counts = Object.fromEntries(metric.values.map((v) => [v.labels.reason, v.value]));
     expect(counts).toEqual({
-      message_of_other_account: 5,
+      message_of_other_account: 6,
       phone_number_not_in_waba: 2,
       template_of_other_account: 1,
       unknown_phone_number: 1,
@@ -238,7 +249,7 @@ describe('a webhook event applies only to what its envelope owns', () => {
     expect(first.body.events[0]).toMatchObject({ kind: 'message', wamid: 'wamid.in-3', rejected_reason: 'unknown_phone_number', meta_phone_number_id: '106540352240000' });
     expect(first.body.events[0]).not.toHaveProperty('payload');
     const rest = await admin(`?rejected=true&limit=5&before=${first.body.next_before}`);
-    expect(rest.body.events).toHaveLength(4);
+    expect(rest.body.events).toHaveLength(5);
     expect(rest.body.next_before).toBeNull();
     expect(rest.body.events.at(-1)).toMatchObject({ kind: 'status', wamid: 'wamid.mallory-1', message_id: expect.stringMatching(/^msg_/), account_id: mallory });
 

@@ -248,6 +248,25 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
       ),
     );
 
+  program
+    .command('webhook-events')
+    .description("Meta's webhook events as stored; --rejected lists those refused because they did not prove whose they are")
+    .command('list')
+    .description('newest first; --before takes the previous page\'s next_before')
+    .option('--rejected', 'only events closed without being applied, with the reason')
+    .option('--limit <n>', 'events per page (1–500, default 50)', positiveInteger)
+    .option('--before <event-id>', 'only events older than this id', positiveInteger)
+    .action(
+      action(async ({ admin, print }, opts: { rejected?: boolean; limit?: number; before?: number }) =>
+        print(await admin.webhookEvents({ ...opts, ...(opts.rejected ? { rejected: true } : {}) }), (r) => [
+          ...r.events.map((e) =>
+            [e.id, e.received_at, e.kind, e.status ?? '', e.rejected_reason ?? 'ok', `waba ${e.waba_id ?? '-'}`, `number ${e.meta_phone_number_id ?? '-'}`, e.message_id ?? e.wamid ?? ''].join('\t'),
+          ),
+          ...(r.next_before !== null ? [`more: --before ${r.next_before}`] : []),
+        ]),
+      ),
+    );
+
   return program;
 }
 

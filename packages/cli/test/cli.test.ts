@@ -157,6 +157,28 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
     }
   });
 
+  it('lists the webhook events Dak refused, with why', async () => {
+    await stack.api.ctx.db.insertInto('message_events').values([
+      { dedupe_key: 'status:cli-ok', kind: 'status', wamid: 'wamid.cli-ok', status: 'sent', payload: '{}', applied_at: new Date() },
+      {
+        dedupe_key: 'status:cli-refused',
+        kind: 'status',
+        wamid: 'wamid.cli-refused',
+        message_id: 'msg_01jq8z6k2r9v4t3n5b7c8d9e0f',
+        status: 'failed',
+        waba_id: '555000111222',
+        meta_phone_number_id: '106540352249999',
+        payload: '{}',
+        applied_at: new Date(),
+        rejected_reason: 'message_of_other_account',
+      },
+    ]).execute();
+    const [all, refused] = await Promise.all([json('webhook-events', 'list'), dak([...globals, '-q', 'webhook-events', 'list', '--rejected', '--limit', '5'])]);
+    expect(all.events.map((e: { wamid: string }) => e.wamid)).toEqual(expect.arrayContaining(['wamid.cli-ok', 'wamid.cli-refused']));
+    expect(refused.code, refused.stderr).toBe(0);
+    expect(refused.stdout).toMatch(/^\d+\t\S+\tstatus\tfailed\tmessage_of_other_account\twaba 555000111222\tnumber 106540352249999\tmsg_01jq8z6k2r9v4t3n5b7c8d9e0f\n$/);
+  });
+
   it('--help works without a token or a running API', async () => {
     const help = await dak(['--help'], { cwd: tmpdir() });
     expect(help.code).toBe(0);

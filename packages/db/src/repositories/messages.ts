@@ -138,7 +138,8 @@ export async function applyReportedStatus(
 /**
  * Rows whose worker vanished mid-send and for which Meta reported nothing within the lease.
  * "Reported" means a status webhook arrived, applied or not: an applier running behind must
- * not make the sweeper send a message Meta already took.
+ * not make the sweeper send a message Meta already took. A rejected status (another tenant's,
+ * naming this message) says nothing about it, so it cannot hold a message back.
  */
 export async function requeueStaleClaims(db: Database, leaseMs: number, now = new Date()) {
   return db
@@ -147,7 +148,11 @@ export async function requeueStaleClaims(db: Database, leaseMs: number, now = ne
     .where('status', '=', 'sending')
     .where('claimed_at', '<', new Date(now.getTime() - leaseMs))
     .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('message_events as e').select('e.id').whereRef('e.message_id', '=', 'messages.id'))),
+      not(
+        exists(
+          selectFrom('message_events as e').select('e.id').whereRef('e.message_id', '=', 'messages.id').where('e.rejected_reason', 'is', null),
+        ),
+      ),
     )
     .returning(['id', 'phone_number_id'])
     .execute();
@@ -174,8 +179,4 @@ export async function expireQueued(db: Database, now = new Date()) {
     .where('expires_at', '<', now)
     .returning(['id'])
     .execute();
-}
-
-export async function findMessageByWamid(db: Database, wamid: string): Promise<Message | undefined> {
-  return db.selectFrom('messages').selectAll().where('wamid', '=', wamid).executeTakeFirst();
 }

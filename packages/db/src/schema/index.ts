@@ -100,8 +100,16 @@ export interface MessageEventsTable {
   status: string | null;
   occurred_at: Timestamp | null;
   payload: Json<Record<string, unknown>>;
+  /** The envelope's claim: the entry's WABA id and `metadata.phone_number_id` (Meta's ids). */
+  waba_id: string | null;
+  meta_phone_number_id: string | null;
+  /** Where Dak filed it: the account and number (`pn_…`) the envelope names, when registered. */
+  account_id: string | null;
+  phone_number_id: string | null;
   received_at: CreatedAt;
+  /** When the event was closed: applied, or rejected (then `rejected_reason` says why). */
   applied_at: Timestamp | null;
+  rejected_reason: string | null;
 }
 
 export interface WalletsTable {

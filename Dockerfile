@@ -1,12 +1,18 @@
-# One image for every Dak process; docker-compose picks the entry point per service.
-FROM node:20-bookworm-slim
+# syntax=docker/dockerfile:1
+# One image for every Dak process; docker-compose picks the entry point per service:
+# node apps/{api,worker,webhooks,meta-sim}/dist/main.js, node packages/db/dist/migrate-cli.js,
+# node scripts/dist/seed-demo.js. Compiled JavaScript only: no TypeScript, tsx or test tools.
+
+FROM node:20-bookworm-slim AS manifests
 WORKDIR /app
 RUN npm install --global pnpm@10.34.9
+# The manifests alone first, so a source change does not repeat the install.
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
 COPY apps/webhooks/package.json apps/webhooks/
 COPY apps/meta-sim/package.json apps/meta-sim/
+COPY packages/cli/package.json packages/cli/
 COPY packages/config/package.json packages/config/
 COPY packages/core/package.json packages/core/
 COPY packages/db/package.json packages/db/
@@ -14,9 +20,25 @@ COPY packages/http/package.json packages/http/
 COPY packages/meta/package.json packages/meta/
 COPY packages/queue/package.json packages/queue/
 COPY packages/testing/package.json packages/testing/
-RUN pnpm install --frozen-lockfile
+
+FROM manifests AS build
+RUN --mount=type=cache,id=pnpm-store,target=/root/.local/share/pnpm/store pnpm install --frozen-lockfile
 COPY . .
+RUN pnpm build
+
+FROM manifests AS runtime
+# The production dependencies of the compiled entries only: each app's bundle and the
+# migrate command import third-party packages from their own package's node_modules (the
+# build checks that each lists them); the workspace's own code is inside the bundles.
+RUN --mount=type=cache,id=pnpm-store,target=/root/.local/share/pnpm/store \
+    pnpm install --frozen-lockfile --prod --filter "./apps/*" --filter @dak/db
+COPY --from=build /app/apps/api/dist apps/api/dist
+COPY --from=build /app/apps/worker/dist apps/worker/dist
+COPY --from=build /app/apps/webhooks/dist apps/webhooks/dist
+COPY --from=build /app/apps/meta-sim/dist apps/meta-sim/dist
+COPY --from=build /app/packages/db/dist packages/db/dist
+COPY --from=build /app/scripts/dist scripts/dist
 ENV NODE_ENV=production HOST=0.0.0.0
 USER node
-# TypeScript runs through tsx (no build step); override per service.
-CMD ["node", "--import", "tsx", "apps/api/src/main.ts"]
+EXPOSE 3000 3001
+CMD ["node", "apps/api/dist/main.js"]

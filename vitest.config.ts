@@ -14,7 +14,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/core/test/**/*.test.ts', 'apps/meta-sim/test/**/*.test.ts'],
+          include: ['packages/core/test/**/*.test.ts', 'packages/config/test/**/*.test.ts', 'apps/meta-sim/test/**/*.test.ts'],
         },
       },
       {
@@ -22,7 +22,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['apps/*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
-          exclude: ['packages/core/test/**', 'apps/meta-sim/test/**'],
+          exclude: ['packages/core/test/**', 'packages/config/test/**', 'apps/meta-sim/test/**'],
           globalSetup: ['packages/testing/src/global-setup.ts'],
         },
       },

@@ -66,7 +66,7 @@ function prepare(env: BenchEnv, messages: { id: string; wamid: string; recipient
       object: 'whatsapp_business_account',
       entry: [{ id: env.wabaId, changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata, statuses: statuses.slice(i, i + perPost) } }] }],
     });
-    posts.push({ body, signature: `sha256=${createHmac('sha256', env.stack.config.meta.appSecret).update(body).digest('hex')}` });
+    posts.push({ body, signature: `sha256=${createHmac('sha256', env.stack.config.meta.appSecrets[0]!).update(body).digest('hex')}` });
   }
   // The rows Dak's receiver stores for these statuses, for the raw INSERT baseline.
   const rows = statuses.map((status) => ({

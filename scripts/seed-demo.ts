@@ -1,6 +1,6 @@
 // Seeds the demo business into meta-sim (through its control API) and into Dak (through the
 // admin API), then prints a ready curl. Used by `npm start`, and on its own by the
-// docker-compose `seed` service: `tsx scripts/seed-demo.ts`.
+// docker-compose `seed` service, compiled: `node scripts/dist/seed-demo.js` after `pnpm build`.
 import { pathToFileURL } from 'node:url';
 import { templateFixtures } from '@dak/core/template-fixtures';
 import { DEMO, adminClient, demoBusiness, seedAccount } from '@dak/testing/demo';

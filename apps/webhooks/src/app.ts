@@ -30,7 +30,7 @@ export function createWebhooksApp(ctx: WebhooksContext, applier: EventApplier): 
   // The signature covers the raw bytes, so the body is verified before it is parsed.
   app.post('/webhooks/meta', express.raw({ type: () => true, limit: BODY_LIMIT }), async (req: Request, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    if (!verifyMetaSignature(raw, req.header('x-hub-signature-256'), ctx.config.meta.appSecret)) {
+    if (!verifyMetaSignature(raw, req.header('x-hub-signature-256'), ctx.config.meta.appSecrets)) {
       ctx.metrics.received.inc({ outcome: 'bad_signature' });
       throw new UnauthorizedError('Missing or invalid X-Hub-Signature-256 for this body.', 'invalid_signature');
     }

@@ -15,7 +15,7 @@ describe('Meta webhooks reaching Dak', () => {
     return { s: stack, ...seeded };
   }
 
-  function signedPost(s: TestStack, payload: unknown, secret = s.config.meta.appSecret) {
+  function signedPost(s: TestStack, payload: unknown, secret = s.config.meta.appSecrets[0]!) {
     const body = JSON.stringify(payload);
     return fetch(`${s.webhooks.url}/webhooks/meta`, {
       method: 'POST',
@@ -158,7 +158,7 @@ describe('Meta webhooks reaching Dak', () => {
     const body = '{"object": ';
     const response = await fetch(`${s.webhooks.url}/webhooks/meta`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', s.config.meta.appSecret).update(body).digest('hex')}` },
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', s.config.meta.appSecrets[0]!).update(body).digest('hex')}` },
       body,
     });
     expect(response.status).toBe(400);

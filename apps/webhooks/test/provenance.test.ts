@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHmac } from 'node:crypto';
 import { templateFixture } from '@dak/core/template-fixtures';
 import { claimMessage, findWallet, requeueStaleClaims } from '@dak/db';
-import { DEMO, expectWalletInvariant, messageStatus, orderUpdateRequest, sendAccepted, startStack, waitFor, waitForMessage, type TestStack } from '@dak/testing';
+import { DEMO, expectWalletInvariant, messageStatus, postSignedWebhook, orderUpdateRequest, sendAccepted, startStack, waitFor, waitForMessage, type TestStack } from '@dak/testing';
 
 // Each attack a tenant with its own genuine Meta app can make: its statuses are genuinely
 // signed (the stack's app secret here), but their envelope is its own WABA and number. None of
@@ -28,11 +27,7 @@ describe('a webhook event applies only to what its envelope owns', () => {
 
   const db = () => stack.api.ctx.db;
 
-  function signedPost(payload: unknown) {
-    const body = JSON.stringify(payload);
-    const signature = `sha256=${createHmac('sha256', stack.config.meta.appSecret).update(body).digest('hex')}`;
-    return fetch(`${stack.webhooks.url}/webhooks/meta`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body });
-  }
+  const signedPost = (payload: unknown) => postSignedWebhook(stack, payload);
 
   /** Meta's envelope: `entry` is the WABA, `metadata` the number (each may be set apart, to forge). */
   const messagesChange = (entry: string, number: { phoneNumberId: string; display: string }, value: Record<string, unknown>) => ({

@@ -31,7 +31,7 @@ describe('races between the worker, the sweeper and webhooks', () => {
     });
     return fetch(`${stack.webhooks.url}/webhooks/meta`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', stack.config.meta.appSecret).update(body).digest('hex')}` },
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', stack.config.meta.appSecrets[0]!).update(body).digest('hex')}` },
       body,
     });
   };

@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { ConfigError, parseEnv, port, type Env } from './env';
+import { optional, parseEnv, port, type Env } from './env';
+import { DEVELOPMENT_ENCRYPTION_KEY, LOCAL_APP_SECRET, LOCAL_VERIFY_TOKEN, appSecretList, appSecretsOf, secretProblems } from './secrets';
 
 export const LOCAL_DEFAULTS = {
   databaseUrl: 'postgres://postgres@127.0.0.1:5432/dak',
   redisUrl: 'redis://127.0.0.1:6379',
   graphVersion: 'v23.0',
-  appSecret: 'dak-local-app-secret',
-  verifyToken: 'dak-local-verify-token',
+  appSecret: LOCAL_APP_SECRET,
+  verifyToken: LOCAL_VERIFY_TOKEN,
   ports: { api: 3000, webhooks: 3001, metaSim: 3002 },
 } as const;
 
@@ -17,15 +18,13 @@ const schema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: z.url().default(LOCAL_DEFAULTS.redisUrl),
   QUEUE_PREFIX: z.string().min(1).default('dak'),
-  DAK_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  DAK_ENCRYPTION_KEY: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters (32 bytes), e.g. `openssl rand -hex 32`')
-    .optional(),
-  META_GRAPH_URL: z.url().optional(),
+  DAK_ADMIN_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
+  DAK_ENCRYPTION_KEY: optional(z.string().regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters (32 bytes), e.g. `openssl rand -hex 32`')),
+  META_GRAPH_URL: optional(z.url()),
   META_GRAPH_VERSION: z.string().regex(/^v\d+\.\d+$/, 'must look like v23.0').default(LOCAL_DEFAULTS.graphVersion),
-  META_APP_SECRET: z.string().min(1).default(LOCAL_DEFAULTS.appSecret),
-  META_VERIFY_TOKEN: z.string().min(1).default(LOCAL_DEFAULTS.verifyToken),
+  META_APP_SECRETS: optional(appSecretList),
+  META_APP_SECRET: optional(z.string()),
+  META_VERIFY_TOKEN: optional(z.string()),
   META_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port(LOCAL_DEFAULTS.ports.api),
@@ -60,7 +59,8 @@ export interface DakConfig {
   meta: {
     graphUrl: string;
     graphVersion: string;
-    appSecret: string;
+    /** Every app secret a webhook may be signed with (several while one is rotated). */
+    appSecrets: string[];
     verifyToken: string;
     requestTimeoutMs: number;
   };
@@ -74,20 +74,10 @@ export interface DakConfig {
   retention: { eventDays: number };
 }
 
-// A fixed key is acceptable only outside production: it keeps local and test data readable
-// across restarts. Production must bring its own (enforced below).
-const DEVELOPMENT_ENCRYPTION_KEY = '0'.repeat(62) + 'da';
-
 /** Turns the raw environment into Dak's typed configuration; throws ConfigError listing every problem. */
 export function loadConfig(env: Env = process.env): DakConfig {
-  const raw = parseEnv(schema, env);
-  const problems: string[] = [];
-  if (raw.NODE_ENV === 'production') {
-    if (!raw.DAK_ADMIN_TOKEN) problems.push('DAK_ADMIN_TOKEN: required in production');
-    if (!raw.DAK_ENCRYPTION_KEY) problems.push('DAK_ENCRYPTION_KEY: required in production (openssl rand -hex 32)');
-    if (!raw.META_GRAPH_URL) problems.push('META_GRAPH_URL: required in production (https://graph.facebook.com)');
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
+  // Production refuses to start without its own secrets; elsewhere the local defaults stand in.
+  const raw = parseEnv(schema, env, secretProblems(env));
   return {
     env: raw.NODE_ENV,
     logLevel: raw.LOG_LEVEL,
@@ -98,8 +88,8 @@ export function loadConfig(env: Env = process.env): DakConfig {
     meta: {
       graphUrl: (raw.META_GRAPH_URL ?? `http://127.0.0.1:${raw.META_SIM_PORT}`).replace(/\/+$/, ''),
       graphVersion: raw.META_GRAPH_VERSION,
-      appSecret: raw.META_APP_SECRET,
-      verifyToken: raw.META_VERIFY_TOKEN,
+      appSecrets: appSecretsOf(raw) ?? [LOCAL_DEFAULTS.appSecret],
+      verifyToken: raw.META_VERIFY_TOKEN ?? LOCAL_DEFAULTS.verifyToken,
       requestTimeoutMs: raw.META_REQUEST_TIMEOUT_MS,
     },
     host: raw.HOST,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LOCAL_DEFAULTS } from './dak';
-import { parseEnv, port, type Env } from './env';
+import { optional, parseEnv, port, type Env } from './env';
+import { appSecretList, appSecretsOf } from './secrets';
 
 const ms = (fallback: number) => z.coerce.number().int().min(0).max(86_400_000).default(fallback);
 const rate = (fallback: number) => z.coerce.number().min(0).max(1).default(fallback);
@@ -9,7 +10,10 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   META_SIM_PORT: port(LOCAL_DEFAULTS.ports.metaSim),
   META_SIM_HOST: z.string().min(1).default('127.0.0.1'),
-  META_APP_SECRET: z.string().min(1).default(LOCAL_DEFAULTS.appSecret),
+  // The simulator signs with one secret: META_APP_SECRET, or the first of Dak's META_APP_SECRETS
+  // so that one environment serves both.
+  META_APP_SECRET: optional(z.string()),
+  META_APP_SECRETS: optional(appSecretList),
   META_VERIFY_TOKEN: z.string().min(1).default(LOCAL_DEFAULTS.verifyToken),
   // An empty value or `none` turns webhook sending off.
   META_SIM_WEBHOOK_URL: z
@@ -75,7 +79,7 @@ export function loadMetaSimConfig(env: Env = process.env): MetaSimConfig {
     logLevel: raw.LOG_LEVEL,
     port: raw.META_SIM_PORT,
     host: raw.META_SIM_HOST,
-    appSecret: raw.META_APP_SECRET,
+    appSecret: appSecretsOf(raw)?.[0] ?? LOCAL_DEFAULTS.appSecret,
     verifyToken: raw.META_VERIFY_TOKEN,
     webhookUrl: url === '' || url === 'none' ? undefined : url,
     seedFile: raw.META_SIM_SEED_FILE,

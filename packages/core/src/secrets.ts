@@ -16,11 +16,19 @@ export function safeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-/** Meta's X-Hub-Signature-256: HMAC-SHA256 of the raw body bytes, compared in constant time. */
-export function verifyMetaSignature(rawBody: Buffer, header: string | undefined, appSecret: string): boolean {
+/**
+ * Meta's X-Hub-Signature-256: HMAC-SHA256 of the raw body bytes with the app secret. Any of the
+ * configured secrets may have made it (several while one is rotated); each is compared in
+ * constant time, and all of them are tried so the time does not tell which one matched.
+ */
+export function verifyMetaSignature(rawBody: Buffer, header: string | undefined, appSecrets: readonly string[]): boolean {
   if (!header?.startsWith('sha256=')) return false;
-  const expected = createHmac('sha256', appSecret).update(rawBody).digest('hex');
-  return safeEqual(header.slice('sha256='.length).toLowerCase(), expected);
+  const signature = header.slice('sha256='.length).toLowerCase();
+  let matched = false;
+  for (const secret of appSecrets) {
+    if (safeEqual(signature, createHmac('sha256', secret).update(rawBody).digest('hex'))) matched = true;
+  }
+  return matched;
 }
 
 /** AES-256-GCM; the output is `v1.<iv>.<tag>.<ciphertext>` in base64url. */

@@ -3,7 +3,7 @@ import { DEMO } from './demo';
 import type { TestStack } from './stack';
 
 /** POSTs a payload to the stack's webhook receiver, signed as Meta signs (X-Hub-Signature-256). */
-export function postSignedWebhook(stack: TestStack, payload: unknown, secret = stack.config.meta.appSecret): Promise<Response> {
+export function postSignedWebhook(stack: TestStack, payload: unknown, secret = stack.config.meta.appSecrets[0]!): Promise<Response> {
   const body = JSON.stringify(payload);
   return fetch(`${stack.webhooks.url}/webhooks/meta`, {
     method: 'POST',

@@ -68,7 +68,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const webhooksServer = await listen(createWebhooksApp(webhooksCtx, applier), 0);
 
   const sim = await startMetaSim({
-    appSecret: webhooksConfig.meta.appSecret,
+    appSecret: webhooksConfig.meta.appSecrets[0]!,
     verifyToken: webhooksConfig.meta.verifyToken,
     webhookUrl: `${webhooksServer.url}/webhooks/meta`,
     businesses: [demoBusiness(accessToken)],

@@ -57,6 +57,9 @@ console.log(`Dak bench (${mode}) at ${startedAt.toISOString()}, commit ${commit(
 console.log(`machine: ${os.cpus().length} CPUs, load average ${loadBefore} (1/5/15 min), Node ${process.version}`);
 console.log('Ratios compare rates measured in this run; absolute figures depend on the machine and its load.\n');
 
+// Scenario 4 runs the apps as production does: from the compiled build, made fresh here.
+if (wanted.has('4')) execFileSync('pnpm', ['build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+
 const rows: ResultRow[] = [];
 const started = performance.now();
 const scenarios: [string, string, () => Promise<ResultRow[]>][] = [

@@ -2,7 +2,7 @@ import { monotonicFactory } from 'ulid';
 
 const nextUlid = monotonicFactory();
 
-export type IdPrefix = 'msg' | 'acc' | 'pn' | 'key' | 'batch' | 'evt' | 'top';
+export type IdPrefix = 'msg' | 'acc' | 'pn' | 'key' | 'bat' | 'evt' | 'top';
 
 /** Dak's own ids: a short type prefix and a ULID, so they sort by creation time. */
 export function newId(prefix: IdPrefix): string {

@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026-11-26T2300-initial';
 import * as walletDebt from './2026-12-01T0600-wallet-debt';
+import * as batches from './2026-12-01T0640-batches';
 
 /** Every migration, in order. Add new ones at the end with a timestamped name. */
 export const migrations: Record<string, Migration> = {
   '2026-11-26T2300-initial': initial,
   '2026-12-01T0600-wallet-debt': walletDebt,
+  '2026-12-01T0640-batches': batches,
 };

@@ -10,7 +10,7 @@ import { ADMIN_API_BASE, PUBLIC_API_BASE, QUEUE_BOARD_BASE } from './routes/moun
 import { publicRouter } from './routes/public';
 import { queueBoardRouter } from './routes/queue-board';
 
-// 10,000-recipient batches fit well under this; anything larger is a 413 with a clear message.
+// Every JSON body but send-batch's (routes/batch-routes.ts sets that one); larger is a 413.
 const BODY_LIMIT = '5mb';
 
 export function createApp(ctx: ApiContext): Express {

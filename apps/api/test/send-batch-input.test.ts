@@ -202,6 +202,7 @@ describe('send-batch: what fails the whole batch, money all or nothing, idempote
       ['status=read&status=sent', /status: must be one of/],
       ['phone_number=abc', /phone_number: not a plausible phone number/],
       ['since=yesterday', /since: an ISO 8601 time/],
+      ['until=1969-12-31T23:59:59Z', /until: an ISO 8601 time with a zone, 1970 or later/],
       ['since=2026-03-14T10:00:00Z&until=2026-03-14T09:00:00Z', /until: must be later than since/],
       ['limit=0', /limit: at least 1/],
       ['limit=1001', /limit: at most 1000/],

@@ -19,9 +19,11 @@ export const SEND_BATCH_BODY = {
   tooLargeHint: `A batch takes at most ${MAX_BATCH_MESSAGES} messages in 8 MB; split it into several batches.`,
 };
 
+const parseJson = express.json({ limit: SEND_BATCH_BODY.limitBytes, strict: false });
+
 /** Reads send-batch's body with its own limit, after authentication (the router's first middleware). */
 export const sendBatchJsonBody: RequestHandler = (req, res, next) => {
-  express.json({ limit: SEND_BATCH_BODY.limitBytes, strict: false })(req, res, (error?: unknown) => {
+  parseJson(req, res, (error?: unknown) => {
     const failure = error as { type?: string; length?: number } | undefined;
     if (failure?.type !== 'entity.too.large') return next(error);
     next(

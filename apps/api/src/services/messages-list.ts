@@ -17,10 +17,12 @@ function decodeCursor(cursor: string): string | undefined {
   return isMessageId(id) ? id : undefined;
 }
 
+const isoTime = z.iso.datetime({ offset: true });
+
 const timestamp = (name: string) =>
   z
     .string({ error: `give one ${name} time` })
-    .refine((value) => z.iso.datetime({ offset: true }).safeParse(value).success, 'an ISO 8601 time with a zone, e.g. 2026-03-14T09:30:00Z')
+    .refine((value) => isoTime.safeParse(value).success && Date.parse(value) >= 0, 'an ISO 8601 time with a zone, 1970 or later, e.g. 2026-03-14T09:30:00Z')
     .transform((value) => new Date(value))
     .optional();
 

@@ -8,7 +8,7 @@ import {
   priorityOfCategory,
   type Priority,
 } from '@dak/core';
-import { insertBatch, type MessageToAccept } from '@dak/db';
+import { insertBatch, type Database, type MessageToAccept } from '@dak/db';
 import { parseOrThrow } from '@dak/http';
 import type { ApiContext } from '../context';
 import type { Principal } from '../http/auth';
@@ -160,7 +160,7 @@ export async function sendBatch(
   }
 
   const body = { success: true, batch_id: batchId, accepted: rows.length, rejected, message_ids: messageIds };
-  const recordBatch = (trx: Parameters<typeof insertBatch>[0]) =>
+  const recordBatch = (trx: Database) =>
     insertBatch(trx, {
       id: batchId,
       account_id: principal.accountId,

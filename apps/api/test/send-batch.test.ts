@@ -45,7 +45,7 @@ describe('send-batch end to end: 10,000 messages, the batch status, the messages
   let stack: TestStack;
   let apiKey: string;
   let accountId: string;
-  let batch: { batch_id: string; accepted: number; rejected: { index: number; error: { code: string } }[]; message_ids: (string | null)[] };
+  let batch: { batch_id: string; accepted: number; rejected: { index: number; error: { code: string; message: string } }[]; message_ids: (string | null)[] };
   const invalidAt = new Map<number, string>();
   const call = (path: string) => stack.call('GET', `/api/whatsapp/v1${path}`, { key: apiKey });
 
@@ -88,7 +88,7 @@ describe('send-batch end to end: 10,000 messages, the batch status, the messages
     expect(batch.batch_id).toMatch(/^bat_[0-9a-z]{26}$/);
     expect(batch.accepted).toBe(SIZE - 37);
     expect(batch.rejected.map((r) => [r.index, r.error.code])).toEqual([...invalidAt.entries()]);
-    for (const rejected of batch.rejected) expect((rejected.error as { message: string }).message).toMatch(new RegExp(`^messages\\[${rejected.index}\\]`));
+    for (const rejected of batch.rejected) expect(rejected.error.message).toMatch(new RegExp(`^messages\\[${rejected.index}\\]`));
     expect(batch.message_ids).toHaveLength(SIZE);
     batch.message_ids.forEach((id, index) => (invalidAt.has(index) ? expect(id).toBeNull() : expect(id).toMatch(/^msg_/)));
     expect(new Set(batch.message_ids.filter(Boolean)).size).toBe(SIZE - 37);

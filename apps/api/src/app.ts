@@ -5,11 +5,12 @@ import type { ApiContext } from './context';
 import { requireAdminTokenOrBasic } from './http/auth';
 import { openapiRouter } from './openapi/router';
 import { adminRouter } from './routes/admin';
+import { SEND_BATCH_PATH } from './routes/batch-routes';
 import { ADMIN_API_BASE, PUBLIC_API_BASE, QUEUE_BOARD_BASE } from './routes/mount-points';
 import { publicRouter } from './routes/public';
 import { queueBoardRouter } from './routes/queue-board';
 
-// 10,000-recipient batches fit well under this; anything larger is a 413 with a clear message.
+// Every JSON body but send-batch's (routes/batch-routes.ts sets that one); larger is a 413.
 const BODY_LIMIT = '5mb';
 
 export function createApp(ctx: ApiContext): Express {
@@ -26,7 +27,9 @@ export function createApp(ctx: ApiContext): Express {
   app.use(metricsRouter(ctx.metrics));
   app.use(openapiRouter());
   app.use(QUEUE_BOARD_BASE, requireAdminTokenOrBasic(ctx), queueBoardRouter(ctx));
-  app.use(express.json({ limit: BODY_LIMIT, strict: false }));
+  const jsonBody = express.json({ limit: BODY_LIMIT, strict: false });
+  // send-batch reads its own, larger body after authentication (routes/batch-routes.ts).
+  app.use((req, res, next) => (req.path.toLowerCase().replace(/\/+$/, '') === SEND_BATCH_PATH ? next() : jsonBody(req, res, next)));
   app.use(PUBLIC_API_BASE, publicRouter(ctx));
   app.use(ADMIN_API_BASE, adminRouter(ctx));
   app.use(notFoundHandler);

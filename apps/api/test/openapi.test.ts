@@ -12,10 +12,13 @@ import {
   adminTemplateListSchema,
   adminWalletSchema,
   apiKeyListSchema,
+  batchStatusSchema,
   createdApiKeySchema,
+  messageListSchema,
   messageStatusSchema,
   phoneNumberListSchema,
   publicWalletSchema,
+  sendBatchResponseSchema,
   sendMessageResponseSchema,
   templateDescriptionSchema,
   templateListSchema,
@@ -138,6 +141,17 @@ describe('OpenAPI document, docs page and queue dashboard', () => {
     expectDocumented(templateListSchema, templates.body);
     const wallet = await stack.call('GET', `${PUBLIC_API_BASE}/wallet`, { key: apiKey });
     expectDocumented(publicWalletSchema, wallet.body);
+
+    const batchPath = `${PUBLIC_API_BASE}/send-batch`;
+    const batchExample = doc.paths[batchPath].post.requestBody.content['application/json'].example;
+    const batch = await stack.call('POST', batchPath, { key: apiKey, body: { ...batchExample, messages: [...batchExample.messages, { phone_number: 'nope' }] } });
+    expect(batch.status, JSON.stringify(batch.body)).toBe(200);
+    expectDocumented(sendBatchResponseSchema, batch.body);
+    expect(batch.body.rejected).toHaveLength(1);
+    expectDocumented(batchStatusSchema, (await stack.call('GET', `${PUBLIC_API_BASE}/batches/${batch.body.batch_id}`, { key: apiKey })).body);
+    const list = await stack.call('GET', `${PUBLIC_API_BASE}/messages?batch_id=${batch.body.batch_id}&limit=1`, { key: apiKey });
+    expect(list.body.messages).toHaveLength(1);
+    expectDocumented(messageListSchema, list.body);
   });
 
   it('error answers match the documented error body and list their code', async () => {
@@ -155,6 +169,21 @@ describe('OpenAPI document, docs page and queue dashboard', () => {
     const missing = await stack.call('GET', `${PUBLIC_API_BASE}/message-status/msg_unknown`, { key: apiKey });
     expect(missing.status).toBe(404);
     expectDocumentedError(missing, 'get', `${PUBLIC_API_BASE}/message-status/{message_id}`);
+
+    const batchPath = `${PUBLIC_API_BASE}/send-batch`;
+    const batchBody = { phone_number_id: body.phone_number_id, template_id: body.template_id };
+    const allInvalid = await stack.call('POST', batchPath, { key: apiKey, body: { ...batchBody, messages: [{ phone_number: '919820388810' }] } });
+    expect(allInvalid.status).toBe(422);
+    expectDocumentedError(allInvalid, 'post', batchPath);
+    const tooMany = await stack.call('POST', batchPath, { key: apiKey, body: { ...batchBody, messages: Array.from({ length: 10_001 }, () => ({ phone_number: '919820388810' })) } });
+    expect(tooMany.status).toBe(413);
+    expectDocumentedError(tooMany, 'post', batchPath);
+    const noBatch = await stack.call('GET', `${PUBLIC_API_BASE}/batches/bat_unknown`, { key: apiKey });
+    expect(noBatch.status).toBe(404);
+    expectDocumentedError(noBatch, 'get', `${PUBLIC_API_BASE}/batches/{batch_id}`);
+    const badFilter = await stack.call('GET', `${PUBLIC_API_BASE}/messages?status=lost`, { key: apiKey });
+    expect(badFilter.status).toBe(400);
+    expectDocumentedError(badFilter, 'get', `${PUBLIC_API_BASE}/messages`);
 
     const noKey = await stack.call('GET', `${PUBLIC_API_BASE}/wallet`);
     expect(noKey.status).toBe(401);

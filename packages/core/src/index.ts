@@ -7,3 +7,4 @@ export * from './secrets';
 export * from './meta-errors';
 export * from './templates/index';
 export * from './meta-body';
+export * from './priority';

@@ -9,4 +9,6 @@ export * from './repositories/messages';
 export * from './repositories/wallet';
 export * from './repositories/events';
 export * from './repositories/idempotency';
+export * from './repositories/batches';
+export * from './repositories/message-list';
 export { sql, type Transaction } from 'kysely';

@@ -2,6 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { PUBLIC_API_BASE } from '../routes/mount-points';
 import { sendMessageSchema, MAX_IDEMPOTENCY_KEY } from '../services/send-message';
 import { templateFilterSchema } from '../services/senders';
+import { registerBatchPaths } from './batch-paths';
 import { API_KEY_SCHEME, errorResponses, jsonResponse, unavailable } from './common';
 import {
   messageStatusSchema,
@@ -169,4 +170,6 @@ export function registerPublicPaths(registry: OpenAPIRegistry): void {
       ...errorResponses({ ...keyErrors, 404: ['wallet_not_found'], ...unavailable }),
     },
   });
+
+  registerBatchPaths(registry);
 }

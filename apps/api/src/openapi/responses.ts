@@ -1,4 +1,4 @@
-import { CHARGE_STATES, MESSAGE_STATUSES, sendVariablesSchema } from '@dak/core';
+import { CHARGE_STATES, MESSAGE_STATUSES, PRIORITIES, sendVariablesSchema } from '@dak/core';
 import { moneySchema, timestampSchema } from './common';
 import { z } from './zod';
 
@@ -128,6 +128,65 @@ export const publicWalletSchema = z
     }),
   })
   .openapi('Wallet');
+
+const batchItemErrorSchema = z
+  .object({
+    index: z.number().int().openapi({ description: 'The position of the item in `messages`, from 0', example: 3 }),
+    error: z.object({
+      code: z.string().openapi({ description: "send-message's code for the same mistake", example: 'invalid_phone_number' }),
+      message: z.string().openapi({ description: 'What is wrong with this item and how to fix it' }),
+    }),
+  })
+  .openapi('BatchItemError');
+
+export const sendBatchResponseSchema = z
+  .object({
+    success: z.literal(true),
+    batch_id: z.string().openapi({ description: "The batch's id, prefixed `bat_`", example: 'bat_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
+    accepted: z.number().int().openapi({ description: 'Messages accepted, held for and queued', example: 9963 }),
+    rejected: z.array(batchItemErrorSchema).openapi({ description: 'The items not accepted, in item order, each with its reason' }),
+    message_ids: z
+      .array(z.string().nullable())
+      .openapi({ description: 'One entry per item, in item order: the message id, or null for a rejected item', example: ['msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F', null] }),
+  })
+  .openapi('SendBatchResponse');
+
+export const batchStatusSchema = z
+  .object({
+    success: z.literal(true),
+    batch_id: z.string().openapi({ example: 'bat_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
+    created_at: timestampSchema,
+    phone_number_id: z.string().openapi({ description: 'The sending Meta phone number id', example: '106540352242922' }),
+    template: z.object({
+      id: z.string().openapi({ example: '1284751902651784' }),
+      name: z.string().openapi({ example: 'order_update' }),
+      language: z.string().openapi({ example: 'en_US' }),
+    }),
+    priority: z.enum(PRIORITIES).openapi({ description: 'The lane its messages were queued in' }),
+    accepted: z.number().int().openapi({ example: 9963 }),
+    rejected: z.number().int().openapi({ description: 'Items refused when the batch was posted', example: 37 }),
+    counts: z
+      .object({ queued: z.number().int(), sent: z.number().int(), delivered: z.number().int(), read: z.number().int(), failed: z.number().int() })
+      .openapi({ description: "The accepted messages by their current status (as message-status shows it); they add up to accepted" }),
+    charges: z
+      .object({
+        currency: z.string().openapi({ example: 'INR' }),
+        held: moneySchema.openapi({ description: 'Held for messages Meta has not taken yet' }),
+        captured: moneySchema.openapi({ description: 'Charged: messages Meta took' }),
+        refunded: moneySchema.openapi({ description: 'Charged, then returned: messages that failed after Meta took them' }),
+        released: moneySchema.openapi({ description: 'Held, then returned: messages that never reached Meta (expired, refused)' }),
+      })
+      .openapi({ description: 'The price of the accepted messages by what happened to it; the four add up to their total price' }),
+  })
+  .openapi('BatchStatus');
+
+export const messageListSchema = z
+  .object({
+    success: z.literal(true),
+    messages: z.array(messageStatusSchema.omit({ success: true }).openapi('Message')).openapi({ description: 'Newest first; each as message-status answers it' }),
+    next_cursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next (older) page; null on the last page' }),
+  })
+  .openapi('MessageList');
 
 // Admin API answers carry no `success` field.
 

@@ -4,6 +4,7 @@ import { findMessage, findTemplate, findWallet, listTemplates } from '@dak/db';
 import { parseOrThrow } from '@dak/http';
 import type { ApiContext } from '../context';
 import { principalOf, requireApiKey } from '../http/auth';
+import { registerBatchRoutes } from './batch-routes';
 import { sendMessage } from '../services/send-message';
 import { presentMessage, presentTemplate } from '../services/presenters';
 import { templateFilterSchema, toMetaTemplate } from '../services/senders';
@@ -56,5 +57,6 @@ export function publicRouter(ctx: ApiContext): Router {
     });
   });
 
+  registerBatchRoutes(router, ctx);
   return router;
 }

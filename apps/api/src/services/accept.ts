@@ -21,28 +21,32 @@ export class IdempotencyRaceError extends Error {
 
 /**
  * The outbox step: the message rows and their wallet hold commit together (one statement), with
- * the idempotency record when there is one (then in one transaction); only then are the jobs
- * enqueued. If Redis is down at that moment the rows stay `queued` and the sweeper enqueues
- * them later, so an accepted message is never lost and no hold exists without its message.
- * Without an idempotency record, concurrent requests of one account share the statement
- * (AcceptCoalescer).
+ * the idempotency record and `alongside` writes (a batch's row) when there are any (then in one
+ * transaction, the hold last so the wallet row stays locked only until the commit); only then
+ * are the jobs enqueued. If Redis is down at that moment the rows stay `queued` and the sweeper
+ * enqueues them later, so an accepted message is never lost and no hold exists without its
+ * message. Otherwise concurrent requests of one account share the statement (AcceptCoalescer).
  */
 export async function acceptMessages(
   ctx: ApiContext,
   accountId: string,
   rows: MessageToAccept[],
   idempotency?: IdempotencyClaim,
+  alongside?: (trx: Database) => Promise<void>,
 ): Promise<void> {
-  if (!idempotency) return ctx.accepts.accept(accountId, rows);
+  if (!idempotency && !alongside) return ctx.accepts.accept(accountId, rows);
   await ctx.db.transaction().execute(async (trx) => {
-    const saved = await saveIdempotentResponse(trx, {
-      account_id: accountId,
-      key: idempotency.key,
-      request_hash: idempotency.requestHash,
-      status_code: 200,
-      response: idempotency.response,
-    });
-    if (!saved) throw new IdempotencyRaceError();
+    if (idempotency) {
+      const saved = await saveIdempotentResponse(trx, {
+        account_id: accountId,
+        key: idempotency.key,
+        request_hash: idempotency.requestHash,
+        status_code: 200,
+        response: idempotency.response,
+      });
+      if (!saved) throw new IdempotencyRaceError();
+    }
+    await alongside?.(trx);
     await holdAndInsert(trx, accountId, rows);
   });
   await enqueueAccepted(ctx.queues, ctx.logger, rows);

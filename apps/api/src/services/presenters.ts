@@ -1,14 +1,14 @@
 import { formatMinor, type MessageStatus } from '@dak/core';
-import type { Message, Template } from '@dak/db';
+import type { ListedMessage, Message, Template } from '@dak/db';
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
 
 /** `sending` is internal (a worker holds the row); callers see `queued` until Meta takes it. */
-export function publicStatus(message: Message): MessageStatus {
+export function publicStatus(message: Pick<Message, 'status'>): MessageStatus {
   return message.status === 'sending' ? 'queued' : message.status;
 }
 
-export function presentMessage(message: Message, phoneNumberId?: string) {
+export function presentMessage(message: ListedMessage, phoneNumberId?: string) {
   return {
     message_id: message.id,
     wamid: message.wamid,

@@ -1,20 +1,13 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import {
-  BadRequestError,
-  ConflictError,
-  UnprocessableError,
-  buildTemplateComponents,
-  newId,
-  normalizeRecipient,
-  sendVariablesSchema,
-} from '@dak/core';
+import { BadRequestError, ConflictError, sendVariablesSchema } from '@dak/core';
 import { findIdempotentResponse, type MessageToAccept } from '@dak/db';
 import { parseOrThrow } from '@dak/http';
 import type { ApiContext } from '../context';
 import type { Principal } from '../http/auth';
 import { acceptMessages, IdempotencyRaceError } from './accept';
-import { priceOf, resolveSendableTemplate, resolveSender, toMetaTemplate, type TemplateReference } from './senders';
+import { messageRow, recipientOf, sendTarget } from './message-rows';
+import { resolveSendableTemplate, resolveSender, type TemplateReference } from './senders';
 
 export const sendMessageSchema = z
   .object({
@@ -37,7 +30,7 @@ export const sendMessageSchema = z
 export type SendMessageRequest = z.infer<typeof sendMessageSchema>;
 
 /** The template is named one way: `template_id`, or `template_name` with `template_language`. */
-function checkTemplateReference(
+export function checkTemplateReference(
   request: { template_id?: unknown; template_name?: unknown; template_language?: unknown },
   ctx: z.RefinementCtx,
 ): void {
@@ -57,7 +50,7 @@ function checkTemplateReference(
 }
 
 /** How the request names its template; the schema guarantees exactly one way. */
-function templateReference(request: SendMessageRequest): TemplateReference {
+export function templateReference(request: Pick<SendMessageRequest, 'template_id' | 'template_name' | 'template_language'>): TemplateReference {
   if (request.template_id !== undefined) return { id: request.template_id };
   return { name: request.template_name!, language: request.template_language! };
 }
@@ -70,12 +63,18 @@ export interface SendResult {
 
 export const MAX_IDEMPOTENCY_KEY = 255;
 
+export function checkIdempotencyKey(idempotencyKey: string | undefined): void {
+  if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
+    throw new BadRequestError(`Idempotency-Key must be 1–${MAX_IDEMPOTENCY_KEY} characters.`, { header: 'Idempotency-Key' }, 'invalid_idempotency_key');
+  }
+}
+
 export function requestHash(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
 }
 
 /** Same key and same body within 24 h: the first response again. Same key, other body: 409. */
-async function replayIdempotent(ctx: ApiContext, accountId: string, key: string, hash: string): Promise<SendResult | undefined> {
+export async function replayIdempotent(ctx: ApiContext, accountId: string, key: string, hash: string): Promise<SendResult | undefined> {
   const stored = await findIdempotentResponse(ctx.db, accountId, key);
   if (!stored) return undefined;
   if (stored.request_hash !== hash) {
@@ -95,41 +94,9 @@ export async function prepareMessage(
   now: Date,
 ): Promise<MessageToAccept> {
   const sender = await resolveSender(ctx, principal, request.phone_number_id);
-  const recipient = normalizeRecipient(request.phone_number);
-  if (!recipient) {
-    throw new BadRequestError(
-      `phone_number "${request.phone_number}" is not a plausible phone number. Send digits with the country code, e.g. 919820388810 (+, spaces and dashes are allowed).`,
-      { field: 'phone_number' },
-      'invalid_phone_number',
-    );
-  }
+  const recipient = recipientOf(request.phone_number);
   const template = await resolveSendableTemplate(ctx, principal, templateReference(request));
-  const built = buildTemplateComponents(toMetaTemplate(template), request.variables);
-  if (!built.ok) {
-    throw new UnprocessableError(
-      'variables_mismatch',
-      `The variables do not fit template "${template.name}": ${built.errors.map((e) => e.message).join('; ')}. GET /api/whatsapp/v1/get-template-by-id/${template.id} shows what it expects.`,
-      { errors: built.errors },
-    );
-  }
-  const priceMinor = priceOf(principal, template.category);
-  return {
-    id: newId('msg'),
-    account_id: principal.accountId,
-    phone_number_id: sender.id,
-    template_id: template.id,
-    template_name: template.name,
-    template_language: template.language,
-    template_category: template.category,
-    recipient,
-    variables: request.variables,
-    components: built.components,
-    client_reference: request.client_reference ?? null,
-    price_minor: priceMinor,
-    currency: principal.account.currency,
-    expires_at: request.expires_in ? new Date(now.getTime() + request.expires_in * 1000) : null,
-    queued_at: now,
-  };
+  return messageRow(sendTarget(principal, sender, template), { ...request, recipient }, now);
 }
 
 export async function sendMessage(
@@ -138,9 +105,7 @@ export async function sendMessage(
   rawBody: unknown,
   idempotencyKey: string | undefined,
 ): Promise<SendResult> {
-  if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
-    throw new BadRequestError(`Idempotency-Key must be 1–${MAX_IDEMPOTENCY_KEY} characters.`, { header: 'Idempotency-Key' }, 'invalid_idempotency_key');
-  }
+  checkIdempotencyKey(idempotencyKey);
   // Only an idempotent request needs its body's hash; the hot path skips it.
   const hash = idempotencyKey ? requestHash(rawBody) : '';
   if (idempotencyKey) {

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
-import type { ChargeState, MessageError } from '@dak/core';
+import type { ChargeState, MessageError, Priority } from '@dak/core';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -78,6 +78,8 @@ export interface MessagesTable {
   currency: string;
   charge_state: ChargeState;
   batch_id: string | null;
+  /** The lane it was accepted in; null on rows from before lanes were recorded. */
+  priority: Priority | null;
   expires_at: Timestamp | null;
   attempts: Generated<number>;
   claimed_at: Timestamp | null;
@@ -153,6 +155,21 @@ export interface IdempotencyKeysTable {
   created_at: UpdatedAt;
 }
 
+export interface BatchesTable {
+  id: string;
+  account_id: string;
+  phone_number_id: string;
+  template_id: string;
+  template_name: string;
+  template_language: string;
+  priority: Priority;
+  currency: string;
+  accepted: number;
+  rejected: number;
+  idempotency_key: string | null;
+  created_at: CreatedAt;
+}
+
 export interface DB {
   accounts: AccountsTable;
   phone_numbers: PhoneNumbersTable;
@@ -164,6 +181,7 @@ export interface DB {
   wallet_captures: WalletCapturesTable;
   ledger_entries: LedgerEntriesTable;
   idempotency_keys: IdempotencyKeysTable;
+  batches: BatchesTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -189,7 +207,10 @@ export type MessageToAccept = Pick<
   | 'currency'
   | 'expires_at'
   | 'queued_at'
->;
+> &
+  Partial<Pick<Message, 'batch_id' | 'priority'>>;
 export type MessageEvent = Selectable<MessageEventsTable>;
 export type NewMessageEvent = Insertable<MessageEventsTable>;
 export type Wallet = Selectable<WalletsTable>;
+export type Batch = Selectable<BatchesTable>;
+export type NewBatch = Insertable<BatchesTable>;

@@ -1,0 +1,31 @@
+import { NotFoundError, formatMinor } from '@dak/core';
+import { findBatch, summariseBatch } from '@dak/db';
+import type { ApiContext } from '../context';
+import type { Principal } from '../http/auth';
+
+/** `GET /batches/:id`: what the batch holds now, counted from its messages. */
+export async function batchStatus(ctx: ApiContext, principal: Principal, batchId: string) {
+  const batch = await findBatch(ctx.db, principal.accountId, batchId);
+  if (!batch) {
+    throw new NotFoundError(`No batch "${batchId}". Use the batch_id returned by send-batch.`, 'batch_not_found');
+  }
+  const totals = await summariseBatch(ctx.db, principal.accountId, batch.id);
+  return {
+    success: true as const,
+    batch_id: batch.id,
+    created_at: batch.created_at.toISOString(),
+    phone_number_id: batch.sender_phone_number_id,
+    template: { id: batch.template_id, name: batch.template_name, language: batch.template_language },
+    priority: batch.priority,
+    accepted: batch.accepted,
+    rejected: batch.rejected,
+    counts: { queued: totals.queued, sent: totals.sent, delivered: totals.delivered, read: totals.read, failed: totals.failed },
+    charges: {
+      currency: batch.currency,
+      held: formatMinor(totals.held_minor),
+      captured: formatMinor(totals.captured_minor),
+      refunded: formatMinor(totals.refunded_minor),
+      released: formatMinor(totals.released_minor),
+    },
+  };
+}

@@ -1,0 +1,189 @@
+import { z } from 'zod';
+import {
+  DakError,
+  PRIORITIES,
+  UnprocessableError,
+  newId,
+  priorityAllowed,
+  priorityOfCategory,
+  type Priority,
+} from '@dak/core';
+import { insertBatch, type Database, type MessageToAccept } from '@dak/db';
+import { parseOrThrow } from '@dak/http';
+import type { ApiContext } from '../context';
+import type { Principal } from '../http/auth';
+import { acceptMessages, IdempotencyRaceError } from './accept';
+import { messageRow, recipientOf, sendTarget, type SendTarget } from './message-rows';
+import {
+  checkIdempotencyKey,
+  checkTemplateReference,
+  replayIdempotent,
+  requestHash,
+  sendMessageSchema,
+  templateReference,
+  type SendResult,
+} from './send-message';
+import { resolveSendableTemplate, resolveSender } from './senders';
+
+export const MAX_BATCH_MESSAGES = 10_000;
+
+/** 413: more messages than one batch takes, or a body larger than send-batch reads. */
+export class BatchTooLargeError extends DakError {
+  constructor(code: 'batch_too_large' | 'body_too_large', message: string, details?: Record<string, unknown>) {
+    super(413, code, message, details);
+  }
+}
+
+// The fields are send-message's own schemas, so an item is checked exactly as a single send is.
+const field = sendMessageSchema.shape;
+
+/** One message of a batch: send-message's recipient, variables and options. */
+export const batchItemSchema = z.object({
+  phone_number: field.phone_number,
+  variables: field.variables,
+  client_reference: field.client_reference,
+  expires_in: field.expires_in,
+});
+
+const PRIORITY_HELP = `"authentication", "utility" or "marketing" (most urgent first)`;
+
+function batchSchema<Item extends z.ZodType>(item: Item) {
+  return z
+    .object({
+      phone_number_id: field.phone_number_id,
+      template_id: field.template_id,
+      template_name: field.template_name,
+      template_language: field.template_language,
+      priority: z.enum(PRIORITIES, { error: `must be ${PRIORITY_HELP}` }).optional(),
+      messages: z
+        .array(item, { error: `required: an array of 1 to ${MAX_BATCH_MESSAGES} messages` })
+        .min(1, `must hold at least one message (at most ${MAX_BATCH_MESSAGES})`)
+        .max(MAX_BATCH_MESSAGES, `at most ${MAX_BATCH_MESSAGES} messages; split larger sends into several batches`),
+    })
+    .superRefine(checkTemplateReference, { when: ({ value }) => typeof value === 'object' && value !== null && !Array.isArray(value) });
+}
+
+/** What the handler parses: the batch's own fields; each item is checked on its own afterwards. */
+export const sendBatchSchema = batchSchema(z.unknown());
+/** The same request as documented, items included. */
+export const sendBatchRequestSchema = batchSchema(batchItemSchema);
+
+export interface RejectedItem {
+  index: number;
+  error: { code: string; message: string };
+}
+
+/** At most this many problems are listed per item: enough to fix it, bounded for 10,000 items. */
+const ISSUES_PER_ITEM = 10;
+
+function rejectedBySchema(index: number, error: z.ZodError): RejectedItem {
+  const issues = error.issues.slice(0, ISSUES_PER_ITEM).map((issue) => `messages[${index}]${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${issue.message}`);
+  const more = error.issues.length > ISSUES_PER_ITEM ? ` (and ${error.issues.length - ISSUES_PER_ITEM} more)` : '';
+  return { index, error: { code: 'invalid_request', message: `${issues.join('; ')}${more}` } };
+}
+
+/** An item's row, or why it cannot be sent: the checks and answers of send-message, per item. */
+function prepareItem(target: SendTarget, raw: unknown, index: number, now: Date, batchId: string): MessageToAccept | RejectedItem {
+  const parsed = batchItemSchema.safeParse(raw);
+  if (!parsed.success) return rejectedBySchema(index, parsed.error);
+  try {
+    return messageRow(target, { ...parsed.data, recipient: recipientOf(parsed.data.phone_number) }, now, batchId);
+  } catch (error) {
+    if (error instanceof DakError) return { index, error: { code: error.code, message: `messages[${index}]: ${error.message}` } };
+    throw error;
+  }
+}
+
+function chosenPriority(requested: Priority | undefined, category: string, templateName: string): Priority {
+  if (requested === undefined) return priorityOfCategory(category);
+  if (!priorityAllowed(requested, category)) {
+    throw new UnprocessableError(
+      'priority_not_allowed',
+      `priority "${requested}" is faster than template "${templateName}" may use: it is a ${category} template, so its lane is "${priorityOfCategory(category)}" or slower (${PRIORITY_HELP}). Omit priority to use the template's lane.`,
+      { priority: requested, template_category: category },
+    );
+  }
+  return requested;
+}
+
+/**
+ * One template to up to 10,000 recipients. The sender, template and price are resolved once
+ * (their errors fail the whole request, as on send-message); each item is then checked alone
+ * and either becomes a row or is reported by index. The valid rows are accepted together: one
+ * statement holds their whole price (402 and nothing stored if it does not fit) and the batch
+ * row commits in the same transaction; one addBulk enqueues them.
+ */
+export async function sendBatch(
+  ctx: ApiContext,
+  principal: Principal,
+  rawBody: unknown,
+  idempotencyKey: string | undefined,
+): Promise<SendResult> {
+  checkIdempotencyKey(idempotencyKey);
+  const items = (rawBody as { messages?: unknown } | null)?.messages;
+  if (Array.isArray(items) && items.length > MAX_BATCH_MESSAGES) {
+    throw new BatchTooLargeError(
+      'batch_too_large',
+      `This batch has ${items.length} messages; send-batch takes at most ${MAX_BATCH_MESSAGES}. Split it into several batches.`,
+      { messages: items.length, max_messages: MAX_BATCH_MESSAGES },
+    );
+  }
+  const request = parseOrThrow(sendBatchSchema, rawBody);
+  const hash = idempotencyKey ? requestHash(rawBody) : '';
+  if (idempotencyKey) {
+    const replay = await replayIdempotent(ctx, principal.accountId, idempotencyKey, hash);
+    if (replay) return replay;
+  }
+
+  const sender = await resolveSender(ctx, principal, request.phone_number_id);
+  const template = await resolveSendableTemplate(ctx, principal, templateReference(request));
+  const target = sendTarget(principal, sender, template, chosenPriority(request.priority, template.category, template.name));
+  const batchId = newId('bat');
+  const now = new Date();
+  const rows: MessageToAccept[] = [];
+  const rejected: RejectedItem[] = [];
+  const messageIds: (string | null)[] = request.messages.map((raw, index) => {
+    const prepared = prepareItem(target, raw, index, now, batchId);
+    if ('error' in prepared) {
+      rejected.push(prepared);
+      return null;
+    }
+    rows.push(prepared);
+    return prepared.id;
+  });
+  if (rows.length === 0) {
+    throw new UnprocessableError(
+      'no_valid_messages',
+      `None of the ${rejected.length} messages can be sent, so nothing was stored or held. details.rejected gives each one's reason, e.g. ${rejected[0]!.error.message}`,
+      { rejected },
+    );
+  }
+
+  const body = { success: true, batch_id: batchId, accepted: rows.length, rejected, message_ids: messageIds };
+  const recordBatch = (trx: Database) =>
+    insertBatch(trx, {
+      id: batchId,
+      account_id: principal.accountId,
+      phone_number_id: sender.id,
+      template_id: template.id,
+      template_name: template.name,
+      template_language: template.language,
+      priority: target.priority,
+      currency: target.currency,
+      accepted: rows.length,
+      rejected: rejected.length,
+      idempotency_key: idempotencyKey ?? null,
+      created_at: now,
+    });
+  try {
+    await acceptMessages(ctx, principal.accountId, rows, idempotencyKey ? { key: idempotencyKey, requestHash: hash, response: body } : undefined, recordBatch);
+  } catch (error) {
+    // A concurrent request with the same key committed first: answer as it did.
+    if (error instanceof IdempotencyRaceError && idempotencyKey) {
+      const replay = await replayIdempotent(ctx, principal.accountId, idempotencyKey, hash);
+      if (replay) return replay;
+    }
+    throw error;
+  }
+  return { status: 200, body, replayed: false };
+}

@@ -10,7 +10,7 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
   return {
     sends: new Counter({
       name: 'dak_worker_sends_total',
-      help: 'Send attempts by outcome (accepted, rejected, retried, deferred, unknown, skipped)',
+      help: 'Send attempts by outcome (accepted, rejected, retried, deferred, unknown, skipped, refused: the job named another number than its message)',
       labelNames: ['outcome'],
       registers: [registry],
     }),

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from '@dak/db';
-import { DEMO, demoBusiness, orderUpdateRequest as sendBody, seedAccount, sendAccepted as send, startStack, waitFor, waitForMessage as waitStatus, type TestStack } from '@dak/testing';
+import { DEMO, orderUpdateRequest as sendBody, seedAccount, sendAccepted as send, startStack, waitFor, waitForMessage as waitStatus, type TestStack } from '@dak/testing';
 
 describe('the worker sends from the message\'s own number, at its pace', () => {
   let stack: TestStack | undefined;
@@ -14,11 +14,12 @@ describe('the worker sends from the message\'s own number, at its pace', () => {
     const s = stack;
     const { apiKey } = await s.seedDemo({ credit: '10.00' });
     // Another business on the same Dak, with its own number and token.
-    const other = demoBusiness('EAAGothertenanttoken0000000000000000', {
+    const other = {
       waba_id: '102290129340999',
       name: 'Other Shop',
+      access_token: 'EAAGothertenanttoken0000000000000000',
       phone_numbers: [{ phone_number_id: '106540352242999', display_phone_number: '15550783999', mps: 80 }],
-    });
+    };
     s.sim.control.addBusiness(other);
     await seedAccount(s.admin, other, { credit: '10.00', createKey: false });
     const otherNumber = await s.api.ctx.db.selectFrom('phone_numbers').select('id').where('phone_number_id', '=', '106540352242999').executeTakeFirstOrThrow();

@@ -19,10 +19,16 @@ export function maintenanceSchedules(config: WorkerContext['config']): { on: Sch
   return { on: all.filter((s) => s.everyMs > 0), off: all.filter((s) => s.everyMs <= 0).map((s) => s.id) };
 }
 
-/** Past this many intervals without a sweep, a worker runs one itself and re-creates the schedules. */
-const OVERDUE_INTERVALS = 3;
-/** Past this many, the worker's /readyz fails: queued messages are not being looked after. */
+/**
+ * Past this many intervals (and at least OVERDUE_MIN_MS) without a sweep, a worker runs one
+ * itself and re-creates the schedules; a loaded machine delays a scheduled job by a second or
+ * two, which is not yet a lost schedule.
+ */
+const OVERDUE_INTERVALS = 4;
+const OVERDUE_MIN_MS = 5_000;
+/** Past this many (and at least STALE_MIN_MS), the worker's /readyz fails: queued messages are not being looked after. */
 const STALE_INTERVALS = 6;
+const STALE_MIN_MS = 15_000;
 
 /**
  * Keeps the schedules alive. They live in Redis, so a Redis that restarts without its data
@@ -36,6 +42,8 @@ const STALE_INTERVALS = 6;
 export class ScheduleKeeper {
   private readonly schedules: { on: ScheduledJob[]; off: string[] };
   private readonly intervalMs: number;
+  private readonly overdueMs: number;
+  private readonly staleMs: number;
   private readonly lastRunKey: string;
   private readonly startedAt = Date.now();
   /** When a sweep last finished, as far as this worker knows (Redis may have forgotten). */
@@ -47,6 +55,8 @@ export class ScheduleKeeper {
   constructor(private readonly ctx: WorkerContext) {
     this.schedules = maintenanceSchedules(ctx.config);
     this.intervalMs = ctx.config.worker.sweepIntervalMs;
+    this.overdueMs = Math.max(this.intervalMs * OVERDUE_INTERVALS, OVERDUE_MIN_MS);
+    this.staleMs = Math.max(this.intervalMs * STALE_INTERVALS, STALE_MIN_MS);
     this.lastRunKey = `${ctx.config.redis.prefix}:sweeper:last-run`;
   }
 
@@ -69,13 +79,13 @@ export class ScheduleKeeper {
   /** Records a finished sweep: for this worker's readiness, the metric, and every other worker. */
   async recordSweep(at = Date.now()): Promise<void> {
     this.noteSweep(at);
-    await this.ctx.redis.set(this.lastRunKey, String(at), 'PX', this.intervalMs * STALE_INTERVALS * 10);
+    await this.ctx.redis.set(this.lastRunKey, String(at), 'PX', this.staleMs * 10);
   }
 
   /** For /readyz: throws when no sweep has finished for several intervals. */
   assertSweeping(now = Date.now()): void {
     const since = this.lastSweepAt ?? this.startedAt;
-    if (now - since > this.intervalMs * STALE_INTERVALS) {
+    if (now - since > this.staleMs) {
       const last = this.lastSweepAt ? new Date(this.lastSweepAt).toISOString() : 'never since this worker started';
       throw new Error(`the sweeper has not run for ${Math.round((now - since) / 1000)} s (last run: ${last})`);
     }
@@ -83,7 +93,7 @@ export class ScheduleKeeper {
 
   private noteSweep(at: number): void {
     if (this.lastSweepAt !== undefined && at <= this.lastSweepAt) return;
-    const late = this.lastSweepAt !== undefined && at - this.lastSweepAt > this.intervalMs * OVERDUE_INTERVALS;
+    const late = this.lastSweepAt !== undefined && at - this.lastSweepAt > this.overdueMs;
     if (late) this.ctx.logger.info({ lastRunAt: new Date(this.lastSweepAt!).toISOString() }, 'sweeper running again');
     this.lastSweepAt = at;
     this.ctx.metrics.sweepLastRun.set(at / 1000);
@@ -95,7 +105,7 @@ export class ScheduleKeeper {
       if (seen > 0) this.noteSweep(seen);
       await this.ensureSchedules();
       const since = this.lastSweepAt ?? this.startedAt;
-      if (Date.now() - since > this.intervalMs * OVERDUE_INTERVALS) {
+      if (Date.now() - since > this.overdueMs) {
         this.ctx.logger.warn(
           { lastRunAt: this.lastSweepAt ? new Date(this.lastSweepAt).toISOString() : null },
           'the sweeper is overdue (its next job was lost?); sweeping here and re-creating its schedule',

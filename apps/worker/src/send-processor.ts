@@ -19,6 +19,14 @@ const EARLY_WAKE_MS = 150;
 /** How late after its slot a send may still go out (Meta's window tolerates about this much). */
 const MAX_LATENESS_MS = 50;
 /**
+ * A claim slower than this is a stall (Postgres restarting, a lock), not the ordinary cost of a
+ * query on a busy machine: sends released by a stall take fresh slots, while a merely busy
+ * database does not send every job back to the schedule. A shorter stall can release at most
+ * a quarter second's share of the rate at once, within a second Meta counts as a whole; should
+ * that still draw a 130429, the number's schedule is pushed back as for any other.
+ */
+const STALLED_CLAIM_MS = 250;
+/**
  * The share of a number's limit the schedule uses. The rest absorbs what the schedule cannot
  * see: the claim query and the HTTP request take a little longer for some sends than others,
  * so requests reach Meta slightly closer together than their slots.
@@ -72,11 +80,11 @@ export async function processSend(ctx: WorkerContext, job: Job<SendJob>, token?:
     await failBeforeMeta(ctx, message.id, { code: 'expired', title: 'Not sent before expires_in ran out', source: 'dak' });
     return 'expired';
   }
-  // A claim that took longer than the slot allows (the database stalled, then answered every
-  // waiting claim at once) would release all those sends together, a burst Meta answers with
-  // 130429. Such a send takes a fresh slot; if that one is far off, the row is given back
-  // unchanged and the job waits for it in the delayed set, as before any claim.
-  if (Date.now() - slot > MAX_LATENESS_MS) {
+  // A claim that stalled (the database answered every waiting claim at once) would release all
+  // those sends together, a burst Meta answers with 130429. Such a send takes a fresh slot; if
+  // that one is far off, the row is given back unchanged and the job waits for it in the
+  // delayed set, as before any claim.
+  if (Date.now() - slot > STALLED_CLAIM_MS) {
     await pace(ctx, job, { ...data, slot: undefined }, sender, token, () => releaseClaim(ctx.db, message.id, undefined));
   }
   return send(ctx, job, data, sender, message, token);

@@ -15,13 +15,14 @@ export interface RunningWorkers {
 /**
  * How soon the jobs of a worker that died (SIGKILL, OOM, lost host) run elsewhere: its locks
  * lapse after LOCK_DURATION_MS and the other workers look for lapsed locks every
- * STALLED_INTERVAL_MS, so within about 9 s (BullMQ's defaults, 30 s each, made it up to a
+ * STALLED_INTERVAL_MS, so within about 15 s (BullMQ's defaults, 30 s each, made it up to a
  * minute). A live worker renews its locks every half duration, so only an event loop blocked
- * for 6 s loses one, and then the Postgres claim still keeps the message from going out twice.
+ * for 5 s loses one (shorter locks were lost on a machine at load 20), and then the Postgres
+ * claim still keeps the message from going out twice.
  * A job that stalls MAX_STALLED_COUNT times fails; the sweeper re-enqueues its message.
  */
-export const LOCK_DURATION_MS = 6_000;
-export const STALLED_INTERVAL_MS = 3_000;
+export const LOCK_DURATION_MS = 10_000;
+export const STALLED_INTERVAL_MS = 5_000;
 export const MAX_STALLED_COUNT = 2;
 const LOCKS = { lockDuration: LOCK_DURATION_MS, stalledInterval: STALLED_INTERVAL_MS, maxStalledCount: MAX_STALLED_COUNT };
 

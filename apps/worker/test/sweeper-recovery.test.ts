@@ -63,10 +63,10 @@ describe('the sweeper when Redis loses its data', () => {
     app.use(healthRouter({ sweeper: async () => workers.assertSweeping?.() }));
     const server = await listen(app, 0);
     try {
-      await waitFor(async () => (await fetch(`${server.url}/readyz`)).status === 503, { timeoutMs: 15_000, what: '/readyz to fail' });
+      await waitFor(async () => (await fetch(`${server.url}/readyz`)).status === 503, { timeoutMs: 30_000, what: '/readyz to fail' });
       expect(() => workers.assertSweeping!()).toThrow(/sweeper has not run/);
     } finally {
       await server.close();
     }
-  });
+  }, 45_000);
 });

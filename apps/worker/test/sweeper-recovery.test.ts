@@ -37,9 +37,9 @@ describe('the sweeper when Redis loses its data', () => {
     s.sim.control.addFault({ kind: 'error', code: 131000, count: 1 });
     const id = await send(s, apiKey);
     await waitFor(() => s.sim.control.requests({ route: 'messages' }).length === 1, { what: 'the first, refused attempt' });
-    await waitFor(async () => (await ctx.db.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirst())?.status === 'queued', {
-      what: 'the message to be queued again',
-    });
+    // Its job waits in the delayed set for the retry: no worker holds it when Redis forgets.
+    await waitFor(async () => (await ctx.queues.send.getJobState(id)) === 'delayed', { what: 'the job to wait for its retry' });
+    expect((await ctx.db.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status).toBe('queued');
     const forgotten = Date.now();
     expect(await forgetEverything(ctx.redis, s.config.redis.prefix)).toBeGreaterThan(0);
     expect(await maintenance.getJobScheduler('sweep')).toBeUndefined();

@@ -33,6 +33,8 @@ export interface ApiContext {
 export function createApiContext(config: DakConfig, overrides: Partial<ApiContext> = {}): ApiContext {
   const logger = overrides.logger ?? createLogger({ name: 'api', level: config.logLevel });
   const redis = overrides.redis ?? createRedis(config.redis.url, 'producer');
+  // ioredis reconnects by itself; without a listener it prints every failed attempt to stderr.
+  if (!overrides.redis) redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error'));
   const db =
     overrides.db ??
     createDatabase({

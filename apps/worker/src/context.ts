@@ -33,6 +33,8 @@ export function createWorkerContext(config: DakConfig, overrides: Partial<Worker
       onError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
     });
   const redis = overrides.redis ?? createRedis(config.redis.url, 'worker');
+  // ioredis reconnects by itself; without a listener it prints every failed attempt to stderr.
+  if (!overrides.redis) redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error'));
   const registry = overrides.registry ?? createMetricsRegistry('worker');
   return {
     config,

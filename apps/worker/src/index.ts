@@ -3,3 +3,4 @@ export * from './worker';
 export * from './sweeper';
 export * from './send-processor';
 export * from './retention';
+export * from './schedules';

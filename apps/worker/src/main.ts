@@ -12,7 +12,14 @@ const workers = await startWorkers(ctx);
 // Health and metrics on their own small listener (port 0 = any free port, so several
 // workers can run on one host).
 const app = express();
-app.use(healthRouter({ postgres: () => sql`select 1`.execute(ctx.db), redis: () => ctx.redis.ping() }));
+app.use(
+  healthRouter({
+    postgres: () => sql`select 1`.execute(ctx.db),
+    redis: () => ctx.redis.ping(),
+    // A worker whose sweeper has stopped leaves lost jobs and stale claims unattended.
+    sweeper: async () => workers.assertSweeping?.(),
+  }),
+);
 app.use(metricsRouter(ctx.registry));
 const server = await listen(app, config.ports.workerMetrics, config.host);
 ctx.logger.info({ concurrency: config.worker.concurrency, metrics: `${server.url}/metrics` }, 'worker started');

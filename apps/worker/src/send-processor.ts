@@ -2,6 +2,7 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { buildTemplateSendBody, classifyMetaError, messageErrorFromMeta, type MessageError } from '@dak/core';
 import {
   claimMessage,
+  findMessageToSend,
   moveMessageCharge,
   recordAccepted,
   recordFailedBeforeMeta,
@@ -17,6 +18,14 @@ const MAX_INLINE_WAIT_MS = 250;
 const EARLY_WAKE_MS = 150;
 /** How late after its slot a send may still go out (Meta's window tolerates about this much). */
 const MAX_LATENESS_MS = 50;
+/**
+ * A claim slower than this is a stall (Postgres restarting, a lock), not the ordinary cost of a
+ * query on a busy machine: sends released by a stall take fresh slots, while a merely busy
+ * database does not send every job back to the schedule. A shorter stall can release at most
+ * a quarter second's share of the rate at once, within a second Meta counts as a whole; should
+ * that still draw a 130429, the number's schedule is pushed back as for any other.
+ */
+const STALLED_CLAIM_MS = 250;
 /**
  * The share of a number's limit the schedule uses. The rest absorbs what the schedule cannot
  * see: the claim query and the HTTP request take a little longer for some sends than others,
@@ -37,20 +46,32 @@ export class RetryableSendError extends Error {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Sends one message: wait for the phone number's rate-limit slot, claim the row in Postgres,
- * call the Cloud API, record the outcome. Postgres decides who sends: only a `queued` row can
- * be claimed, so duplicates of a job never send twice.
+ * Sends one message: read its row, wait for its number's rate-limit slot, claim the row in
+ * Postgres, call the Cloud API, record the outcome. Postgres decides who sends: only a
+ * `queued` row can be claimed, so duplicates of a job never send twice. The sender (Meta's
+ * number id, token, rate) always comes from the message's own row; the job only names it.
  */
 export async function processSend(ctx: WorkerContext, job: Job<SendJob>, token?: string): Promise<string> {
   const parsed = sendJobSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid send job payload: ${parsed.error.message}`);
   const data = parsed.data;
-  const sender = await ctx.phones.get(data.phoneNumberId);
-  if (!sender) throw new UnrecoverableError(`phone number ${data.phoneNumberId} does not exist`);
+  const row = await findMessageToSend(ctx.db, data.messageId);
+  if (!row || row.status !== 'queued') {
+    ctx.metrics.sends.inc({ outcome: 'skipped' });
+    return 'not queued (already sent, failed or being sent)';
+  }
+  if (row.phone_number_id !== data.phoneNumberId) {
+    // A job that disagrees with its message was not made by Dak's enqueue: never send a
+    // message from a number it does not belong to, and never retry such a job.
+    ctx.metrics.sends.inc({ outcome: 'refused' });
+    ctx.logger.error({ messageId: row.id, jobPhoneNumberId: data.phoneNumberId, messagePhoneNumberId: row.phone_number_id }, 'send job names another phone number than its message; nothing sent');
+    throw new UnrecoverableError(`job phone number ${data.phoneNumberId} is not the number of message ${row.id}`);
+  }
+  const sender = await ctx.phones.get(row.phone_number_id);
+  if (!sender) throw new UnrecoverableError(`phone number ${row.phone_number_id} does not exist`);
 
-  await pace(ctx, job, data, sender, token);
-
-  const message = await claimMessage(ctx.db, data.messageId);
+  const slot = await pace(ctx, job, data, sender, token);
+  const message = await claimMessage(ctx.db, row.id);
   if (!message) {
     ctx.metrics.sends.inc({ outcome: 'skipped' });
     return 'not queued (already sent, failed or being sent)';
@@ -59,15 +80,30 @@ export async function processSend(ctx: WorkerContext, job: Job<SendJob>, token?:
     await failBeforeMeta(ctx, message.id, { code: 'expired', title: 'Not sent before expires_in ran out', source: 'dak' });
     return 'expired';
   }
+  // A claim that stalled (the database answered every waiting claim at once) would release all
+  // those sends together, a burst Meta answers with 130429. Such a send takes a fresh slot; if
+  // that one is far off, the row is given back unchanged and the job waits for it in the
+  // delayed set, as before any claim.
+  if (Date.now() - slot > STALLED_CLAIM_MS) {
+    await pace(ctx, job, { ...data, slot: undefined }, sender, token, () => releaseClaim(ctx.db, message.id, undefined));
+  }
   return send(ctx, job, data, sender, message, token);
 }
 
 /**
- * Waits for this send's slot in the phone number's shared schedule. A send that would go out
- * more than MAX_LATENESS_MS after its slot (the job came back late, the event loop stalled)
- * takes a new slot instead: late sends bunch up, and a bunch is what Meta counts as too fast.
+ * Waits for this send's slot in the phone number's shared schedule and returns it. A send
+ * that would go out more than MAX_LATENESS_MS after its slot (the job came back late, the
+ * event loop stalled) takes a new slot instead: late sends bunch up, and a bunch is what Meta
+ * counts as too fast. `beforeDefer` runs before the job is parked.
  */
-async function pace(ctx: WorkerContext, job: Job<SendJob>, data: SendJob, sender: SenderNumber, token?: string): Promise<void> {
+async function pace(
+  ctx: WorkerContext,
+  job: Job<SendJob>,
+  data: SendJob,
+  sender: SenderNumber,
+  token?: string,
+  beforeDefer?: () => Promise<unknown>,
+): Promise<number> {
   let slot = data.slot;
   for (;;) {
     const now = Date.now();
@@ -75,9 +111,12 @@ async function pace(ctx: WorkerContext, job: Job<SendJob>, data: SendJob, sender
     const wait = slot - now;
     // Parked jobs come back a little early (BullMQ wakes them in coarse steps); the last
     // stretch is slept here, so the send leaves on time.
-    if (wait > MAX_INLINE_WAIT_MS) await defer(job, { ...data, slot }, slot - EARLY_WAKE_MS, token);
+    if (wait > MAX_INLINE_WAIT_MS) {
+      await beforeDefer?.();
+      await defer(job, { ...data, slot }, slot - EARLY_WAKE_MS, token);
+    }
     if (wait > 0) await sleep(wait);
-    if (Date.now() - slot <= MAX_LATENESS_MS) return;
+    if (Date.now() - slot <= MAX_LATENESS_MS) return slot;
   }
 }
 

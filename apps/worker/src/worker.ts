@@ -1,19 +1,36 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { MAINTENANCE_JOBS, QUEUE_NAMES, type MaintenanceJob, type SendJob } from '@dak/queue';
 import type { WorkerContext } from './context';
+import { ScheduleKeeper } from './schedules';
 import { processSend, RetryableSendError } from './send-processor';
 import { sweep } from './sweeper';
-import { pruneExpired, RETENTION_INTERVAL_MS } from './retention';
+import { pruneExpired } from './retention';
 import { syncAllTemplates } from './template-sync-job';
 
 export interface RunningWorkers {
+  /** For /readyz: throws when the sweep has not run for several intervals (undefined without a sweeper). */
+  assertSweeping?: () => void;
   close(deadlineMs?: number): Promise<void>;
 }
 
 /**
+ * How soon the jobs of a worker that died (SIGKILL, OOM, lost host) run elsewhere: its locks
+ * lapse after LOCK_DURATION_MS and the other workers look for lapsed locks every
+ * STALLED_INTERVAL_MS, so within about 15 s (BullMQ's defaults, 30 s each, made it up to a
+ * minute). A live worker renews its locks every half duration, so only an event loop blocked
+ * for 5 s loses one (shorter locks were lost on a machine at load 20), and then the Postgres
+ * claim still keeps the message from going out twice.
+ * A job that stalls MAX_STALLED_COUNT times fails; the sweeper re-enqueues its message.
+ */
+export const LOCK_DURATION_MS = 10_000;
+export const STALLED_INTERVAL_MS = 5_000;
+export const MAX_STALLED_COUNT = 2;
+const LOCKS = { lockDuration: LOCK_DURATION_MS, stalledInterval: STALLED_INTERVAL_MS, maxStalledCount: MAX_STALLED_COUNT };
+
+/**
  * Starts the send worker and the maintenance worker. The sweep, the template sync and the
- * retention run from BullMQ job schedulers, so however many worker processes run, each happens
- * once per interval.
+ * retention run from BullMQ job schedulers (kept alive by ScheduleKeeper), so however many
+ * worker processes run, each happens once per interval.
  */
 export async function startWorkers(ctx: WorkerContext, options: { sweep?: boolean } = {}): Promise<RunningWorkers> {
   const connection = ctx.redis;
@@ -22,6 +39,7 @@ export async function startWorkers(ctx: WorkerContext, options: { sweep?: boolea
     connection,
     prefix,
     concurrency: ctx.config.worker.concurrency,
+    ...LOCKS,
     settings: {
       // Exponential from 1 s, capped at a minute; Meta's transient errors clear within that.
       backoffStrategy: (attemptsMade: number) => Math.min(1_000 * 2 ** Math.max(0, attemptsMade - 1), 60_000),
@@ -33,40 +51,27 @@ export async function startWorkers(ctx: WorkerContext, options: { sweep?: boolea
   sendWorker.on('error', (error) => ctx.logger.error({ err: error }, 'send worker error'));
 
   const workers: Worker[] = [sendWorker];
+  let keeper: ScheduleKeeper | undefined;
   if (options.sweep !== false) {
-    await ctx.queues.maintenance.upsertJobScheduler(
-      'sweep',
-      { every: ctx.config.worker.sweepIntervalMs },
-      { name: MAINTENANCE_JOBS.sweep, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
-    );
-    if (ctx.config.templateSync.intervalMs > 0) {
-      await ctx.queues.maintenance.upsertJobScheduler(
-        'template-sync',
-        { every: ctx.config.templateSync.intervalMs },
-        { name: MAINTENANCE_JOBS.templateSync, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
-      );
-    } else {
-      await ctx.queues.maintenance.removeJobScheduler('template-sync');
-    }
-    await ctx.queues.maintenance.upsertJobScheduler(
-      'retention',
-      { every: RETENTION_INTERVAL_MS },
-      { name: MAINTENANCE_JOBS.retention, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
-    );
+    const schedules = new ScheduleKeeper(ctx);
+    keeper = schedules;
+    await schedules.start();
     // Two at a time, so a slow template sync (Meta answering slowly) never holds up the sweep.
     const maintenanceWorker = new Worker<MaintenanceJob>(
       QUEUE_NAMES.maintenance,
-      (job) => runMaintenance(ctx, job),
-      { connection, prefix, concurrency: 2 },
+      (job) => runMaintenance(ctx, job, schedules),
+      { connection, prefix, concurrency: 2, ...LOCKS },
     );
     maintenanceWorker.on('error', (error) => ctx.logger.error({ err: error }, 'maintenance worker error'));
     workers.push(maintenanceWorker);
   }
 
   return {
+    ...(keeper ? { assertSweeping: keeper.assertSweeping.bind(keeper) } : {}),
     // Stop taking jobs, let in-flight sends finish; past the deadline, stop anyway (BullMQ
     // returns unfinished jobs to the queue through stalled-job recovery).
     async close(deadlineMs = 30_000) {
+      await keeper?.stop();
       const graceful = Promise.all(workers.map((w) => w.close()));
       const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), deadlineMs).unref());
       if ((await Promise.race([graceful, timer])) === 'timeout') {
@@ -77,10 +82,13 @@ export async function startWorkers(ctx: WorkerContext, options: { sweep?: boolea
   };
 }
 
-async function runMaintenance(ctx: WorkerContext, job: Job<MaintenanceJob>): Promise<unknown> {
+async function runMaintenance(ctx: WorkerContext, job: Job<MaintenanceJob>, keeper: ScheduleKeeper): Promise<unknown> {
   switch (job.name) {
-    case MAINTENANCE_JOBS.sweep:
-      return sweep(ctx);
+    case MAINTENANCE_JOBS.sweep: {
+      const result = await sweep(ctx);
+      await keeper.recordSweep();
+      return result;
+    }
     case MAINTENANCE_JOBS.templateSync:
       return syncAllTemplates(ctx);
     case MAINTENANCE_JOBS.retention:

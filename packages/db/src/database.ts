@@ -17,17 +17,26 @@ function parseInt8(value: string): number {
   return parsed;
 }
 
+/**
+ * How long a query waits for a pooled connection. Without a bound, every request would hang
+ * while Postgres is down; with it, the caller gets "timeout exceeded when trying to connect",
+ * which the error middleware answers with 503.
+ */
+const CONNECT_TIMEOUT_MS = 5_000;
+
 /** Builds the pool and Kysely; int8 columns come back as numbers (amounts are far below 2^53). */
 export function createDatabase(options: {
   url: string;
   poolSize?: number;
   applicationName?: string;
+  connectTimeoutMs?: number;
   onError?: (error: Error) => void;
 }): Database {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
     application_name: options.applicationName ?? 'dak',
+    connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
@@ -36,6 +45,13 @@ export function createDatabase(options: {
   // An idle connection that dies (Postgres restarted, the connection was terminated) is
   // dropped by the pool; without a listener its error would crash the process.
   pool.on('error', (error) => options.onError?.(error));
+  // The pool listens only while a connection is idle. One that dies while checked out fails
+  // its running query, or the next one ("not queryable"), so its caller already reports it
+  // (503, a retried job); the client then also emits 'error', which must not become an
+  // unhandled event that ends the process. The pool drops such a client on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 }
 
@@ -45,7 +61,9 @@ export async function ensureDatabaseExists(url: string): Promise<boolean> {
   const name = decodeURIComponent(target.pathname.slice(1));
   const admin = new URL(url);
   admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
+  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  // A connection lost mid-query fails that query (awaited below); its 'error' event must not crash.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);

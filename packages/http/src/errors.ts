@@ -29,10 +29,26 @@ export const notFoundHandler: RequestHandler = (req, res) => {
   res.status(404).json(errorBody('route_not_found', `No route ${req.method} ${req.path}. Check the path and method against the API reference.`));
 };
 
-function isConnectionFailure(error: unknown): boolean {
-  const code = (error as { code?: string } | null)?.code;
-  return code === 'ECONNREFUSED' || code === '57P01' || code === '53300' || code === 'ETIMEDOUT' ||
-    (error instanceof Error && /Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(error.message));
+/** SQLSTATEs that mean "Postgres cannot serve right now", not "this request is wrong". */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '53400']);
+const UNAVAILABLE_ERRNOS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|not queryable|timeout exceeded when trying to connect|Connection is closed|Stream isn't writeable|max retries per request|connect ECONNREFUSED|the database system is (starting up|shutting down|in recovery mode)/i;
+
+/**
+ * The one classifier of dependency failures (Postgres or Redis gone, restarting, or too slow
+ * to connect): these are worth a retry, so the API answers 503 with Retry-After, the webhook
+ * receiver a non-200 (Meta retries), and the worker lets BullMQ retry the job. Looks through
+ * `cause` and AggregateError's `errors` (Node reports a refused dual-stack connect that way).
+ */
+export function isConnectionFailure(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 3) return false;
+  const { code, name, message, cause, errors } = error as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof code === 'string' && (code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_ERRNOS.has(code))) return true;
+  if (name === 'MaxRetriesPerRequestError') return true;
+  if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
+  if (Array.isArray(errors) && errors.some((inner) => isConnectionFailure(inner, depth + 1))) return true;
+  return isConnectionFailure(cause, depth + 1);
 }
 
 /** The one place errors become HTTP: domain errors keep their status, bad bodies are 400/413, the rest 500. */

@@ -42,6 +42,11 @@ export async function findMessage(db: Database, accountId: string, idOrWamid: st
     .executeTakeFirst();
 }
 
+/** What a worker reads before it paces a send: whether it is still to be sent, and from which number. */
+export async function findMessageToSend(db: Database, id: string) {
+  return db.selectFrom('messages').select(['id', 'status', 'phone_number_id']).where('id', '=', id).executeTakeFirst();
+}
+
 /**
  * A worker takes a message to send it: only a `queued` row can be claimed, so two workers
  * (or a job and its re-enqueued twin) never both send it.
@@ -56,11 +61,14 @@ export async function claimMessage(db: Database, id: string, now = new Date()): 
     .executeTakeFirst();
 }
 
-/** Meta did not take the message (a retryable answer): it goes back to `queued`. */
-export async function releaseClaim(db: Database, id: string, error: MessageError | null, now = new Date()): Promise<boolean> {
+/**
+ * Meta did not take the message (a retryable answer), or the worker gives it back before
+ * calling Meta: it goes back to `queued`. `error` undefined keeps the last recorded error.
+ */
+export async function releaseClaim(db: Database, id: string, error: MessageError | null | undefined, now = new Date()): Promise<boolean> {
   const result = await db
     .updateTable('messages')
-    .set({ status: 'queued', claimed_at: null, error: error ? JSON.stringify(error) : null, updated_at: now })
+    .set({ status: 'queued', claimed_at: null, ...(error !== undefined ? { error: error ? JSON.stringify(error) : null } : {}), updated_at: now })
     .where('id', '=', id)
     .where('status', '=', 'sending')
     .executeTakeFirst();

@@ -1,0 +1,72 @@
+import express from 'express';
+import type { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDatabase } from '@dak/db';
+import { healthRouter, listen } from '@dak/http';
+import { sendAccepted as send, startStack, waitFor, waitForMessage as waitStatus, type TestStack } from '@dak/testing';
+
+/** What a Redis that restarts without its data does to one Dak installation: every key is gone. */
+async function forgetEverything(redis: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) deleted += await redis.del(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}
+
+describe('the sweeper when Redis loses its data', () => {
+  let stack: TestStack | undefined;
+  afterEach(async () => {
+    await stack?.close();
+    stack = undefined;
+  });
+
+  it('re-creates its schedule after the scheduler keys are deleted, and then enqueues the message whose job was lost with them', async () => {
+    stack = await startStack({ env: { SWEEP_INTERVAL_MS: '300', SWEEP_GRACE_MS: '0', TEMPLATE_SYNC_INTERVAL_MS: '60000' } });
+    const s = stack;
+    const { apiKey } = await s.seedDemo({ credit: '10.00' });
+    const { ctx } = s.worker!;
+    const maintenance = ctx.queues.maintenance;
+    expect(await maintenance.getJobScheduler('sweep')).toBeDefined();
+
+    // Meta's first answer is a transient error: the message goes back to `queued` and its job
+    // waits in Redis for a retry. Then Redis forgets everything, that job and the schedules too.
+    s.sim.control.addFault({ kind: 'error', code: 131000, count: 1 });
+    const id = await send(s, apiKey);
+    await waitFor(() => s.sim.control.requests({ route: 'messages' }).length === 1, { what: 'the first, refused attempt' });
+    // Its job waits in the delayed set for the retry: no worker holds it when Redis forgets.
+    await waitFor(async () => (await ctx.queues.send.getJobState(id)) === 'delayed', { what: 'the job to wait for its retry' });
+    expect((await ctx.db.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status).toBe('queued');
+    const forgotten = Date.now();
+    expect(await forgetEverything(ctx.redis, s.config.redis.prefix)).toBeGreaterThan(0);
+    expect(await maintenance.getJobScheduler('sweep')).toBeUndefined();
+
+    // Only a re-created sweeper can send it now.
+    await waitStatus(s, apiKey, id, 'read', 20_000);
+    expect(await maintenance.getJobScheduler('sweep')).toBeDefined();
+    expect(await maintenance.getJobScheduler('template-sync')).toBeDefined();
+    expect(s.sim.control.requests({ route: 'messages' })).toHaveLength(2);
+    const lastRun = (await ctx.metrics.sweepLastRun.get()).values[0]?.value ?? 0;
+    expect(lastRun * 1000).toBeGreaterThan(forgotten);
+    expect(() => s.worker!.workers.assertSweeping?.()).not.toThrow();
+  });
+
+  it('/readyz of a worker whose sweeps keep failing turns 503 after several intervals', async () => {
+    stack = await startStack({ worker: false, env: { SWEEP_INTERVAL_MS: '200' } });
+    const s = stack;
+    // This worker's Postgres is unreachable: every sweep fails.
+    const { workers } = await s.startWorker({ db: createDatabase({ url: 'postgres://postgres@127.0.0.1:1/nowhere', connectTimeoutMs: 200 }) });
+    const app = express();
+    app.use(healthRouter({ sweeper: async () => workers.assertSweeping?.() }));
+    const server = await listen(app, 0);
+    try {
+      await waitFor(async () => (await fetch(`${server.url}/readyz`)).status === 503, { timeoutMs: 30_000, what: '/readyz to fail' });
+      expect(() => workers.assertSweeping!()).toThrow(/sweeper has not run/);
+    } finally {
+      await server.close();
+    }
+  }, 45_000);
+});

@@ -9,9 +9,6 @@ import { ADMIN_API_BASE, PUBLIC_API_BASE, QUEUE_BOARD_BASE } from './routes/moun
 import { publicRouter } from './routes/public';
 import { queueBoardRouter } from './routes/queue-board';
 
-// 10,000-recipient batches fit well under this; anything larger is a 413 with a clear message.
-const BODY_LIMIT = '5mb';
-
 export function createApp(ctx: ApiContext): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -26,7 +23,8 @@ export function createApp(ctx: ApiContext): Express {
   app.use(metricsRouter(ctx.metrics));
   app.use(openapiRouter());
   app.use(QUEUE_BOARD_BASE, requireAdminTokenOrBasic(ctx), queueBoardRouter(ctx));
-  app.use(express.json({ limit: BODY_LIMIT, strict: false }));
+  // No body parser here: each router reads bodies after its own authentication, with the
+  // route's limit (http/body-limits.ts).
   app.use(PUBLIC_API_BASE, publicRouter(ctx));
   app.use(ADMIN_API_BASE, adminRouter(ctx));
   app.use(notFoundHandler);

@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import { NotFoundError } from '@dak/core';
 import { listAccounts, listApiKeys, listPhoneNumbers, listTemplates, revokeApiKey, findWallet } from '@dak/db';
-import { parseOrThrow } from '@dak/http';
+import { jsonBody, parseOrThrow } from '@dak/http';
 import type { ApiContext } from '../context';
 import { requireAdminToken } from '../http/auth';
+import { BODY_LIMITS } from '../http/body-limits';
 import {
   addPhoneNumber,
   applyTopUp,
@@ -32,6 +33,7 @@ import { presentTemplate } from '../services/presenters';
 export function adminRouter(ctx: ApiContext): Router {
   const router = Router();
   router.use(requireAdminToken(ctx));
+  router.use(jsonBody(BODY_LIMITS.small));
 
   router.post('/accounts', async (req, res) => {
     const account = await createAccount(ctx, parseOrThrow(createAccountSchema, req.body));

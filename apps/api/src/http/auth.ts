@@ -30,15 +30,26 @@ function bearer(req: Request): string | undefined {
 
 const TOUCH_INTERVAL_MS = 60_000;
 
+/**
+ * A refused request's body is never read. Node would still read and discard what is left of it
+ * to keep the connection alive; closing the connection after the 401 spares that too, so a
+ * flood of large anonymous bodies costs the API almost nothing.
+ */
+function refuseUnread(req: Request, res: Response, error: UnauthorizedError): never {
+  const length = req.headers['content-length'];
+  if ((length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) res.setHeader('Connection', 'close');
+  throw error;
+}
+
 export function requireApiKey(ctx: ApiContext): RequestHandler {
-  return async (req: Request, _res: Response, next: NextFunction) => {
+  return async (req: Request, res: Response, next: NextFunction) => {
     const token = bearer(req);
     if (!token) {
-      throw new UnauthorizedError('Missing API key. Send it as `Authorization: Bearer <your API key>`.', 'missing_api_key');
+      refuseUnread(req, res, new UnauthorizedError('Missing API key. Send it as `Authorization: Bearer <your API key>`.', 'missing_api_key'));
     }
     const key = await findActiveApiKeyByHash(ctx.db, hashApiKey(token));
     if (!key) {
-      throw new UnauthorizedError('The API key is not valid: it is unknown, revoked or expired. Create a new key and retry.', 'invalid_api_key');
+      refuseUnread(req, res, new UnauthorizedError('The API key is not valid: it is unknown, revoked or expired. Create a new key and retry.', 'invalid_api_key'));
     }
     // last_used_at is a hint for operators, not an audit log: write it at most once a minute.
     if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > TOUCH_INTERVAL_MS) {
@@ -55,13 +66,13 @@ export function principalOf(req: Request): Principal {
 }
 
 export function requireAdminToken(ctx: ApiContext): RequestHandler {
-  return (req, _res, next) => {
+  return (req, res, next) => {
     const token = bearer(req);
     if (!ctx.config.adminToken) {
-      throw new UnauthorizedError('The admin API is disabled: set DAK_ADMIN_TOKEN to enable it.', 'admin_disabled');
+      refuseUnread(req, res, new UnauthorizedError('The admin API is disabled: set DAK_ADMIN_TOKEN to enable it.', 'admin_disabled'));
     }
     if (!token || !safeEqual(token, ctx.config.adminToken)) {
-      throw new UnauthorizedError('Missing or wrong admin token. Send `Authorization: Bearer $DAK_ADMIN_TOKEN`.', 'invalid_admin_token');
+      refuseUnread(req, res, new UnauthorizedError('Missing or wrong admin token. Send `Authorization: Bearer $DAK_ADMIN_TOKEN`.', 'invalid_admin_token'));
     }
     next();
   };

@@ -72,13 +72,14 @@ function valueList<T extends z.ZodType>(value: T) {
   return z.array(value).max(VALUES_PER_ENTRY_MAX, `must have ${tooManyValues}`);
 }
 
+// The count is checked on the union's result: a failed check inside a branch would make the
+// union answer with its generic message instead of the limit.
 function listOrNamed<T extends z.ZodType>(value: T) {
-  const named = z
-    .record(parameterName, value)
+  return z
+    .union([z.array(value), z.record(parameterName, value)], {
+      error: 'must be a list of values (positional templates) or an object of named values (NAMED templates)',
+    })
     .refine((values) => Object.keys(values).length <= VALUES_PER_ENTRY_MAX, `must have ${tooManyValues}`);
-  return z.union([valueList(value), named], {
-    error: 'must be a list of values (positional templates) or an object of named values (NAMED templates)',
-  });
 }
 
 const coordinate = (min: number, max: number) =>

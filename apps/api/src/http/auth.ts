@@ -8,7 +8,9 @@ export interface Principal {
   keyId: string;
   accountId: string;
   phoneNumberIds: string[] | null;
-  /** The account's currency and prices, read with the key. */
+  /** The key's own request rate limit. */
+  requestsPerSecond: number;
+  /** The account's currency, prices and request rate limit (null: none), read with the key. */
   account: ActiveApiKey['account'];
 }
 
@@ -55,7 +57,13 @@ export function requireApiKey(ctx: ApiContext): RequestHandler {
     if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > TOUCH_INTERVAL_MS) {
       touchApiKey(ctx.db, key.id).catch((error) => ctx.logger.warn({ err: error }, 'could not record key use'));
     }
-    req.principal = { keyId: key.id, accountId: key.account_id, phoneNumberIds: key.phone_number_ids, account: key.account };
+    req.principal = {
+      keyId: key.id,
+      accountId: key.account_id,
+      phoneNumberIds: key.phone_number_ids,
+      requestsPerSecond: key.requests_per_second,
+      account: key.account,
+    };
     next();
   };
 }

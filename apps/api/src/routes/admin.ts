@@ -24,6 +24,8 @@ import {
   topUpSchema,
   updateAccount,
   updateAccountSchema,
+  updateApiKey,
+  updateApiKeySchema,
   updatePhoneNumberSchema,
   walletOf,
 } from '../services/admin';
@@ -69,6 +71,9 @@ export function adminRouter(ctx: ApiContext): Router {
   router.get('/accounts/:id/api-keys', async (req, res) => {
     await requireAccount(ctx, req.params.id);
     res.json({ api_keys: (await listApiKeys(ctx.db, req.params.id)).map(presentApiKey) });
+  });
+  router.patch('/api-keys/:id', async (req, res) => {
+    res.json(await updateApiKey(ctx, req.params.id, parseOrThrow(updateApiKeySchema, req.body)));
   });
   router.delete('/api-keys/:id', async (req, res) => {
     const key = await revokeApiKey(ctx.db, req.params.id);

@@ -5,6 +5,7 @@ import { jsonBody, parseOrThrow } from '@dak/http';
 import type { ApiContext } from '../context';
 import { principalOf, requireApiKey } from '../http/auth';
 import { BODY_LIMITS } from '../http/body-limits';
+import { rateLimit } from '../http/rate-limit';
 import { sendMessage } from '../services/send-message';
 import { presentMessage, presentTemplate } from '../services/presenters';
 import { templateFilterSchema, toMetaTemplate } from '../services/senders';
@@ -13,6 +14,7 @@ import { templateFilterSchema, toMetaTemplate } from '../services/senders';
 export function publicRouter(ctx: ApiContext): Router {
   const router = Router();
   router.use(requireApiKey(ctx));
+  router.use(rateLimit(ctx));
 
   router.post('/send-message', jsonBody(BODY_LIMITS.sendMessage), async (req, res) => {
     const header = req.headers['idempotency-key'];

@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import { sql } from '@dak/db';
-import { errorHandler, healthRouter, httpLogger, metricsRouter, notFoundHandler } from '@dak/http';
+import { errorHandler, healthRouter, httpLogger, notFoundHandler, securityHeaders } from '@dak/http';
 import type { ApiContext } from './context';
 import { requireAdminTokenOrBasic } from './http/auth';
 import { openapiRouter } from './openapi/router';
@@ -11,16 +11,15 @@ import { queueBoardRouter } from './routes/queue-board';
 
 export function createApp(ctx: ApiContext): Express {
   const app = express();
-  app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(securityHeaders());
   app.use(httpLogger(ctx.logger));
   app.use(
     healthRouter({
       postgres: () => sql`select 1`.execute(ctx.db),
       redis: () => ctx.redis.ping(),
-    }),
+    }, ctx.logger),
   );
-  app.use(metricsRouter(ctx.metrics));
   app.use(openapiRouter());
   app.use(QUEUE_BOARD_BASE, requireAdminTokenOrBasic(ctx), queueBoardRouter(ctx));
   // No body parser here: each router reads bodies after its own authentication, with the

@@ -152,11 +152,11 @@ describe('rate limits', () => {
   it('a refused send stores nothing: no message, no hold, no idempotency record', async () => {
     const before = await messageCount();
     const walletBefore = await stack.admin.wallet(accountId);
-    const [first, refused] = await withinOneSecond(async ({ key }) => {
+    const [first, refused] = await withinOneSecond(async (key) => {
       const headers = { 'Idempotency-Key': `limited-${key.id}` };
       return [
-        await stack.call('POST', SEND, { key, body: orderUpdateRequest() }),
-        await stack.call('POST', SEND, { key, body: orderUpdateRequest(), headers }),
+        await stack.call('POST', SEND, { key: key.key, body: orderUpdateRequest() }),
+        await stack.call('POST', SEND, { key: key.key, body: orderUpdateRequest(), headers }),
       ] as const;
     });
     expect(first.status).toBe(200);

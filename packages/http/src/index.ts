@@ -5,3 +5,4 @@ export * from './server';
 export * from './metrics';
 export * from './shutdown';
 export * from './json-body';
+export * from './security';

@@ -135,7 +135,7 @@ describe('what the listeners expose', () => {
     const api = await listen(createApp(apiCtx), 0);
     const webhooks = await listen(createWebhooksApp(webhooksCtx, applier), 0);
     const simLog = captured();
-    const sim = await startMetaSim({ logger: createSimLogger('debug', simLog.stream), businesses: [] });
+    const sim = await startMetaSim({ appSecret: 'exposure-test-secret', logger: createSimLogger('debug', simLog.stream), businesses: [] });
     const servers: RunningServer[] = [api, webhooks];
     try {
       const query = new URLSearchParams({ 'hub.mode': 'subscribe', 'hub.verify_token': verifyToken(), 'hub.challenge': '42' });

@@ -152,19 +152,21 @@ describe('rate limits', () => {
   it('a refused send stores nothing: no message, no hold, no idempotency record', async () => {
     const before = await messageCount();
     const walletBefore = await stack.admin.wallet(accountId);
-    const [first, refused] = await withinOneSecond(async (key) => {
-      const headers = { 'Idempotency-Key': `limited-${key.id}` };
-      return [
-        await stack.call('POST', SEND, { key: key.key, body: orderUpdateRequest() }),
-        await stack.call('POST', SEND, { key: key.key, body: orderUpdateRequest(), headers }),
-      ] as const;
+    // Every accepted send, including those of pairs tried again on a slow machine.
+    let accepted = 0;
+    const { first, refused, idempotencyKey } = await withinOneSecond(async (key) => {
+      const idempotencyKey = `limited-${key.id}`;
+      const first = await stack.call('POST', SEND, { key: key.key, body: orderUpdateRequest() });
+      const refused = await stack.call('POST', SEND, { key: key.key, body: orderUpdateRequest(), headers: { 'Idempotency-Key': idempotencyKey } });
+      accepted += [first, refused].filter((answer) => answer.status === 200).length;
+      return { first, refused, idempotencyKey };
     });
     expect(first.status).toBe(200);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('1');
-    expect(await messageCount()).toBe(before + 1);
-    expect(await stack.api.ctx.db.selectFrom('idempotency_keys').select('key').where('key', 'like', 'limited-%').execute()).toEqual([]);
+    expect(await messageCount()).toBe(before + accepted);
+    expect(await stack.api.ctx.db.selectFrom('idempotency_keys').select('key').where('key', '=', idempotencyKey).execute()).toEqual([]);
     const walletAfter = await stack.admin.wallet(accountId);
-    expect(walletAfter.held).toBe((Number(walletBefore.held) + 0.1).toFixed(2));
+    expect(walletAfter.held).toBe((Number(walletBefore.held) + 0.1 * accepted).toFixed(2));
   });
 });

@@ -93,9 +93,14 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
     expect(await short('accounts', 'update', accountId, '--price', '0.15', '--clear-category-prices', '--requests-per-second', '50')).toBe(
       `${accountId}\tprice 0.15\tno category prices\t50 req/s\n`,
     );
-    expect(await short('accounts', 'update', accountId, '--requests-per-second', 'none')).toBe(`${accountId}\tprice 0.15\tno category prices\tno account limit\n`);
-    expect(await short('api-keys', 'update', keyId, '--requests-per-second', '9')).toBe(`${keyId}\tproduction\t9 req/s\n`);
-    expect(await short('phone-numbers', 'update', DEMO.phoneNumberId, '--mps', '120')).toMatch(/^pn_\S+\t15550783881\t120 mps\n$/);
+    const [unlimited, keyUpdated, phoneUpdated] = await Promise.all([
+      short('accounts', 'update', accountId, '--requests-per-second', 'none'),
+      short('api-keys', 'update', keyId, '--requests-per-second', '9'),
+      short('phone-numbers', 'update', DEMO.phoneNumberId, '--mps', '120'),
+    ]);
+    expect(unlimited).toBe(`${accountId}\tprice 0.15\tno category prices\tno account limit\n`);
+    expect(keyUpdated).toBe(`${keyId}\tproduction\t9 req/s\n`);
+    expect(phoneUpdated).toMatch(/^pn_\S+\t15550783881\t120 mps\n$/);
     expect(await short('api-keys', 'revoke', keyId)).toMatch(new RegExp(`^${keyId}\\trevoked \\d{4}-`));
     const [accounts, shown, phones, templates, ledger, keys] = await Promise.all([
       short('accounts', 'list'),

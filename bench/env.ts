@@ -34,7 +34,7 @@ export function withDatabaseName(url: string, name: string): string {
   return parsed.toString();
 }
 
-async function createBenchDatabase(baseUrl: string): Promise<TestDatabase> {
+export async function createBenchDatabase(baseUrl: string): Promise<TestDatabase> {
   const name = `dak_bench_${randomBytes(5).toString('hex')}`;
   const url = withDatabaseName(baseUrl, name);
   await ensureDatabaseExists(url);
@@ -63,7 +63,7 @@ async function createBenchDatabase(baseUrl: string): Promise<TestDatabase> {
  * Removes every Redis key under the env's prefix (the baselines' queues use it too): jobs
  * accepted while no worker ran, queue metadata, rate-limit schedules.
  */
-async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
+export async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl);
   try {
     let cursor = '0';

@@ -11,24 +11,27 @@ import { benchTarget } from './env';
 import { formatTable, ratioOf, type ResultRow } from './report';
 import { benchSend, type SendSizes } from './send';
 import { benchWebhooks, type WebhookSizes } from './webhooks';
+import { benchFullStack, type FullStackSizes } from './full-stack';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    scenarios: { type: 'string', default: '1,2,3' },
+    scenarios: { type: 'string', default: '1,2,3,4' },
   },
 });
 
-const SIZES: Record<'full' | 'quick', { accept: AcceptSizes; send: SendSizes; webhooks: WebhookSizes }> = {
+const SIZES: Record<'full' | 'quick', { accept: AcceptSizes; send: SendSizes; webhooks: WebhookSizes; fullStack: FullStackSizes }> = {
   full: {
     accept: { requests: 3_000, concurrency: 32, warmup: 200 },
     send: { messages: 2_000, workerCounts: [1, 2], acceptConcurrency: 32, timeoutMs: 60_000 },
     webhooks: { messages: 1_000, statusesPerPost: [50, 1], concurrency: 32, timeoutMs: 60_000 },
+    fullStack: { requests: 10_000, warmup: 500, concurrency: 64, workers: 1, timeoutMs: 120_000 },
   },
   quick: {
     accept: { requests: 600, concurrency: 32, warmup: 100 },
     send: { messages: 400, workerCounts: [1, 2], acceptConcurrency: 32, timeoutMs: 30_000 },
     webhooks: { messages: 200, statusesPerPost: [50, 1], concurrency: 32, timeoutMs: 30_000 },
+    fullStack: { requests: 2_000, warmup: 200, concurrency: 64, workers: 1, timeoutMs: 60_000 },
   },
 };
 
@@ -57,9 +60,10 @@ console.log('Ratios compare rates measured in this run; absolute figures depend 
 const rows: ResultRow[] = [];
 const started = performance.now();
 const scenarios: [string, string, () => Promise<ResultRow[]>][] = [
-  ['1', `1/3 accept: ${sizes.accept.requests} requests`, () => benchAccept(target, sizes.accept)],
-  ['2', `2/3 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)`, () => benchSend(target, sizes.send)],
-  ['3', `3/3 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST`, () => benchWebhooks(target, sizes.webhooks)],
+  ['1', `1/4 accept: ${sizes.accept.requests} requests`, () => benchAccept(target, sizes.accept)],
+  ['2', `2/4 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)`, () => benchSend(target, sizes.send)],
+  ['3', `3/4 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST`, () => benchWebhooks(target, sizes.webhooks)],
+  ['4', `4/4 full stack: ${sizes.fullStack.requests} single sends, separate processes`, () => benchFullStack(target, sizes.fullStack)],
 ];
 for (const [id, label, run] of scenarios) {
   if (!wanted.has(id)) continue;

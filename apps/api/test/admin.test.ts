@@ -101,6 +101,11 @@ describe('admin: prices, phone numbers, token rotation and the ledger', () => {
       ['GET', `/accounts/${accountId}/wallet/ledger?limit=0`, undefined, /Invalid query: limit: /],
       ['GET', `/accounts/${accountId}/wallet/ledger?limit=ten`, undefined, /Invalid query: limit: /],
       ['GET', `/accounts/${accountId}/wallet/ledger?before=-5`, undefined, /before must be an entry id/],
+      // Amounts are capped far below 2^53 paise, so int8 money read as a JS number stays exact.
+      ['PATCH', `/accounts/${accountId}`, { price: '10000.01' }, /price: price must be at most 10000\.00/],
+      ['PATCH', `/accounts/${accountId}`, { category_prices: { UTILITY: '99999999.00' } }, /each category price must be at most 10000\.00/],
+      ['POST', `/accounts/${accountId}/wallet/topups`, { amount: '12345678901234567', reference: 'huge' }, /amount must be at most 1000000000\.00/],
+      ['POST', `/accounts/${accountId}/wallet/topups`, { amount: '1000000000.01', reference: 'huge' }, /amount must be at most 1000000000\.00/],
     ];
     for (const [method, path, body, message] of cases) {
       const response = await admin(method, path, body);

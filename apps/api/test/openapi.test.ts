@@ -3,6 +3,7 @@ import type { Router } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { templateFixtures } from '@dak/core/template-fixtures';
+import { insertEvents } from '@dak/db';
 import { startStack, type TestStack } from '@dak/testing';
 import { errorBodySchema } from '../src/openapi/common';
 import {
@@ -20,6 +21,7 @@ import {
   templateListSchema,
   templateSyncResultSchema,
   topUpResultSchema,
+  webhookEventPageSchema,
 } from '../src/openapi/responses';
 import { adminRouter } from '../src/routes/admin';
 import { ADMIN_API_BASE, PUBLIC_API_BASE, QUEUE_BOARD_BASE } from '../src/routes/mount-points';
@@ -186,6 +188,13 @@ describe('OpenAPI document, docs page and queue dashboard', () => {
     expect(sync.status, JSON.stringify(sync.body)).toBe(200);
     expectDocumented(templateSyncResultSchema, sync.body);
     expectDocumented(adminTemplateListSchema, (await admin('GET', `/accounts/${accountId}/templates`)).body);
+
+    await insertEvents(stack.api.ctx.db, [
+      { dedupe_key: 'status:openapi', kind: 'status', wamid: 'wamid.openapi', status: 'sent', waba_id: '555000999999', meta_phone_number_id: '106540352240001', payload: '{}' },
+    ]);
+    const events = await admin('GET', '/webhook-events?limit=1');
+    expect(events.body.events).toHaveLength(1);
+    expectDocumented(webhookEventPageSchema, events.body);
 
     const unknown = await admin('GET', '/accounts/acc_unknown');
     expectDocumentedError(unknown, 'get', `${ADMIN_API_BASE}/accounts/{id}`);

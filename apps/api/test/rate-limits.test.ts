@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type RunningServer } from '@dak/http';
-import { orderUpdateRequest, startStack, type TestStack } from '@dak/testing';
+import { orderUpdateRequest, startStack, waitFor, type TestStack } from '@dak/testing';
 import { createApp } from '../src/app';
 import { closeApiContext, createApiContext, type ApiContext } from '../src/context';
 
@@ -41,6 +41,12 @@ describe('rate limits', () => {
     const response = await fetch(`${base}${WALLET}`, { headers: { authorization: `Bearer ${key}` } });
     return { status: response.status, body: await response.json(), headers: response.headers };
   };
+  /**
+   * The API keeps keys and their account in memory until Postgres announces a change; waits
+   * until a request of `key` is counted against `limit` (probes refused meanwhile consume nothing).
+   */
+  const untilLimitIs = (key: string, limit: number) =>
+    waitFor(async () => (await get(key)).headers.get('ratelimit-limit') === String(limit), { what: `the limit ${limit} to apply` });
   const messageCount = async () => Number((await stack.api.ctx.db.selectFrom('messages').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
   /**
@@ -114,6 +120,7 @@ describe('rate limits', () => {
     const patched = await admin('PATCH', `/api-keys/${key.id}`, { requests_per_second: 1000 });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
     expect(patched.body).toMatchObject({ id: key.id, requests_per_second: 1000 });
+    await untilLimitIs(key.key, 1000);
     const answers = await Promise.all(Array.from({ length: 20 }, () => get(key.key)));
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     expect(answers[0]!.headers.get('ratelimit-limit')).toBe('1000');
@@ -128,6 +135,7 @@ describe('rate limits', () => {
     const limited = await admin('PATCH', `/accounts/${accountId}`, { requests_per_second: 1 });
     expect(limited.body.requests_per_second).toBe(1);
     try {
+      await Promise.all([untilLimitIs(a.key, 1), untilLimitIs(b.key, 1)]);
       let refused: Answer | undefined;
       for (let attempt = 0; attempt < 5 && !refused; attempt += 1) {
         // Wait out the account's schedule so the pair starts with a full burst of one.
@@ -145,6 +153,7 @@ describe('rate limits', () => {
       const cleared = await admin('PATCH', `/accounts/${accountId}`, { requests_per_second: null });
       expect(cleared.body.requests_per_second).toBeNull();
     }
+    await Promise.all([untilLimitIs(a.key, 1000), untilLimitIs(b.key, 1000)]);
     const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => get(i % 2 ? a.key : b.key)));
     expect(answers.map((x) => x.status)).toEqual(Array(10).fill(200));
   });

@@ -133,7 +133,7 @@ describe('templates kept current with Meta', () => {
     const row: TemplateUpsert = { id: '880000000000001', name: 'quiet', language: 'en', category: 'UTILITY', status: 'APPROVED', parameter_format: 'POSITIONAL', components: [] };
     const t0 = new Date(Date.now() - 60_000);
     await upsertTemplates(db, quiet, [row], t0);
-    await updateTemplateStatus(db, row.id, 'PAUSED', 'LOW_QUALITY', new Date(t0.getTime() + 10_000));
+    await updateTemplateStatus(db, '555000999111', row.id, 'PAUSED', 'LOW_QUALITY', new Date(t0.getTime() + 10_000));
 
     // A list fetched between the two: content is taken, the newer PAUSED is kept.
     await upsertTemplates(db, quiet, [{ ...row, components: [{ type: 'BODY', text: 'Hi' }] }], new Date(t0.getTime() + 5_000));

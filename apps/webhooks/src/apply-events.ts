@@ -1,45 +1,121 @@
 import type { MessageError } from '@dak/core';
 import {
   applyReportedStatus,
-  lockMessagesOf,
-  findMessageByWamid,
+  closeEvents,
+  findAccountByWabaId,
+  findRegisteredNumbers,
+  findStatusCandidates,
+  findTemplateOwner,
   lockApplicableEvents,
-  markEventsApplied,
+  lockMessagesOf,
   moveMessageCharge,
   updateTemplateStatus,
   type Database,
-  type MessageEvent,
+  type EventClosing,
+  type PendingEvent,
   type ReportedStatus,
 } from '@dak/db';
+import { checkEnvelope, decideStatus, type RegisteredNumber, type RejectReason, type StatusCandidate } from '@dak/meta';
 
 const REPORTED: ReadonlySet<string> = new Set(['sent', 'delivered', 'read', 'failed']);
 
+export interface AppliedBatch {
+  /** Every event taken, closed or not. */
+  taken: number;
+  applied: PendingEvent[];
+  rejected: { event: PendingEvent; reason: RejectReason }[];
+}
+
+/** What one batch's checks look up once: the envelopes' numbers and the messages statuses name. */
+interface Lookups {
+  numbers: Map<string, RegisteredNumber>;
+  byId: Map<string, StatusCandidate>;
+  byWamid: Map<string, StatusCandidate>;
+}
+
 /**
- * Applies one batch of stored events in one transaction and returns how many it applied.
- * Statuses only move forward; money follows: any status from Meta means Meta took the message
- * (capture the hold), `failed` without delivery refunds it, and a delivery reported after a
- * `failed` takes the refund back (or charges a message whose hold Dak had released).
+ * Applies one batch of stored events in one transaction. Each event first proves whose it is
+ * (see @dak/meta's webhook-provenance); one that does not is closed with the reason and never
+ * applied. Statuses only move forward; money follows: any status from Meta means Meta took the
+ * message (capture the hold), `failed` without delivery refunds it, and a delivery reported
+ * after a `failed` takes the refund back (or charges a message whose hold Dak had released).
  */
-export async function applyPendingEvents(db: Database, limit = 500): Promise<MessageEvent[]> {
+export async function applyPendingEvents(db: Database, limit = 500): Promise<AppliedBatch> {
   return db.transaction().execute(async (trx) => {
     const events = await lockApplicableEvents(trx, limit);
+    const batch: AppliedBatch = { taken: events.length, applied: [], rejected: [] };
+    if (events.length === 0) return batch;
     // Lock the batch's messages first, in id order, before any wallet row: the worker's capture
     // and another applier lock a message and then its wallet, so taking them in that same
     // order (and messages sorted) leaves no cycle to deadlock on.
     await lockMessagesOf(trx, events);
+    const lookups = await lookUp(trx, events);
+    const closings: EventClosing[] = [];
     for (const event of events) {
-      if (event.kind === 'status') await applyStatus(trx, event);
-      else if (event.kind === 'template') await applyTemplateUpdate(trx, event);
+      const closing = await applyEvent(trx, event, lookups);
+      if (!closing) continue;
+      closings.push(closing);
+      if (closing.rejected_reason) batch.rejected.push({ event, reason: closing.rejected_reason as RejectReason });
+      else batch.applied.push(event);
     }
-    await markEventsApplied(trx, events.map((e) => e.id));
-    return events;
+    await closeEvents(trx, closings);
+    return batch;
   });
 }
 
-async function applyStatus(db: Database, event: MessageEvent): Promise<void> {
-  if (!event.status || !REPORTED.has(event.status)) return;
-  const messageId = event.message_id ?? (event.wamid ? (await findMessageByWamid(db, event.wamid))?.id : undefined);
-  if (!messageId) return;
+async function lookUp(db: Database, events: PendingEvent[]): Promise<Lookups> {
+  const statuses = events.filter((e) => e.kind === 'status');
+  const metaIds = new Set(events.flatMap((e) => (e.meta_phone_number_id && e.kind !== 'template' ? [e.meta_phone_number_id] : [])));
+  const numbers = await findRegisteredNumbers(db, [...metaIds]);
+  const candidates = await findStatusCandidates(
+    db,
+    statuses.flatMap((e) => (e.message_id ? [e.message_id] : [])),
+    statuses.flatMap((e) => (e.wamid ? [e.wamid] : [])),
+  );
+  return {
+    numbers: new Map(numbers.map((n) => [n.meta_phone_number_id, n])),
+    byId: new Map(candidates.map((m) => [m.id, m])),
+    byWamid: new Map(candidates.flatMap((m) => (m.wamid ? [[m.wamid, m] as const] : []))),
+  };
+}
+
+/** Applies or rejects one event; undefined leaves it waiting. */
+async function applyEvent(db: Database, event: PendingEvent, lookups: Lookups): Promise<EventClosing | undefined> {
+  const sender = event.meta_phone_number_id ? lookups.numbers.get(event.meta_phone_number_id) : undefined;
+  const close = (filedUnder: RegisteredNumber | undefined, rejected: RejectReason | null, messageId: string | null = null): EventClosing => ({
+    id: event.id,
+    account_id: filedUnder?.account_id ?? null,
+    phone_number_id: filedUnder?.id ?? null,
+    message_id: messageId,
+    rejected_reason: rejected,
+  });
+  switch (event.kind) {
+    case 'status': {
+      const decision = decideStatus({
+        claim: event,
+        sender,
+        byWamid: event.wamid ? lookups.byWamid.get(event.wamid) : undefined,
+        byCallback: event.message_id ? lookups.byId.get(event.message_id) : undefined,
+        expired: event.expired,
+      });
+      if (decision.outcome === 'wait') return undefined;
+      if (decision.outcome === 'reject') return close(decision.sender, decision.reason);
+      if (event.status && REPORTED.has(event.status)) await applyStatus(db, event, decision.message.id);
+      return close(decision.sender, null, decision.message.id);
+    }
+    case 'message': {
+      // Inbound messages are filed under the number that received them, if it is the WABA's.
+      const envelope = checkEnvelope(event, sender);
+      return envelope.ok ? close(envelope.sender, null) : close(undefined, envelope.reason);
+    }
+    case 'template':
+      return applyTemplateUpdate(db, event);
+    case 'other':
+      return close(undefined, null);
+  }
+}
+
+async function applyStatus(db: Database, event: PendingEvent, messageId: string): Promise<void> {
   const message = await applyReportedStatus(db, messageId, {
     status: event.status as ReportedStatus,
     wamid: event.wamid,
@@ -60,7 +136,7 @@ async function applyStatus(db: Database, event: MessageEvent): Promise<void> {
   }
 }
 
-function errorOf(event: MessageEvent): MessageError {
+function errorOf(event: PendingEvent): MessageError {
   const status = (event.payload as { status?: { errors?: { code?: number; title?: string; message?: string; error_data?: { details?: string } }[] } }).status;
   const first = status?.errors?.[0];
   return {
@@ -71,9 +147,24 @@ function errorOf(event: MessageEvent): MessageError {
   };
 }
 
-async function applyTemplateUpdate(db: Database, event: MessageEvent): Promise<void> {
+/** Applies to the entry's WABA's own template only; anything else is rejected with what it named. */
+async function applyTemplateUpdate(db: Database, event: PendingEvent): Promise<EventClosing> {
+  const close = (accountId: string | null, rejected: RejectReason | null): EventClosing => ({
+    id: event.id,
+    account_id: accountId,
+    phone_number_id: null,
+    message_id: null,
+    rejected_reason: rejected,
+  });
   const payload = event.payload as { message_template_id?: string | number; event?: string; reason?: string | null };
-  if (payload.message_template_id === undefined || !payload.event) return;
+  if (!event.waba_id || payload.message_template_id === undefined || !payload.event) return close(null, 'malformed_event');
+  const templateId = String(payload.message_template_id);
   const status = payload.event === 'REINSTATED' ? 'APPROVED' : payload.event;
-  await updateTemplateStatus(db, String(payload.message_template_id), status, payload.reason && payload.reason !== 'NONE' ? payload.reason : null);
+  const updated = await updateTemplateStatus(db, event.waba_id, templateId, status, payload.reason && payload.reason !== 'NONE' ? payload.reason : null);
+  if (updated) return close(updated.account_id, null);
+  // Rare: say why it did not apply.
+  const account = await findAccountByWabaId(db, event.waba_id);
+  if (!account) return close(null, 'unknown_waba');
+  const owner = await findTemplateOwner(db, templateId);
+  return close(account.id, owner ? 'template_of_other_account' : 'unknown_template');
 }

@@ -10,7 +10,7 @@ export interface WebhooksContext {
   db: Database;
   logger: Logger;
   registry: Registry;
-  metrics: { received: Counter<'outcome'>; applied: Counter<'kind'> };
+  metrics: { received: Counter<'outcome'>; applied: Counter<'kind'>; rejected: Counter<'reason'> };
 }
 
 export function createWebhooksContext(config: DakConfig, overrides: Partial<WebhooksContext> = {}): WebhooksContext {
@@ -29,6 +29,12 @@ export function createWebhooksContext(config: DakConfig, overrides: Partial<Webh
     metrics: overrides.metrics ?? {
       received: new Counter({ name: 'dak_webhooks_received_total', help: 'Webhook POSTs by outcome', labelNames: ['outcome'], registers: [registry] }),
       applied: new Counter({ name: 'dak_webhooks_events_applied_total', help: 'Events applied by kind', labelNames: ['kind'], registers: [registry] }),
+      rejected: new Counter({
+        name: 'dak_webhooks_events_rejected_total',
+        help: 'Events closed without being applied because they did not prove whose they are, by reason',
+        labelNames: ['reason'],
+        registers: [registry],
+      }),
     },
   };
 }

@@ -38,15 +38,23 @@ export class EventApplier {
   private async run(): Promise<void> {
     while (this.running) {
       this.kicked = false;
-      let applied = 0;
+      let taken = 0;
       try {
-        const events = await applyPendingEvents(this.ctx.db, BATCH);
-        applied = events.length;
-        for (const event of events) this.ctx.metrics.applied.inc({ kind: event.kind });
+        const batch = await applyPendingEvents(this.ctx.db, BATCH);
+        taken = batch.taken;
+        for (const event of batch.applied) this.ctx.metrics.applied.inc({ kind: event.kind });
+        for (const { event, reason } of batch.rejected) {
+          this.ctx.metrics.rejected.inc({ reason });
+          // Ids only: never the payload (inbound bodies are personal data).
+          this.ctx.logger.warn(
+            { eventId: event.id, kind: event.kind, reason, wabaId: event.waba_id, metaPhoneNumberId: event.meta_phone_number_id, messageId: event.message_id, wamid: event.wamid },
+            'webhook event rejected: it does not prove it belongs to what it names',
+          );
+        }
       } catch (error) {
         this.ctx.logger.error({ err: error }, 'applying webhook events failed; will retry');
       }
-      if (applied < BATCH && !this.kicked && this.running) {
+      if (taken < BATCH && !this.kicked && this.running) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, POLL_MS);
           this.wake = () => {

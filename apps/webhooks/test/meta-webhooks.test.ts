@@ -139,6 +139,20 @@ describe('Meta webhooks reaching Dak', () => {
     expect(fresh.applied_at).toBeNull();
   });
 
+  it('a POST of 10,000 statuses is stored whole, in chunks under Postgres\'s parameter limit (no 500)', async () => {
+    const { s } = await setUp({ worker: false });
+    const statuses = Array.from({ length: 10_000 }, (_, i) => ({
+      id: `wamid.bulk-${String(i).padStart(5, '0')}`,
+      status: 'delivered',
+      timestamp: '1764198000',
+      recipient_id: DEMO.recipient,
+    }));
+    const response = await signedPost(s, envelope(statuses));
+    expect(response.status).toBe(200);
+    const stored = await s.api.ctx.db.selectFrom('message_events').select((eb) => eb.fn.countAll<string>().as('n')).where('wamid', 'like', 'wamid.bulk-%').executeTakeFirstOrThrow();
+    expect(Number(stored.n)).toBe(10_000);
+  });
+
   it('rejects a body that is not JSON (signed) with 400 and stores nothing', async () => {
     const { s } = await setUp({ worker: false });
     const body = '{"object": ';

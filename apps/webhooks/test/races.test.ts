@@ -24,7 +24,10 @@ describe('races between the worker, the sweeper and webhooks', () => {
   const post = (statuses: unknown[]) => {
     const body = JSON.stringify({
       object: 'whatsapp_business_account',
-      entry: [{ id: DEMO.wabaId, changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', statuses } }] }],
+      entry: [{
+        id: DEMO.wabaId,
+        changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: DEMO.displayPhoneNumber, phone_number_id: DEMO.phoneNumberId }, statuses } }],
+      }],
     });
     return fetch(`${stack.webhooks.url}/webhooks/meta`, {
       method: 'POST',

@@ -2,3 +2,4 @@ export * from './context';
 export * from './worker';
 export * from './sweeper';
 export * from './send-processor';
+export * from './retention';

@@ -3,6 +3,7 @@ import { MAINTENANCE_JOBS, QUEUE_NAMES, type MaintenanceJob, type SendJob } from
 import type { WorkerContext } from './context';
 import { processSend, RetryableSendError } from './send-processor';
 import { sweep } from './sweeper';
+import { pruneExpired, RETENTION_INTERVAL_MS } from './retention';
 import { syncAllTemplates } from './template-sync-job';
 
 export interface RunningWorkers {
@@ -10,8 +11,9 @@ export interface RunningWorkers {
 }
 
 /**
- * Starts the send worker and the maintenance worker. The sweep and the template sync run from
- * BullMQ job schedulers, so however many worker processes run, each happens once per interval.
+ * Starts the send worker and the maintenance worker. The sweep, the template sync and the
+ * retention run from BullMQ job schedulers, so however many worker processes run, each happens
+ * once per interval.
  */
 export async function startWorkers(ctx: WorkerContext, options: { sweep?: boolean } = {}): Promise<RunningWorkers> {
   const connection = ctx.redis;
@@ -46,6 +48,11 @@ export async function startWorkers(ctx: WorkerContext, options: { sweep?: boolea
     } else {
       await ctx.queues.maintenance.removeJobScheduler('template-sync');
     }
+    await ctx.queues.maintenance.upsertJobScheduler(
+      'retention',
+      { every: RETENTION_INTERVAL_MS },
+      { name: MAINTENANCE_JOBS.retention, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
+    );
     // Two at a time, so a slow template sync (Meta answering slowly) never holds up the sweep.
     const maintenanceWorker = new Worker<MaintenanceJob>(
       QUEUE_NAMES.maintenance,
@@ -76,6 +83,8 @@ async function runMaintenance(ctx: WorkerContext, job: Job<MaintenanceJob>): Pro
       return sweep(ctx);
     case MAINTENANCE_JOBS.templateSync:
       return syncAllTemplates(ctx);
+    case MAINTENANCE_JOBS.retention:
+      return pruneExpired(ctx);
     default:
       // A job from another version of Dak sharing the queue: never retried.
       throw new UnrecoverableError(`unknown maintenance job "${job.name}"`);

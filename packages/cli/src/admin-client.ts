@@ -11,6 +11,7 @@ export interface Wallet {
   captured: string;
   refunded: string;
   topped_up: string;
+  debt: string;
 }
 
 export interface Account {
@@ -66,6 +67,24 @@ export interface Template {
   status: string;
   parameter_format: 'POSITIONAL' | 'NAMED';
   components: Record<string, unknown>[];
+}
+
+/** A stored webhook event from Meta, without its payload. */
+export interface WebhookEvent {
+  id: number;
+  kind: 'status' | 'message' | 'template' | 'other';
+  status: string | null;
+  message_id: string | null;
+  wamid: string | null;
+  waba_id: string | null;
+  meta_phone_number_id: string | null;
+  account_id: string | null;
+  phone_number_id: string | null;
+  /** null when applied (or still waiting); else why it was refused. */
+  rejected_reason: string | null;
+  occurred_at: string | null;
+  received_at: string;
+  closed_at: string | null;
 }
 
 export interface CreateAccountInput {
@@ -188,6 +207,16 @@ export function adminClient(baseUrl: string, adminToken: string) {
       if (page.before !== undefined) query.set('before', String(page.before));
       const search = query.toString();
       return call<{ entries: LedgerEntry[]; next_before: number | null }>('GET', `/accounts/${id(accountId)}/wallet/ledger${search ? `?${search}` : ''}`);
+    },
+
+    /** Newest first; `rejected: true` only the refused ones; pass `next_before` as `before` for the next page. */
+    webhookEvents: (page: { rejected?: boolean; limit?: number; before?: number } = {}) => {
+      const query = new URLSearchParams();
+      if (page.rejected !== undefined) query.set('rejected', String(page.rejected));
+      if (page.limit !== undefined) query.set('limit', String(page.limit));
+      if (page.before !== undefined) query.set('before', String(page.before));
+      const search = query.toString();
+      return call<{ events: WebhookEvent[]; next_before: number | null }>('GET', `/webhook-events${search ? `?${search}` : ''}`);
     },
 
     syncTemplates: (accountId: string) => call<{ synced: number; deleted: number }>('POST', `/accounts/${id(accountId)}/templates/sync`),

@@ -229,10 +229,11 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
     .action(action(async ({ admin, print }, keyId: string) => print(await admin.revokeApiKey(keyId), (k) => `${k.id}\trevoked ${k.revoked_at}`)));
 
   const wallet = program.command('wallet').description("an account's prepaid credit");
-  const balance = (w: { available: string; held: string; currency: string }) => `available ${w.available} ${w.currency}\theld ${w.held}`;
+  const balance = (w: { available: string; held: string; debt: string; currency: string }) =>
+    `available ${w.available} ${w.currency}\theld ${w.held}${w.debt === '0.00' ? '' : `\tdebt ${w.debt}`}`;
   wallet
     .command('show <account-id>')
-    .description('available, held, captured, refunded and topped-up totals')
+    .description('available, held, captured, refunded, topped-up and debt totals')
     .action(action(async ({ admin, print }, accountId: string) => print(await admin.wallet(accountId), balance)));
   wallet
     .command('topup <account-id> <amount>')
@@ -269,6 +270,25 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
     .action(
       action(async ({ admin, print }, accountId: string) =>
         print(await admin.listTemplates(accountId), (r) => r.templates.map((t) => `${t.id}\t${t.name}\t${t.language}\t${t.category}\t${t.status}`)),
+      ),
+    );
+
+  program
+    .command('webhook-events')
+    .description("Meta's webhook events as stored; --rejected lists those refused because they did not prove whose they are")
+    .command('list')
+    .description('newest first; --before takes the previous page\'s next_before')
+    .option('--rejected', 'only events closed without being applied, with the reason')
+    .option('--limit <n>', 'events per page (1–500, default 50)', positiveInteger)
+    .option('--before <event-id>', 'only events older than this id', positiveInteger)
+    .action(
+      action(async ({ admin, print }, opts: { rejected?: boolean; limit?: number; before?: number }) =>
+        print(await admin.webhookEvents({ ...opts, ...(opts.rejected ? { rejected: true } : {}) }), (r) => [
+          ...r.events.map((e) =>
+            [e.id, e.received_at, e.kind, e.status ?? '', e.rejected_reason ?? 'ok', `waba ${e.waba_id ?? '-'}`, `number ${e.meta_phone_number_id ?? '-'}`, e.message_id ?? e.wamid ?? ''].join('\t'),
+          ),
+          ...(r.next_before !== null ? [`more: --before ${r.next_before}`] : []),
+        ]),
       ),
     );
 

@@ -75,7 +75,7 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
 
     expect(await json('templates', 'sync', account.id)).toEqual({ synced: Object.keys(templateFixtures).length, deleted: 0 });
 
-    expect(await json('wallet', 'show', account.id)).toEqual({ currency: 'INR', available: '25.50', held: '0.00', captured: '0.00', refunded: '0.00', topped_up: '25.50' });
+    expect(await json('wallet', 'show', account.id)).toEqual({ currency: 'INR', available: '25.50', held: '0.00', captured: '0.00', refunded: '0.00', topped_up: '25.50', debt: '0.00' });
     const quiet = await dak([...globals, '--quiet', 'wallet', 'show', account.id]);
     expect(quiet.stdout).toBe('available 25.50 INR\theld 0.00\n');
 
@@ -165,6 +165,28 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('lists the webhook events Dak refused, with why', async () => {
+    await stack.api.ctx.db.insertInto('message_events').values([
+      { dedupe_key: 'status:cli-ok', kind: 'status', wamid: 'wamid.cli-ok', status: 'sent', payload: '{}', applied_at: new Date() },
+      {
+        dedupe_key: 'status:cli-refused',
+        kind: 'status',
+        wamid: 'wamid.cli-refused',
+        message_id: 'msg_01jq8z6k2r9v4t3n5b7c8d9e0f',
+        status: 'failed',
+        waba_id: '555000111222',
+        meta_phone_number_id: '106540352249999',
+        payload: '{}',
+        applied_at: new Date(),
+        rejected_reason: 'message_of_other_account',
+      },
+    ]).execute();
+    const [all, refused] = await Promise.all([json('webhook-events', 'list'), dak([...globals, '-q', 'webhook-events', 'list', '--rejected', '--limit', '5'])]);
+    expect(all.events.map((e: { wamid: string }) => e.wamid)).toEqual(expect.arrayContaining(['wamid.cli-ok', 'wamid.cli-refused']));
+    expect(refused.code, refused.stderr).toBe(0);
+    expect(refused.stdout).toMatch(/^\d+\t\S+\tstatus\tfailed\tmessage_of_other_account\twaba 555000111222\tnumber 106540352249999\tmsg_01jq8z6k2r9v4t3n5b7c8d9e0f\n$/);
   });
 
   it('--help works without a token or a running API', async () => {

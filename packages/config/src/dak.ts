@@ -47,6 +47,9 @@ const schema = z.object({
     .int()
     .refine((ms) => ms === 0 || ms >= 100, 'must be 0 (off) or at least 100')
     .default(900_000),
+  // Raw webhook events (inbound message bodies among them: personal data) are deleted this many
+  // days after they arrived, once applied or closed.
+  EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   DEFAULT_PRICE_MINOR: z.coerce.number().int().min(0).default(10),
   DEFAULT_CURRENCY: z.string().length(3).default('INR'),
 });
@@ -74,6 +77,7 @@ export interface DakConfig {
   pricing: { defaultPriceMinor: number; currency: string };
   /** The worker's periodic template sync of every account; 0 means webhooks and the admin sync only. */
   templateSync: { intervalMs: number };
+  retention: { eventDays: number };
 }
 
 // A fixed key is acceptable only outside production: it keeps local and test data readable
@@ -117,5 +121,6 @@ export function loadConfig(env: Env = process.env): DakConfig {
     worker: { concurrency: raw.WORKER_CONCURRENCY, sweepIntervalMs: raw.SWEEP_INTERVAL_MS, sendLeaseMs: raw.SEND_LEASE_MS, sweepGraceMs: raw.SWEEP_GRACE_MS },
     pricing: { defaultPriceMinor: raw.DEFAULT_PRICE_MINOR, currency: raw.DEFAULT_CURRENCY },
     templateSync: { intervalMs: raw.TEMPLATE_SYNC_INTERVAL_MS },
+    retention: { eventDays: raw.EVENT_RETENTION_DAYS },
   };
 }

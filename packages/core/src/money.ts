@@ -11,12 +11,20 @@ export function formatMinor(minor: number | bigint, fractionDigits = 2): string 
 
 /** Parses "12", "12.5" or "12.50" into minor units; null for anything else (no floats involved). */
 export function parseDecimalToMinor(input: string, fractionDigits = 2): bigint | null {
-  const match = /^(\d{1,15})(?:\.(\d+))?$/.exec(input.trim());
+  const match = /^(\d{1,30})(?:\.(\d+))?$/.exec(input.trim());
   if (!match) return null;
   const [, whole, fraction = ''] = match;
   if (fraction.length > fractionDigits) return null;
   return BigInt(whole!) * 10n ** BigInt(fractionDigits) + BigInt(fraction.padEnd(fractionDigits, '0') || '0');
 }
+
+/**
+ * Amounts are read from Postgres int8 as JS numbers, exact up to 2^53 paise. These caps keep
+ * every wallet total far below that (2^53 paise is 90,000 maximal top-ups), so no paisa is
+ * ever rounded away.
+ */
+export const MAX_TOPUP_MINOR = 100_000_000_000; // 1,000,000,000.00 in one top-up
+export const MAX_PRICE_MINOR = 1_000_000; // 10,000.00 per message
 
 export type TemplateCategory = 'MARKETING' | 'UTILITY' | 'AUTHENTICATION';
 

@@ -7,6 +7,16 @@ export type Database = Kysely<DB>;
 
 const INT8_OID = 20;
 
+/**
+ * int8 as a JS number. Amounts are capped far below 2^53 (MAX_TOPUP_MINOR); a value past it
+ * fails loudly rather than losing a paisa to rounding.
+ */
+function parseInt8(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed)) throw new RangeError(`int8 value ${value} is beyond 2^53 and cannot be read exactly`);
+  return parsed;
+}
+
 /** Builds the pool and Kysely; int8 columns come back as numbers (amounts are far below 2^53). */
 export function createDatabase(options: {
   url: string;
@@ -20,7 +30,7 @@ export function createDatabase(options: {
     application_name: options.applicationName ?? 'dak',
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
   // An idle connection that dies (Postgres restarted, the connection was terminated) is

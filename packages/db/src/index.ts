@@ -1,4 +1,5 @@
 export * from './database';
+export * from './change-feed';
 export * from './schema/index';
 export * from './repositories/accounts';
 export * from './repositories/phone-numbers';

@@ -28,6 +28,18 @@ export class GraphApiError extends Error {
   }
 }
 
+/** Meta's list answer pointed its next page somewhere other than the Graph API itself. */
+export class ForeignPagingError extends Error {
+  constructor(
+    readonly nextOrigin: string,
+    readonly graphOrigin: string,
+    what: string,
+  ) {
+    super(`${what}: the next page is on ${nextOrigin}, not on the Graph API (${graphOrigin}); stopped paging and sent nothing there`);
+    this.name = 'ForeignPagingError';
+  }
+}
+
 export class GraphClient {
   constructor(private readonly options: GraphClientOptions) {}
 
@@ -64,18 +76,23 @@ export class GraphClient {
     return { kind: 'rejected', httpStatus: response.status, error: (payload as { error?: MetaErrorBody }).error ?? {} };
   }
 
-  /** Every template of a WhatsApp Business Account, following the cursor through all pages. */
+  /**
+   * Every template of a WhatsApp Business Account, following the cursor through all pages.
+   * Each page is fetched with the access token, so a `paging.next` is followed only on the
+   * Graph API's own origin: anything else is refused before a byte is sent there.
+   */
   async listTemplates(wabaId: string, accessToken: string): Promise<MetaTemplate[]> {
     const fields = 'id,name,language,status,category,parameter_format,components';
+    const graphOrigin = new URL(this.options.baseUrl).origin;
     let next: string | undefined = this.url(`${encodeURIComponent(wabaId)}/message_templates?fields=${fields}&limit=100`);
     const templates: MetaTemplate[] = [];
     while (next) {
       const page = (await this.getJson(next, accessToken, 'template list')) as {
         data?: MetaTemplate[];
-        paging?: { next?: string };
+        paging?: { next?: unknown };
       };
       templates.push(...(page.data ?? []));
-      next = page.paging?.next;
+      next = page.paging?.next === undefined || page.paging.next === null ? undefined : sameOrigin(page.paging.next, graphOrigin);
     }
     return templates;
   }
@@ -93,4 +110,15 @@ export class GraphClient {
     if (!response.ok) throw new GraphApiError(response.status, payload?.error, what);
     return payload;
   }
+}
+
+function sameOrigin(next: unknown, graphOrigin: string): string {
+  let origin = String(next);
+  try {
+    origin = new URL(String(next)).origin;
+    if (origin === graphOrigin) return String(next);
+  } catch {
+    // Not an absolute URL: not the Graph API either.
+  }
+  throw new ForeignPagingError(origin, graphOrigin, 'template list');
 }

@@ -8,7 +8,7 @@ import {
   type Database,
   type TemplateUpsert,
 } from '@dak/db';
-import { GraphApiError, type GraphClient } from './graph-client';
+import { ForeignPagingError, GraphApiError, type GraphClient } from './graph-client';
 
 export interface TemplateSyncResult {
   /** Templates Meta listed, now stored as Meta returned them. */
@@ -25,7 +25,8 @@ export interface TemplateSyncResult {
  * the list (see upsertTemplates).
  *
  * Throws NotFoundError (no such account), BadRequestError `no_access_token` (no phone number
- * to take a token from) or `meta_refused` (Meta answered 4xx: WABA id or token is wrong), and
+ * to take a token from), `meta_refused` (Meta answered 4xx: WABA id or token is wrong) or
+ * `foreign_next_page` (a page pointed off the Graph API's origin), and
  * ServiceUnavailableError when Meta did not answer; the original error is its `cause`.
  */
 export async function syncAccountTemplates(
@@ -68,6 +69,13 @@ async function fetchTemplates(graph: GraphClient, wabaId: string, accessToken: s
   try {
     return await graph.listTemplates(wabaId, accessToken);
   } catch (error) {
+    if (error instanceof ForeignPagingError) {
+      throw new BadRequestError(
+        `Meta's template list pointed its next page at ${error.nextOrigin}, not at the Graph API (${error.graphOrigin}); Dak stopped so the access token is not sent there, and stored nothing. Check META_GRAPH_URL.`,
+        { next_origin: error.nextOrigin, graph_origin: error.graphOrigin },
+        'foreign_next_page',
+      );
+    }
     if (error instanceof GraphApiError && error.httpStatus < 500) {
       throw new BadRequestError(
         `Meta refused the template list: ${error.error?.message ?? `HTTP ${error.httpStatus}`}. Check the WABA id and access token.`,

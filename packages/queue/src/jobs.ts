@@ -18,7 +18,7 @@ export const sendJobSchema = z.object({
 export type SendJob = z.infer<typeof sendJobSchema>;
 
 /** Periodic jobs, one per interval across all worker processes (BullMQ job schedulers). */
-export const MAINTENANCE_JOBS = { sweep: 'sweep', templateSync: 'template-sync' } as const;
+export const MAINTENANCE_JOBS = { sweep: 'sweep', templateSync: 'template-sync', retention: 'retention' } as const;
 export type MaintenanceJob = Record<string, never>;
 
 export const SEND_ATTEMPTS = 8;

@@ -3,3 +3,6 @@ export * from './stack';
 export * from './demo';
 export * from './wait';
 export * from './messages';
+export * from './wallet';
+export * from './meta-webhooks';
+export * from './processes';

@@ -44,17 +44,23 @@ function refuseUnread(req: Request, res: Response, error: UnauthorizedError): ne
 }
 
 export function requireApiKey(ctx: ApiContext): RequestHandler {
+  // When this process last wrote each key's last_used_at (the cached row keeps the old value).
+  const touched = new Map<string, number>();
   return async (req: Request, res: Response, next: NextFunction) => {
     const token = bearer(req);
     if (!token) {
       refuseUnread(req, res, new UnauthorizedError('Missing API key. Send it as `Authorization: Bearer <your API key>`.', 'missing_api_key'));
     }
-    const key = await findActiveApiKeyByHash(ctx.db, hashApiKey(token));
-    if (!key) {
+    const hash = hashApiKey(token);
+    // Cached: a revoked key, or a change of the account's prices or limits, drops it at once (ctx.cache).
+    const key = await ctx.cache.apiKeys.get(hash, () => findActiveApiKeyByHash(ctx.db, hash));
+    if (!key || (key.expires_at && key.expires_at.getTime() <= Date.now())) {
       refuseUnread(req, res, new UnauthorizedError('The API key is not valid: it is unknown, revoked or expired. Create a new key and retry.', 'invalid_api_key'));
     }
     // last_used_at is a hint for operators, not an audit log: write it at most once a minute.
-    if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > TOUCH_INTERVAL_MS) {
+    const lastTouched = Math.max(touched.get(key.id) ?? 0, key.last_used_at?.getTime() ?? 0);
+    if (Date.now() - lastTouched > TOUCH_INTERVAL_MS) {
+      touched.set(key.id, Date.now());
       touchApiKey(ctx.db, key.id).catch((error) => ctx.logger.warn({ err: error }, 'could not record key use'));
     }
     req.principal = {

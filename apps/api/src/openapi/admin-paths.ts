@@ -10,6 +10,7 @@ import {
   updateApiKeySchema,
   updatePhoneNumberSchema,
 } from '../services/admin';
+import { webhookEventsQuerySchema } from '../services/webhook-events';
 import { ADMIN_TOKEN_SCHEME, errorResponses, jsonResponse, unavailable, type ErrorCases } from './common';
 import {
   accountListSchema,
@@ -24,6 +25,7 @@ import {
   phoneNumberSchema,
   templateSyncResultSchema,
   topUpResultSchema,
+  webhookEventPageSchema,
 } from './responses';
 import { z } from './zod';
 
@@ -214,7 +216,7 @@ export function registerAdminPaths(registry: OpenAPIRegistry): void {
     description: 'Templates Meta no longer lists are kept with status DELETED. The worker also syncs every account periodically.',
     request: { params: accountParams },
     responses: { 200: jsonResponse('Synced', templateSyncResultSchema) },
-    errors: { 400: ['no_access_token', 'meta_refused'], ...accountMissing },
+    errors: { 400: ['no_access_token', 'meta_refused', 'foreign_next_page'], ...accountMissing },
   });
   register({
     method: 'get',
@@ -224,5 +226,20 @@ export function registerAdminPaths(registry: OpenAPIRegistry): void {
     request: { params: accountParams },
     responses: { 200: jsonResponse('The templates', adminTemplateListSchema) },
     errors: accountMissing,
+  });
+
+  register({
+    method: 'get',
+    path: '/webhook-events',
+    operationId: 'listWebhookEvents',
+    summary: 'Webhook events from Meta, newest first; `rejected=true` lists those refused as not proven',
+    description:
+      "An event applies only to what its envelope owns: a status to a message sent from the envelope's `metadata.phone_number_id` under the entry's WABA " +
+      "(and with the message's wamid, or naming it by callback data while it has none), a template update to that WABA's own template, an inbound message to " +
+      'a number of that WABA. Anything else is kept, closed with `rejected_reason`, counted in `dak_webhooks_events_rejected_total{reason}` and never applied. ' +
+      "Payloads are not returned (inbound bodies are personal data). `limit` (1–500, default 50); pass the answer's `next_before` as `before` for the next, older page.",
+    request: { query: webhookEventsQuerySchema },
+    responses: { 200: jsonResponse('One page of events', webhookEventPageSchema) },
+    errors: { 400: ['invalid_request'] },
   });
 }

@@ -30,6 +30,7 @@ import {
   walletOf,
 } from '../services/admin';
 import { presentTemplate } from '../services/presenters';
+import { webhookEventsPage, webhookEventsQuerySchema } from '../services/webhook-events';
 
 /** The operator's API, behind DAK_ADMIN_TOKEN. */
 export function adminRouter(ctx: ApiContext): Router {
@@ -98,6 +99,10 @@ export function adminRouter(ctx: ApiContext): Router {
   router.get('/accounts/:id/templates', async (req, res) => {
     await requireAccount(ctx, req.params.id);
     res.json({ templates: (await listTemplates(ctx.db, req.params.id)).map(presentTemplate) });
+  });
+
+  router.get('/webhook-events', async (req, res) => {
+    res.json(await webhookEventsPage(ctx, parseOrThrow(webhookEventsQuerySchema, req.query, 'query')));
   });
 
   return router;

@@ -52,9 +52,10 @@ export function publicRouter(ctx: ApiContext): Router {
     res.json({
       success: true,
       currency: wallet.currency,
-      balance: formatMinor(wallet.available + wallet.held),
+      balance: formatMinor(wallet.available + wallet.held - wallet.debt),
       held: formatMinor(wallet.held),
       available: formatMinor(wallet.available),
+      debt: formatMinor(wallet.debt),
     });
   });
 

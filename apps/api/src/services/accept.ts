@@ -1,7 +1,10 @@
 import { InsufficientFundsError, formatMinor } from '@dak/core';
 import { findWallet, insertMessagesWithHold, saveIdempotentResponse, type Database, type MessageToAccept } from '@dak/db';
-import { enqueueSends } from '@dak/queue';
+import { enqueueSends, type Queues } from '@dak/queue';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
 import type { ApiContext } from '../context';
+import { AcceptCoalescer } from './accept-coalescer';
 
 export interface IdempotencyClaim {
   key: string;
@@ -21,6 +24,8 @@ export class IdempotencyRaceError extends Error {
  * the idempotency record when there is one (then in one transaction); only then are the jobs
  * enqueued. If Redis is down at that moment the rows stay `queued` and the sweeper enqueues
  * them later, so an accepted message is never lost and no hold exists without its message.
+ * Without an idempotency record, concurrent requests of one account share the statement
+ * (AcceptCoalescer).
  */
 export async function acceptMessages(
   ctx: ApiContext,
@@ -28,28 +33,44 @@ export async function acceptMessages(
   rows: MessageToAccept[],
   idempotency?: IdempotencyClaim,
 ): Promise<void> {
-  const accept = async (db: Database) => {
-    if (!(await insertMessagesWithHold(db, accountId, rows))) throw await insufficientFunds(db, accountId, rows);
-  };
-  if (idempotency) {
-    await ctx.db.transaction().execute(async (trx) => {
-      const saved = await saveIdempotentResponse(trx, {
-        account_id: accountId,
-        key: idempotency.key,
-        request_hash: idempotency.requestHash,
-        status_code: 200,
-        response: idempotency.response,
-      });
-      if (!saved) throw new IdempotencyRaceError();
-      await accept(trx);
+  if (!idempotency) return ctx.accepts.accept(accountId, rows);
+  await ctx.db.transaction().execute(async (trx) => {
+    const saved = await saveIdempotentResponse(trx, {
+      account_id: accountId,
+      key: idempotency.key,
+      request_hash: idempotency.requestHash,
+      status_code: 200,
+      response: idempotency.response,
     });
-  } else {
-    await accept(ctx.db);
-  }
+    if (!saved) throw new IdempotencyRaceError();
+    await holdAndInsert(trx, accountId, rows);
+  });
+  await enqueueAccepted(ctx.queues, ctx.logger, rows);
+}
+
+/** The API process's one coalescer: statements and rows counted, so an operator sees how much is shared. */
+export function createAcceptCoalescer(db: Database, queues: Queues, logger: Logger, registry: Registry): AcceptCoalescer {
+  const statements = new Counter({ name: 'dak_api_accept_statements_total', help: 'Accept statements run (each holds and inserts one or more requests\' messages)', registers: [registry] });
+  const accepted = new Counter({ name: 'dak_api_accepted_messages_total', help: 'Messages accepted (committed with their hold)', registers: [registry] });
+  return new AcceptCoalescer(
+    async (accountId, rows) => {
+      statements.inc();
+      await holdAndInsert(db, accountId, rows);
+      accepted.inc(rows.length);
+    },
+    (rows) => enqueueAccepted(queues, logger, rows),
+  );
+}
+
+async function holdAndInsert(db: Database, accountId: string, rows: MessageToAccept[]): Promise<void> {
+  if (!(await insertMessagesWithHold(db, accountId, rows))) throw await insufficientFunds(db, accountId, rows);
+}
+
+async function enqueueAccepted(queues: Queues, logger: Logger, rows: MessageToAccept[]): Promise<void> {
   try {
-    await enqueueSends(ctx.queues.send, rows.map((row) => ({ id: row.id, phone_number_id: row.phone_number_id })));
+    await enqueueSends(queues.send, rows.map((row) => ({ id: row.id, phone_number_id: row.phone_number_id })));
   } catch (error) {
-    ctx.logger.warn({ err: error, count: rows.length }, 'enqueue failed after commit; the sweeper will enqueue these messages');
+    logger.warn({ err: error, count: rows.length }, 'enqueue failed after commit; the sweeper will enqueue these messages');
   }
 }
 
@@ -58,8 +79,15 @@ async function insufficientFunds(db: Database, accountId: string, rows: MessageT
   const needed = rows.reduce((sum, row) => sum + row.price_minor, 0);
   const available = formatMinor(wallet?.available ?? 0);
   const currency = wallet ? ` ${wallet.currency}` : '';
+  const details = { required: formatMinor(needed), available, debt: formatMinor(wallet?.debt ?? 0), currency: wallet?.currency };
+  if (wallet && wallet.debt > 0) {
+    return new InsufficientFundsError(
+      `The wallet owes ${formatMinor(wallet.debt)}${currency} (deliveries Meta reported after their credit was returned), so new sends are refused until a top-up covers it. Top up at least ${formatMinor(wallet.debt + needed)}${currency} and retry.`,
+      details,
+    );
+  }
   return new InsufficientFundsError(
     `Not enough credit: this needs ${formatMinor(needed)}${currency} but ${available} is available. Top up the wallet and retry.`,
-    { required: formatMinor(needed), available, currency: wallet?.currency },
+    details,
   );
 }

@@ -10,6 +10,8 @@ import {
   hashApiKey,
   newId,
   parseDecimalToMinor,
+  MAX_PRICE_MINOR,
+  MAX_TOPUP_MINOR,
 } from '@dak/core';
 import {
   createWallet,
@@ -35,16 +37,19 @@ import {
 import { syncAccountTemplates, type TemplateSyncResult } from '@dak/meta';
 import type { ApiContext } from '../context';
 
-const decimal = (what: string) =>
-  z.string().refine((v) => parseDecimalToMinor(v) !== null, `${what} must be a decimal string with at most 2 decimals, e.g. "0.10"`);
+const decimal = (what: string, maxMinor: number) =>
+  z
+    .string()
+    .refine((v) => parseDecimalToMinor(v) !== null, `${what} must be a decimal string with at most 2 decimals, e.g. "0.10"`)
+    .refine((v) => (parseDecimalToMinor(v) ?? 0n) <= BigInt(maxMinor), `${what} must be at most ${formatMinor(maxMinor)}`);
 
 export const createAccountSchema = z.object({
   name: z.string().trim().min(1).max(200),
   waba_id: z.string().regex(/^\d{5,20}$/, 'the WhatsApp Business Account id: digits'),
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as INR').optional(),
-  price: decimal('price').optional(),
+  price: decimal('price', MAX_PRICE_MINOR).optional(),
   // partialRecord: zod 4's record over an enum would require every category.
-  category_prices: z.partialRecord(z.enum(['MARKETING', 'UTILITY', 'AUTHENTICATION']), decimal('each category price')).optional(),
+  category_prices: z.partialRecord(z.enum(['MARKETING', 'UTILITY', 'AUTHENTICATION']), decimal('each category price', MAX_PRICE_MINOR)).optional(),
 });
 
 export const createPhoneNumberSchema = z.object({
@@ -100,7 +105,7 @@ export const ledgerQuerySchema = z.object({
 });
 
 export const topUpSchema = z.object({
-  amount: decimal('amount').refine((v) => (parseDecimalToMinor(v) ?? 0n) > 0n, 'amount must be more than zero'),
+  amount: decimal('amount', MAX_TOPUP_MINOR).refine((v) => (parseDecimalToMinor(v) ?? 0n) > 0n, 'amount must be more than zero'),
   reference: z.string().trim().min(1).max(200),
 });
 
@@ -129,6 +134,7 @@ export function presentWallet(wallet: Wallet) {
     captured: formatMinor(wallet.captured),
     refunded: formatMinor(wallet.refunded),
     topped_up: formatMinor(wallet.topped_up),
+    debt: formatMinor(wallet.debt),
   };
 }
 

@@ -22,7 +22,7 @@ import type { Principal } from '../http/auth';
 
 /** The sending phone number, by Meta's id; another account's number is a 404, never a 403. */
 export async function resolveSender(ctx: ApiContext, principal: Principal, phoneNumberId: string): Promise<PhoneNumber> {
-  const phone = await findPhoneNumberByMetaId(ctx.db, phoneNumberId);
+  const phone = await ctx.cache.senders.get(phoneNumberId, () => findPhoneNumberByMetaId(ctx.db, phoneNumberId));
   if (!phone || phone.account_id !== principal.accountId) {
     throw new NotFoundError(
       `Unknown phone_number_id "${phoneNumberId}". Use the Meta phone number id of one of your account's numbers.`,
@@ -52,9 +52,13 @@ const NOT_SENDABLE: Record<string, string> = {
 
 /** The template within the caller's account; it must be APPROVED to be sent. */
 export async function resolveSendableTemplate(ctx: ApiContext, principal: Principal, reference: TemplateReference): Promise<Template> {
-  const template = 'id' in reference
-    ? await findTemplate(ctx.db, principal.accountId, reference.id)
-    : await findTemplateByName(ctx.db, principal.accountId, reference.name, reference.language);
+  const { accountId } = principal;
+  const template =
+    'id' in reference
+      ? await ctx.cache.templates.get(`id:${accountId}:${reference.id}`, () => findTemplate(ctx.db, accountId, reference.id))
+      : await ctx.cache.templates.get(`name:${accountId}:${reference.name}:${reference.language}`, () =>
+          findTemplateByName(ctx.db, accountId, reference.name, reference.language),
+        );
   if (!template) throw await templateNotFound(ctx, principal.accountId, reference);
   if (template.status !== 'APPROVED') {
     const why = NOT_SENDABLE[template.status] ?? 'pick another template';

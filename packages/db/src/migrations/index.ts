@@ -1,9 +1,17 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026-11-26T2300-initial';
+import * as walletDebt from './2026-12-01T0600-wallet-debt';
+import * as walletCaptureShards from './2026-12-01T0601-wallet-capture-shards';
+import * as changeNotifications from './2026-12-01T0602-change-notifications';
+import * as eventProvenance from './2026-12-01T0610-event-provenance';
 import * as rateLimits from './2026-12-01T0620-rate-limits';
 
 /** Every migration, in order. Add new ones at the end with a timestamped name. */
 export const migrations: Record<string, Migration> = {
   '2026-11-26T2300-initial': initial,
+  '2026-12-01T0600-wallet-debt': walletDebt,
+  '2026-12-01T0601-wallet-capture-shards': walletCaptureShards,
+  '2026-12-01T0602-change-notifications': changeNotifications,
+  '2026-12-01T0610-event-provenance': eventProvenance,
   '2026-12-01T0620-rate-limits': rateLimits,
 };

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Database } from '../database';
 
 export interface StoredResponse {
@@ -39,4 +40,13 @@ export async function saveIdempotentResponse(
     .returning('key')
     .executeTakeFirst();
   return saved !== undefined;
+}
+
+/** Deletes up to `limit` keys recorded before `cutoff` (they no longer count), oldest first; returns how many. */
+export async function deleteIdempotencyKeysBefore(db: Database, cutoff: Date, limit: number): Promise<number> {
+  const result = await sql`
+    delete from idempotency_keys where (account_id, key) in (
+      select account_id, key from idempotency_keys where created_at < ${cutoff} order by created_at limit ${limit}
+    )`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
 }

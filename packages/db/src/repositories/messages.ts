@@ -5,8 +5,8 @@ import type { Message, MessageToAccept, StoredMessageStatus } from '../schema/in
 
 /**
  * The accept step in one statement: hold the messages' total from the account's wallet (only
- * if the available balance covers it), and only then insert the messages and their `hold`
- * ledger entries. All or nothing; returns false when the balance is short. One round trip, so
+ * if the available balance covers it and the wallet owes nothing), and only then insert the messages and their `hold`
+ * ledger entries. All or nothing; returns false when the balance is short or in debt. One round trip, so
  * no transaction is needed around it (the idempotent path still runs it inside one).
  */
 export async function insertMessagesWithHold(db: Database, accountId: string, messages: MessageToAccept[]): Promise<boolean> {
@@ -18,7 +18,7 @@ export async function insertMessagesWithHold(db: Database, accountId: string, me
   const result = await sql<{ held: number }>`
     with hold as (
       update wallets set available = available - ${total}, held = held + ${total}, updated_at = now()
-      where account_id = ${accountId} and available >= ${total}
+      where account_id = ${accountId} and available >= ${total} and debt = 0
       returning account_id
     ), accepted as (
       select * from json_populate_recordset(null::messages, ${rows}::json)
@@ -138,7 +138,8 @@ export async function applyReportedStatus(
 /**
  * Rows whose worker vanished mid-send and for which Meta reported nothing within the lease.
  * "Reported" means a status webhook arrived, applied or not: an applier running behind must
- * not make the sweeper send a message Meta already took.
+ * not make the sweeper send a message Meta already took. A rejected status (another tenant's,
+ * naming this message) says nothing about it, so it cannot hold a message back.
  */
 export async function requeueStaleClaims(db: Database, leaseMs: number, now = new Date()) {
   return db
@@ -147,7 +148,11 @@ export async function requeueStaleClaims(db: Database, leaseMs: number, now = ne
     .where('status', '=', 'sending')
     .where('claimed_at', '<', new Date(now.getTime() - leaseMs))
     .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('message_events as e').select('e.id').whereRef('e.message_id', '=', 'messages.id'))),
+      not(
+        exists(
+          selectFrom('message_events as e').select('e.id').whereRef('e.message_id', '=', 'messages.id').where('e.rejected_reason', 'is', null),
+        ),
+      ),
     )
     .returning(['id', 'phone_number_id'])
     .execute();
@@ -174,8 +179,4 @@ export async function expireQueued(db: Database, now = new Date()) {
     .where('expires_at', '<', now)
     .returning(['id'])
     .execute();
-}
-
-export async function findMessageByWamid(db: Database, wamid: string): Promise<Message | undefined> {
-  return db.selectFrom('messages').selectAll().where('wamid', '=', wamid).executeTakeFirst();
 }

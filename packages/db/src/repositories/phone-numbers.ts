@@ -33,3 +33,14 @@ export async function updatePhoneNumber(
     .returningAll()
     .executeTakeFirst();
 }
+
+/** Registered numbers by Meta id, each with its account's WABA: what a webhook envelope is checked against. */
+export async function findRegisteredNumbers(db: Database, metaIds: string[]) {
+  if (metaIds.length === 0) return [];
+  return db
+    .selectFrom('phone_numbers as pn')
+    .innerJoin('accounts as a', 'a.id', 'pn.account_id')
+    .select(['pn.id', 'pn.account_id', 'pn.phone_number_id as meta_phone_number_id', 'a.waba_id'])
+    .where('pn.phone_number_id', 'in', metaIds)
+    .execute();
+}

@@ -129,9 +129,13 @@ export async function listTemplates(db: Database, accountId: string, filter: Tem
   return query.orderBy('name').orderBy('language').execute();
 }
 
-/** A `message_template_status_update` from Meta. */
+/**
+ * A `message_template_status_update` from Meta, for the WABA the update came under: a template
+ * of another account is never touched (Meta only reports a WABA's own templates).
+ */
 export async function updateTemplateStatus(
   db: Database,
+  wabaId: string,
   templateId: string,
   status: string,
   reason: string | null,
@@ -141,6 +145,12 @@ export async function updateTemplateStatus(
     .updateTable('templates')
     .set({ status, status_reason: reason, updated_at: now })
     .where('id', '=', templateId)
+    .where('account_id', 'in', (eb) => eb.selectFrom('accounts').select('id').where('waba_id', '=', wabaId))
     .returningAll()
     .executeTakeFirst();
+}
+
+/** Which account holds a template, whatever the account: to say why an update did not apply. */
+export async function findTemplateOwner(db: Database, templateId: string): Promise<{ account_id: string } | undefined> {
+  return db.selectFrom('templates').select('account_id').where('id', '=', templateId).executeTakeFirst();
 }

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { ChargeState } from '@dak/core';
 import type { Database } from '../database';
 import type { LedgerKind, Wallet } from '../schema/index';
@@ -7,8 +7,35 @@ export async function createWallet(db: Database, accountId: string, currency: st
   await db.insertInto('wallets').values({ account_id: accountId, currency }).onConflict((oc) => oc.doNothing()).execute();
 }
 
+/**
+ * The wallet as the account sees it: captures from holds are counted in wallet_captures (so
+ * they never lock the row a hold needs) and folded in here.
+ */
 export async function findWallet(db: Database, accountId: string): Promise<Wallet | undefined> {
-  return db.selectFrom('wallets').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+  return db
+    .selectFrom('wallets as w')
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('wallet_captures as c')
+          .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('c.captured'), sql.lit(0)).as('captured'))
+          .whereRef('c.account_id', '=', 'w.account_id')
+          .as('c'),
+      (join) => join.onTrue(),
+    )
+    .select([
+      'w.account_id',
+      'w.currency',
+      'w.available',
+      'w.debt',
+      'w.refunded',
+      'w.topped_up',
+      'w.updated_at',
+      sql<number>`w.held - c.captured::int8`.as('held'),
+      sql<number>`w.captured + c.captured::int8`.as('captured'),
+    ])
+    .where('w.account_id', '=', accountId)
+    .executeTakeFirst();
 }
 
 export type TopUpResult = { outcome: 'applied' | 'replayed'; amountMinor: number; wallet: Wallet } | { outcome: 'conflict'; amountMinor: number };
@@ -32,23 +59,38 @@ export async function topUp(db: Database, accountId: string, amountMinor: number
     if (existing.amount_minor !== amountMinor) return { outcome: 'conflict', amountMinor: existing.amount_minor };
     return { outcome: 'replayed', amountMinor, wallet: (await findWallet(db, accountId))! };
   }
-  const wallet = await db
+  // A top-up pays any debt first; the rest becomes available (see netBalanceSet).
+  await db
     .updateTable('wallets')
     .set((eb) => ({
-      available: eb('available', '+', amountMinor),
+      ...netBalanceSet(amountMinor),
       topped_up: eb('topped_up', '+', amountMinor),
       updated_at: new Date(),
     }))
     .where('account_id', '=', accountId)
-    .returningAll()
     .executeTakeFirstOrThrow();
+  const wallet = (await findWallet(db, accountId))!;
   return { outcome: 'applied', amountMinor, wallet };
+}
+
+/**
+ * The wallet's net balance is `available - debt`, and at most one of the two is non-zero. A
+ * change of the net balance by `delta` (any sign) keeps that shape: credit pays debt first,
+ * and a charge the balance cannot cover leaves the rest as debt, never a negative balance and
+ * never a skipped charge. Both expressions read the row's old values (SET is evaluated at once).
+ */
+function netBalanceSet(delta: number | RawBuilder<unknown>) {
+  return {
+    available: sql<number>`greatest(available - debt + ${delta}, 0)`,
+    debt: sql<number>`greatest(debt - available - ${delta}, 0)`,
+  };
 }
 
 type Movement = 'capture' | 'capture_released' | 'release' | 'refund' | 'refund_reversal';
 
 // Each movement changes one message's charge state and the wallet's columns together. The
-// wallet's check constraint keeps `topped_up = available + held + captured - refunded`.
+// wallet's check constraint keeps `topped_up = available - debt + held + captured - refunded`.
+// A capture's held → captured is written to wallet_captures instead (see moveMessageCharge).
 const MOVEMENTS: Record<
   Movement,
   { from: ChargeState; to: ChargeState; kind: LedgerKind; wallet: Partial<Record<'available' | 'held' | 'captured' | 'refunded', 1 | -1>> }
@@ -64,35 +106,40 @@ const MOVEMENTS: Record<
 
 /**
  * Moves one message's money (hold → capture, hold → release, capture → refund, refund →
- * reversal, release → capture) in one statement: the message's charge state, the wallet's columns and the ledger
- * entry change together or not at all. Guarded by the message's charge state and by the
- * ledger's unique (message, kind), so a retry or a duplicate webhook never moves money twice.
- * Returns whether money moved.
+ * reversal, release → capture) in one statement: the message's charge state, the wallet's
+ * columns and the ledger entry change together or not at all. Guarded by the message's charge
+ * state and by the ledger's unique (message, kind), so a retry or a duplicate webhook never
+ * moves money twice. A movement that takes from the available balance always happens (a
+ * delivered message is charged): what the balance cannot cover becomes debt, which blocks new
+ * sends until a top-up pays it. Returns whether money moved.
  */
 export async function moveMessageCharge(db: Database, messageId: string, movement: Movement): Promise<boolean> {
   const { from, to, kind, wallet } = MOVEMENTS[movement];
   const sign = (column: keyof typeof wallet) => wallet[column] ?? 0;
-  // A movement that takes from the available balance must not push it below zero; if it would,
-  // the message keeps its state (the customer keeps the credit) rather than breaking the
-  // wallet invariant. FOR UPDATE makes the check read the balance as it is once the wallet's
-  // lock is ours, not as the statement's snapshot saw it.
-  const covered =
-    sign('available') < 0
-      ? sql`and exists (select 1 from wallets w where w.account_id = m.account_id and w.available >= m.price_minor for update)`
-      : sql``;
+  const balance = netBalanceSet(sql`${sign('available')} * moved.price_minor`);
+  // A capture from a hold changes neither the balance nor what sends may use: it is counted in
+  // one of the account's wallet_captures rows, so it never waits for (or blocks) a hold.
+  const counters =
+    movement === 'capture'
+      ? sql`
+          insert into wallet_captures as c (account_id, shard, captured)
+          select account_id, hashtext(${messageId}) & 15, price_minor from moved where price_minor > 0
+          on conflict (account_id, shard) do update set captured = c.captured + excluded.captured`
+      : sql`
+          update wallets w set
+            available = ${balance.available},
+            debt = ${balance.debt},
+            held = w.held + ${sign('held')} * moved.price_minor,
+            captured = w.captured + ${sign('captured')} * moved.price_minor,
+            refunded = w.refunded + ${sign('refunded')} * moved.price_minor,
+            updated_at = now()
+          from moved where w.account_id = moved.account_id and moved.price_minor > 0`;
   const result = await sql<{ moved: number }>`
     with moved as (
       update messages m set charge_state = ${to}
-      where m.id = ${messageId} and m.charge_state = ${from} ${covered}
+      where m.id = ${messageId} and m.charge_state = ${from}
       returning m.account_id, m.price_minor
-    ), wallet as (
-      update wallets w set
-        available = w.available + ${sign('available')} * moved.price_minor,
-        held = w.held + ${sign('held')} * moved.price_minor,
-        captured = w.captured + ${sign('captured')} * moved.price_minor,
-        refunded = w.refunded + ${sign('refunded')} * moved.price_minor,
-        updated_at = now()
-      from moved where w.account_id = moved.account_id and moved.price_minor > 0
+    ), counters as (${counters}
     ), ledger as (
       insert into ledger_entries (account_id, message_id, kind, amount_minor)
       select account_id, ${messageId}, ${kind}, price_minor from moved where price_minor > 0

@@ -104,8 +104,16 @@ export interface MessageEventsTable {
   status: string | null;
   occurred_at: Timestamp | null;
   payload: Json<Record<string, unknown>>;
+  /** The envelope's claim: the entry's WABA id and `metadata.phone_number_id` (Meta's ids). */
+  waba_id: string | null;
+  meta_phone_number_id: string | null;
+  /** Where Dak filed it: the account and number (`pn_…`) the envelope names, when registered. */
+  account_id: string | null;
+  phone_number_id: string | null;
   received_at: CreatedAt;
+  /** When the event was closed: applied, or rejected (then `rejected_reason` says why). */
   applied_at: Timestamp | null;
+  rejected_reason: string | null;
 }
 
 export interface WalletsTable {
@@ -116,7 +124,16 @@ export interface WalletsTable {
   captured: Generated<Int8>;
   refunded: Generated<Int8>;
   topped_up: Generated<Int8>;
+  /** What late deliveries took beyond the balance; only non-zero while available is 0. */
+  debt: Generated<Int8>;
   updated_at: UpdatedAt;
+}
+
+/** Captures from holds, spread over 16 rows per account so they never wait for a hold (see the migration). */
+export interface WalletCapturesTable {
+  account_id: string;
+  shard: number;
+  captured: Int8;
 }
 
 export type LedgerKind = 'topup' | 'hold' | 'capture' | 'release' | 'refund' | 'refund_reversal';
@@ -148,6 +165,7 @@ export interface DB {
   messages: MessagesTable;
   message_events: MessageEventsTable;
   wallets: WalletsTable;
+  wallet_captures: WalletCapturesTable;
   ledger_entries: LedgerEntriesTable;
   idempotency_keys: IdempotencyKeysTable;
 }

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAINTENANCE_JOBS } from '@dak/queue';
+import { startStack, waitFor, type TestStack } from '@dak/testing';
+import { closeWorkerContext, createWorkerContext } from '../src/context';
+import { pruneExpired, RETENTION_INTERVAL_MS } from '../src/retention';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+// Idempotency keys expire after 24 h; raw webhook events (inbound bodies are personal data)
+// after EVENT_RETENTION_DAYS (2 here), but only once they are applied or closed.
+describe('retention', () => {
+  let stack: TestStack;
+  let accountId: string;
+  beforeAll(async () => {
+    // No worker yet: its scheduled run must not race the first test's own run.
+    stack = await startStack({ worker: false, env: { EVENT_RETENTION_DAYS: '2' } });
+    ({ accountId } = await stack.seedDemo({ credit: '1.00' }));
+    // The receiver's applier would close the waiting event itself: it stays waiting here.
+    await stack.webhooks.applier.stop();
+  });
+  afterAll(() => stack?.close());
+
+  const db = () => stack.api.ctx.db;
+
+  async function seed(now: number) {
+    await db().deleteFrom('idempotency_keys').execute();
+    await db().deleteFrom('message_events').execute();
+    const key = (name: string, age: number) => ({ account_id: accountId, key: name, request_hash: 'h', status_code: 200, response: '{}', created_at: new Date(now - age) });
+    await db()
+      .insertInto('idempotency_keys')
+      .values([key('old-1', 25 * HOUR), key('old-2', 30 * HOUR), key('old-3', 48 * HOUR), key('fresh', 23 * HOUR)])
+      .execute();
+    const event = (name: string, age: number, closed: boolean, rejected: string | null = null) => ({
+      dedupe_key: name,
+      kind: 'message' as const,
+      wamid: name,
+      payload: JSON.stringify({ message: { text: { body: 'personal data' } } }),
+      received_at: new Date(now - age),
+      applied_at: closed ? new Date(now - age + 1_000) : null,
+      rejected_reason: rejected,
+    });
+    await db()
+      .insertInto('message_events')
+      .values([
+        event('old-applied-1', 3 * DAY, true),
+        event('old-applied-2', 5 * DAY, true),
+        event('old-rejected', 3 * DAY, true, 'phone_number_not_in_waba'),
+        event('old-waiting', 3 * DAY, false),
+        event('recent-applied', 1 * DAY, true),
+      ])
+      .execute();
+  }
+
+  const remaining = async () => ({
+    keys: (await db().selectFrom('idempotency_keys').select('key').orderBy('key').execute()).map((r) => r.key),
+    events: (await db().selectFrom('message_events').select('dedupe_key').orderBy('dedupe_key').execute()).map((r) => r.dedupe_key),
+  });
+
+  it('deletes expired keys and closed events past the retention period, in bounded chunks, and nothing else', async () => {
+    const now = Date.now();
+    await seed(now);
+    const ctx = createWorkerContext(stack.config);
+    try {
+      // Chunks of 2: three old keys take two statements, three old closed events too.
+      expect(await pruneExpired(ctx, { now: new Date(now), chunk: 2 })).toEqual({ idempotencyKeys: 3, events: 3 });
+      expect(await remaining()).toEqual({ keys: ['fresh'], events: ['old-waiting', 'recent-applied'] });
+      expect(await pruneExpired(ctx, { now: new Date(now), chunk: 2 })).toEqual({ idempotencyKeys: 0, events: 0 });
+    } finally {
+      await closeWorkerContext(ctx);
+    }
+  });
+
+  it('runs on a schedule from the maintenance queue', async () => {
+    const { ctx } = await stack.startWorker();
+    const scheduler = await ctx.queues.maintenance.getJobScheduler('retention');
+    expect(scheduler).toMatchObject({ name: MAINTENANCE_JOBS.retention, every: RETENTION_INTERVAL_MS });
+
+    await seed(Date.now());
+    await ctx.queues.maintenance.add(MAINTENANCE_JOBS.retention, {});
+    await waitFor(async () => (await remaining()).events.length === 2, { what: 'the retention job to run' });
+    expect(await remaining()).toEqual({ keys: ['fresh'], events: ['old-waiting', 'recent-applied'] });
+  });
+});

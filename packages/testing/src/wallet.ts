@@ -1,0 +1,39 @@
+import { expect } from 'vitest';
+import { findWallet, sql, type Database } from '@dak/db';
+
+/**
+ * The money invariant of SPEC.md, checked from three independent records: the wallet (its row
+ * with the captures counted beside it), the ledger and the messages' charge states.
+ * - wallet: topped_up = available − debt + held + captured − refunded, no balance below zero,
+ *   debt only on an empty wallet;
+ * - ledger: top-ups add up to topped_up;
+ * - messages: held = Σ price of messages still held; captured = Σ price of messages captured or
+ *   refunded (a refund keeps the capture and adds a refund); refunded = Σ price of refunded ones.
+ */
+export async function expectWalletInvariant(db: Database, accountId: string): Promise<void> {
+  const wallet = await findWallet(db, accountId);
+  expect(wallet, `wallet of ${accountId}`).toBeDefined();
+  const { rows } = await sql<{
+    ledger_topups: number;
+    messages_held: number;
+    messages_captured: number;
+    messages_refunded: number;
+  }>`
+    select
+      (select coalesce(sum(amount_minor), 0) from ledger_entries where account_id = ${accountId} and kind = 'topup')::int8 as ledger_topups,
+      (select coalesce(sum(price_minor), 0) from messages where account_id = ${accountId} and charge_state = 'held')::int8 as messages_held,
+      (select coalesce(sum(price_minor), 0) from messages where account_id = ${accountId} and charge_state in ('captured', 'refunded'))::int8 as messages_captured,
+      (select coalesce(sum(price_minor), 0) from messages where account_id = ${accountId} and charge_state = 'refunded')::int8 as messages_refunded`.execute(db);
+  const w = { ...wallet!, ...rows[0]! };
+  const state = JSON.stringify(w);
+  expect(w.topped_up, `topped_up = available − debt + held + captured − refunded: ${state}`).toBe(
+    w.available - w.debt + w.held + w.captured - w.refunded,
+  );
+  expect(w.available, state).toBeGreaterThanOrEqual(0);
+  expect(w.held, state).toBeGreaterThanOrEqual(0);
+  expect(w.debt === 0 || w.available === 0, `debt only on an empty wallet: ${state}`).toBe(true);
+  expect(w.ledger_topups, `top-ups in the ledger: ${state}`).toBe(w.topped_up);
+  expect(w.messages_held, `held matches the messages still held: ${state}`).toBe(w.held);
+  expect(w.messages_captured, `captured matches the messages captured or refunded: ${state}`).toBe(w.captured);
+  expect(w.messages_refunded, `refunded matches the refunded messages: ${state}`).toBe(w.refunded);
+}

@@ -1,35 +1,29 @@
 import express, { type Express } from 'express';
 import { sql } from '@dak/db';
-import { errorHandler, healthRouter, httpLogger, metricsRouter, notFoundHandler } from '@dak/http';
+import { errorHandler, healthRouter, httpLogger, notFoundHandler, securityHeaders } from '@dak/http';
 import type { ApiContext } from './context';
 import { requireAdminTokenOrBasic } from './http/auth';
 import { openapiRouter } from './openapi/router';
 import { adminRouter } from './routes/admin';
-import { SEND_BATCH_PATH } from './routes/batch-routes';
 import { ADMIN_API_BASE, PUBLIC_API_BASE, QUEUE_BOARD_BASE } from './routes/mount-points';
 import { publicRouter } from './routes/public';
 import { queueBoardRouter } from './routes/queue-board';
 
-// Every JSON body but send-batch's (routes/batch-routes.ts sets that one); larger is a 413.
-const BODY_LIMIT = '5mb';
-
 export function createApp(ctx: ApiContext): Express {
   const app = express();
-  app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(securityHeaders());
   app.use(httpLogger(ctx.logger));
   app.use(
     healthRouter({
       postgres: () => sql`select 1`.execute(ctx.db),
       redis: () => ctx.redis.ping(),
-    }),
+    }, ctx.logger),
   );
-  app.use(metricsRouter(ctx.metrics));
   app.use(openapiRouter());
   app.use(QUEUE_BOARD_BASE, requireAdminTokenOrBasic(ctx), queueBoardRouter(ctx));
-  const jsonBody = express.json({ limit: BODY_LIMIT, strict: false });
-  // send-batch reads its own, larger body after authentication (routes/batch-routes.ts).
-  app.use((req, res, next) => (req.path.toLowerCase().replace(/\/+$/, '') === SEND_BATCH_PATH ? next() : jsonBody(req, res, next)));
+  // No body parser here: each router reads bodies after its own authentication, with the
+  // route's limit (http/body-limits.ts).
   app.use(PUBLIC_API_BASE, publicRouter(ctx));
   app.use(ADMIN_API_BASE, adminRouter(ctx));
   app.use(notFoundHandler);

@@ -106,7 +106,7 @@ describe('OpenAPI document, docs page and queue dashboard', () => {
 
   it('send-message documents its headers, every error status and the original request as an example', () => {
     const operation = doc.paths[`${PUBLIC_API_BASE}/send-message`].post;
-    expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '402', '403', '404', '409', '413', '422', '503']);
+    expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '402', '403', '404', '409', '413', '422', '429', '503']);
     expect(operation.parameters).toEqual([expect.objectContaining({ in: 'header', name: 'Idempotency-Key', required: false })]);
     expect(operation.requestBody.content['application/json'].examples.original.value).toEqual({
       phone_number_id: '106540352242922',

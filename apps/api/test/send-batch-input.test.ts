@@ -103,7 +103,7 @@ describe('send-batch: what fails the whole batch, money all or nothing, idempote
     expect(huge.length).toBeGreaterThan(8 * 1024 * 1024);
     const tooBig = await stack.call('POST', BATCH, { key: apiKey, rawBody: huge });
     expect(tooBig.status).toBe(413);
-    expect(tooBig.body.error).toMatchObject({ code: 'body_too_large', message: expect.stringMatching(/at most 8388608 bytes.*split it/i) });
+    expect(tooBig.body.error).toMatchObject({ code: 'body_too_large', message: expect.stringMatching(/at most 8192 KB.*split it/i) });
 
     expect(await stored()).toEqual(before);
   });

@@ -266,7 +266,8 @@ export class SimControl {
   verifyWebhook(): Promise<VerifyResult> {
     const url = this.core.webhook.url;
     if (!url) throw new ControlError(409, 'no webhook URL is configured');
-    return verifySubscription(url, this.core.options.verifyToken ?? '', this.core.random.chars(16));
+    // Meta's challenge is a number.
+    return verifySubscription(url, this.core.options.verifyToken ?? '', this.core.random.chars(10, '0123456789'));
   }
 
   /** Resolves once every planned status has been sent and every delivery has settled. */

@@ -25,3 +25,4 @@ export type { StoredFault } from './faults';
 export { metaJson, signatureHeader } from './signing';
 export { MetaApiError, metaErrorBody } from './meta-errors';
 export { optionsFromConfig, loadSeedFile } from './options-from-config';
+export { createSimLogger } from './logger';

@@ -1,10 +1,10 @@
 import { loadMetaSimConfig } from '@dak/config';
-import pino from 'pino';
+import { createSimLogger } from './logger';
 import { loadSeedFile, optionsFromConfig } from './options-from-config';
 import { startMetaSim } from './sim';
 
 const config = loadMetaSimConfig();
-const logger = pino({ level: config.logLevel, name: 'meta-sim' });
+const logger = createSimLogger(config.logLevel);
 const businesses = config.seedFile ? await loadSeedFile(config.seedFile) : [];
 const sim = await startMetaSim(optionsFromConfig(config, businesses, logger));
 logger.info(

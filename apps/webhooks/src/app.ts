@@ -1,7 +1,7 @@
 import express, { type Express, type Request } from 'express';
 import { BadRequestError, UnauthorizedError, ForbiddenError, safeEqual, verifyMetaSignature } from '@dak/core';
 import { insertEvents, sql } from '@dak/db';
-import { errorHandler, healthRouter, httpLogger, metricsRouter, notFoundHandler } from '@dak/http';
+import { errorHandler, healthRouter, httpLogger, notFoundHandler, securityHeaders } from '@dak/http';
 import { extractWebhookEvents } from '@dak/meta';
 import type { WebhooksContext } from './context';
 import type { EventApplier } from './event-applier';
@@ -9,20 +9,31 @@ import type { EventApplier } from './event-applier';
 // Meta batches up to 1,000 updates in one POST, at most 3 MB.
 const BODY_LIMIT = '4mb';
 
+// Meta's challenge is a decimal number (about ten digits); 32 bounds it with room to spare.
+const CHALLENGE_MAX_DIGITS = 32;
+const CHALLENGE_PATTERN = new RegExp(`^\\d{1,${CHALLENGE_MAX_DIGITS}}$`);
+
 export function createWebhooksApp(ctx: WebhooksContext, applier: EventApplier): Express {
   const app = express();
-  app.disable('x-powered-by');
+  app.use(securityHeaders());
   app.use(httpLogger(ctx.logger));
-  app.use(healthRouter({ postgres: () => sql`select 1`.execute(ctx.db) }));
-  app.use(metricsRouter(ctx.registry));
+  app.use(healthRouter({ postgres: () => sql`select 1`.execute(ctx.db) }, ctx.logger));
 
-  // Meta's verification handshake.
+  // Meta's verification handshake. The challenge is echoed only when it is the plain number
+  // Meta sends, so this endpoint never serves content somebody else chose.
   app.get('/webhooks/meta', (req, res) => {
     const mode = req.query['hub.mode'];
     const token = req.query['hub.verify_token'];
     const challenge = req.query['hub.challenge'];
-    if (mode !== 'subscribe' || typeof token !== 'string' || !safeEqual(token, ctx.config.meta.verifyToken) || typeof challenge !== 'string') {
+    if (mode !== 'subscribe' || typeof token !== 'string' || !safeEqual(token, ctx.config.meta.verifyToken)) {
       throw new ForbiddenError('Verification failed: hub.mode must be "subscribe" and hub.verify_token must match META_VERIFY_TOKEN.', 'verification_failed');
+    }
+    if (typeof challenge !== 'string' || !CHALLENGE_PATTERN.test(challenge)) {
+      throw new BadRequestError(
+        `hub.challenge must be the number Meta sends: 1 to ${CHALLENGE_MAX_DIGITS} digits.`,
+        { parameter: 'hub.challenge' },
+        'invalid_challenge',
+      );
     }
     res.type('text/plain').send(challenge);
   });

@@ -1,5 +1,5 @@
 import { loadConfig } from '@dak/config';
-import { listen, onShutdown } from '@dak/http';
+import { listen, listenMetrics, onShutdown } from '@dak/http';
 import { createWebhooksApp } from './app';
 import { createWebhooksContext } from './context';
 import { EventApplier } from './event-applier';
@@ -9,10 +9,12 @@ const ctx = createWebhooksContext(config);
 const applier = new EventApplier(ctx);
 applier.start();
 const server = await listen(createWebhooksApp(ctx, applier), config.ports.webhooks, config.host);
-ctx.logger.info({ url: server.url }, 'webhooks listening');
+const metrics = await listenMetrics(ctx.registry, { port: config.ports.webhooksMetrics, host: config.metricsHost });
+ctx.logger.info({ url: server.url, metrics: `${metrics.url}/metrics` }, 'webhooks listening');
 
 onShutdown(ctx.logger, async () => {
   await server.close();
+  await metrics.close();
   await applier.stop();
   await ctx.db.destroy();
 });

@@ -1,7 +1,6 @@
-import express from 'express';
 import { loadConfig } from '@dak/config';
 import { sql } from '@dak/db';
-import { healthRouter, listen, metricsRouter, onShutdown } from '@dak/http';
+import { listenMetrics, onShutdown } from '@dak/http';
 import { closeWorkerContext, createWorkerContext } from './context';
 import { startWorkers } from './worker';
 
@@ -9,19 +8,19 @@ const config = loadConfig();
 const ctx = createWorkerContext(config);
 const workers = await startWorkers(ctx);
 
-// Health and metrics on their own small listener (port 0 = any free port, so several
+// Health and metrics on their own small internal listener (port 0 = any free port, so several
 // workers can run on one host).
-const app = express();
-app.use(
-  healthRouter({
+const server = await listenMetrics(ctx.registry, {
+  port: config.ports.workerMetrics,
+  host: config.metricsHost,
+  readiness: {
     postgres: () => sql`select 1`.execute(ctx.db),
     redis: () => ctx.redis.ping(),
     // A worker whose sweeper has stopped leaves lost jobs and stale claims unattended.
     sweeper: async () => workers.assertSweeping?.(),
-  }),
-);
-app.use(metricsRouter(ctx.registry));
-const server = await listen(app, config.ports.workerMetrics, config.host);
+  },
+  logger: ctx.logger,
+});
 ctx.logger.info({ concurrency: config.worker.concurrency, metrics: `${server.url}/metrics` }, 'worker started');
 
 onShutdown(ctx.logger, async () => {

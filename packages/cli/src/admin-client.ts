@@ -21,6 +21,8 @@ export interface Account {
   currency: string;
   price: string;
   category_prices: Partial<Record<TemplateCategory, string>>;
+  /** All the account's keys together; null = no account-wide limit. */
+  requests_per_second: number | null;
   created_at: string;
   /** Only from getAccount. */
   wallet?: Wallet;
@@ -41,6 +43,7 @@ export interface ApiKey {
   name: string;
   prefix: string;
   phone_number_ids: string[] | null;
+  requests_per_second: number;
   expires_at: string | null;
   revoked_at: string | null;
   last_used_at: string | null;
@@ -97,6 +100,8 @@ export interface UpdateAccountInput {
   price?: string;
   /** Replaces the whole map; `{}` removes every category price. */
   category_prices?: Partial<Record<TemplateCategory, string>>;
+  /** null removes the account-wide limit. */
+  requests_per_second?: number | null;
 }
 
 export interface AddPhoneNumberInput {
@@ -116,6 +121,12 @@ export interface CreateApiKeyInput {
   name: string;
   expires_at?: string;
   phone_number_ids?: string[];
+  requests_per_second?: number;
+}
+
+export interface UpdateApiKeyInput {
+  name?: string;
+  requests_per_second?: number;
 }
 
 /** A non-2xx answer. `message` is Dak's own `error.message` when the body has one. */
@@ -182,6 +193,7 @@ export function adminClient(baseUrl: string, adminToken: string) {
     listApiKeys: (accountId: string) => call<{ api_keys: ApiKey[] }>('GET', `/accounts/${id(accountId)}/api-keys`),
     /** The answer's `key` is shown this once. */
     createApiKey: (accountId: string, body: CreateApiKeyInput) => call<ApiKey & { key: string }>('POST', `/accounts/${id(accountId)}/api-keys`, body),
+    updateApiKey: (keyId: string, body: UpdateApiKeyInput) => call<ApiKey>('PATCH', `/api-keys/${id(keyId)}`, body),
     revokeApiKey: (keyId: string) => call<ApiKey>('DELETE', `/api-keys/${id(keyId)}`),
 
     wallet: (accountId: string) => call<Wallet>('GET', `/accounts/${id(accountId)}/wallet`),

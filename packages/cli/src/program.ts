@@ -39,6 +39,13 @@ function categoryPrice(value: string, previous: Partial<Record<TemplateCategory,
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** `--requests-per-second 50`, or `none` to remove an account-wide limit (commander keeps no null). */
+function requestsPerSecondOrNone(value: string): number | 'none' {
+  return value === 'none' ? value : positiveInteger(value);
+}
+
+const rate = (requestsPerSecond: number | null) => (requestsPerSecond === null ? 'no account limit' : `${requestsPerSecond} req/s`);
+
 /** Builds the `dak` program; `lastConfig` remembers where the token came from for error messages. */
 export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Command {
   const program = new Command('dak')
@@ -112,16 +119,18 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
     .option('--price <amount>', 'a new default price of a message, e.g. 0.12')
     .option('--category-price <CATEGORY=amount>', 'replaces every category price with those given (repeatable)', categoryPrice)
     .option('--clear-category-prices', 'remove every category price (all categories cost --price)')
+    .option('--requests-per-second <n|none>', "limit all the account's keys together to n requests/s; none removes the limit", requestsPerSecondOrNone)
     .action(
-      action(async ({ admin, print }, accountId: string, opts: { name?: string; price?: string; categoryPrice?: Record<string, string>; clearCategoryPrices?: boolean }) => {
+      action(async ({ admin, print }, accountId: string, opts: { name?: string; price?: string; categoryPrice?: Record<string, string>; clearCategoryPrices?: boolean; requestsPerSecond?: number | 'none' }) => {
         if (opts.categoryPrice && opts.clearCategoryPrices) throw new CliError('Give --category-price or --clear-category-prices, not both.');
         const categoryPrices = opts.clearCategoryPrices ? {} : opts.categoryPrice;
         const account = await admin.updateAccount(accountId, {
           ...(opts.name !== undefined ? { name: opts.name } : {}),
           ...(opts.price !== undefined ? { price: opts.price } : {}),
           ...(categoryPrices ? { category_prices: categoryPrices } : {}),
+          ...(opts.requestsPerSecond !== undefined ? { requests_per_second: opts.requestsPerSecond === 'none' ? null : opts.requestsPerSecond } : {}),
         });
-        print(account, (a) => `${a.id}\tprice ${a.price}\t${Object.entries(a.category_prices).map(([k, v]) => `${k} ${v}`).join(', ') || 'no category prices'}`);
+        print(account, (a) => `${a.id}\tprice ${a.price}\t${Object.entries(a.category_prices).map(([k, v]) => `${k} ${v}`).join(', ') || 'no category prices'}\t${rate(a.requests_per_second)}`);
       }),
     );
 
@@ -179,12 +188,14 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
     .requiredOption('--name <name>', 'what the key is for, e.g. production')
     .option('--expires-at <iso-time>', 'when the key stops working, e.g. 2027-01-01T00:00:00Z')
     .option('--phone-number-id <id>', 'restrict the key to this Meta phone number id (repeatable)', collect)
+    .option('--requests-per-second <n>', "the key's rate limit (default 100, with a burst of one second's worth)", positiveInteger)
     .action(
-      action(async ({ admin, print }, accountId: string, opts: { name: string; expiresAt?: string; phoneNumberId?: string[] }) => {
+      action(async ({ admin, print }, accountId: string, opts: { name: string; expiresAt?: string; phoneNumberId?: string[]; requestsPerSecond?: number }) => {
         const key = await admin.createApiKey(accountId, {
           name: opts.name,
           ...(opts.expiresAt ? { expires_at: opts.expiresAt } : {}),
           ...(opts.phoneNumberId ? { phone_number_ids: opts.phoneNumberId } : {}),
+          ...(opts.requestsPerSecond !== undefined ? { requests_per_second: opts.requestsPerSecond } : {}),
         });
         print(key, (k) => k.key);
         io.stderr('Store this key now: Dak keeps only its hash, and it cannot be shown again.\n');
@@ -195,8 +206,22 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
     .description("the account's keys (without the keys themselves)")
     .action(
       action(async ({ admin, print }, accountId: string) =>
-        print(await admin.listApiKeys(accountId), (r) => r.api_keys.map((k) => `${k.id}\t${k.prefix}…\t${k.name}\t${k.revoked_at ? 'revoked' : 'active'}`)),
+        print(await admin.listApiKeys(accountId), (r) => r.api_keys.map((k) => `${k.id}\t${k.prefix}…\t${k.name}\t${k.requests_per_second} req/s\t${k.revoked_at ? 'revoked' : 'active'}`)),
       ),
+    );
+  keys
+    .command('update <key-id>')
+    .description("rename a key or change its rate limit; a new limit applies from the key's next request")
+    .option('--name <name>', 'a new name')
+    .option('--requests-per-second <n>', "the key's new rate limit", positiveInteger)
+    .action(
+      action(async ({ admin, print }, keyId: string, opts: { name?: string; requestsPerSecond?: number }) => {
+        const key = await admin.updateApiKey(keyId, {
+          ...(opts.name !== undefined ? { name: opts.name } : {}),
+          ...(opts.requestsPerSecond !== undefined ? { requests_per_second: opts.requestsPerSecond } : {}),
+        });
+        print(key, (k) => `${k.id}\t${k.name}\t${k.requests_per_second} req/s`);
+      }),
     );
   keys
     .command('revoke <key-id>')

@@ -62,10 +62,11 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
     expect(JSON.parse(added.stdout)).toMatchObject({ phone_number_id: DEMO.phoneNumberId, mps: 40 });
     expect(added.stdout).not.toContain(stack.accessToken);
 
-    const created = await dak([...globals, 'api-keys', 'create', account.id, '--name', 'production']);
+    const created = await dak([...globals, 'api-keys', 'create', account.id, '--name', 'production', '--requests-per-second', '7']);
     expect(created.code, created.stderr).toBe(0);
     const key = JSON.parse(created.stdout);
     expect(key.key).toMatch(/^dak_/);
+    expect(key.requests_per_second).toBe(7);
     expect(created.stderr).toMatch(/cannot be shown again/);
     expect((await stack.call('GET', '/api/whatsapp/v1/wallet', { key: key.key })).status).toBe(200);
 
@@ -89,8 +90,17 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
       return run.stdout;
     };
     // Changes first, then the reads side by side (each is its own process).
-    expect(await short('accounts', 'update', accountId, '--price', '0.15', '--clear-category-prices')).toBe(`${accountId}\tprice 0.15\tno category prices\n`);
-    expect(await short('phone-numbers', 'update', DEMO.phoneNumberId, '--mps', '120')).toMatch(/^pn_\S+\t15550783881\t120 mps\n$/);
+    expect(await short('accounts', 'update', accountId, '--price', '0.15', '--clear-category-prices', '--requests-per-second', '50')).toBe(
+      `${accountId}\tprice 0.15\tno category prices\t50 req/s\n`,
+    );
+    const [unlimited, keyUpdated, phoneUpdated] = await Promise.all([
+      short('accounts', 'update', accountId, '--requests-per-second', 'none'),
+      short('api-keys', 'update', keyId, '--requests-per-second', '9'),
+      short('phone-numbers', 'update', DEMO.phoneNumberId, '--mps', '120'),
+    ]);
+    expect(unlimited).toBe(`${accountId}\tprice 0.15\tno category prices\tno account limit\n`);
+    expect(keyUpdated).toBe(`${keyId}\tproduction\t9 req/s\n`);
+    expect(phoneUpdated).toMatch(/^pn_\S+\t15550783881\t120 mps\n$/);
     expect(await short('api-keys', 'revoke', keyId)).toMatch(new RegExp(`^${keyId}\\trevoked \\d{4}-`));
     const [accounts, shown, phones, templates, ledger, keys] = await Promise.all([
       short('accounts', 'list'),
@@ -105,7 +115,7 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
     expect(phones).toMatch(new RegExp(`^pn_\\S+\\t${DEMO.phoneNumberId}\\t15550783881\\t120 mps\\n$`));
     expect(templates).toContain(`${templateFixtures.order_update!.id}\torder_update\t`);
     expect(ledger).toMatch(/^\d+\t\S+\ttopup\t25\.50\tinv-7\n$/);
-    expect(keys).toMatch(/\tproduction\trevoked\n$/);
+    expect(keys).toMatch(/\tproduction\t9 req\/s\trevoked\n$/);
     expect((await stack.call('GET', '/api/whatsapp/v1/wallet', { key })).status).toBe(401);
   });
 

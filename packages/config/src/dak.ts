@@ -32,6 +32,10 @@ const schema = z.object({
   META_SIM_PORT: port(LOCAL_DEFAULTS.ports.metaSim),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
   WORKER_METRICS_PORT: port(0),
+  // /metrics of the API and the webhook receiver: internal listeners, never the public ones.
+  API_METRICS_PORT: port(3100),
+  WEBHOOKS_METRICS_PORT: port(3101),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   SEND_LEASE_MS: z.coerce.number().int().min(100).default(120_000),
   SWEEP_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
@@ -66,7 +70,9 @@ export interface DakConfig {
   };
   /** Interface the HTTP listeners bind to (0.0.0.0 in containers). */
   host: string;
-  ports: { api: number; webhooks: number; metaSim: number; workerMetrics: number };
+  ports: { api: number; webhooks: number; metaSim: number; workerMetrics: number; apiMetrics: number; webhooksMetrics: number };
+  /** Interface of the internal /metrics listeners (127.0.0.1 unless a scraper elsewhere needs them). */
+  metricsHost: string;
   worker: { concurrency: number; sweepIntervalMs: number; sendLeaseMs: number; sweepGraceMs: number };
   pricing: { defaultPriceMinor: number; currency: string };
   /** The worker's periodic template sync of every account; 0 means webhooks and the admin sync only. */
@@ -98,7 +104,10 @@ export function loadConfig(env: Env = process.env): DakConfig {
       webhooks: raw.WEBHOOKS_PORT,
       metaSim: raw.META_SIM_PORT,
       workerMetrics: raw.WORKER_METRICS_PORT,
+      apiMetrics: raw.API_METRICS_PORT,
+      webhooksMetrics: raw.WEBHOOKS_METRICS_PORT,
     },
+    metricsHost: raw.METRICS_HOST,
     worker: { concurrency: raw.WORKER_CONCURRENCY, sweepIntervalMs: raw.SWEEP_INTERVAL_MS, sendLeaseMs: raw.SEND_LEASE_MS, sweepGraceMs: raw.SWEEP_GRACE_MS },
     pricing: { defaultPriceMinor: raw.DEFAULT_PRICE_MINOR, currency: raw.DEFAULT_CURRENCY },
     templateSync: { intervalMs: raw.TEMPLATE_SYNC_INTERVAL_MS },

@@ -64,3 +64,16 @@ export class ServiceUnavailableError extends DakError {
     super(503, 'service_unavailable', message);
   }
 }
+
+export class PayloadTooLargeError extends DakError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(413, 'body_too_large', message, details);
+  }
+}
+
+/** The caller's headers (Retry-After, RateLimit-*) are set on the response by whoever throws this. */
+export class RateLimitedError extends DakError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(429, 'rate_limited', message, details);
+  }
+}

@@ -12,11 +12,18 @@ export function errorBody(code: string, message: string, details?: Record<string
   return { success: false, error: { code, message, ...(details ? { details } : {}) } };
 }
 
-/** Turns a zod failure into a 400 that lists each field at fault. */
+/** A 400 lists this many issues at most, so a request with thousands of mistakes gets a short answer. */
+export const MAX_LISTED_ISSUES = 20;
+
+/** Turns a zod failure into a 400 that lists each field at fault (the first MAX_LISTED_ISSUES). */
 export function validationError(error: z.ZodError, what = 'request body'): BadRequestError {
-  const issues = error.issues.map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message }));
+  const issues = error.issues
+    .slice(0, MAX_LISTED_ISSUES)
+    .map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message }));
+  const unlisted = error.issues.length - issues.length;
   const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-  return new BadRequestError(`Invalid ${what}: ${summary}`, { issues });
+  const more = unlisted > 0 ? `; and ${unlisted} more ${unlisted === 1 ? 'issue' : 'issues'} not listed (fix these and retry to see them)` : '';
+  return new BadRequestError(`Invalid ${what}: ${summary}${more}`, { issues, ...(unlisted > 0 ? { unlisted_issues: unlisted } : {}) });
 }
 
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what?: string): z.output<S> {

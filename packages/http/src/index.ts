@@ -4,3 +4,5 @@ export * from './health';
 export * from './server';
 export * from './metrics';
 export * from './shutdown';
+export * from './json-body';
+export * from './security';

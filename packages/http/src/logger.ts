@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { RequestHandler } from 'express';
 
@@ -15,8 +15,16 @@ const REDACT = [
   'access_token',
 ];
 
-export function createLogger(options: { name: string; level: string; pretty?: boolean }): Logger {
-  return pino({ name: options.name, level: options.level, redact: { paths: REDACT, censor: '[redacted]' } });
+/** `destination` defaults to stdout; tests pass a stream they read back. */
+export function createLogger(options: { name: string; level: string; pretty?: boolean; destination?: DestinationStream }): Logger {
+  const settings = { name: options.name, level: options.level, redact: { paths: REDACT, censor: '[redacted]' } };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
+}
+
+/** The path without its query: a query can carry secrets (Meta's handshake sends hub.verify_token in it). */
+export function withoutQuery(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }
 
 export function httpLogger(logger: Logger): RequestHandler {
@@ -32,7 +40,7 @@ export function httpLogger(logger: Logger): RequestHandler {
     },
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
     serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: withoutQuery(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   });

@@ -42,7 +42,7 @@ export interface SeededAccount {
 export async function seedAccount(
   admin: AdminClient,
   business: BusinessSeed,
-  options: { credit?: string; createKey?: boolean; price?: string } = {},
+  options: { credit?: string; createKey?: boolean; price?: string; requestsPerSecond?: number } = {},
 ): Promise<SeededAccount> {
   const existing = (await admin.listAccounts()).accounts.find((a) => a.waba_id === business.waba_id);
   const accountId =
@@ -60,6 +60,6 @@ export async function seedAccount(
   }
   if (options.credit) await admin.topUp(accountId, { amount: options.credit, reference: `seed-${business.waba_id}` });
   const { synced } = await admin.syncTemplates(accountId);
-  const apiKey = options.createKey === false ? undefined : (await admin.createApiKey(accountId, { name: 'demo' })).key;
+  const apiKey = options.createKey === false ? undefined : (await admin.createApiKey(accountId, { name: 'demo', ...(options.requestsPerSecond ? { requests_per_second: options.requestsPerSecond } : {}) })).key;
   return { accountId, phoneNumberId: business.phone_numbers[0]!.phone_number_id, synced, ...(apiKey ? { apiKey } : {}) };
 }

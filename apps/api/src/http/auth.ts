@@ -8,7 +8,9 @@ export interface Principal {
   keyId: string;
   accountId: string;
   phoneNumberIds: string[] | null;
-  /** The account's currency and prices, read with the key. */
+  /** The key's own request rate limit. */
+  requestsPerSecond: number;
+  /** The account's currency, prices and request rate limit (null: none), read with the key. */
   account: ActiveApiKey['account'];
 }
 
@@ -30,19 +32,30 @@ function bearer(req: Request): string | undefined {
 
 const TOUCH_INTERVAL_MS = 60_000;
 
+/**
+ * A refused request's body is never read. Node would still read and discard what is left of it
+ * to keep the connection alive; closing the connection after the 401 spares that too, so a
+ * flood of large anonymous bodies costs the API almost nothing.
+ */
+function refuseUnread(req: Request, res: Response, error: UnauthorizedError): never {
+  const length = req.headers['content-length'];
+  if ((length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) res.setHeader('Connection', 'close');
+  throw error;
+}
+
 export function requireApiKey(ctx: ApiContext): RequestHandler {
   // When this process last wrote each key's last_used_at (the cached row keeps the old value).
   const touched = new Map<string, number>();
-  return async (req: Request, _res: Response, next: NextFunction) => {
+  return async (req: Request, res: Response, next: NextFunction) => {
     const token = bearer(req);
     if (!token) {
-      throw new UnauthorizedError('Missing API key. Send it as `Authorization: Bearer <your API key>`.', 'missing_api_key');
+      refuseUnread(req, res, new UnauthorizedError('Missing API key. Send it as `Authorization: Bearer <your API key>`.', 'missing_api_key'));
     }
     const hash = hashApiKey(token);
-    // Cached: a revoked key, or a change of the account's prices, drops it at once (ctx.cache).
+    // Cached: a revoked key, or a change of the account's prices or limits, drops it at once (ctx.cache).
     const key = await ctx.cache.apiKeys.get(hash, () => findActiveApiKeyByHash(ctx.db, hash));
     if (!key || (key.expires_at && key.expires_at.getTime() <= Date.now())) {
-      throw new UnauthorizedError('The API key is not valid: it is unknown, revoked or expired. Create a new key and retry.', 'invalid_api_key');
+      refuseUnread(req, res, new UnauthorizedError('The API key is not valid: it is unknown, revoked or expired. Create a new key and retry.', 'invalid_api_key'));
     }
     // last_used_at is a hint for operators, not an audit log: write it at most once a minute.
     const lastTouched = Math.max(touched.get(key.id) ?? 0, key.last_used_at?.getTime() ?? 0);
@@ -50,7 +63,13 @@ export function requireApiKey(ctx: ApiContext): RequestHandler {
       touched.set(key.id, Date.now());
       touchApiKey(ctx.db, key.id).catch((error) => ctx.logger.warn({ err: error }, 'could not record key use'));
     }
-    req.principal = { keyId: key.id, accountId: key.account_id, phoneNumberIds: key.phone_number_ids, account: key.account };
+    req.principal = {
+      keyId: key.id,
+      accountId: key.account_id,
+      phoneNumberIds: key.phone_number_ids,
+      requestsPerSecond: key.requests_per_second,
+      account: key.account,
+    };
     next();
   };
 }
@@ -61,13 +80,13 @@ export function principalOf(req: Request): Principal {
 }
 
 export function requireAdminToken(ctx: ApiContext): RequestHandler {
-  return (req, _res, next) => {
+  return (req, res, next) => {
     const token = bearer(req);
     if (!ctx.config.adminToken) {
-      throw new UnauthorizedError('The admin API is disabled: set DAK_ADMIN_TOKEN to enable it.', 'admin_disabled');
+      refuseUnread(req, res, new UnauthorizedError('The admin API is disabled: set DAK_ADMIN_TOKEN to enable it.', 'admin_disabled'));
     }
     if (!token || !safeEqual(token, ctx.config.adminToken)) {
-      throw new UnauthorizedError('Missing or wrong admin token. Send `Authorization: Bearer $DAK_ADMIN_TOKEN`.', 'invalid_admin_token');
+      refuseUnread(req, res, new UnauthorizedError('Missing or wrong admin token. Send `Authorization: Bearer $DAK_ADMIN_TOKEN`.', 'invalid_admin_token'));
     }
     next();
   };

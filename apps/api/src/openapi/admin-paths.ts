@@ -7,6 +7,7 @@ import {
   ledgerQuerySchema,
   topUpSchema,
   updateAccountSchema,
+  updateApiKeySchema,
   updatePhoneNumberSchema,
 } from '../services/admin';
 import { webhookEventsQuerySchema } from '../services/webhook-events';
@@ -78,9 +79,11 @@ export function registerAdminPaths(registry: OpenAPIRegistry): void {
     method: 'patch',
     path: '/accounts/{id}',
     operationId: 'updateAccount',
-    summary: "Rename an account or change its prices",
+    summary: "Rename an account, change its prices or its request rate limit",
     description:
-      'Give any of `name`, `price`, `category_prices` (at least one). A new price applies to messages accepted after the change; ' +
+      'Give any of `name`, `price`, `category_prices`, `requests_per_second` (at least one). `requests_per_second` limits all the ' +
+      "account's keys together (each key keeps its own limit too); `null` removes it, and there is none by default. " +
+      'A new price applies to messages accepted after the change; ' +
       'messages already accepted keep the amount held for them, which is what is captured, released or refunded. ' +
       '`category_prices` replaces the whole map: a category left out goes back to `price`, and `{}` removes every category price. ' +
       'A category price beats `price` for templates of that category.',
@@ -133,8 +136,10 @@ export function registerAdminPaths(registry: OpenAPIRegistry): void {
     path: '/accounts/{id}/api-keys',
     operationId: 'createApiKey',
     summary: 'Issue an API key (shown once)',
-    description: 'Several keys may be active at once, so keys rotate without downtime. `phone_number_ids` restricts the key to those numbers.',
-    request: { params: accountParams, body: jsonBody(createApiKeySchema, { name: 'production', phone_number_ids: ['106540352242922'] }) },
+    description:
+      'Several keys may be active at once, so keys rotate without downtime. `phone_number_ids` restricts the key to those numbers. ' +
+      '`requests_per_second` (default 100, with a burst of one second\'s worth) limits the key\'s requests; past it the public API answers 429.',
+    request: { params: accountParams, body: jsonBody(createApiKeySchema, { name: 'production', phone_number_ids: ['106540352242922'], requests_per_second: 200 }) },
     responses: { 201: jsonResponse('Issued', createdApiKeySchema) },
     errors: { 400: ['invalid_request'], ...accountMissing },
   });
@@ -147,12 +152,23 @@ export function registerAdminPaths(registry: OpenAPIRegistry): void {
     responses: { 200: jsonResponse('The keys', apiKeyListSchema) },
     errors: accountMissing,
   });
+  const keyParams = z.object({ id: z.string().openapi({ param: { description: "The key's id (`key_…`)" } }) });
+  register({
+    method: 'patch',
+    path: '/api-keys/{id}',
+    operationId: 'updateApiKey',
+    summary: "Rename a key or change its request rate limit",
+    description: 'Give `name`, `requests_per_second` or both. A new limit applies from the key\'s next request.',
+    request: { params: keyParams, body: jsonBody(updateApiKeySchema, { requests_per_second: 500 }) },
+    responses: { 200: jsonResponse('Updated', apiKeySchema) },
+    errors: { 400: ['invalid_request'], 404: ['api_key_not_found'] },
+  });
   register({
     method: 'delete',
     path: '/api-keys/{id}',
     operationId: 'revokeApiKey',
     summary: 'Revoke an API key at once',
-    request: { params: z.object({ id: z.string().openapi({ param: { description: "The key's id (`key_…`)" } }) }) },
+    request: { params: keyParams },
     responses: { 200: jsonResponse('Revoked', apiKeySchema) },
     errors: { 404: ['api_key_not_found'] },
   });

@@ -24,8 +24,22 @@ export const timestampSchema = z.iso.datetime().openapi({ example: '2026-03-14T0
 
 const retryAfter = z.string().openapi({ description: 'Seconds to wait before retrying', example: '5' });
 
+/** IETF RateLimit headers, sent with every answer of the public API past authentication. */
+const rateLimitHeaders = {
+  'RateLimit-Limit': z.string().openapi({ description: 'Requests per second allowed (also the burst)', example: '100' }),
+  'RateLimit-Remaining': z.string().openapi({ description: 'Requests still allowed at once', example: '0' }),
+  'RateLimit-Reset': z.string().openapi({ description: 'Seconds until the whole burst is available again', example: '1' }),
+  'RateLimit-Policy': z.string().openapi({ description: 'The limit as `<requests>;w=<seconds>`', example: '100;w=1' }),
+};
+
+function errorHeaders(status: string): Pick<ResponseConfig, 'headers'> {
+  if (status === '503') return { headers: z.object({ 'Retry-After': retryAfter }) };
+  if (status === '429') return { headers: z.object({ 'Retry-After': retryAfter.openapi({ example: '1' }), ...rateLimitHeaders }) };
+  return {};
+}
+
 /** Per status: which codes it carries, the first one used as the example. */
-export type ErrorCases = Partial<Record<400 | 401 | 402 | 403 | 404 | 409 | 413 | 422 | 503, string[]>>;
+export type ErrorCases = Partial<Record<400 | 401 | 402 | 403 | 404 | 409 | 413 | 422 | 429 | 503, string[]>>;
 
 const STATUS_MEANING: Record<keyof ErrorCases, string> = {
   400: 'Malformed request',
@@ -36,6 +50,7 @@ const STATUS_MEANING: Record<keyof ErrorCases, string> = {
   409: 'Conflict',
   413: 'Body too large',
   422: 'Template or variables mismatch',
+  429: "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds",
   503: 'A dependency (Postgres or Redis) is down; retry after Retry-After seconds',
 };
 
@@ -46,7 +61,7 @@ export function errorResponses(cases: ErrorCases): Record<string, ResponseConfig
     const meaning = STATUS_MEANING[Number(status) as keyof ErrorCases];
     responses[status] = {
       description: `${meaning}. \`error.code\`: ${codes.map((code) => `\`${code}\``).join(', ')}.`,
-      ...(status === '503' ? { headers: z.object({ 'Retry-After': retryAfter }) } : {}),
+      ...errorHeaders(status),
       content: {
         'application/json': {
           schema: errorBodySchema,
@@ -64,3 +79,5 @@ export function jsonResponse(description: string, schema: z.ZodType, example?: u
 }
 
 export const unavailable: ErrorCases = { 503: ['service_unavailable'] };
+
+export const rateLimited: ErrorCases = { 429: ['rate_limited'] };

@@ -1,9 +1,18 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import {
+  BODY_PARAMETER_MAX,
+  BUTTON_PARAMETER_MAX,
+  HEADER_PARAMETER_MAX,
+  VALUES_PER_ENTRY_MAX,
+  VARIABLE_ENTRIES_MAX,
+} from '@dak/core';
+import { MAX_JSON_DEPTH, MAX_LISTED_ISSUES } from '@dak/http';
+import { SEND_MESSAGE_BYTES } from '../http/body-limits';
 import { PUBLIC_API_BASE } from '../routes/mount-points';
 import { sendMessageSchema, MAX_IDEMPOTENCY_KEY } from '../services/send-message';
 import { templateFilterSchema } from '../services/senders';
 import { registerBatchPaths } from './batch-paths';
-import { API_KEY_SCHEME, errorResponses, jsonResponse, unavailable } from './common';
+import { API_KEY_SCHEME, errorResponses, jsonResponse, rateLimited, unavailable } from './common';
 import {
   messageStatusSchema,
   publicWalletSchema,
@@ -14,7 +23,8 @@ import {
 import { z } from './zod';
 
 const security = [{ [API_KEY_SCHEME]: [] }];
-const keyErrors = { 401: ['missing_api_key', 'invalid_api_key'] };
+// Every public route authenticates, then counts the request against the key's rate limit.
+const keyErrors = { 401: ['missing_api_key', 'invalid_api_key'], ...rateLimited };
 
 /** The original product's request, unchanged: only the base URL differs. */
 const ORIGINAL_EXAMPLE = {
@@ -67,7 +77,10 @@ export function registerPublicPaths(registry: OpenAPIRegistry): void {
     description:
       'Checks the request, the template (APPROVED, in your account) and the variables against its placeholders, holds the price ' +
       'from the wallet and queues the message. Nothing is stored and nothing is held for a rejected request. Name the template ' +
-      'by `template_id`, or by `template_name` with `template_language`, not both. Unknown fields are ignored.',
+      'by `template_id`, or by `template_name` with `template_language`, not both. Unknown fields are ignored. ' +
+      `The body is at most ${SEND_MESSAGE_BYTES / 1024} KB and nested at most ${MAX_JSON_DEPTH} levels; \`variables\` follow Meta's limits ` +
+      `(${HEADER_PARAMETER_MAX} characters per header value, ${BODY_PARAMETER_MAX} per body value, ${BUTTON_PARAMETER_MAX} per button value ` +
+      `or media link, at most ${VARIABLE_ENTRIES_MAX} entries and ${VALUES_PER_ENTRY_MAX} values each). A 400 lists at most ${MAX_LISTED_ISSUES} issues.`,
     security,
     request: {
       headers: z.object({
@@ -93,7 +106,7 @@ export function registerPublicPaths(registry: OpenAPIRegistry): void {
         }),
       },
       ...errorResponses({
-        400: ['invalid_request', 'malformed_json', 'invalid_phone_number', 'invalid_idempotency_key'],
+        400: ['invalid_request', 'malformed_json', 'json_too_deep', 'invalid_phone_number', 'invalid_idempotency_key'],
         ...keyErrors,
         402: ['insufficient_funds'],
         403: ['phone_number_not_allowed'],

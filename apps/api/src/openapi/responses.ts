@@ -210,6 +210,7 @@ export const accountSchema = z
     currency: z.string().openapi({ example: 'INR' }),
     price: moneySchema.openapi({ description: 'Default price of a message' }),
     category_prices: z.record(z.string(), moneySchema).openapi({ description: 'Prices by template category, where they differ from `price`', example: { MARKETING: '0.20' } }),
+    requests_per_second: z.number().int().nullable().openapi({ description: 'Requests per second over all the account\'s keys together; null = no account-wide limit (each key keeps its own)', example: null }),
     created_at: timestampSchema,
     wallet: adminWalletSchema.optional().openapi({ description: 'Included by GET /accounts/{id}' }),
   })
@@ -237,6 +238,7 @@ export const apiKeySchema = z
     name: z.string().openapi({ example: 'production' }),
     prefix: z.string().openapi({ description: 'The first characters of the key, to recognise it' }),
     phone_number_ids: z.array(z.string()).nullable().openapi({ description: 'The numbers the key may send from; null = all' }),
+    requests_per_second: z.number().int().openapi({ description: "The key's rate limit (100 unless set), with a burst of one second's worth", example: 100 }),
     expires_at: nullableTimestamp,
     revoked_at: nullableTimestamp,
     last_used_at: nullableTimestamp.openapi({ description: 'Updated at most once a minute' }),

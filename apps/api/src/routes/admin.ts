@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import { NotFoundError } from '@dak/core';
 import { listAccounts, listApiKeys, listPhoneNumbers, listTemplates, revokeApiKey, findWallet } from '@dak/db';
-import { parseOrThrow } from '@dak/http';
+import { jsonBody, parseOrThrow } from '@dak/http';
 import type { ApiContext } from '../context';
 import { requireAdminToken } from '../http/auth';
+import { BODY_LIMITS } from '../http/body-limits';
 import {
   addPhoneNumber,
   applyTopUp,
@@ -23,6 +24,8 @@ import {
   topUpSchema,
   updateAccount,
   updateAccountSchema,
+  updateApiKey,
+  updateApiKeySchema,
   updatePhoneNumberSchema,
   walletOf,
 } from '../services/admin';
@@ -33,6 +36,7 @@ import { webhookEventsPage, webhookEventsQuerySchema } from '../services/webhook
 export function adminRouter(ctx: ApiContext): Router {
   const router = Router();
   router.use(requireAdminToken(ctx));
+  router.use(jsonBody(BODY_LIMITS.small));
 
   router.post('/accounts', async (req, res) => {
     const account = await createAccount(ctx, parseOrThrow(createAccountSchema, req.body));
@@ -68,6 +72,9 @@ export function adminRouter(ctx: ApiContext): Router {
   router.get('/accounts/:id/api-keys', async (req, res) => {
     await requireAccount(ctx, req.params.id);
     res.json({ api_keys: (await listApiKeys(ctx.db, req.params.id)).map(presentApiKey) });
+  });
+  router.patch('/api-keys/:id', async (req, res) => {
+    res.json(await updateApiKey(ctx, req.params.id, parseOrThrow(updateApiKeySchema, req.body)));
   });
   router.delete('/api-keys/:id', async (req, res) => {
     const key = await revokeApiKey(ctx.db, req.params.id);

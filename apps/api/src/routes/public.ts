@@ -1,9 +1,11 @@
 import { Router } from 'express';
 import { NotFoundError, describeTemplate, formatMinor } from '@dak/core';
 import { findMessage, findTemplate, findWallet, listTemplates } from '@dak/db';
-import { parseOrThrow } from '@dak/http';
+import { jsonBody, parseOrThrow } from '@dak/http';
 import type { ApiContext } from '../context';
 import { principalOf, requireApiKey } from '../http/auth';
+import { BODY_LIMITS } from '../http/body-limits';
+import { rateLimit } from '../http/rate-limit';
 import { registerBatchRoutes } from './batch-routes';
 import { sendMessage } from '../services/send-message';
 import { presentMessage, presentTemplate } from '../services/presenters';
@@ -13,8 +15,9 @@ import { templateFilterSchema, toMetaTemplate } from '../services/senders';
 export function publicRouter(ctx: ApiContext): Router {
   const router = Router();
   router.use(requireApiKey(ctx));
+  router.use(rateLimit(ctx));
 
-  router.post('/send-message', async (req, res) => {
+  router.post('/send-message', jsonBody(BODY_LIMITS.sendMessage), async (req, res) => {
     const header = req.headers['idempotency-key'];
     const result = await sendMessage(ctx, principalOf(req), req.body, typeof header === 'string' ? header : undefined);
     if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');

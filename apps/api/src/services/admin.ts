@@ -27,8 +27,10 @@ import {
   listPhoneNumbers,
   topUp,
   updateAccount as updateAccountRow,
+  updateApiKey as updateApiKeyRow,
   updatePhoneNumber,
   type Account,
+  type ApiKey,
   type PhoneNumber,
   type Wallet,
 } from '@dak/db';
@@ -57,6 +59,18 @@ export const createPhoneNumberSchema = z.object({
   mps: z.number().int().min(1).max(1000).optional(),
 });
 
+/** A key's limit; the account's may be higher, as it covers all its keys. */
+const keyRequestsPerSecond = z
+  .number()
+  .int('requests_per_second must be a whole number')
+  .min(1, 'requests_per_second must be at least 1')
+  .max(10_000, 'requests_per_second must be at most 10000');
+const accountRequestsPerSecond = z
+  .number()
+  .int('requests_per_second must be a whole number')
+  .min(1, 'requests_per_second must be at least 1, or null for no account-wide limit')
+  .max(100_000, 'requests_per_second must be at most 100000');
+
 const nothingToChange = (fields: string[]) => ({
   message: `nothing to change: give at least one of ${fields.join(', ')}`,
 });
@@ -64,8 +78,9 @@ const nothingToChange = (fields: string[]) => ({
 // A PATCH takes the create schema's own fields, each optional; an empty change is a 400.
 export const updateAccountSchema = createAccountSchema
   .pick({ name: true, price: true, category_prices: true })
+  .extend({ requests_per_second: accountRequestsPerSecond.nullable() })
   .partial()
-  .refine((body) => Object.keys(body).length > 0, nothingToChange(['name', 'price', 'category_prices']));
+  .refine((body) => Object.keys(body).length > 0, nothingToChange(['name', 'price', 'category_prices', 'requests_per_second']));
 
 export const updatePhoneNumberSchema = createPhoneNumberSchema
   .pick({ display_phone_number: true, access_token: true, mps: true })
@@ -76,7 +91,13 @@ export const createApiKeySchema = z.object({
   name: z.string().trim().min(1).max(100),
   expires_at: z.iso.datetime({ offset: true }).optional(),
   phone_number_ids: z.array(z.string().regex(/^\d{5,20}$/)).min(1).optional(),
+  requests_per_second: keyRequestsPerSecond.optional(),
 });
+
+export const updateApiKeySchema = createApiKeySchema
+  .pick({ name: true, requests_per_second: true })
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, nothingToChange(['name', 'requests_per_second']));
 
 export const ledgerQuerySchema = z.object({
   limit: z.coerce.number().int('limit must be a whole number').min(1).max(500).default(50),
@@ -99,6 +120,7 @@ export function presentAccount(account: Account, wallet?: Wallet) {
     currency: account.currency,
     price: formatMinor(account.price_minor),
     category_prices: Object.fromEntries(Object.entries(account.category_prices).map(([k, v]) => [k, formatMinor(v)])),
+    requests_per_second: account.requests_per_second,
     created_at: account.created_at.toISOString(),
     ...(wallet ? { wallet: presentWallet(wallet) } : {}),
   };
@@ -177,6 +199,7 @@ export async function updateAccount(ctx: ApiContext, id: string, input: z.infer<
     ...(input.name !== undefined ? { name: input.name } : {}),
     ...(input.price !== undefined ? { price_minor: minor(input.price) } : {}),
     ...(input.category_prices ? { category_prices: minorPrices(input.category_prices) } : {}),
+    ...(input.requests_per_second !== undefined ? { requests_per_second: input.requests_per_second } : {}),
   });
   if (!updated) throw new NotFoundError(`No account "${id}".`, 'account_not_found');
   return updated;
@@ -218,17 +241,26 @@ export async function createApiKey(ctx: ApiContext, accountId: string, input: z.
     key_hash: hashApiKey(key),
     phone_number_ids: input.phone_number_ids ?? null,
     expires_at: input.expires_at ? new Date(input.expires_at) : null,
+    ...(input.requests_per_second !== undefined ? { requests_per_second: input.requests_per_second } : {}),
   });
   return { ...presentApiKey(row), key };
 }
 
-export function presentApiKey(row: { id: string; account_id: string; name: string; prefix: string; phone_number_ids: string[] | null; expires_at: Date | null; revoked_at: Date | null; last_used_at: Date | null; created_at: Date }) {
+/** A new limit applies from the key's next request: each request reads the key again. */
+export async function updateApiKey(ctx: ApiContext, id: string, input: z.infer<typeof updateApiKeySchema>) {
+  const updated = await updateApiKeyRow(ctx.db, id, input);
+  if (!updated) throw new NotFoundError(`No API key "${id}".`, 'api_key_not_found');
+  return presentApiKey(updated);
+}
+
+export function presentApiKey(row: ApiKey) {
   return {
     id: row.id,
     account_id: row.account_id,
     name: row.name,
     prefix: row.prefix,
     phone_number_ids: row.phone_number_ids,
+    requests_per_second: row.requests_per_second,
     expires_at: row.expires_at?.toISOString() ?? null,
     revoked_at: row.revoked_at?.toISOString() ?? null,
     last_used_at: row.last_used_at?.toISOString() ?? null,

@@ -11,11 +11,11 @@ import { resolveSendableTemplate, resolveSender, type TemplateReference } from '
 
 export const sendMessageSchema = z
   .object({
-    phone_number_id: z.string({ error: 'required: the Meta phone number id to send from' }).trim().min(1),
-    template_id: z.string({ error: 'must be a string: the Meta template id' }).trim().min(1).optional(),
-    template_name: z.string({ error: 'must be a string: the template name as in Meta' }).trim().min(1).optional(),
-    template_language: z.string({ error: "must be a string: the template's language code, e.g. en_US" }).trim().min(1).optional(),
-    phone_number: z.string({ error: 'required: the recipient, digits with country code' }).min(1),
+    phone_number_id: z.string({ error: 'required: the Meta phone number id to send from' }).trim().min(1).max(64, 'at most 64 characters: a Meta phone number id'),
+    template_id: z.string({ error: 'must be a string: the Meta template id' }).trim().min(1).max(64, 'at most 64 characters: a Meta template id').optional(),
+    template_name: z.string({ error: 'must be a string: the template name as in Meta' }).trim().min(1).max(512, "at most 512 characters, Meta's limit for a template name").optional(),
+    template_language: z.string({ error: "must be a string: the template's language code, e.g. en_US" }).trim().min(1).max(16, 'at most 16 characters: a language code such as en_US').optional(),
+    phone_number: z.string({ error: 'required: the recipient, digits with country code' }).min(1).max(64, 'at most 64 characters: digits with country code'),
     variables: sendVariablesSchema.default([]),
     client_reference: z.string().max(256, 'at most 256 characters').optional(),
     expires_in: z
@@ -106,13 +106,13 @@ export async function sendMessage(
   idempotencyKey: string | undefined,
 ): Promise<SendResult> {
   checkIdempotencyKey(idempotencyKey);
-  // Only an idempotent request needs its body's hash; the hot path skips it.
+  const request = parseOrThrow(sendMessageSchema, rawBody);
+  // Hashed only once valid (so of bounded size and depth), and only when a key asks for it.
   const hash = idempotencyKey ? requestHash(rawBody) : '';
   if (idempotencyKey) {
     const replay = await replayIdempotent(ctx, principal.accountId, idempotencyKey, hash);
     if (replay) return replay;
   }
-  const request = parseOrThrow(sendMessageSchema, rawBody);
   const row = await prepareMessage(ctx, principal, request, new Date());
   const body = { success: true, message_id: row.id, status: 'queued' };
   try {

@@ -32,3 +32,38 @@ export const FLOW_TOKEN_MAX = 256;
 
 /** Meta allows at most 10 buttons, so indexes run 0–9. */
 export const BUTTON_INDEX_MAX = 9;
+
+// Caps on what a send request may carry at all, checked by the `variables` schema before
+// anything else looks at the values, so an oversized request is a cheap 400 that names the
+// limit instead of work proportional to its size.
+
+/** Meta's limit for one text parameter of a header (the header itself is at most 60). */
+export const HEADER_PARAMETER_MAX = HEADER_TEXT_MAX;
+
+/** Meta's limit for one text parameter of the body (also currency and date_time fallbacks). */
+export const BODY_PARAMETER_MAX = BODY_TEXT_MAX;
+
+/** A button value is a URL suffix at most: the whole URL is at most 2000 characters. */
+export const BUTTON_PARAMETER_MAX = BUTTON_URL_MAX;
+
+/** Media links are URLs; Dak takes the 2000 characters Meta allows for a button URL. */
+export const MEDIA_LINK_MAX = 2000;
+
+/** Meta's media ids are numeric strings of about 16 digits; 128 leaves room and bounds the input. */
+export const MEDIA_ID_MAX = 128;
+
+/** Meta publishes no limit for a document's filename; 240 fits every common file system. */
+export const MEDIA_FILENAME_MAX = 240;
+
+/** Meta publishes no limits for a location's name and address; Dak takes the body's 1024. */
+export const LOCATION_NAME_MAX = BODY_TEXT_MAX;
+export const LOCATION_ADDRESS_MAX = BODY_TEXT_MAX;
+
+/** One header, one body and at most 10 buttons. */
+export const VARIABLE_ENTRIES_MAX = 2 + BUTTON_INDEX_MAX + 1;
+
+/** A body of 1024 characters holds at most 204 placeholders (`{{1}}` is 5 characters). */
+export const VALUES_PER_ENTRY_MAX = Math.floor(BODY_TEXT_MAX / '{{1}}'.length);
+
+/** A placeholder name fits in the body with its braces. */
+export const PARAMETER_NAME_MAX = BODY_TEXT_MAX - '{{}}'.length;

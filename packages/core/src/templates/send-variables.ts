@@ -1,5 +1,18 @@
 import { z } from 'zod';
-import { BUTTON_INDEX_MAX } from './limits';
+import {
+  BODY_PARAMETER_MAX,
+  BUTTON_INDEX_MAX,
+  BUTTON_PARAMETER_MAX,
+  HEADER_PARAMETER_MAX,
+  LOCATION_ADDRESS_MAX,
+  LOCATION_NAME_MAX,
+  MEDIA_FILENAME_MAX,
+  MEDIA_ID_MAX,
+  MEDIA_LINK_MAX,
+  PARAMETER_NAME_MAX,
+  VALUES_PER_ENTRY_MAX,
+  VARIABLE_ENTRIES_MAX,
+} from './limits';
 import type { TemplateVariableError } from './errors';
 
 // The `variables` array of `POST /send-message` (SPEC.md). This schema checks shape only;
@@ -9,17 +22,22 @@ import type { TemplateVariableError } from './errors';
 /** Meta's rule for named placeholders: lowercase letters, digits and underscores. */
 export const NAMED_PARAMETER_PATTERN = /^[a-z_][a-z0-9_]*$/;
 
+/** A string of at most `max` characters, with a message that says the limit and whose it is. */
+function capped(max: number, what: string, error = 'must be a string') {
+  return z.string({ error }).max(max, `must be at most ${max} characters (${what})`);
+}
+
 // Numbers are accepted and sent as text because callers routinely pass order numbers and
 // amounts as JSON numbers; Meta itself only takes strings.
-const textValue = z.union(
-  [z.string({ error: 'must be a string' }), z.number().transform(String)],
-  { error: 'must be a string or a number' },
-);
+const textValue = (max: number, what: string) =>
+  z.union([capped(max, what), z.number().transform(String)], { error: 'must be a string or a number' });
+
+const BODY_LIMIT_TEXT = `Meta's limit for a body parameter`;
 
 const currencyParameter = z.strictObject({
   type: z.literal('currency'),
   currency: z.strictObject({
-    fallback_value: z.string({ error: 'must be a string (the text shown where the amount cannot be formatted)' }),
+    fallback_value: capped(BODY_PARAMETER_MAX, BODY_LIMIT_TEXT, 'must be a string (the text shown where the amount cannot be formatted)'),
     code: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code in capitals, such as "INR"'),
     amount_1000: z.number().int('must be an integer: the amount multiplied by 1000'),
   }),
@@ -28,12 +46,12 @@ const currencyParameter = z.strictObject({
 // Meta dropped the day/month/year fields of date_time; only fallback_value is shown.
 const dateTimeParameter = z.strictObject({
   type: z.literal('date_time'),
-  date_time: z.strictObject({ fallback_value: z.string({ error: 'must be a string' }) }),
+  date_time: z.strictObject({ fallback_value: capped(BODY_PARAMETER_MAX, BODY_LIMIT_TEXT) }),
 });
 
 const bodyValue = z.union(
   [
-    z.string(),
+    capped(BODY_PARAMETER_MAX, BODY_LIMIT_TEXT),
     z.number().transform(String),
     z.discriminatedUnion('type', [currencyParameter, dateTimeParameter], {
       error: 'must have type "currency" or "date_time"',
@@ -44,12 +62,24 @@ const bodyValue = z.union(
 
 const parameterName = z
   .string()
+  .max(PARAMETER_NAME_MAX, `must be at most ${PARAMETER_NAME_MAX} characters (a placeholder name fits in the body)`)
   .regex(NAMED_PARAMETER_PATTERN, 'must be a placeholder name: lowercase letters, digits and underscores');
 
+const tooManyValues = `at most ${VALUES_PER_ENTRY_MAX} values (a body of 1024 characters holds no more placeholders)`;
+
+/** A list of values, at most VALUES_PER_ENTRY_MAX. */
+function valueList<T extends z.ZodType>(value: T) {
+  return z.array(value).max(VALUES_PER_ENTRY_MAX, `must have ${tooManyValues}`);
+}
+
+// The count is checked on the union's result: a failed check inside a branch would make the
+// union answer with its generic message instead of the limit.
 function listOrNamed<T extends z.ZodType>(value: T) {
-  return z.union([z.array(value), z.record(parameterName, value)], {
-    error: 'must be a list of values (positional templates) or an object of named values (NAMED templates)',
-  });
+  return z
+    .union([z.array(value), z.record(parameterName, value)], {
+      error: 'must be a list of values (positional templates) or an object of named values (NAMED templates)',
+    })
+    .refine((values) => Object.keys(values).length <= VALUES_PER_ENTRY_MAX, `must have ${tooManyValues}`);
 }
 
 const coordinate = (min: number, max: number) =>
@@ -61,22 +91,22 @@ const coordinate = (min: number, max: number) =>
 
 const headerMedia = z.strictObject({
   type: z.enum(['image', 'video', 'document'], { error: 'must be "image", "video" or "document"' }),
-  link: z.string().optional(),
-  id: z.string().optional(),
-  filename: z.string().optional(),
+  link: capped(MEDIA_LINK_MAX, 'the longest media URL Dak passes to Meta').optional(),
+  id: capped(MEDIA_ID_MAX, "Meta's media ids are about 16 digits").optional(),
+  filename: capped(MEDIA_FILENAME_MAX, 'Dak\'s limit for a document filename').optional(),
 });
 
 const headerLocation = z.strictObject({
   latitude: coordinate(-90, 90),
   longitude: coordinate(-180, 180),
-  name: z.string().optional(),
-  address: z.string().optional(),
+  name: capped(LOCATION_NAME_MAX, "Dak's limit for a location name").optional(),
+  address: capped(LOCATION_ADDRESS_MAX, "Dak's limit for a location address").optional(),
 });
 
 const headerVariable = z
   .strictObject({
     type: z.literal('header'),
-    values: listOrNamed(textValue).optional(),
+    values: listOrNamed(textValue(HEADER_PARAMETER_MAX, "Meta's limit for a header parameter")).optional(),
     media: headerMedia.optional(),
     location: headerLocation.optional(),
   })
@@ -104,14 +134,16 @@ const buttonVariable = z.strictObject({
       error: 'must be "url", "quick_reply", "copy_code", "flow" or "phone_number"',
     })
     .optional(),
-  values: z.array(textValue),
+  values: valueList(textValue(BUTTON_PARAMETER_MAX, "Meta's limit for a button URL, the longest button value")),
 });
 
 export const sendVariableSchema = z.discriminatedUnion('type', [headerVariable, bodyVariable, buttonVariable], {
   error: 'type must be "header", "body" or "button"',
 });
 
-export const sendVariablesSchema = z.array(sendVariableSchema, { error: 'must be an array of header, body and button entries' });
+export const sendVariablesSchema = z
+  .array(sendVariableSchema, { error: 'must be an array of header, body and button entries' })
+  .max(VARIABLE_ENTRIES_MAX, `must have at most ${VARIABLE_ENTRIES_MAX} entries (one header, one body and up to 10 buttons)`);
 
 export type SendVariable = z.output<typeof sendVariableSchema>;
 /** What a caller may send: numbers and string indexes are still unconverted here. */

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseSendVariables, sendVariablesSchema } from '../../src/templates';
+import {
+  BODY_PARAMETER_MAX,
+  HEADER_PARAMETER_MAX,
+  MEDIA_LINK_MAX,
+  VALUES_PER_ENTRY_MAX,
+  VARIABLE_ENTRIES_MAX,
+  parseSendVariables,
+  sendVariablesSchema,
+} from '../../src/templates';
 
 function messagesOf(input: unknown): string[] {
   const result = parseSendVariables(input);
@@ -129,5 +137,27 @@ describe('parseSendVariables', () => {
       'variables[0]: Unrecognized key: "value"',
     ]);
     expect(messagesOf({ type: 'body' })).toEqual(['variables: must be an array of header, body and button entries']);
+  });
+
+  it("caps every string at Meta's limits and the counts, saying the limit", () => {
+    // Exactly at each limit is accepted.
+    expect(
+      parseSendVariables([
+        { type: 'header', values: ['h'.repeat(HEADER_PARAMETER_MAX)] },
+        { type: 'body', values: ['b'.repeat(BODY_PARAMETER_MAX), ...Array(VALUES_PER_ENTRY_MAX - 1).fill('v')] },
+      ]).ok,
+    ).toBe(true);
+    expect(messagesOf([{ type: 'header', values: ['h'.repeat(HEADER_PARAMETER_MAX + 1)] }])).toEqual([
+      "variables[0].values[0]: must be at most 60 characters (Meta's limit for a header parameter)",
+    ]);
+    expect(messagesOf([{ type: 'header', media: { type: 'image', link: 'l'.repeat(MEDIA_LINK_MAX + 1) } }])).toEqual([
+      'variables[0].media.link: must be at most 2000 characters (the longest media URL Dak passes to Meta)',
+    ]);
+    expect(messagesOf([{ type: 'body', values: Array(VALUES_PER_ENTRY_MAX + 1).fill('v') }])).toEqual([
+      'variables[0].values: must have at most 204 values (a body of 1024 characters holds no more placeholders)',
+    ]);
+    expect(messagesOf(Array(VARIABLE_ENTRIES_MAX + 1).fill({ type: 'button', index: 0, values: [] }))).toEqual([
+      'variables: must have at most 12 entries (one header, one body and up to 10 buttons)',
+    ]);
   });
 });

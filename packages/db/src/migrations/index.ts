@@ -4,6 +4,7 @@ import * as walletDebt from './2026-12-01T0600-wallet-debt';
 import * as walletCaptureShards from './2026-12-01T0601-wallet-capture-shards';
 import * as changeNotifications from './2026-12-01T0602-change-notifications';
 import * as eventProvenance from './2026-12-01T0610-event-provenance';
+import * as rateLimits from './2026-12-01T0620-rate-limits';
 import * as batches from './2026-12-01T0640-batches';
 
 /** Every migration, in order. Add new ones at the end with a timestamped name. */
@@ -13,5 +14,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0601-wallet-capture-shards': walletCaptureShards,
   '2026-12-01T0602-change-notifications': changeNotifications,
   '2026-12-01T0610-event-provenance': eventProvenance,
+  '2026-12-01T0620-rate-limits': rateLimits,
   '2026-12-01T0640-batches': batches,
 };

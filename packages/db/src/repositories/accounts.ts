@@ -27,7 +27,7 @@ export async function listAccounts(db: Database): Promise<Account[]> {
 export async function updateAccount(
   db: Database,
   id: string,
-  changes: { name?: string; price_minor?: number; category_prices?: Record<string, number> },
+  changes: { name?: string; price_minor?: number; category_prices?: Record<string, number>; requests_per_second?: number | null },
 ): Promise<Account | undefined> {
   return db
     .updateTable('accounts')
@@ -35,6 +35,7 @@ export async function updateAccount(
       ...(changes.name !== undefined ? { name: changes.name } : {}),
       ...(changes.price_minor !== undefined ? { price_minor: changes.price_minor } : {}),
       ...(changes.category_prices ? { category_prices: JSON.stringify(changes.category_prices) } : {}),
+      ...(changes.requests_per_second !== undefined ? { requests_per_second: changes.requests_per_second } : {}),
     })
     .where('id', '=', id)
     .returningAll()

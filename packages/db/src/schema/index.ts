@@ -15,6 +15,8 @@ export interface AccountsTable {
   currency: string;
   price_minor: number;
   category_prices: Json<Record<string, number>>;
+  /** Requests per second over all the account's keys; null = no account-wide limit. */
+  requests_per_second: number | null;
   created_at: CreatedAt;
 }
 
@@ -39,6 +41,8 @@ export interface ApiKeysTable {
   expires_at: Timestamp | null;
   revoked_at: Timestamp | null;
   last_used_at: Timestamp | null;
+  /** The key's own request rate limit (a burst of one second's worth). */
+  requests_per_second: Generated<number>;
   created_at: CreatedAt;
 }
 

@@ -82,7 +82,7 @@ export async function benchFullStack(target: BenchTarget, sizes: FullStackSizes)
     });
     const registered = await fetch(`${stack.metaSimUrl}/_sim/businesses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(business) });
     if (!registered.ok) throw new Error(`meta-sim refused the business: ${await registered.text()}`);
-    const seeded = await seedAccount(adminClient(stack.apiUrl, stack.adminToken), business, { credit: '100000.00' });
+    const seeded = await seedAccount(adminClient(stack.apiUrl, stack.adminToken), business, { credit: '100000.00', requestsPerSecond: 10_000 });
     const headers = { authorization: `Bearer ${seeded.apiKey!}` };
     const sendUrl = `${stack.apiUrl}/api/whatsapp/v1/send-message`;
     const send = (i: number) => client.post(sendUrl, sendMessageBody(i, phoneNumbers[i % phoneNumbers.length]!), headers);

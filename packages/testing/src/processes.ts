@@ -143,6 +143,8 @@ export async function startDakProcesses(options: DakProcessesOptions): Promise<D
     WEBHOOKS_PORT: String(webhooksPort),
     META_SIM_PORT: String(metaSimPort),
     WORKER_METRICS_PORT: '0',
+    API_METRICS_PORT: '0',
+    WEBHOOKS_METRICS_PORT: '0',
     ...options.env,
   };
   const started: DakProcess[] = [];

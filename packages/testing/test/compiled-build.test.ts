@@ -58,10 +58,10 @@ describe('the compiled build', () => {
   afterAll(() => database?.drop());
 
   it('starts the API with plain node in production, answering /healthz, /readyz and the docs assets', async () => {
-    const api = runNode(['apps/api/dist/main.js'], { ...production, PORT: '0', HOST: '127.0.0.1' });
+    const api = runNode(['apps/api/dist/main.js'], { ...production, PORT: '0', API_METRICS_PORT: '0', HOST: '127.0.0.1' });
     try {
       const url = await waitFor(
-        () => /"url":"(http:\/\/127\.0\.0\.1:\d+)","msg":"api listening"/.exec(api.output())?.[1],
+        () => /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"api listening"/.exec(api.output())?.[1],
         { timeoutMs: 25_000, intervalMs: 50, what: 'the compiled API to listen' },
       );
       expect((await fetch(`${url}/healthz`)).status).toBe(200);

@@ -12,26 +12,29 @@ import { formatTable, ratioOf, type ResultRow } from './report';
 import { benchSend, type SendSizes } from './send';
 import { benchWebhooks, type WebhookSizes } from './webhooks';
 import { benchFullStack, type FullStackSizes } from './full-stack';
+import { benchBatch, type BatchSizes } from './batch';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    scenarios: { type: 'string', default: '1,2,3,4' },
+    scenarios: { type: 'string', default: '1,2,3,4,5' },
   },
 });
 
-const SIZES: Record<'full' | 'quick', { accept: AcceptSizes; send: SendSizes; webhooks: WebhookSizes; fullStack: FullStackSizes }> = {
+const SIZES: Record<'full' | 'quick', { accept: AcceptSizes; send: SendSizes; webhooks: WebhookSizes; fullStack: FullStackSizes; batch: BatchSizes }> = {
   full: {
     accept: { requests: 3_000, concurrency: 32, warmup: 200 },
     send: { messages: 2_000, workerCounts: [1, 2], acceptConcurrency: 32, timeoutMs: 60_000 },
     webhooks: { messages: 1_000, statusesPerPost: [50, 1], concurrency: 32, timeoutMs: 60_000 },
     fullStack: { requests: 10_000, warmup: 500, concurrency: 64, workers: 1, timeoutMs: 120_000 },
+    batch: { batches: 40, perBatch: 1_000, concurrency: 4, listRows: 1_000_000, listRequests: 500 },
   },
   quick: {
     accept: { requests: 600, concurrency: 32, warmup: 100 },
     send: { messages: 400, workerCounts: [1, 2], acceptConcurrency: 32, timeoutMs: 30_000 },
     webhooks: { messages: 200, statusesPerPost: [50, 1], concurrency: 32, timeoutMs: 30_000 },
     fullStack: { requests: 2_000, warmup: 200, concurrency: 64, workers: 1, timeoutMs: 60_000 },
+    batch: { batches: 8, perBatch: 1_000, concurrency: 4, listRows: 100_000, listRequests: 200 },
   },
 };
 
@@ -63,10 +66,11 @@ if (wanted.has('4')) execFileSync('pnpm', ['build'], { stdio: ['ignore', 'ignore
 const rows: ResultRow[] = [];
 const started = performance.now();
 const scenarios: [string, string, () => Promise<ResultRow[]>][] = [
-  ['1', `1/4 accept: ${sizes.accept.requests} requests`, () => benchAccept(target, sizes.accept)],
-  ['2', `2/4 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)`, () => benchSend(target, sizes.send)],
-  ['3', `3/4 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST`, () => benchWebhooks(target, sizes.webhooks)],
-  ['4', `4/4 full stack: ${sizes.fullStack.requests} single sends, separate processes`, () => benchFullStack(target, sizes.fullStack)],
+  ['1', `1/5 accept: ${sizes.accept.requests} requests`, () => benchAccept(target, sizes.accept)],
+  ['2', `2/5 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)`, () => benchSend(target, sizes.send)],
+  ['3', `3/5 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST`, () => benchWebhooks(target, sizes.webhooks)],
+  ['4', `4/5 full stack: ${sizes.fullStack.requests} single sends, separate processes`, () => benchFullStack(target, sizes.fullStack)],
+  ['5', `5/5 intake: ${sizes.batch.batches} batches of ${sizes.batch.perBatch}, then GET /messages on ${sizes.batch.listRows} rows`, () => benchBatch(target, sizes.batch)],
 ];
 for (const [id, label, run] of scenarios) {
   if (!wanted.has(id)) continue;

@@ -69,14 +69,17 @@ export async function checkInvariants(options: {
   }
 
   // The ledger: the wallet's own balance equation, and the wallet agrees with its messages.
+  // Captures from holds are counted beside the wallet row (wallet_captures): the effective held
+  // is the row's held less them, the effective captured the row's plus them. Debt counts as
+  // negative available.
   const { rows: wallets } = await sql<{ account_id: string; balanced: boolean; held: number; held_by_messages: number }>`
     select w.account_id,
-           w.topped_up = w.available + w.held + w.captured - w.refunded as balanced,
-           w.held,
+           w.topped_up = w.available - w.debt + w.held + w.captured - w.refunded as balanced,
+           w.held - coalesce((select sum(c.captured) from wallet_captures c where c.account_id = w.account_id), 0) as held,
            coalesce((select sum(m.price_minor) from messages m where m.account_id = w.account_id and m.charge_state = 'held'), 0)::int8 as held_by_messages
     from wallets w`.execute(db);
   for (const wallet of wallets) {
-    if (!wallet.balanced) failures.push(`wallet ${wallet.account_id}: topped_up ≠ available + held + captured − refunded`);
+    if (!wallet.balanced) failures.push(`wallet ${wallet.account_id}: topped_up ≠ available − debt + held + captured − refunded`);
     if (Number(wallet.held) !== Number(wallet.held_by_messages)) failures.push(`wallet ${wallet.account_id}: held ${wallet.held} ≠ holds of its messages ${wallet.held_by_messages}`);
   }
   // Each message taken by Meta once, except in the documented lease case: Meta took it, but

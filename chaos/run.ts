@@ -107,7 +107,8 @@ async function main(): Promise<number> {
   const registered = await fetch(`${metaSimUrl}/_sim/businesses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(business) });
   if (!registered.ok) throw new Error(`meta-sim refused the business: ${await registered.text()}`);
   const admin = adminClient(apiUrl, adminToken);
-  const seeded = await seedAccount(admin, business, { credit: '100000.00' });
+  // The key's limit is raised so the scenarios measure faults, not the default 100 requests/s.
+  const seeded = await seedAccount(admin, business, { credit: '100000.00', requestsPerSecond: 10_000 });
   await admin.updatePhoneNumber(DEMO.phoneNumberId, { mps: MPS });
   await fetch(`${metaSimUrl}/_sim/phone-numbers/${DEMO.phoneNumberId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mps: MPS }) });
   // Workers cache a number's settings for 30 s; the new rate must be in force before load starts.

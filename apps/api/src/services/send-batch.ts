@@ -12,9 +12,9 @@ import { insertBatch, type Database, type MessageToAccept } from '@dak/db';
 import { parseOrThrow } from '@dak/http';
 import type { ApiContext } from '../context';
 import type { Principal } from '../http/auth';
-import { acceptMessages, IdempotencyRaceError } from './accept';
 import { messageRow, recipientOf, sendTarget, type SendTarget } from './message-rows';
 import {
+  acceptAnswering,
   checkIdempotencyKey,
   checkTemplateReference,
   replayIdempotent,
@@ -175,15 +175,5 @@ export async function sendBatch(
       idempotency_key: idempotencyKey ?? null,
       created_at: now,
     });
-  try {
-    await acceptMessages(ctx, principal.accountId, rows, idempotencyKey ? { key: idempotencyKey, requestHash: hash, response: body } : undefined, recordBatch);
-  } catch (error) {
-    // A concurrent request with the same key committed first: answer as it did.
-    if (error instanceof IdempotencyRaceError && idempotencyKey) {
-      const replay = await replayIdempotent(ctx, principal.accountId, idempotencyKey, hash);
-      if (replay) return replay;
-    }
-    throw error;
-  }
-  return { status: 200, body, replayed: false };
+  return acceptAnswering(ctx, principal.accountId, rows, body, idempotencyKey, hash, recordBatch);
 }

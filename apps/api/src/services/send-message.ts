@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { BadRequestError, ConflictError, sendVariablesSchema } from '@dak/core';
-import { findIdempotentResponse, type MessageToAccept } from '@dak/db';
+import { findIdempotentResponse, type Database, type MessageToAccept } from '@dak/db';
 import { parseOrThrow } from '@dak/http';
 import type { ApiContext } from '../context';
 import type { Principal } from '../http/auth';
@@ -114,13 +114,27 @@ export async function sendMessage(
     if (replay) return replay;
   }
   const row = await prepareMessage(ctx, principal, request, new Date());
-  const body = { success: true, message_id: row.id, status: 'queued' };
+  return acceptAnswering(ctx, principal.accountId, [row], { success: true, message_id: row.id, status: 'queued' }, idempotencyKey, hash);
+}
+
+/**
+ * Accepts the rows and answers `body`; with an Idempotency-Key, the answer is stored with them,
+ * and when a concurrent request with the same key committed first, this one answers as it did.
+ */
+export async function acceptAnswering(
+  ctx: ApiContext,
+  accountId: string,
+  rows: MessageToAccept[],
+  body: unknown,
+  idempotencyKey: string | undefined,
+  hash: string,
+  alongside?: (trx: Database) => Promise<void>,
+): Promise<SendResult> {
   try {
-    await acceptMessages(ctx, principal.accountId, [row], idempotencyKey ? { key: idempotencyKey, requestHash: hash, response: body } : undefined);
+    await acceptMessages(ctx, accountId, rows, idempotencyKey ? { key: idempotencyKey, requestHash: hash, response: body } : undefined, alongside);
   } catch (error) {
-    // A concurrent request with the same key committed first: answer as it did.
     if (error instanceof IdempotencyRaceError && idempotencyKey) {
-      const replay = await replayIdempotent(ctx, principal.accountId, idempotencyKey, hash);
+      const replay = await replayIdempotent(ctx, accountId, idempotencyKey, hash);
       if (replay) return replay;
     }
     throw error;

@@ -32,7 +32,9 @@ export interface ApiContext {
 
 export function createApiContext(config: DakConfig, overrides: Partial<ApiContext> = {}): ApiContext {
   const logger = overrides.logger ?? createLogger({ name: 'api', level: config.logLevel });
-  const redis = overrides.redis ?? createRedis(config.redis.url, 'producer');
+  // Auto-pipelining: the rate-limit checks and enqueues of concurrent requests leave in one write
+  // (a write system call per command was a fifth of the API's CPU under 64 clients).
+  const redis = overrides.redis ?? createRedis(config.redis.url, 'producer', { enableAutoPipelining: true });
   // ioredis reconnects by itself; without a listener it prints every failed attempt to stderr.
   if (!overrides.redis) redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error'));
   const db =

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { luaScript } from './lua';
 
 // Times are epoch milliseconds with fractions (80/s is one every 12.5 ms); they are written
 // with string.format because Lua would print large numbers with only 14 significant digits.
@@ -21,6 +22,9 @@ if tat < target then redis.call('SET', KEYS[1], string.format('%.3f', target), '
 return 1
 `;
 
+const reserve = luaScript(RESERVE);
+const pushBack = luaScript(PUSH_BACK);
+
 export class PhoneNumberRateLimiter {
   constructor(
     private readonly redis: Redis,
@@ -34,12 +38,12 @@ export class PhoneNumberRateLimiter {
   /** Reserves the next send slot for this number; returns the milliseconds until it. */
   async reserve(phoneNumberId: string, mps: number, now = Date.now()): Promise<number> {
     const interval = 1000 / mps;
-    const wait = await this.redis.eval(RESERVE, 1, this.key(phoneNumberId), now, interval);
+    const wait = await reserve(this.redis, [this.key(phoneNumberId)], [now, interval]);
     return Math.max(0, Math.ceil(Number(wait)));
   }
 
   /** Meta said 130429: nothing more goes out on this number before `until`. */
   async pushBack(phoneNumberId: string, until: number): Promise<void> {
-    await this.redis.eval(PUSH_BACK, 1, this.key(phoneNumberId), until);
+    await pushBack(this.redis, [this.key(phoneNumberId)], [until]);
   }
 }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { luaScript } from './lua';
 
 // GCRA over one or more schedules at once (an API key's, and its account's when it has one).
 // Each limit allows `rate` requests per second with a burst of one second's worth: the schedule's
@@ -57,6 +58,8 @@ export interface LimitDecision {
 }
 
 /** Per-request rate limits of the public API, shared through Redis by every API process. */
+const take = luaScript(TAKE);
+
 export class RequestRateLimiter {
   constructor(
     private readonly redis: Redis,
@@ -67,7 +70,7 @@ export class RequestRateLimiter {
   async take(limits: RequestLimit[]): Promise<LimitDecision> {
     const keys = limits.map((limit) => `${this.prefix}:requests:${limit.scope}`);
     const args = limits.flatMap((limit) => [1000 / limit.requestsPerSecond, limit.requestsPerSecond]);
-    const reply = (await this.redis.eval(TAKE, keys.length, ...keys, ...args)) as string[];
+    const reply = (await take(this.redis, keys, args)) as string[];
     const states = limits.map((limit, i) => ({ limit, remaining: Math.max(0, Number(reply[2 + 2 * i])), resetMs: Number(reply[3 + 2 * i]) }));
     const binding = states.reduce((tightest, state) =>
       state.remaining < tightest.remaining || (state.remaining === tightest.remaining && state.resetMs > tightest.resetMs) ? state : tightest,

@@ -100,6 +100,8 @@ export interface DakProcessesOptions {
   /** Added to every Dak process's environment (and to meta-sim's). */
   env?: Record<string, string>;
   metaSimEnv?: Record<string, string>;
+  /** Node flags for the Dak apps (not meta-sim), e.g. `--cpu-prof` to profile them. */
+  nodeArgs?: string[];
 }
 
 export interface DakProcesses {
@@ -149,7 +151,8 @@ export async function startDakProcesses(options: DakProcessesOptions): Promise<D
   };
   const started: DakProcess[] = [];
   const launch = (name: string, app: DakApp, extra: Record<string, string> = {}) => {
-    const process = startProcess(name, appCommand(app).args, { ...env, ...extra });
+    const flags = app === 'meta-sim' ? [] : (options.nodeArgs ?? []);
+    const process = startProcess(name, [...flags, ...appCommand(app).args], { ...env, ...extra });
     started.push(process);
     return process;
   };

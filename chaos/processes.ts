@@ -1,16 +1,11 @@
 // Dak's processes, each its own Node process as in production, so a scenario can SIGKILL one
-// and start it again. They run compiled JavaScript: `apps/<name>/dist/main.js` when `pnpm build`
-// made it, else one bundle per app built here with esbuild (a restart under tsx compiles
-// hundreds of files again, which on a loaded 2-core machine takes a minute).
+// and start it again (run.ts starts them from the compiled build).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-export type AppName = 'meta-sim' | 'webhooks' | 'api' | 'worker';
 
 export interface Exit {
   name: string;
@@ -27,7 +22,8 @@ export class DakProcess {
 
   constructor(
     readonly name: string,
-    private readonly entry: string,
+    /** Node's arguments: the app's entry (see appCommand in @dak/testing). */
+    private readonly args: string[],
     private readonly env: Record<string, string>,
     private readonly log: WriteStream,
     private readonly onExit: (exit: Exit) => void,
@@ -38,7 +34,7 @@ export class DakProcess {
   }
 
   start(): void {
-    const child = spawn(process.execPath, [this.entry], { cwd: root, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, this.args, { cwd: root, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.expectingExit = false;
     child.stdout!.on('data', (chunk: Buffer) => this.log.write(chunk));
     child.stderr!.on('data', (chunk: Buffer) => this.log.write(`[${this.name} stderr] ${chunk}`));
@@ -68,41 +64,6 @@ export class DakProcess {
     return exited;
   }
 }
-
-/** The JavaScript entry point of an app: its `pnpm build` output, or a bundle made in `outDir`. */
-export async function compiledEntry(app: AppName, outDir: string): Promise<string> {
-  const built = join(root, 'apps', app, 'dist', 'main.js');
-  if (existsSync(built)) return built;
-  const outfile = join(outDir, `${app}.mjs`);
-  await build({
-    entryPoints: [join(root, 'apps', app, 'src', 'main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile,
-    plugins: [dependenciesStayPut],
-    logLevel: 'error',
-  });
-  return outfile;
-}
-
-/**
- * Only Dak's own TypeScript goes into the bundle. Every other package is imported from where
- * pnpm installed it (by absolute path, so resolution does not depend on the bundle's folder),
- * and keeps its files next to it (swagger-ui's assets, bullmq's scripts).
- */
-const dependenciesStayPut: Plugin = {
-  name: 'dependencies-stay-put',
-  setup(builder) {
-    builder.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.path.startsWith('@dak/') || args.pluginData === 'resolving') return undefined;
-      const resolved = await builder.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'resolving' });
-      if (resolved.errors.length > 0) return undefined;
-      return { path: resolved.external ? args.path : resolved.path, external: true };
-    });
-  },
-};
 
 export function processLog(path: string): WriteStream {
   return createWriteStream(path, { flags: 'a' });

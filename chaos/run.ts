@@ -1,15 +1,17 @@
 // `pnpm chaos`: Dak's real processes against a Postgres cluster and a Redis of their own, under
 // the faults of scenarios.ts. One line per scenario, a summary, exit code 1 on any failure.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase, ensureDatabaseExists, migrateToLatest, sql } from '@dak/db';
 import { DEMO, adminClient, demoBusiness, seedAccount } from '@dak/testing/demo';
+import { appCommand, type DakApp } from '@dak/testing/processes';
 import { PostgresCluster, RedisServer, freePort } from './infra';
 import { checkInvariants, webhookServerErrors } from './invariants';
 import { describeTally } from './load';
-import { DakProcess, compiledEntry, processLog, waitReady, type AppName, type Exit } from './processes';
+import { DakProcess, processLog, waitReady, type Exit } from './processes';
 import { scenarios, type ChaosWorld } from './scenarios';
 
 const SEND_LEASE_MS = 4_000;
@@ -76,10 +78,11 @@ async function main(): Promise<number> {
     META_SIM_WEBHOOK_TIMEOUT_MS: '5000',
     META_SIM_MAX_RECORDED: '200000',
   };
-  const apps: AppName[] = ['meta-sim', 'webhooks', 'api', 'worker'];
-  const entries = Object.fromEntries(await Promise.all(apps.map(async (app) => [app, await compiledEntry(app, logDir)] as const))) as Record<AppName, string>;
-  const spawnApp = (name: string, app: AppName, extra: Record<string, string> = {}) => {
-    const proc = new DakProcess(name, entries[app], { ...env, ...extra }, log, (exit) => exits.push(exit));
+  // The apps run as production runs them: the compiled build, made fresh (a restart under tsx
+  // compiles hundreds of files again, which on a loaded 2-core machine takes a minute).
+  execFileSync('pnpm', ['build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const spawnApp = (name: string, app: DakApp, extra: Record<string, string> = {}) => {
+    const proc = new DakProcess(name, appCommand(app).args, { ...env, ...extra }, log, (exit) => exits.push(exit));
     proc.start();
     return proc;
   };

@@ -1,6 +1,7 @@
 import type { MessageError } from '@dak/core';
 import {
   applyReportedStatus,
+  captureShard,
   closeEvents,
   findAccountByWabaId,
   findRegisteredNumbers,
@@ -10,8 +11,10 @@ import {
   lockMessagesOf,
   moveMessageCharge,
   updateTemplateStatus,
+  type ChargeMovement,
   type Database,
   type EventClosing,
+  type Message,
   type PendingEvent,
   type ReportedStatus,
 } from '@dak/db';
@@ -36,31 +39,62 @@ interface Lookups {
 /**
  * Applies one batch of stored events in one transaction. Each event first proves whose it is
  * (see @dak/meta's webhook-provenance); one that does not is closed with the reason and never
- * applied. Statuses only move forward; money follows: any status from Meta means Meta took the
- * message (capture the hold), `failed` without delivery refunds it, and a delivery reported
- * after a `failed` takes the refund back (or charges a message whose hold Dak had released).
+ * applied. Statuses only move forward; money follows each message's final state (movementsFor).
  */
 export async function applyPendingEvents(db: Database, limit = 500): Promise<AppliedBatch> {
   return db.transaction().execute(async (trx) => {
     const events = await lockApplicableEvents(trx, limit);
     const batch: AppliedBatch = { taken: events.length, applied: [], rejected: [] };
     if (events.length === 0) return batch;
-    // Lock the batch's messages first, in id order, before any wallet row: the worker's capture
-    // and another applier lock a message and then its wallet, so taking them in that same
-    // order (and messages sorted) leaves no cycle to deadlock on.
+    // Locks are taken in one order by every applier: the batch's messages (sorted), then the
+    // capture rows (sorted), then the wallet rows (sorted); the worker's single statements take
+    // a message and then one of those rows. So no two transactions wait on each other in a cycle.
     await lockMessagesOf(trx, events);
     const lookups = await lookUp(trx, events);
     const closings: EventClosing[] = [];
+    const settled = new Map<string, Message>();
     for (const event of events) {
-      const closing = await applyEvent(trx, event, lookups);
+      const closing = await applyEvent(trx, event, lookups, settled);
       if (!closing) continue;
       closings.push(closing);
       if (closing.rejected_reason) batch.rejected.push({ event, reason: closing.rejected_reason as RejectReason });
       else batch.applied.push(event);
     }
+    await moveMoney(trx, [...settled.values()]);
     await closeEvents(trx, closings);
     return batch;
   });
+}
+
+/**
+ * What a message's money must do, decided from where its status ended in this batch: any
+ * status from Meta means Meta took it (capture a hold); `failed` without delivery refunds it;
+ * a delivery after a refund takes the refund back, and one after a released hold charges it.
+ * Deciding from the final state (not event by event) keeps a batch with `failed` then
+ * `delivered` for one message from refunding it.
+ */
+export function movementsFor(message: Pick<Message, 'charge_state' | 'status' | 'delivered_at' | 'read_at'>): ChargeMovement[] {
+  const moves: ChargeMovement[] = [];
+  let charge = message.charge_state;
+  if (charge === 'held') {
+    moves.push('capture');
+    charge = 'captured';
+  }
+  const delivered = message.status === 'delivered' || message.status === 'read';
+  if (charge === 'captured' && message.status === 'failed' && !message.delivered_at && !message.read_at) moves.push('refund');
+  else if (charge === 'refunded' && delivered) moves.push('refund_reversal');
+  else if (charge === 'released' && delivered) moves.push('capture_released');
+  return moves;
+}
+
+/** Captures first (their rows sorted by account and shard), then the wallet moves (sorted by account). */
+async function moveMoney(db: Database, messages: Message[]): Promise<void> {
+  const moves = messages.flatMap((m) => movementsFor(m).map((movement) => ({ m, movement })));
+  const captures = moves.filter((x) => x.movement === 'capture');
+  const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  captures.sort((a, b) => order(a.m.account_id, b.m.account_id) || captureShard(a.m.id) - captureShard(b.m.id));
+  const others = moves.filter((x) => x.movement !== 'capture').sort((a, b) => order(a.m.account_id, b.m.account_id));
+  for (const { m, movement } of [...captures, ...others]) await moveMessageCharge(db, m.id, movement);
 }
 
 async function lookUp(db: Database, events: PendingEvent[]): Promise<Lookups> {
@@ -80,7 +114,7 @@ async function lookUp(db: Database, events: PendingEvent[]): Promise<Lookups> {
 }
 
 /** Applies or rejects one event; undefined leaves it waiting. */
-async function applyEvent(db: Database, event: PendingEvent, lookups: Lookups): Promise<EventClosing | undefined> {
+async function applyEvent(db: Database, event: PendingEvent, lookups: Lookups, settled: Map<string, Message>): Promise<EventClosing | undefined> {
   const sender = event.meta_phone_number_id ? lookups.numbers.get(event.meta_phone_number_id) : undefined;
   const close = (filedUnder: RegisteredNumber | undefined, rejected: RejectReason | null, messageId: string | null = null): EventClosing => ({
     id: event.id,
@@ -100,7 +134,7 @@ async function applyEvent(db: Database, event: PendingEvent, lookups: Lookups): 
       });
       if (decision.outcome === 'wait') return undefined;
       if (decision.outcome === 'reject') return close(decision.sender, decision.reason);
-      if (event.status && REPORTED.has(event.status)) await applyStatus(db, event, decision.message.id);
+      if (event.status && REPORTED.has(event.status)) await applyStatus(db, event, decision.message.id, settled);
       return close(decision.sender, null, decision.message.id);
     }
     case 'message': {
@@ -115,25 +149,14 @@ async function applyEvent(db: Database, event: PendingEvent, lookups: Lookups): 
   }
 }
 
-async function applyStatus(db: Database, event: PendingEvent, messageId: string): Promise<void> {
+async function applyStatus(db: Database, event: PendingEvent, messageId: string, settled: Map<string, Message>): Promise<void> {
   const message = await applyReportedStatus(db, messageId, {
     status: event.status as ReportedStatus,
     wamid: event.wamid,
     at: event.occurred_at ?? event.received_at,
     error: event.status === 'failed' ? errorOf(event) : null,
   });
-  if (!message) return;
-  // Most reports find the money already where it belongs: only move what needs moving.
-  let charge = message.charge_state;
-  if (charge === 'held' && (await moveMessageCharge(db, message.id, 'capture'))) charge = 'captured';
-  const delivered = message.status === 'delivered' || message.status === 'read';
-  if (charge === 'captured' && message.status === 'failed' && !message.delivered_at && !message.read_at) {
-    await moveMessageCharge(db, message.id, 'refund');
-  } else if (charge === 'refunded' && delivered) {
-    await moveMessageCharge(db, message.id, 'refund_reversal');
-  } else if (charge === 'released' && delivered) {
-    await moveMessageCharge(db, message.id, 'capture_released');
-  }
+  if (message) settled.set(message.id, message);
 }
 
 function errorOf(event: PendingEvent): MessageError {

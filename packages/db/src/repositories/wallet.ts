@@ -86,7 +86,19 @@ function netBalanceSet(delta: number | RawBuilder<unknown>) {
   };
 }
 
-type Movement = 'capture' | 'capture_released' | 'release' | 'refund' | 'refund_reversal';
+export type ChargeMovement = 'capture' | 'capture_released' | 'release' | 'refund' | 'refund_reversal';
+type Movement = ChargeMovement;
+
+/**
+ * Which of its account's 16 wallet_captures rows a message's capture is counted in (FNV-1a of
+ * the id). Known before the statement runs, so a transaction that captures several messages
+ * can take those rows in one order (see the webhook applier) and never deadlock with another.
+ */
+export function captureShard(messageId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < messageId.length; i++) hash = Math.imul(hash ^ messageId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) & 15;
+}
 
 // Each movement changes one message's charge state and the wallet's columns together. The
 // wallet's check constraint keeps `topped_up = available - debt + held + captured - refunded`.
@@ -123,7 +135,7 @@ export async function moveMessageCharge(db: Database, messageId: string, movemen
     movement === 'capture'
       ? sql`
           insert into wallet_captures as c (account_id, shard, captured)
-          select account_id, hashtext(${messageId}) & 15, price_minor from moved where price_minor > 0
+          select account_id, ${captureShard(messageId)}::smallint, price_minor from moved where price_minor > 0
           on conflict (account_id, shard) do update set captured = c.captured + excluded.captured`
       : sql`
           update wallets w set

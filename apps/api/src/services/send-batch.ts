@@ -9,7 +9,6 @@ import {
   type Priority,
 } from '@dak/core';
 import { insertBatch, type Database, type MessageToAccept } from '@dak/db';
-import { parseOrThrow } from '@dak/http';
 import type { ApiContext } from '../context';
 import type { Principal } from '../http/auth';
 import { messageRow, recipientOf, sendTarget, type SendTarget } from './message-rows';
@@ -17,8 +16,7 @@ import {
   acceptAnswering,
   checkIdempotencyKey,
   checkTemplateReference,
-  replayIdempotent,
-  requestHash,
+  parseSendRequest,
   sendMessageSchema,
   templateReference,
   type SendResult,
@@ -128,12 +126,8 @@ export async function sendBatch(
       { messages: items.length, max_messages: MAX_BATCH_MESSAGES },
     );
   }
-  const request = parseOrThrow(sendBatchSchema, rawBody);
-  const hash = idempotencyKey ? requestHash(rawBody) : '';
-  if (idempotencyKey) {
-    const replay = await replayIdempotent(ctx, principal.accountId, idempotencyKey, hash);
-    if (replay) return replay;
-  }
+  const { request, hash, replay } = await parseSendRequest(ctx, principal.accountId, sendBatchSchema, rawBody, idempotencyKey);
+  if (replay) return replay;
 
   const sender = await resolveSender(ctx, principal, request.phone_number_id);
   const template = await resolveSendableTemplate(ctx, principal, templateReference(request));

@@ -86,6 +86,24 @@ export async function replayIdempotent(ctx: ApiContext, accountId: string, key: 
   return { status: stored.status_code, body: stored.response, replayed: true };
 }
 
+/**
+ * The start of every send request: the body validated (so of bounded size and depth) before it
+ * is hashed, and hashed only when an Idempotency-Key asks for it; an answer already stored for
+ * the key is returned as `replay`.
+ */
+export async function parseSendRequest<S extends z.ZodType>(
+  ctx: ApiContext,
+  accountId: string,
+  schema: S,
+  rawBody: unknown,
+  idempotencyKey: string | undefined,
+): Promise<{ request: z.output<S>; hash: string; replay?: SendResult }> {
+  const request = parseOrThrow(schema, rawBody);
+  if (!idempotencyKey) return { request, hash: '' };
+  const hash = requestHash(rawBody);
+  return { request, hash, replay: await replayIdempotent(ctx, accountId, idempotencyKey, hash) };
+}
+
 /** Builds the message row: everything is checked here, before a single paisa is held. */
 export async function prepareMessage(
   ctx: ApiContext,
@@ -106,13 +124,8 @@ export async function sendMessage(
   idempotencyKey: string | undefined,
 ): Promise<SendResult> {
   checkIdempotencyKey(idempotencyKey);
-  const request = parseOrThrow(sendMessageSchema, rawBody);
-  // Hashed only once valid (so of bounded size and depth), and only when a key asks for it.
-  const hash = idempotencyKey ? requestHash(rawBody) : '';
-  if (idempotencyKey) {
-    const replay = await replayIdempotent(ctx, principal.accountId, idempotencyKey, hash);
-    if (replay) return replay;
-  }
+  const { request, hash, replay } = await parseSendRequest(ctx, principal.accountId, sendMessageSchema, rawBody, idempotencyKey);
+  if (replay) return replay;
   const row = await prepareMessage(ctx, principal, request, new Date());
   return acceptAnswering(ctx, principal.accountId, [row], { success: true, message_id: row.id, status: 'queued' }, idempotencyKey, hash);
 }

@@ -21,17 +21,20 @@ describe('movementsFor', () => {
   });
 });
 
-describe('a batch that holds several statuses of one message', () => {
+describe('statuses of one message arriving together or out of order', () => {
   let stack: TestStack;
+  let apiKey: string;
+  let accountId: string;
   beforeAll(async () => {
     stack = await startStack({ worker: false });
+    ({ apiKey, accountId } = await stack.seedDemo({ credit: '1.00' }));
   });
   afterAll(() => stack?.close());
+  const wamid = (n: number) => `wamid.HBgMOTE5ODIwMzg4ODEwFQIAERgSQkFUQ0hCQVRDSEJBVENIQk${n}`;
 
   it('moves money by where the message ended: failed then delivered in one POST is charged, never refunded', async () => {
-    const { apiKey, accountId } = await stack.seedDemo({ credit: '1.00' });
     const id = await sendAccepted(stack, apiKey);
-    const base = { id: 'wamid.HBgMOTE5ODIwMzg4ODEwFQIAERgSQkFUQ0hCQVRDSEJBVENIQkFU', recipient_id: '919820388810', biz_opaque_callback_data: id };
+    const base = { id: wamid(1), recipient_id: '919820388810', biz_opaque_callback_data: id };
     await stack.webhooks.applier.stop(); // so the three statuses are applied in one batch
     const posted = await postSignedWebhook(stack, statusEnvelope([
       { ...base, status: 'sent', timestamp: '1764198000' },
@@ -48,5 +51,23 @@ describe('a batch that holds several statuses of one message', () => {
     const kinds = await stack.api.ctx.db.selectFrom('ledger_entries').select('kind').where('message_id', '=', id).orderBy('id').execute();
     expect(kinds.map((k) => k.kind)).toEqual(['hold', 'capture']);
     await expectWalletInvariant(stack.api.ctx.db, accountId);
+  });
+
+  it('a read that overtakes its delivered fills delivered_at at once; the late delivered, earlier, wins', async () => {
+    const id = await sendAccepted(stack, apiKey);
+    const base = { id: wamid(2), recipient_id: '919820388810', biz_opaque_callback_data: id };
+    await postSignedWebhook(stack, statusEnvelope([{ ...base, status: 'read', timestamp: '1764198010' }]));
+    const read = await waitFor(async () => {
+      const body = await messageStatus(stack, apiKey, id);
+      return body.status === 'read' ? body : undefined;
+    }, { what: 'read' });
+    expect(read.timestamps).toMatchObject({ sent_at: '2025-11-26T23:00:10.000Z', delivered_at: '2025-11-26T23:00:10.000Z', read_at: '2025-11-26T23:00:10.000Z' });
+
+    await postSignedWebhook(stack, statusEnvelope([{ ...base, status: 'delivered', timestamp: '1764198005' }]));
+    const delivered = await waitFor(async () => {
+      const body = await messageStatus(stack, apiKey, id);
+      return body.timestamps.delivered_at === '2025-11-26T23:00:05.000Z' ? body : undefined;
+    }, { what: 'the earlier delivered time' });
+    expect(delivered).toMatchObject({ status: 'read', timestamps: { read_at: '2025-11-26T23:00:10.000Z' }, charge: { state: 'captured' } });
   });
 });

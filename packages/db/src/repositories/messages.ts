@@ -116,10 +116,21 @@ export async function recordFailedBeforeMeta(
 const TIMESTAMP_COLUMN = { sent: 'sent_at', delivered: 'delivered_at', read: 'read_at', failed: 'failed_at' } as const;
 export type ReportedStatus = keyof typeof TIMESTAMP_COLUMN;
 
+/** What a report says happened before it: a read message was delivered, a delivered one sent. */
+const IMPLIED_COLUMNS: Record<ReportedStatus, ('sent_at' | 'delivered_at')[]> = {
+  sent: [],
+  delivered: ['sent_at'],
+  read: ['sent_at', 'delivered_at'],
+  failed: [],
+};
+
 /**
  * Applies a status reported by Meta: the status only moves forward
- * (queued < sent < failed < delivered < read), the wamid is learnt if not yet known, and the
- * status's own timestamp is kept from its first report even when it arrives out of order.
+ * (queued < sent < failed < delivered < read), the wamid is learnt if not yet known, and each
+ * timestamp keeps the earliest time reported for it, whatever order the reports arrive in (sent_at
+ * keeps its first value: the worker's own record of Meta's answer is the precise one). A
+ * report also fills what it implies when that is still missing: a `read` that overtakes its
+ * `delivered` gives the message a delivered_at at once (the late `delivered`, earlier, then wins).
  */
 export async function applyReportedStatus(
   db: Database,
@@ -133,7 +144,8 @@ export async function applyReportedStatus(
     .set({
       status: sql<StoredMessageStatus>`case when ${advances} then ${report.status} else status end`,
       wamid: sql<string>`coalesce(wamid, ${report.wamid})`,
-      [column]: sql<Date>`coalesce(${sql.ref(column)}, ${report.at})`,
+      ...Object.fromEntries(IMPLIED_COLUMNS[report.status].map((implied) => [implied, sql<Date>`coalesce(${sql.ref(implied)}, ${report.at})`])),
+      [column]: report.status === 'sent' ? sql<Date>`coalesce(sent_at, ${report.at})` : sql<Date>`least(${sql.ref(column)}, ${report.at})`,
       ...(report.error ? { error: sql<string>`case when ${advances} then ${JSON.stringify(report.error)}::jsonb else error end` } : {}),
       claimed_at: null,
       updated_at: new Date(),

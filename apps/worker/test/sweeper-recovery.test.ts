@@ -46,8 +46,11 @@ describe('the sweeper when Redis loses its data', () => {
 
     // Only a re-created sweeper can send it now.
     await waitStatus(s, apiKey, id, 'read', 20_000);
-    expect(await maintenance.getJobScheduler('sweep')).toBeDefined();
-    expect(await maintenance.getJobScheduler('template-sync')).toBeDefined();
+    // A sweep job already in flight when Redis forgot may send it before the keeper's next
+    // check (one interval) re-creates the schedules: wait for that check, not for luck.
+    for (const id of ['sweep', 'template-sync']) {
+      await waitFor(async () => (await maintenance.getJobScheduler(id)) !== undefined, { what: `the ${id} schedule re-created`, timeoutMs: 5_000 });
+    }
     expect(s.sim.control.requests({ route: 'messages' })).toHaveLength(2);
     const lastRun = (await ctx.metrics.sweepLastRun.get()).values[0]?.value ?? 0;
     expect(lastRun * 1000).toBeGreaterThan(forgotten);

@@ -142,7 +142,7 @@ export function presentPhoneNumber(phone: PhoneNumber) {
   return {
     id: phone.id,
     account_id: phone.account_id,
-    phone_number_id: phone.phone_number_id,
+    phone_number_id: phone.meta_phone_number_id,
     display_phone_number: phone.display_phone_number,
     mps: phone.mps,
     created_at: phone.created_at.toISOString(),
@@ -182,7 +182,7 @@ export async function addPhoneNumber(ctx: ApiContext, accountId: string, input: 
   return insertPhoneNumber(ctx.db, {
     id: newId('pn'),
     account_id: accountId,
-    phone_number_id: input.phone_number_id,
+    meta_phone_number_id: input.phone_number_id,
     display_phone_number: input.display_phone_number,
     access_token_encrypted: encryptSecret(input.access_token, ctx.config.encryptionKey),
     mps: input.mps ?? 80,
@@ -228,7 +228,7 @@ export async function changePhoneNumber(ctx: ApiContext, id: string, input: z.in
 export async function createApiKey(ctx: ApiContext, accountId: string, input: z.infer<typeof createApiKeySchema>) {
   await requireAccount(ctx, accountId);
   if (input.phone_number_ids) {
-    const own = new Set((await listPhoneNumbers(ctx.db, accountId)).map((p) => p.phone_number_id));
+    const own = new Set((await listPhoneNumbers(ctx.db, accountId)).map((p) => p.meta_phone_number_id));
     const unknown = input.phone_number_ids.filter((id) => !own.has(id));
     if (unknown.length > 0) throw new BadRequestError(`phone_number_ids not in this account: ${unknown.join(', ')}`, { unknown });
   }
@@ -239,7 +239,7 @@ export async function createApiKey(ctx: ApiContext, accountId: string, input: z.
     name: input.name,
     prefix,
     key_hash: hashApiKey(key),
-    phone_number_ids: input.phone_number_ids ?? null,
+    meta_phone_number_ids: input.phone_number_ids ?? null,
     expires_at: input.expires_at ? new Date(input.expires_at) : null,
     ...(input.requests_per_second !== undefined ? { requests_per_second: input.requests_per_second } : {}),
   });
@@ -259,7 +259,7 @@ export function presentApiKey(row: ApiKey) {
     account_id: row.account_id,
     name: row.name,
     prefix: row.prefix,
-    phone_number_ids: row.phone_number_ids,
+    phone_number_ids: row.meta_phone_number_ids,
     requests_per_second: row.requests_per_second,
     expires_at: row.expires_at?.toISOString() ?? null,
     revoked_at: row.revoked_at?.toISOString() ?? null,

@@ -8,13 +8,13 @@ export function publicStatus(message: Pick<Message, 'status'>): MessageStatus {
   return message.status === 'sending' ? 'queued' : message.status;
 }
 
-export function presentMessage(message: ListedMessage, phoneNumberId?: string) {
+export function presentMessage(message: ListedMessage, metaPhoneNumberId?: string) {
   return {
     message_id: message.id,
     wamid: message.wamid,
     status: publicStatus(message),
     phone_number: message.recipient,
-    ...(phoneNumberId ? { phone_number_id: phoneNumberId } : {}),
+    ...(metaPhoneNumberId ? { phone_number_id: metaPhoneNumberId } : {}),
     template_id: message.template_id,
     template_name: message.template_name,
     client_reference: message.client_reference,

@@ -21,17 +21,17 @@ import type { ApiContext } from '../context';
 import type { Principal } from '../http/auth';
 
 /** The sending phone number, by Meta's id; another account's number is a 404, never a 403. */
-export async function resolveSender(ctx: ApiContext, principal: Principal, phoneNumberId: string): Promise<PhoneNumber> {
-  const phone = await ctx.cache.senders.get(phoneNumberId, () => findPhoneNumberByMetaId(ctx.db, phoneNumberId));
+export async function resolveSender(ctx: ApiContext, principal: Principal, metaPhoneNumberId: string): Promise<PhoneNumber> {
+  const phone = await ctx.cache.senders.get(metaPhoneNumberId, () => findPhoneNumberByMetaId(ctx.db, metaPhoneNumberId));
   if (!phone || phone.account_id !== principal.accountId) {
     throw new NotFoundError(
-      `Unknown phone_number_id "${phoneNumberId}". Use the Meta phone number id of one of your account's numbers.`,
+      `Unknown phone_number_id "${metaPhoneNumberId}". Use the Meta phone number id of one of your account's numbers.`,
       'phone_number_not_found',
     );
   }
-  if (principal.phoneNumberIds && !principal.phoneNumberIds.includes(phone.phone_number_id)) {
+  if (principal.metaPhoneNumberIds && !principal.metaPhoneNumberIds.includes(phone.meta_phone_number_id)) {
     throw new ForbiddenError(
-      `This API key may not send from phone_number_id "${phoneNumberId}". Use a key allowed for that number, or one without a phone number restriction.`,
+      `This API key may not send from phone_number_id "${metaPhoneNumberId}". Use a key allowed for that number, or one without a phone number restriction.`,
       'phone_number_not_allowed',
     );
   }

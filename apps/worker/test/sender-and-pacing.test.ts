@@ -38,6 +38,22 @@ describe('the worker sends from the message\'s own number, at its pace', () => {
     expect(await ctx.metrics.sends.get()).toMatchObject({ values: expect.arrayContaining([expect.objectContaining({ labels: { outcome: 'refused' }, value: 1 })]) });
   });
 
+  it('a job enqueued before the sender_id rename (its sender named phoneNumberId) is still sent', async () => {
+    // No sweep within the test: only the old-shaped job can send the message.
+    stack = await startStack({ worker: false, env: { SWEEP_GRACE_MS: '600000' } });
+    const s = stack;
+    const { apiKey } = await s.seedDemo({ credit: '10.00' });
+    const id = await send(s, apiKey);
+    const { sender_id } = await s.api.ctx.db.selectFrom('messages').select('sender_id').where('id', '=', id).executeTakeFirstOrThrow();
+    await s.api.ctx.queues.send.obliterate({ force: true });
+    await s.api.ctx.queues.send.add('send', { messageId: id, phoneNumberId: sender_id } as never, { jobId: id, attempts: 1 });
+    const { ctx } = await s.startWorker();
+
+    await waitStatus(s, apiKey, id, 'read', 15_000);
+    expect(s.sim.control.requests({ route: 'messages', phoneNumberId: DEMO.metaPhoneNumberId })).toHaveLength(1);
+    expect((await ctx.metrics.sends.get()).values.filter((v) => v.labels.outcome === 'refused')).toEqual([]);
+  });
+
   it('sends whose claims stalled behind a locked database go out at the number\'s rate, not together', async () => {
     stack = await startStack({ worker: false, env: { WORKER_CONCURRENCY: '60', DATABASE_POOL_SIZE: '20' } });
     const s = stack;

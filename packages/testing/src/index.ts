@@ -5,5 +5,6 @@ export * from './wait';
 export * from './messages';
 export * from './wallet';
 export * from './db-rows';
+export * from './redis';
 export * from './meta-webhooks';
 export * from './processes';

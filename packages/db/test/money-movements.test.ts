@@ -10,6 +10,7 @@ import {
   topUp,
   type ChargeMovement,
 } from '@dak/db';
+import type { ChargeState } from '@dak/core';
 import { expectWalletInvariant, messageToAccept, seedWalletAccount, useTestDatabase, type WalletAccount } from '@dak/testing';
 
 // Every money movement of one message, step by step, on a real Postgres: the exact balance after
@@ -45,6 +46,25 @@ describe('money movements', () => {
     expect(await ledgerOf(owner, id)).toEqual(ledger);
   }
 
+  /** Makes the movement and checks where it leaves the message, its ledger and the wallet; repeated, it moves nothing. */
+  async function expectMove(
+    owner: WalletAccount,
+    id: string,
+    movement: ChargeMovement,
+    after: { charge: ChargeState; ledger: string[]; wallet: Balance },
+  ) {
+    expect(await moveMessageCharge(db(), id, movement), movement).toBe(true);
+    expect(await chargeOf(owner, id)).toBe(after.charge);
+    expect(await ledgerOf(owner, id)).toEqual(after.ledger);
+    await expectWallet(owner, after.wallet);
+    await expectRepeatMovesNothing(owner, id, movement);
+  }
+
+  /** The account's wallet_captures rows, where captures from holds are counted. */
+  const captureShardsOf = async (owner: WalletAccount) =>
+    (await sql<{ shard: number; captured: number }>`
+      select shard, captured from wallet_captures where account_id = ${owner.accountId} order by shard`.execute(db())).rows;
+
   it('hold, capture (in its capture shard), refund, and a delivery after failed that takes the refund back', async () => {
     const owner = await seedWalletAccount(db(), 100);
     const m = messageToAccept(owner, 30);
@@ -55,27 +75,24 @@ describe('money movements', () => {
     expect(await ledgerOf(owner, m.id)).toEqual(['hold 30']);
     await expectWallet(owner, { available: 70, held: 30, captured: 0, refunded: 0, debt: 0, topped_up: 100 });
 
-    expect(await moveMessageCharge(db(), m.id, 'capture')).toBe(true);
-    expect(await chargeOf(owner, m.id)).toBe('captured');
-    expect(await ledgerOf(owner, m.id)).toEqual(['hold 30', 'capture 30']);
-    await expectWallet(owner, { available: 70, held: 0, captured: 30, refunded: 0, debt: 0, topped_up: 100 });
+    await expectMove(owner, m.id, 'capture', {
+      charge: 'captured',
+      ledger: ['hold 30', 'capture 30'],
+      wallet: { available: 70, held: 0, captured: 30, refunded: 0, debt: 0, topped_up: 100 },
+    });
     // The capture is counted in the message's own shard row, not on the wallet row holds lock.
-    const shards = await sql<{ shard: number; captured: number }>`
-      select shard, captured from wallet_captures where account_id = ${owner.accountId}`.execute(db());
-    expect(shards.rows).toEqual([{ shard: captureShard(m.id), captured: 30 }]);
-    await expectRepeatMovesNothing(owner, m.id, 'capture');
+    expect(await captureShardsOf(owner)).toEqual([{ shard: captureShard(m.id), captured: 30 }]);
 
-    expect(await moveMessageCharge(db(), m.id, 'refund')).toBe(true);
-    expect(await chargeOf(owner, m.id)).toBe('refunded');
-    expect(await ledgerOf(owner, m.id)).toEqual(['hold 30', 'capture 30', 'refund 30']);
-    await expectWallet(owner, { available: 100, held: 0, captured: 30, refunded: 30, debt: 0, topped_up: 100 });
-    await expectRepeatMovesNothing(owner, m.id, 'refund');
-
-    expect(await moveMessageCharge(db(), m.id, 'refund_reversal')).toBe(true);
-    expect(await chargeOf(owner, m.id)).toBe('captured');
-    expect(await ledgerOf(owner, m.id)).toEqual(['hold 30', 'capture 30', 'refund 30', 'refund_reversal 30']);
-    await expectWallet(owner, { available: 70, held: 0, captured: 30, refunded: 0, debt: 0, topped_up: 100 });
-    await expectRepeatMovesNothing(owner, m.id, 'refund_reversal');
+    await expectMove(owner, m.id, 'refund', {
+      charge: 'refunded',
+      ledger: ['hold 30', 'capture 30', 'refund 30'],
+      wallet: { available: 100, held: 0, captured: 30, refunded: 30, debt: 0, topped_up: 100 },
+    });
+    await expectMove(owner, m.id, 'refund_reversal', {
+      charge: 'captured',
+      ledger: ['hold 30', 'capture 30', 'refund 30', 'refund_reversal 30'],
+      wallet: { available: 70, held: 0, captured: 30, refunded: 0, debt: 0, topped_up: 100 },
+    });
     await expectRepeatMovesNothing(owner, m.id, 'capture');
   });
 
@@ -97,22 +114,22 @@ describe('money movements', () => {
     const m = messageToAccept(owner, 20);
     expect(await insertMessagesWithHold(db(), owner.accountId, [m])).toBe(true);
 
-    expect(await moveMessageCharge(db(), m.id, 'release')).toBe(true);
-    expect(await chargeOf(owner, m.id)).toBe('released');
-    await expectWallet(owner, { available: 50, held: 0, captured: 0, refunded: 0, debt: 0, topped_up: 50 });
-    await expectRepeatMovesNothing(owner, m.id, 'release');
+    await expectMove(owner, m.id, 'release', {
+      charge: 'released',
+      ledger: ['hold 20', 'release 20'],
+      wallet: { available: 50, held: 0, captured: 0, refunded: 0, debt: 0, topped_up: 50 },
+    });
     // A released message has no hold to capture or refund.
     await expectRepeatMovesNothing(owner, m.id, 'capture');
     await expectRepeatMovesNothing(owner, m.id, 'refund');
 
-    expect(await moveMessageCharge(db(), m.id, 'capture_released')).toBe(true);
-    expect(await chargeOf(owner, m.id)).toBe('captured');
-    expect(await ledgerOf(owner, m.id)).toEqual(['hold 20', 'release 20', 'capture 20']);
-    await expectWallet(owner, { available: 30, held: 0, captured: 20, refunded: 0, debt: 0, topped_up: 50 });
-    await expectRepeatMovesNothing(owner, m.id, 'capture_released');
-    // It was captured straight from the balance: no shard row was written.
-    const shards = await sql<{ n: number }>`select count(*)::int as n from wallet_captures where account_id = ${owner.accountId}`.execute(db());
-    expect(shards.rows[0]!.n).toBe(0);
+    await expectMove(owner, m.id, 'capture_released', {
+      charge: 'captured',
+      ledger: ['hold 20', 'release 20', 'capture 20'],
+      wallet: { available: 30, held: 0, captured: 20, refunded: 0, debt: 0, topped_up: 50 },
+    });
+    // It was charged straight from the balance: no shard row was written.
+    expect(await captureShardsOf(owner)).toEqual([]);
   });
 
   it('a reversal the wallet cannot cover becomes debt; holds are refused while it lasts; top-ups pay it first', async () => {

@@ -1,79 +1,33 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '@dak/core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  createDatabase,
-  createWallet,
   findWallet,
-  insertAccount,
   insertMessagesWithHold,
-  insertPhoneNumber,
   moveMessageCharge,
   sql,
   topUp,
   type Database,
-  type MessageToAccept,
 } from '@dak/db';
-import { createTestDatabase, expectWalletInvariant, type TestDatabase } from '@dak/testing';
+import { expectWalletInvariant, messageToAccept, seedWalletAccount, useTestDatabase } from '@dak/testing';
 
 // The wallet's money movements on a real Postgres, one statement each: late charges that the
 // balance cannot cover become debt, credit pays debt first, and the invariant holds throughout.
 describe('wallet movements', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase();
   let db: Database;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    db = createDatabase({ url: database.url, poolSize: 4 });
+  beforeAll(() => {
+    db = database.db;
   });
-  afterAll(async () => {
-    await db.destroy();
-    await database.drop();
-  });
-
-  async function account(credit: number) {
-    const id = newId('acc');
-    await insertAccount(db, { id, name: 'Wallet test', waba_id: String(Date.now()) + Math.floor(Math.random() * 1e6), currency: 'INR', price_minor: 10, category_prices: {} });
-    await createWallet(db, id, 'INR');
-    const phone = await insertPhoneNumber(db, {
-      id: newId('pn'),
-      account_id: id,
-      meta_phone_number_id: String(Math.floor(Math.random() * 1e15)),
-      display_phone_number: '+91 98200 00000',
-      access_token_encrypted: 'v1.x.y.z',
-      mps: 80,
-    });
-    if (credit > 0) await topUp(db, id, credit, `initial-${id}`);
-    return { id, phoneId: phone.id };
-  }
-
-  function message(accountId: string, phoneId: string, price = 10): MessageToAccept {
-    return {
-      id: newId('msg'),
-      account_id: accountId,
-      sender_id: phoneId,
-      template_id: '1',
-      template_name: 't',
-      template_language: 'en_US',
-      template_category: 'UTILITY',
-      recipient: '919820388810',
-      variables: [],
-      components: [],
-      client_reference: null,
-      price_minor: price,
-      currency: 'INR',
-      expires_at: null,
-      queued_at: new Date(),
-    };
-  }
 
   it('a refund taken back beyond the balance leaves exactly the shortfall as debt, and a top-up pays it first', async () => {
-    const { id, phoneId } = await account(15);
-    const [a, b] = [message(id, phoneId), message(id, phoneId, 5)];
+    const owner = await seedWalletAccount(db, 15);
+    const id = owner.accountId;
+    const [a, b] = [messageToAccept(owner), messageToAccept(owner, 5)];
     expect(await insertMessagesWithHold(db, id, [a, b])).toBe(true);
     expect(await moveMessageCharge(db, a.id, 'capture')).toBe(true);
     expect(await moveMessageCharge(db, a.id, 'refund')).toBe(true);
     expect(await findWallet(db, id)).toMatchObject({ available: 10, held: 5, debt: 0 });
     // The refund is spent: 7 of it goes to another hold, 3 stay available.
-    expect(await insertMessagesWithHold(db, id, [message(id, phoneId, 7)])).toBe(true);
+    expect(await insertMessagesWithHold(db, id, [messageToAccept(owner, 7)])).toBe(true);
     expect(await moveMessageCharge(db, a.id, 'refund_reversal')).toBe(true);
     expect(await findWallet(db, id)).toMatchObject({ available: 0, debt: 7, held: 12, captured: 10, refunded: 0 });
     await expectWalletInvariant(db, id);
@@ -84,39 +38,42 @@ describe('wallet movements', () => {
     // A release is credit too: it pays the debt before anything becomes available.
     expect(await moveMessageCharge(db, b.id, 'release')).toBe(true);
     expect(await findWallet(db, id)).toMatchObject({ available: 0, debt: 2, held: 7 });
-    expect(await insertMessagesWithHold(db, id, [message(id, phoneId, 0)])).toBe(false);
+    expect(await insertMessagesWithHold(db, id, [messageToAccept(owner, 0)])).toBe(false);
     await topUp(db, id, 5, `topup-${id}`);
     expect(await findWallet(db, id)).toMatchObject({ available: 3, debt: 0, topped_up: 20 });
     await expectWalletInvariant(db, id);
   });
 
   it('a released hold charged after all (delivery reported late) goes into debt when the balance is empty', async () => {
-    const { id, phoneId } = await account(10);
-    const m = message(id, phoneId);
+    const owner = await seedWalletAccount(db, 10);
+    const id = owner.accountId;
+    const m = messageToAccept(owner);
     await insertMessagesWithHold(db, id, [m]);
     await moveMessageCharge(db, m.id, 'release');
-    await insertMessagesWithHold(db, id, [message(id, phoneId)]);
+    await insertMessagesWithHold(db, id, [messageToAccept(owner)]);
     expect(await moveMessageCharge(db, m.id, 'capture_released')).toBe(true);
     expect(await findWallet(db, id)).toMatchObject({ available: 0, debt: 10, held: 10, captured: 10 });
     await expectWalletInvariant(db, id);
   });
 
   it('concurrent late charges and refunds on one wallet never lose or double a paisa', async () => {
-    const { id, phoneId } = await account(100);
-    const messages = Array.from({ length: 10 }, () => message(id, phoneId));
+    const owner = await seedWalletAccount(db, 100);
+    const id = owner.accountId;
+    const messages = Array.from({ length: 10 }, () => messageToAccept(owner));
     await insertMessagesWithHold(db, id, messages);
     await Promise.all(messages.map((m) => moveMessageCharge(db, m.id, 'capture')));
     await Promise.all(messages.map((m) => moveMessageCharge(db, m.id, 'refund')));
     // Spend everything, then take all ten refunds back at once: 100 of debt, exactly.
-    await insertMessagesWithHold(db, id, [message(id, phoneId, 100)]);
+    await insertMessagesWithHold(db, id, [messageToAccept(owner, 100)]);
     await Promise.all(messages.map((m) => moveMessageCharge(db, m.id, 'refund_reversal')));
     expect(await findWallet(db, id)).toMatchObject({ available: 0, debt: 100, held: 100, captured: 100, refunded: 0 });
     await expectWalletInvariant(db, id);
   });
 
   it('a capture never waits for a hold, nor a hold for a capture: they take different rows', async () => {
-    const { id, phoneId } = await account(1_000);
-    const captured = message(id, phoneId);
+    const owner = await seedWalletAccount(db, 1_000);
+    const id = owner.accountId;
+    const captured = messageToAccept(owner);
     await insertMessagesWithHold(db, id, [captured]);
     // A capture left uncommitted (the applier's batch transaction, say) holds its row locks...
     let release!: () => void;
@@ -128,7 +85,7 @@ describe('wallet movements', () => {
     // ...while a new hold goes through at once: waiting for the capture's commit would lose the race.
     const tooSlow = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the hold waited for the capture')), 2_000).unref());
     try {
-      expect(await Promise.race([insertMessagesWithHold(db, id, [message(id, phoneId)]), tooSlow])).toBe(true);
+      expect(await Promise.race([insertMessagesWithHold(db, id, [messageToAccept(owner)]), tooSlow])).toBe(true);
     } finally {
       release();
       await capture;
@@ -138,8 +95,9 @@ describe('wallet movements', () => {
   });
 
   it('holds, captures, releases and refunds racing on one account keep the invariant', async () => {
-    const { id, phoneId } = await account(10_000);
-    const batches = Array.from({ length: 20 }, () => Array.from({ length: 10 }, () => message(id, phoneId)));
+    const owner = await seedWalletAccount(db, 10_000);
+    const id = owner.accountId;
+    const batches = Array.from({ length: 20 }, () => Array.from({ length: 10 }, () => messageToAccept(owner)));
     await Promise.all(
       batches.map(async (batch, i) => {
         expect(await insertMessagesWithHold(db, id, batch)).toBe(true);

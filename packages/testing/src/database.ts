@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { createDatabase, type Database } from '@dak/db';
 import { dropDatabase, withDatabase } from './global-setup';
 
 export interface TestDatabase {
@@ -30,4 +31,27 @@ export function testRedisUrl(): string {
 
 export function uniquePrefix(label = 'dak-test'): string {
   return `${label}-${randomBytes(5).toString('hex')}`;
+}
+
+/**
+ * For a file of repository tests: a cloned database and a pool on it, made before the file's
+ * tests and dropped after them. Read `.db` inside the tests (it exists only once they run).
+ */
+export function useTestDatabase(poolSize = 4): { readonly db: Database } {
+  let database: TestDatabase | undefined;
+  let db: Database | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = createDatabase({ url: database.url, poolSize });
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+  });
+  return {
+    get db() {
+      if (!db) throw new Error('useTestDatabase().db is read before the file\'s tests run: read it inside a test or hook');
+      return db;
+    },
+  };
 }

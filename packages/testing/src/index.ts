@@ -4,5 +4,7 @@ export * from './demo';
 export * from './wait';
 export * from './messages';
 export * from './wallet';
+export * from './db-rows';
+export * from './redis';
 export * from './meta-webhooks';
 export * from './processes';

@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { MessageError } from '@dak/core';
+import {
+  applyReportedStatus,
+  claimMessage,
+  findMessage,
+  insertMessagesWithHold,
+  recordAccepted,
+  recordFailedBeforeMeta,
+  type ReportedStatus,
+} from '@dak/db';
+import { messageToAccept, seedWalletAccount, useTestDatabase, type WalletAccount } from '@dak/testing';
+
+// Statuses as the worker and the webhook applier record them, in every order they can arrive:
+// the status only moves forward (queued < sent < failed < delivered < read), each timestamp
+// keeps the earliest report, and a report fills in what it implies.
+describe('message statuses', () => {
+  const database = useTestDatabase();
+  const db = () => database.db;
+  const at = (second: number) => new Date(Date.UTC(2026, 11, 1, 10, 0, second));
+  const metaError: MessageError = { code: 131026, title: 'Message undeliverable', source: 'meta' };
+
+  async function accepted(owner: WalletAccount, count = 1) {
+    const messages = Array.from({ length: count }, () => messageToAccept(owner));
+    expect(await insertMessagesWithHold(db(), owner.accountId, messages)).toBe(true);
+    return messages.map((m) => m.id);
+  }
+  const wamid = () => `wamid.${randomBytes(8).toString('hex')}`;
+  const report = (id: string, status: ReportedStatus, second: number, w: string | null = null) =>
+    applyReportedStatus(db(), id, { status, wamid: w, at: at(second), error: status === 'failed' ? metaError : null });
+
+  it('whatever order two reports arrive in, the message ends at the further one', async () => {
+    const owner = await seedWalletAccount(db(), 1_000);
+    const order: ReportedStatus[] = ['sent', 'failed', 'delivered', 'read'];
+    const pairs = order.flatMap((first) => order.map((second) => [first, second] as const));
+    const ids = await accepted(owner, pairs.length);
+    for (const [i, [first, second]] of pairs.entries()) {
+      await report(ids[i]!, first, 1);
+      const message = await report(ids[i]!, second, 2);
+      const further = order[Math.max(order.indexOf(first), order.indexOf(second))];
+      expect(message?.status, `${first} then ${second}`).toBe(further);
+    }
+  });
+
+  it('a read that overtakes its delivered implies it; the late delivered, earlier, then wins', async () => {
+    const owner = await seedWalletAccount(db(), 100);
+    const [id] = await accepted(owner);
+    const w = wamid();
+    expect(await claimMessage(db(), id!, at(0))).toMatchObject({ status: 'sending', attempts: 1 });
+    expect(await recordAccepted(db(), id!, w, at(1))).toMatchObject({ status: 'sent', wamid: w, sent_at: at(1), claimed_at: null });
+
+    expect(await report(id!, 'read', 30, w)).toMatchObject({ status: 'read', sent_at: at(1), delivered_at: at(30), read_at: at(30) });
+    expect(await report(id!, 'delivered', 20, w)).toMatchObject({ status: 'read', delivered_at: at(20), read_at: at(30) });
+    // A duplicate, later delivered changes nothing; Meta's sent never replaces the worker's record.
+    expect(await report(id!, 'delivered', 25, w)).toMatchObject({ status: 'read', delivered_at: at(20) });
+    expect(await report(id!, 'sent', 0, w)).toMatchObject({ status: 'read', sent_at: at(1) });
+    // A failure after the read neither moves the status back nor records an error.
+    expect(await report(id!, 'failed', 40, w)).toMatchObject({ status: 'read', error: null, sent_at: at(1), delivered_at: at(20), read_at: at(30) });
+  });
+
+  it('a status that beats the worker\'s record of Meta\'s answer: the worker does not move it back', async () => {
+    const owner = await seedWalletAccount(db(), 100);
+    const [id] = await accepted(owner);
+    const w = wamid();
+    await claimMessage(db(), id!, at(0));
+    // Meta's delivered (matched by callback data) arrives while the worker still waits for Meta's 200.
+    expect(await report(id!, 'delivered', 5, w)).toMatchObject({ status: 'delivered', wamid: w, sent_at: at(5), delivered_at: at(5), claimed_at: null });
+    expect(await recordAccepted(db(), id!, w, at(6))).toMatchObject({ status: 'delivered', sent_at: at(5), delivered_at: at(5) });
+    // A claim only takes a queued message: the delivered one is never sent again.
+    expect(await claimMessage(db(), id!, at(7))).toBeUndefined();
+  });
+
+  it('a failure Meta reported stays when the worker records its answer afterwards', async () => {
+    const owner = await seedWalletAccount(db(), 100);
+    const [id] = await accepted(owner);
+    const w = wamid();
+    await claimMessage(db(), id!, at(0));
+    expect(await report(id!, 'failed', 3, w)).toMatchObject({ status: 'failed', failed_at: at(3), error: metaError });
+    expect(await recordAccepted(db(), id!, w, at(4))).toMatchObject({ status: 'failed', sent_at: at(4), error: metaError });
+    // Then delivered after all: it moves on past failed.
+    expect(await report(id!, 'delivered', 9, w)).toMatchObject({ status: 'delivered', delivered_at: at(9), failed_at: at(3) });
+  });
+
+  it('the wamid is learnt once: a later report cannot change it', async () => {
+    const owner = await seedWalletAccount(db(), 100);
+    const [id] = await accepted(owner);
+    const [first, second] = [wamid(), wamid()];
+    expect(await report(id!, 'sent', 1, first)).toMatchObject({ wamid: first });
+    expect(await report(id!, 'delivered', 2, second)).toMatchObject({ wamid: first, status: 'delivered' });
+  });
+
+  it('a failure before Meta took it applies only from the statuses named', async () => {
+    const owner = await seedWalletAccount(db(), 100);
+    const [queued, sent] = await accepted(owner, 2);
+    const dakError: MessageError = { code: 'expired', title: 'Not sent before expires_in ran out', source: 'dak' };
+    await report(sent!, 'sent', 1, wamid());
+    expect(await recordFailedBeforeMeta(db(), sent!, dakError, ['queued', 'sending'], at(2))).toBeUndefined();
+    expect(await findMessage(db(), owner.accountId, sent!)).toMatchObject({ status: 'sent', error: null, failed_at: null });
+    expect(await recordFailedBeforeMeta(db(), queued!, dakError, ['queued', 'sending'], at(2))).toMatchObject({ status: 'failed', error: dakError, failed_at: at(2) });
+  });
+});

@@ -586,8 +586,6 @@ export interface components {
              * @example 919820388810
              */
             phone_number: string;
-            /** @description The sending Meta phone number id */
-            phone_number_id?: string;
             /** @example 1284751902651784 */
             template_id: string;
             /** @example order_update */
@@ -791,8 +789,6 @@ export interface components {
              * @example 919820388810
              */
             phone_number: string;
-            /** @description The sending Meta phone number id */
-            phone_number_id?: string;
             /** @example 1284751902651784 */
             template_id: string;
             /** @example order_update */

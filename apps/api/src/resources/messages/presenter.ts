@@ -11,13 +11,12 @@ export function publicStatus(message: Pick<Message, 'status'>): MessageStatus {
 }
 
 /** A message as message-status and the messages list show it. */
-export function presentMessage(message: ListedMessage, phoneNumberId?: string): Omit<z.infer<typeof messageStatusSchema>, 'success'> {
+export function presentMessage(message: ListedMessage): Omit<z.infer<typeof messageStatusSchema>, 'success'> {
   return {
     message_id: message.id,
     wamid: message.wamid,
     status: publicStatus(message),
     phone_number: message.recipient,
-    ...(phoneNumberId ? { phone_number_id: phoneNumberId } : {}),
     template_id: message.template_id,
     template_name: message.template_name,
     client_reference: message.client_reference,

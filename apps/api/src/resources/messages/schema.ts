@@ -28,7 +28,6 @@ export const messageStatusSchema = z
     wamid: z.string().nullable().openapi({ description: "Meta's message id, once Meta has accepted the message", example: 'wamid.HBgMOTE5ODIwMzg4ODEwFQIAERgSQzVBRjE2QjQ4RjI0QkVGQjU2AA==' }),
     status: z.enum(MESSAGE_STATUSES).openapi({ description: 'Only moves forward: queued < sent < failed < delivered < read' }),
     phone_number: z.string().openapi({ description: 'The recipient, digits with country code', example: '919820388810' }),
-    phone_number_id: z.string().optional().openapi({ description: 'The sending Meta phone number id' }),
     template_id: z.string().openapi({ example: '1284751902651784' }),
     template_name: z.string().openapi({ example: 'order_update' }),
     client_reference: z.string().nullable(),

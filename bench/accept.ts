@@ -21,12 +21,12 @@ const SCENARIO = '1 accept';
 const PRICE_MINOR = 10;
 
 /** A message row as Dak's accept path inserts it, column for column. */
-function messageRow(index: number, accountId: string, phoneNumberRowId: string) {
+function messageRow(index: number, accountId: string, senderId: string) {
   const now = new Date();
   return [
     newId('msg'),
     accountId,
-    phoneNumberRowId,
+    senderId,
     TEMPLATE.id,
     TEMPLATE.name,
     TEMPLATE.language,
@@ -45,7 +45,7 @@ function messageRow(index: number, accountId: string, phoneNumberRowId: string) 
   ];
 }
 
-const INSERT_MESSAGE = `insert into bench_messages (id, account_id, phone_number_id, template_id, template_name, template_language,
+const INSERT_MESSAGE = `insert into bench_messages (id, account_id, sender_id, template_id, template_name, template_language,
   template_category, recipient, variables, components, status, client_reference, price_minor, currency, charge_state,
   expires_at, queued_at, updated_at) values (${Array.from({ length: 18 }, (_, i) => `$${i + 1}`).join(', ')})`;
 const HOLD = `update bench_wallets set available = available - $1, held = held + $1, updated_at = now()
@@ -53,8 +53,8 @@ const HOLD = `update bench_wallets set available = available - $1, held = held +
 
 interface RawIds {
   accountId: string;
-  phoneNumberRowId: string;
-  phoneNumberMetaId: string;
+  senderId: string;
+  metaPhoneNumberId: string;
   keyHash: string;
 }
 
@@ -65,7 +65,7 @@ const LOOKUPS: [string, (ids: RawIds) => unknown[]][] = [
       where k.key_hash = $1 and k.revoked_at is null and (k.expires_at is null or k.expires_at > now())`,
     (ids) => [ids.keyHash],
   ],
-  ['select * from phone_numbers where phone_number_id = $1', (ids) => [ids.phoneNumberMetaId]],
+  ['select * from phone_numbers where meta_phone_number_id = $1', (ids) => [ids.metaPhoneNumberId]],
   ['select * from templates where account_id = $1 and id = $2', (ids) => [ids.accountId, TEMPLATE.id]],
 ];
 // Dak's accept statement: the hold, and only if it took, the message and its ledger entry.
@@ -73,7 +73,7 @@ const ACCEPT_AS_DAK = `with hold as (
     update bench_wallets set available = available - $13, held = held + $13, updated_at = now()
     where account_id = $2 and available >= $13 returning account_id
   ), message as (
-    insert into bench_messages (id, account_id, phone_number_id, template_id, template_name, template_language,
+    insert into bench_messages (id, account_id, sender_id, template_id, template_name, template_language,
       template_category, recipient, variables, components, status, client_reference, price_minor, currency, charge_state,
       expires_at, queued_at, updated_at)
     select ${Array.from({ length: 18 }, (_, i) => `$${i + 1}`).join(', ')} from hold
@@ -86,12 +86,12 @@ const ACCEPT_AS_DAK = `with hold as (
 async function rawTransaction(pool: PgPool, index: number, ids: RawIds, asDak = false): Promise<string> {
   if (asDak) {
     for (const [text, params] of LOOKUPS) await pool.query(text, params(ids));
-    const accepted = await pool.query(ACCEPT_AS_DAK, messageRow(index, ids.accountId, ids.phoneNumberRowId));
+    const accepted = await pool.query(ACCEPT_AS_DAK, messageRow(index, ids.accountId, ids.senderId));
     return accepted.rows[0].held === 1 ? 'ok' : 'no funds';
   }
   const client = await pool.connect();
   try {
-    const row = messageRow(index, ids.accountId, ids.phoneNumberRowId);
+    const row = messageRow(index, ids.accountId, ids.senderId);
     await client.query('begin');
     await client.query(INSERT_MESSAGE, row);
     const held = await client.query(HOLD, [PRICE_MINOR, ids.accountId]);
@@ -125,11 +125,11 @@ export async function benchAccept(target: BenchTarget, sizes: AcceptSizes): Prom
     await pool.query('create table bench_wallets (like wallets including all)');
     await pool.query('create table bench_ledger_entries (like ledger_entries including all)');
     await pool.query(`insert into bench_wallets (account_id, currency, available, topped_up) values ($1, 'INR', 1000000000, 1000000000)`, [env.accountId]);
-    const { rows } = await pool.query<{ id: string }>('select id from phone_numbers where phone_number_id = $1', [env.phoneNumbers[0]]);
+    const { rows } = await pool.query<{ id: string }>('select id from phone_numbers where meta_phone_number_id = $1', [env.phoneNumbers[0]]);
     const ids: RawIds = {
       accountId: env.accountId,
-      phoneNumberRowId: rows[0]!.id,
-      phoneNumberMetaId: env.phoneNumbers[0]!,
+      senderId: rows[0]!.id,
+      metaPhoneNumberId: env.phoneNumbers[0]!,
       keyHash: hashApiKey(env.apiKey),
     };
 
@@ -138,7 +138,7 @@ export async function benchAccept(target: BenchTarget, sizes: AcceptSizes): Prom
       const id = newId('msg');
       await rawQueue.add(
         'send',
-        { messageId: id, phoneNumberId: ids.phoneNumberRowId },
+        { messageId: id, senderId: ids.senderId },
         // Dak's send job options: job id = message id, 8 attempts with backoff, nothing kept.
         { jobId: id, attempts: 8, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: true },
       );

@@ -55,8 +55,8 @@ export async function benchBatch(target: BenchTarget, sizes: BatchSizes): Promis
 
     // The baseline writes the same rows to a copy of `messages` and the same jobs to its own queue.
     await pool.query('create table bench_messages (like messages including all)');
-    const { rows } = await pool.query<{ id: string }>('select id from phone_numbers where phone_number_id = $1', [env.phoneNumbers[0]]);
-    const phoneRowId = rows[0]!.id;
+    const { rows } = await pool.query<{ id: string }>('select id from phone_numbers where meta_phone_number_id = $1', [env.phoneNumbers[0]]);
+    const senderId = rows[0]!.id;
     const raw = await runLanes(
       sizes.batches,
       sizes.concurrency,
@@ -65,7 +65,7 @@ export async function benchBatch(target: BenchTarget, sizes: BatchSizes): Promis
         const messages = Array.from({ length: sizes.perBatch }, (_, i) => {
           const index = b * sizes.perBatch + i;
           return {
-            id: newId('msg'), account_id: env.accountId, phone_number_id: phoneRowId, template_id: TEMPLATE.id, template_name: TEMPLATE.name,
+            id: newId('msg'), account_id: env.accountId, sender_id: senderId, template_id: TEMPLATE.id, template_name: TEMPLATE.name,
             template_language: TEMPLATE.language, template_category: 'UTILITY', recipient: recipient(index),
             variables: [{ type: 'body', values: [`Customer ${index}`, `ORD-${index}`] }],
             components: [{ type: 'body', parameters: [{ type: 'text', text: `Customer ${index}` }, { type: 'text', text: `ORD-${index}` }] }],
@@ -73,7 +73,7 @@ export async function benchBatch(target: BenchTarget, sizes: BatchSizes): Promis
           };
         });
         await pool.query('insert into bench_messages select * from json_populate_recordset(null::bench_messages, $1::json)', [JSON.stringify(messages)]);
-        await rawQueue.addBulk(messages.map((m) => ({ name: 'send', data: { messageId: m.id, phoneNumberId: phoneRowId }, opts: { jobId: m.id, attempts: 8, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: true } })));
+        await rawQueue.addBulk(messages.map((m) => ({ name: 'send', data: { messageId: m.id, senderId }, opts: { jobId: m.id, attempts: 8, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: true } })));
         return 'ok';
       },
       sizes.batches * sizes.perBatch,
@@ -83,9 +83,9 @@ export async function benchBatch(target: BenchTarget, sizes: BatchSizes): Promis
     const { rows: existing } = await pool.query<{ n: number }>('select count(*)::int as n from messages');
     const missing = Math.max(0, sizes.listRows - existing[0]!.n);
     await sql`
-      insert into messages (id, account_id, phone_number_id, template_id, template_name, template_language, template_category,
+      insert into messages (id, account_id, sender_id, template_id, template_name, template_language, template_category,
         recipient, variables, components, status, price_minor, currency, charge_state, queued_at, updated_at)
-      select 'msg_' || lpad(to_hex(g), 26, '0'), ${env.accountId}, ${phoneRowId}, ${TEMPLATE.id}, ${TEMPLATE.name}, ${TEMPLATE.language}, 'UTILITY',
+      select 'msg_' || lpad(to_hex(g), 26, '0'), ${env.accountId}, ${senderId}, ${TEMPLATE.id}, ${TEMPLATE.name}, ${TEMPLATE.language}, 'UTILITY',
         '91' || (8000000000 + g), '[]', '[]', case when g % 10 = 0 then 'failed' else 'read' end, 10, 'INR', 'captured',
         now() - interval '30 days' + g * interval '1 second', now()
       from generate_series(1, ${missing}::int) g`.execute(env.stack.api.ctx.db);

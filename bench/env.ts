@@ -90,7 +90,7 @@ export interface BenchEnv {
   close(): Promise<void>;
 }
 
-export function phoneNumberId(index: number): string {
+export function metaPhoneNumberId(index: number): string {
   return `1065403522${String(index).padStart(5, '0')}`;
 }
 
@@ -117,7 +117,7 @@ export async function startBenchEnv(target: BenchTarget): Promise<BenchEnv> {
   const database = await createBenchDatabase(target.databaseUrl);
   const queuePrefix = `dak-bench-${randomBytes(5).toString('hex')}`;
   const accessToken = `EAAG${randomBytes(24).toString('hex')}`;
-  const phoneNumbers = Array.from({ length: PHONE_NUMBERS }, (_, i) => phoneNumberId(i));
+  const phoneNumbers = Array.from({ length: PHONE_NUMBERS }, (_, i) => metaPhoneNumberId(i));
   const displayNumber = (index: number) => `${WABA_DISPLAY_PREFIX}${String(index).padStart(4, '0')}`;
   const business = demoBusiness(accessToken, {
     phone_numbers: phoneNumbers.map((id, i) => ({ phone_number_id: id, display_phone_number: displayNumber(i), mps: MPS })),

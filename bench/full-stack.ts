@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { buildTemplateSendBody } from '@dak/core';
 import { createDatabase, sql } from '@dak/db';
 import { adminClient, demoBusiness, freePort, REPOSITORY_ROOT, seedAccount, startDakProcesses, startProcess, stopProcess } from '@dak/testing';
-import { MPS, PHONE_NUMBERS, TEMPLATE, createBenchDatabase, deleteKeys, phoneNumberId, recipient, sendMessageBody, type BenchTarget } from './env';
+import { MPS, PHONE_NUMBERS, TEMPLATE, createBenchDatabase, deleteKeys, metaPhoneNumberId, recipient, sendMessageBody, type BenchTarget } from './env';
 import { HttpClient, runLanes, waitUntil, type RunFigures } from './load';
 import type { ResultRow } from './report';
 
@@ -43,9 +43,9 @@ async function bareExpress(sizes: FullStackSizes): Promise<RunFigures> {
     if (!(await waitUntil(async () => (await client.post(url, '{}').catch(() => ({ status: 0 }))).status === 200, 10_000))) {
       throw new Error(`the bare Express endpoint did not start:\n${process.output()}`);
     }
-    await runLanes(sizes.warmup, sizes.concurrency, async (i) => String((await client.post(url, sendMessageBody(i, phoneNumberId(0)))).status));
+    await runLanes(sizes.warmup, sizes.concurrency, async (i) => String((await client.post(url, sendMessageBody(i, metaPhoneNumberId(0)))).status));
     const cpuBefore = process.cpuSeconds();
-    const figures = await runLanes(sizes.requests, sizes.concurrency, async (i) => String((await client.post(url, sendMessageBody(i, phoneNumberId(0)))).status));
+    const figures = await runLanes(sizes.requests, sizes.concurrency, async (i) => String((await client.post(url, sendMessageBody(i, metaPhoneNumberId(0)))).status));
     figures.cpuMicrosPerOp = ((process.cpuSeconds() - cpuBefore) * 1e6) / sizes.requests;
     return figures;
   } finally {
@@ -76,7 +76,7 @@ export async function benchFullStack(target: BenchTarget, sizes: FullStackSizes)
   });
   const client = new HttpClient(sizes.concurrency);
   try {
-    const phoneNumbers = Array.from({ length: PHONE_NUMBERS }, (_, i) => phoneNumberId(i));
+    const phoneNumbers = Array.from({ length: PHONE_NUMBERS }, (_, i) => metaPhoneNumberId(i));
     const business = demoBusiness(accessToken, {
       phone_numbers: phoneNumbers.map((id, i) => ({ phone_number_id: id, display_phone_number: `1555078${String(i).padStart(4, '0')}`, mps: MPS })),
     });

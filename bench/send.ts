@@ -59,7 +59,7 @@ async function rawDrain(env: BenchEnv, sizes: SendSizes, workers: number): Promi
     await producer.addBulk(
       Array.from({ length: sizes.messages }, (_, i) => ({
         name: 'send',
-        data: { messageId: `msg_raw_${workers}_${i}`, phoneNumberId: env.phoneNumbers[i % env.phoneNumbers.length]!, index: i },
+        data: { messageId: `msg_raw_${workers}_${i}`, metaPhoneNumberId: env.phoneNumbers[i % env.phoneNumbers.length]!, index: i },
         opts: { jobId: `msg_raw_${workers}_${i}`, attempts: 8, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: true },
       })),
     );
@@ -69,10 +69,10 @@ async function rawDrain(env: BenchEnv, sizes: SendSizes, workers: number): Promi
       for (let w = 0; w < workers; w += 1) {
         const connection = new Redis(env.stack.config.redis.url, { maxRetriesPerRequest: null });
         connections.push(connection);
-        const worker = new bullmq.Worker<{ messageId: string; phoneNumberId: string; index: number }>(
+        const worker = new bullmq.Worker<{ messageId: string; metaPhoneNumberId: string; index: number }>(
           'bench-raw-send',
           async (job) => {
-            const { messageId, phoneNumberId, index } = job.data;
+            const { messageId, metaPhoneNumberId, index } = job.data;
             const body = buildTemplateSendBody({
               id: messageId,
               recipient: recipient(index),
@@ -80,7 +80,7 @@ async function rawDrain(env: BenchEnv, sizes: SendSizes, workers: number): Promi
               template_language: TEMPLATE.language,
               components: [{ type: 'body', parameters: [{ type: 'text', text: `Customer ${index}` }, { type: 'text', text: `ORD-${index}` }] }],
             });
-            const response = await fetch(`${graph}/${phoneNumberId}/messages`, {
+            const response = await fetch(`${graph}/${metaPhoneNumberId}/messages`, {
               method: 'POST',
               headers: { authorization: `Bearer ${env.accessToken}`, 'content-type': 'application/json' },
               body: JSON.stringify(body),

@@ -25,13 +25,13 @@ function nextRecipient(): string {
 export interface SendTarget {
   apiUrl: () => string;
   apiKey: string;
-  phoneNumberId: string;
+  metaPhoneNumberId: string;
 }
 
 /** Posts one send; records the answer. Returns true when accepted. */
 export async function postSend(target: SendTarget, tally: ClientTally): Promise<boolean> {
   const body = {
-    phone_number_id: target.phoneNumberId,
+    phone_number_id: target.metaPhoneNumberId,
     template_id: templateFixtures.order_update!.id,
     phone_number: nextRecipient(),
     variables: [{ type: 'body', values: ['Chaos', `ORD-${recipientCounter}`] }],

@@ -112,8 +112,8 @@ async function main(): Promise<number> {
   const admin = adminClient(apiUrl, adminToken);
   // The key's limit is raised so the scenarios measure faults, not the default 100 requests/s.
   const seeded = await seedAccount(admin, business, { credit: '100000.00', requestsPerSecond: 10_000 });
-  await admin.updatePhoneNumber(DEMO.phoneNumberId, { mps: MPS });
-  await fetch(`${metaSimUrl}/_sim/phone-numbers/${DEMO.phoneNumberId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mps: MPS }) });
+  await admin.updatePhoneNumber(DEMO.metaPhoneNumberId, { mps: MPS });
+  await fetch(`${metaSimUrl}/_sim/phone-numbers/${DEMO.metaPhoneNumberId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mps: MPS }) });
   // Workers cache a number's settings for 30 s; the new rate must be in force before load starts.
   await Promise.all(workers.map(async (w) => { await w.process.stop(); w.process.start(); await waitReady(w.readyUrl); }));
 
@@ -125,8 +125,8 @@ async function main(): Promise<number> {
     apiUrl,
     workers,
     metaSimUrl,
-    phoneNumberId: DEMO.phoneNumberId,
-    target: { apiUrl: () => apiUrl, apiKey: seeded.apiKey!, phoneNumberId: DEMO.phoneNumberId },
+    metaPhoneNumberId: DEMO.metaPhoneNumberId,
+    target: { apiUrl: () => apiUrl, apiKey: seeded.apiKey!, metaPhoneNumberId: DEMO.metaPhoneNumberId },
   };
   console.log(`chaos: Postgres :${pg.port}, Redis :${redis.port}, api :${apiPort}, webhooks :${webhooksPort}, meta-sim :${simPort}, ${WORKERS} workers; ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 

@@ -14,7 +14,7 @@ export interface ChaosWorld {
   workers: { process: DakProcess; readyUrl: string }[];
   metaSimUrl: string;
   target: SendTarget;
-  phoneNumberId: string;
+  metaPhoneNumberId: string;
 }
 
 export interface Scenario {

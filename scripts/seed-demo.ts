@@ -40,7 +40,7 @@ curl -X POST "${apiUrl}/api/whatsapp/v1/send-message" \\
   -H "Authorization: Bearer ${apiKey}" \\
   -H "Content-Type: application/json" \\
   -d '{
-    "phone_number_id": "${DEMO.phoneNumberId}",
+    "phone_number_id": "${DEMO.metaPhoneNumberId}",
     "template_id": "${template.id}",
     "phone_number": "${DEMO.recipient}",
     "variables": [

@@ -127,7 +127,7 @@ async function main() {
   console.log(`
 Dak is running: API ${api}  webhooks http://127.0.0.1:${config.ports.webhooks}  meta-sim ${metaSim}
 Metrics (internal listeners): http://${config.metricsHost}:${config.ports.apiMetrics}/metrics (api), http://${config.metricsHost}:${config.ports.webhooksMetrics}/metrics (webhooks)
-Demo account ${seeded.accountId} (WABA ${DEMO.wabaId}), phone number ${DEMO.phoneNumberId}, ${seeded.synced} templates, credit ${DEMO.credit} INR.
+Demo account ${seeded.accountId} (WABA ${DEMO.wabaId}), phone number ${DEMO.metaPhoneNumberId}, ${seeded.synced} templates, credit ${DEMO.credit} INR.
 Admin token: ${env.DAK_ADMIN_TOKEN}   (saved in .dak/local.env)
 Demo API key: ${seeded.apiKey}
 

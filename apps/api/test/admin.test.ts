@@ -135,9 +135,9 @@ describe('admin: prices, phone numbers, token rotation and the ledger', () => {
   it('changes a number\'s mps and display number, by its id or its Meta phone_number_id', async () => {
     const byId = await admin('PATCH', `/phone-numbers/${phoneId}`, { mps: 250 });
     expect(byId.status, JSON.stringify(byId.body)).toBe(200);
-    expect(byId.body).toMatchObject({ id: phoneId, phone_number_id: DEMO.phoneNumberId, mps: 250 });
+    expect(byId.body).toMatchObject({ id: phoneId, phone_number_id: DEMO.metaPhoneNumberId, mps: 250 });
     expectDocumented(phoneNumberSchema, byId.body);
-    const byMetaId = await admin('PATCH', `/phone-numbers/${DEMO.phoneNumberId}`, { display_phone_number: '+1 555 078 3881' });
+    const byMetaId = await admin('PATCH', `/phone-numbers/${DEMO.metaPhoneNumberId}`, { display_phone_number: '+1 555 078 3881' });
     expect(byMetaId.body).toMatchObject({ id: phoneId, display_phone_number: '+1 555 078 3881', mps: 250 });
     expect((await stack.admin.listPhoneNumbers(accountId)).phone_numbers[0]).toMatchObject({ mps: 250 });
   });
@@ -162,7 +162,7 @@ describe('admin: prices, phone numbers, token rotation and the ledger', () => {
     expect((await admin('POST', `/accounts/${accountId}/templates/sync`)).status).toBe(200);
     await stack.startWorker();
     await waitForMessage(stack, apiKey, queued, (body) => body.wamid !== null && body.status !== 'queued');
-    const sends = stack.sim.control.requests({ route: 'messages', phoneNumberId: DEMO.phoneNumberId });
+    const sends = stack.sim.control.requests({ route: 'messages', phoneNumberId: DEMO.metaPhoneNumberId });
     expect(sends.length).toBeGreaterThan(0);
     expect(sends.map((request) => request.headers.authorization)).toEqual(sends.map(() => `Bearer ${newToken}`));
     expect((await messageStatus(stack, apiKey, queued)).error).toBeNull();

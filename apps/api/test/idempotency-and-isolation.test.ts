@@ -7,7 +7,7 @@ describe('idempotency keys and account isolation', () => {
   let apiKey: string;
   let accountId: string;
   const body = {
-    phone_number_id: DEMO.phoneNumberId,
+    phone_number_id: DEMO.metaPhoneNumberId,
     template_id: templateFixtures.order_update!.id,
     phone_number: DEMO.recipient,
     variables: [{ type: 'body', values: ['John Doe', 'ORD-12345'] }],

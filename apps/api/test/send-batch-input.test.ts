@@ -13,8 +13,8 @@ describe('send-batch: what fails the whole batch, money all or nothing, idempote
   let apiKey: string;
   let accountId: string;
   /** A second business with a small wallet, for the money tests. */
-  let small: { accountId: string; apiKey: string; phoneNumberId: string };
-  const batchOf = (messages: unknown[], extra: Record<string, unknown> = {}) => ({ phone_number_id: DEMO.phoneNumberId, template_id: orderUpdate.id, messages, ...extra });
+  let small: { accountId: string; apiKey: string; metaPhoneNumberId: string };
+  const batchOf = (messages: unknown[], extra: Record<string, unknown> = {}) => ({ phone_number_id: DEMO.metaPhoneNumberId, template_id: orderUpdate.id, messages, ...extra });
   const post = (body: unknown, options: { key?: string; headers?: Record<string, string> } = {}) =>
     stack.call('POST', BATCH, { key: options.key ?? apiKey, body, ...(options.headers ? { headers: options.headers } : {}) });
   const stored = async () => {
@@ -38,7 +38,7 @@ describe('send-batch: what fails the whole batch, money all or nothing, idempote
     // meta-sim keeps its own template type (it shares no code with Dak's template logic).
     stack.sim.control.addBusiness(business as unknown as Parameters<TestStack['sim']['control']['addBusiness']>[0]);
     const seeded = await seedAccount(stack.admin, business, { credit: '5.00' });
-    small = { accountId: seeded.accountId, apiKey: seeded.apiKey!, phoneNumberId: '555000444222' };
+    small = { accountId: seeded.accountId, apiKey: seeded.apiKey!, metaPhoneNumberId: '555000444222' };
   });
   afterAll(() => stack?.close());
 
@@ -119,13 +119,13 @@ describe('send-batch: what fails the whole batch, money all or nothing, idempote
       [byDefault.body.batch_id]: ['utility', ['utility']],
       [slower.body.batch_id]: ['marketing', ['marketing']],
     });
-    const single = await stack.call('POST', '/api/whatsapp/v1/send-message', { key: apiKey, body: { ...item(9), phone_number_id: DEMO.phoneNumberId, template_id: orderUpdate.id } });
+    const single = await stack.call('POST', '/api/whatsapp/v1/send-message', { key: apiKey, body: { ...item(9), phone_number_id: DEMO.metaPhoneNumberId, template_id: orderUpdate.id } });
     const row = await stack.api.ctx.db.selectFrom('messages').select(['priority', 'batch_id']).where('id', '=', single.body.message_id).executeTakeFirst();
     expect(row).toEqual({ priority: 'utility', batch_id: null });
   });
 
   it('a batch the wallet cannot cover is a 402 and stores nothing; one that fits exactly is accepted whole', async () => {
-    const smallBatch = (n: number) => ({ phone_number_id: small.phoneNumberId, template_name: 'order_update', template_language: 'en_US', messages: items(n) });
+    const smallBatch = (n: number) => ({ phone_number_id: small.metaPhoneNumberId, template_name: 'order_update', template_language: 'en_US', messages: items(n) });
     const before = await stored();
     const short = await post(smallBatch(51), { key: small.apiKey });
     expect(short.status).toBe(402);
@@ -143,11 +143,11 @@ describe('send-batch: what fails the whole batch, money all or nothing, idempote
   it('two batches and 64 single sends at once on a balance for some of them never overdraw', async () => {
     await stack.admin.topUp(small.accountId, { amount: '5.00', reference: 'race-1' });
     const walletBefore = await stack.admin.wallet(small.accountId);
-    const smallBatch = (from: number) => ({ phone_number_id: small.phoneNumberId, template_name: 'order_update', template_language: 'en_US', messages: items(40, from) });
+    const smallBatch = (from: number) => ({ phone_number_id: small.metaPhoneNumberId, template_name: 'order_update', template_language: 'en_US', messages: items(40, from) });
     const single = (i: number) =>
       stack.call('POST', '/api/whatsapp/v1/send-message', {
         key: small.apiKey,
-        body: { ...item(1000 + i), phone_number_id: small.phoneNumberId, template_name: 'order_update', template_language: 'en_US' },
+        body: { ...item(1000 + i), phone_number_id: small.metaPhoneNumberId, template_name: 'order_update', template_language: 'en_US' },
       });
     // Asks for 2 × 4.00 + 64 × 0.10 = 14.40 against 5.00.
     const [first, second, ...singles] = await Promise.all([post(smallBatch(100), { key: small.apiKey }), post(smallBatch(200), { key: small.apiKey }), ...Array.from({ length: 64 }, (_, i) => single(i))]);

@@ -62,7 +62,7 @@ describe('send-batch end to end: 10,000 messages, the batch status, the messages
     // 1,000 messages per second on both sides, so Meta's limits are not what the send waits on.
     const [phone] = (await stack.admin.listPhoneNumbers(accountId)).phone_numbers;
     await stack.admin.updatePhoneNumber(phone!.id, { mps: 1000 });
-    stack.sim.control.updatePhoneNumber(DEMO.phoneNumberId, { mps: 1000 });
+    stack.sim.control.updatePhoneNumber(DEMO.metaPhoneNumberId, { mps: 1000 });
   });
   afterAll(() => stack?.close());
 
@@ -81,7 +81,7 @@ describe('send-batch end to end: 10,000 messages, the batch status, the messages
 
     const response = await stack.call('POST', BATCH, {
       key: apiKey,
-      body: { phone_number_id: DEMO.phoneNumberId, template_id: orderUpdate.id, messages },
+      body: { phone_number_id: DEMO.metaPhoneNumberId, template_id: orderUpdate.id, messages },
     });
     expect(response.status, JSON.stringify(response.body).slice(0, 2000)).toBe(200);
     batch = response.body;
@@ -108,7 +108,7 @@ describe('send-batch end to end: 10,000 messages, the batch status, the messages
       success: true,
       batch_id: batch.batch_id,
       created_at: expect.any(String),
-      phone_number_id: DEMO.phoneNumberId,
+      phone_number_id: DEMO.metaPhoneNumberId,
       template: { id: orderUpdate.id, name: 'order_update', language: 'en_US' },
       priority: 'utility',
       accepted: SIZE - 37,

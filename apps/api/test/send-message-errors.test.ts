@@ -9,7 +9,7 @@ describe('send-message rejects bad input and keeps nothing', () => {
   let accountId: string;
   const orderUpdate = templateFixtures.order_update!;
   const good = {
-    phone_number_id: DEMO.phoneNumberId,
+    phone_number_id: DEMO.metaPhoneNumberId,
     template_id: orderUpdate.id,
     phone_number: DEMO.recipient,
     variables: [{ type: 'body', values: ['John Doe', 'ORD-12345'] }],
@@ -115,7 +115,7 @@ describe('send-message rejects bad input and keeps nothing', () => {
 
   it('too little credit → 402 with what is needed and available', async () => {
     const poor = await stack.admin.createAccount({ name: 'Poor', waba_id: '555000111333', price: '2.00' });
-    await stack.api.ctx.db.updateTable('phone_numbers').set({ account_id: poor.id }).where('phone_number_id', '=', DEMO.phoneNumberId).execute();
+    await stack.api.ctx.db.updateTable('phone_numbers').set({ account_id: poor.id }).where('meta_phone_number_id', '=', DEMO.metaPhoneNumberId).execute();
     await stack.api.ctx.db.updateTable('templates').set({ account_id: poor.id }).where('id', '=', orderUpdate.id).execute();
     const { key } = await stack.admin.createApiKey(poor.id, { name: 'poor' });
     await stack.admin.topUp(poor.id, { amount: '1.50', reference: 'first' });
@@ -125,7 +125,7 @@ describe('send-message rejects bad input and keeps nothing', () => {
       expect(response.body.error.details).toMatchObject({ required: '2.00', available: '1.50' });
       expect(await stack.admin.wallet(poor.id)).toMatchObject({ available: '1.50', held: '0.00' });
     } finally {
-      await stack.api.ctx.db.updateTable('phone_numbers').set({ account_id: accountId }).where('phone_number_id', '=', DEMO.phoneNumberId).execute();
+      await stack.api.ctx.db.updateTable('phone_numbers').set({ account_id: accountId }).where('meta_phone_number_id', '=', DEMO.metaPhoneNumberId).execute();
       await stack.api.ctx.db.updateTable('templates').set({ account_id: accountId }).where('id', '=', orderUpdate.id).execute();
     }
     await expectNothingStored();

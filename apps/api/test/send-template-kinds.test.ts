@@ -257,7 +257,7 @@ describe('sending every kind of template through meta-sim', () => {
     const to = nextRecipient();
     const sent = await stack.call('POST', '/api/whatsapp/v1/send-message', {
       key: apiKey,
-      body: { phone_number_id: DEMO.phoneNumberId, phone_number: to, ...request },
+      body: { phone_number_id: DEMO.metaPhoneNumberId, phone_number: to, ...request },
     });
     expect(sent.status, JSON.stringify(sent.body)).toBe(200);
     const id = sent.body.message_id as string;

@@ -269,7 +269,7 @@ describe('send-message with variables that do not fit the template', () => {
   const send = (body: Record<string, unknown>) =>
     stack.call('POST', '/api/whatsapp/v1/send-message', {
       key: apiKey,
-      body: { phone_number_id: DEMO.phoneNumberId, phone_number: DEMO.recipient, ...body },
+      body: { phone_number_id: DEMO.metaPhoneNumberId, phone_number: DEMO.recipient, ...body },
     });
 
   it.each(wrongs)('$wrong ($template) → 422', async ({ template, variables, says, error }) => {

@@ -51,7 +51,7 @@ describe("template sync follows paging.next only on the Graph API's own origin",
       await insertPhoneNumber(db, {
         id: `pn_${id}`,
         account_id: id,
-        phone_number_id: waba === '111000111000' ? '106540352241111' : '106540352242222',
+        meta_phone_number_id: waba === '111000111000' ? '106540352241111' : '106540352242222',
         display_phone_number: '15550781111',
         access_token_encrypted: encryptSecret(token, key),
         mps: 80,

@@ -14,7 +14,7 @@ describe('templates kept current with Meta', () => {
   const orderUpdate = templateFixture('order_update');
   const couponOffer = templateFixture('coupon_offer');
   const orderRequest = {
-    phone_number_id: DEMO.phoneNumberId,
+    phone_number_id: DEMO.metaPhoneNumberId,
     template_id: orderUpdate.id,
     phone_number: DEMO.recipient,
     variables: [{ type: 'body', values: ['John Doe', 'ORD-12345'] }],
@@ -92,7 +92,7 @@ describe('templates kept current with Meta', () => {
     await waitFor(async () => (await templateStatus('coupon_offer', 'en'))?.status === 'DELETED', { what: 'the deleted template to be marked' });
 
     const refused = await send({
-      phone_number_id: DEMO.phoneNumberId,
+      phone_number_id: DEMO.metaPhoneNumberId,
       template_name: 'coupon_offer',
       template_language: 'en',
       phone_number: DEMO.recipient,

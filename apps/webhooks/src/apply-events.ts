@@ -119,7 +119,7 @@ async function applyEvent(db: Database, event: PendingEvent, lookups: Lookups, s
   const close = (filedUnder: RegisteredNumber | undefined, rejected: RejectReason | null, messageId: string | null = null): EventClosing => ({
     id: event.id,
     account_id: filedUnder?.account_id ?? null,
-    phone_number_id: filedUnder?.id ?? null,
+    sender_id: filedUnder?.id ?? null,
     message_id: messageId,
     rejected_reason: rejected,
   });
@@ -175,7 +175,7 @@ async function applyTemplateUpdate(db: Database, event: PendingEvent): Promise<E
   const close = (accountId: string | null, rejected: RejectReason | null): EventClosing => ({
     id: event.id,
     account_id: accountId,
-    phone_number_id: null,
+    sender_id: null,
     message_id: null,
     rejected_reason: rejected,
   });

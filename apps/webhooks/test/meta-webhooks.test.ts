@@ -26,7 +26,7 @@ describe('Meta webhooks reaching Dak', () => {
 
   const envelope = (statuses: unknown[]) => ({
     object: 'whatsapp_business_account',
-    entry: [{ id: DEMO.wabaId, changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: DEMO.displayPhoneNumber, phone_number_id: DEMO.phoneNumberId }, statuses } }] }],
+    entry: [{ id: DEMO.wabaId, changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: DEMO.displayPhoneNumber, phone_number_id: DEMO.metaPhoneNumberId }, statuses } }] }],
   });
 
   it('answers the verification handshake only with the right token', async () => {

@@ -12,16 +12,16 @@ describe('a webhook event applies only to what its envelope owns', () => {
   let victim: string;
   let victimPn: string;
   let mallory: string;
-  const MALLORY = { wabaId: '555000111222', phoneNumberId: '106540352249999', display: '15550789999' };
-  const VICTIM = { wabaId: DEMO.wabaId, phoneNumberId: DEMO.phoneNumberId, display: DEMO.displayPhoneNumber };
-  type Sender = { wabaId: string; phoneNumberId: string; display: string };
+  const MALLORY = { wabaId: '555000111222', metaPhoneNumberId: '106540352249999', display: '15550789999' };
+  const VICTIM = { wabaId: DEMO.wabaId, metaPhoneNumberId: DEMO.metaPhoneNumberId, display: DEMO.displayPhoneNumber };
+  type Sender = { wabaId: string; metaPhoneNumberId: string; display: string };
 
   beforeAll(async () => {
     stack = await startStack({ worker: false });
     ({ apiKey, accountId: victim } = await stack.seedDemo({ credit: '10.00' }));
     victimPn = (await stack.admin.listPhoneNumbers(victim)).phone_numbers[0]!.id;
     ({ id: mallory } = await stack.admin.createAccount({ name: 'Mallory', waba_id: MALLORY.wabaId }));
-    await stack.admin.addPhoneNumber(mallory, { phone_number_id: MALLORY.phoneNumberId, display_phone_number: MALLORY.display, access_token: 'EAAG-mallory-own-token' });
+    await stack.admin.addPhoneNumber(mallory, { phone_number_id: MALLORY.metaPhoneNumberId, display_phone_number: MALLORY.display, access_token: 'EAAG-mallory-own-token' });
   });
   afterAll(() => stack?.close());
 
@@ -30,9 +30,9 @@ describe('a webhook event applies only to what its envelope owns', () => {
   const signedPost = (payload: unknown) => postSignedWebhook(stack, payload);
 
   /** Meta's envelope: `entry` is the WABA, `metadata` the number (each may be set apart, to forge). */
-  const messagesChange = (entry: string, number: { phoneNumberId: string; display: string }, value: Record<string, unknown>) => ({
+  const messagesChange = (entry: string, number: { metaPhoneNumberId: string; display: string }, value: Record<string, unknown>) => ({
     object: 'whatsapp_business_account',
-    entry: [{ id: entry, changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: number.display, phone_number_id: number.phoneNumberId }, ...value } }] }],
+    entry: [{ id: entry, changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: number.display, phone_number_id: number.metaPhoneNumberId }, ...value } }] }],
   });
 
   async function postStatuses(sender: Sender, statuses: unknown[], entry = sender.wabaId) {
@@ -78,7 +78,7 @@ describe('a webhook event applies only to what its envelope owns', () => {
 
     await postStatuses(MALLORY, [status('wamid.mallory-1', 'failed', { biz_opaque_callback_data: id, errors: [{ code: 131026, title: 'Message undeliverable' }] })]);
     const [forged] = await closedEvents('wamid.mallory-1');
-    expect(forged).toMatchObject({ rejected_reason: 'message_of_other_account', account_id: mallory, waba_id: MALLORY.wabaId, meta_phone_number_id: MALLORY.phoneNumberId });
+    expect(forged).toMatchObject({ rejected_reason: 'message_of_other_account', account_id: mallory, waba_id: MALLORY.wabaId, meta_phone_number_id: MALLORY.metaPhoneNumberId });
 
     expect(await messageStatus(stack, apiKey, id)).toMatchObject({ status: 'sent', wamid: 'wamid.victim-1', error: null, charge: { state: 'captured' } });
     expect(await wallet(victim)).toEqual(before);
@@ -146,7 +146,7 @@ describe('a webhook event applies only to what its envelope owns', () => {
     await postStatuses(VICTIM, [status('wamid.victim-4', 'failed', { biz_opaque_callback_data: id, errors: [{ code: 131026, title: 'Message undeliverable' }] })], MALLORY.wabaId);
     const events = await closedEvents('wamid.victim-4');
     expect(events.map((e) => e.rejected_reason)).toEqual([null, 'phone_number_not_in_waba']);
-    expect(events[1]).toMatchObject({ account_id: null, phone_number_id: null });
+    expect(events[1]).toMatchObject({ account_id: null, sender_id: null });
 
     expect(await messageStatus(stack, apiKey, id)).toMatchObject({ status: 'sent', charge: { state: 'captured' } });
     expect(await wallet(victim)).toEqual(before);
@@ -213,13 +213,13 @@ describe('a webhook event applies only to what its envelope owns', () => {
     });
     expect((await signedPost(messagesChange(VICTIM.wabaId, VICTIM, inbound('wamid.in-1')))).status).toBe(200);
     expect((await signedPost(messagesChange(MALLORY.wabaId, VICTIM, inbound('wamid.in-2')))).status).toBe(200);
-    expect((await signedPost(messagesChange(VICTIM.wabaId, { phoneNumberId: '106540352240000', display: '15550780000' }, inbound('wamid.in-3')))).status).toBe(200);
+    expect((await signedPost(messagesChange(VICTIM.wabaId, { metaPhoneNumberId: '106540352240000', display: '15550780000' }, inbound('wamid.in-3')))).status).toBe(200);
     stack.webhooks.applier.kick();
     const filed = await Promise.all(['wamid.in-1', 'wamid.in-2', 'wamid.in-3'].map(async (wamid) => (await closedEvents(wamid))[0]));
-    expect(filed.map((e) => ({ kind: e?.kind, account_id: e?.account_id, phone_number_id: e?.phone_number_id, rejected_reason: e?.rejected_reason }))).toEqual([
-      { kind: 'message', account_id: victim, phone_number_id: victimPn, rejected_reason: null },
-      { kind: 'message', account_id: null, phone_number_id: null, rejected_reason: 'phone_number_not_in_waba' },
-      { kind: 'message', account_id: null, phone_number_id: null, rejected_reason: 'unknown_phone_number' },
+    expect(filed.map((e) => ({ kind: e?.kind, account_id: e?.account_id, sender_id: e?.sender_id, rejected_reason: e?.rejected_reason }))).toEqual([
+      { kind: 'message', account_id: victim, sender_id: victimPn, rejected_reason: null },
+      { kind: 'message', account_id: null, sender_id: null, rejected_reason: 'phone_number_not_in_waba' },
+      { kind: 'message', account_id: null, sender_id: null, rejected_reason: 'unknown_phone_number' },
     ]);
   });
 

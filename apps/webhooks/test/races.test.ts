@@ -26,7 +26,7 @@ describe('races between the worker, the sweeper and webhooks', () => {
       object: 'whatsapp_business_account',
       entry: [{
         id: DEMO.wabaId,
-        changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: DEMO.displayPhoneNumber, phone_number_id: DEMO.phoneNumberId }, statuses } }],
+        changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: DEMO.displayPhoneNumber, phone_number_id: DEMO.metaPhoneNumberId }, statuses } }],
       }],
     });
     return fetch(`${stack.webhooks.url}/webhooks/meta`, {

@@ -25,7 +25,7 @@ describe('app secret rotation', () => {
               field: 'messages',
               value: {
                 messaging_product: 'whatsapp',
-                metadata: { display_phone_number: DEMO.displayPhoneNumber, phone_number_id: DEMO.phoneNumberId },
+                metadata: { display_phone_number: DEMO.displayPhoneNumber, phone_number_id: DEMO.metaPhoneNumberId },
                 statuses: [{ id: wamid, recipient_id: DEMO.recipient, status: 'delivered', timestamp: '1764198100' }],
               },
             },

@@ -3,7 +3,8 @@ import { findPhoneNumberById, type Database } from '@dak/db';
 
 export interface SenderNumber {
   id: string;
-  phoneNumberId: string;
+  /** Meta's id for the number, the one the Cloud API sends from. */
+  metaPhoneNumberId: string;
   mps: number;
   accessToken: string;
 }
@@ -41,7 +42,7 @@ export class PhoneNumberCache {
     if (!row) return undefined;
     return {
       id: row.id,
-      phoneNumberId: row.phone_number_id,
+      metaPhoneNumberId: row.meta_phone_number_id,
       mps: row.mps,
       accessToken: decryptSecret(row.access_token_encrypted, this.encryptionKey),
     };

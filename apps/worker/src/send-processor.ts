@@ -60,15 +60,15 @@ export async function processSend(ctx: WorkerContext, job: Job<SendJob>, token?:
     ctx.metrics.sends.inc({ outcome: 'skipped' });
     return 'not queued (already sent, failed or being sent)';
   }
-  if (row.phone_number_id !== data.phoneNumberId) {
+  if (row.sender_id !== data.senderId) {
     // A job that disagrees with its message was not made by Dak's enqueue: never send a
     // message from a number it does not belong to, and never retry such a job.
     ctx.metrics.sends.inc({ outcome: 'refused' });
-    ctx.logger.error({ messageId: row.id, jobPhoneNumberId: data.phoneNumberId, messagePhoneNumberId: row.phone_number_id }, 'send job names another phone number than its message; nothing sent');
-    throw new UnrecoverableError(`job phone number ${data.phoneNumberId} is not the number of message ${row.id}`);
+    ctx.logger.error({ messageId: row.id, jobSenderId: data.senderId, messageSenderId: row.sender_id }, 'send job names another phone number than its message; nothing sent');
+    throw new UnrecoverableError(`job phone number ${data.senderId} is not the number of message ${row.id}`);
   }
-  const sender = await ctx.phones.get(row.phone_number_id);
-  if (!sender) throw new UnrecoverableError(`phone number ${row.phone_number_id} does not exist`);
+  const sender = await ctx.phones.get(row.sender_id);
+  if (!sender) throw new UnrecoverableError(`phone number ${row.sender_id} does not exist`);
 
   const slot = await pace(ctx, job, data, sender, token);
   const message = await claimMessage(ctx.db, row.id);
@@ -136,7 +136,7 @@ async function send(
   token?: string,
 ): Promise<string> {
   const started = performance.now();
-  const outcome = await ctx.graph.sendMessage(sender.phoneNumberId, sender.accessToken, buildTemplateSendBody({
+  const outcome = await ctx.graph.sendMessage(sender.metaPhoneNumberId, sender.accessToken, buildTemplateSendBody({
     ...message,
     components: message.components as unknown[],
   }));

@@ -95,8 +95,8 @@ describe('the worker and what Meta answers', () => {
   it('several workers together keep to the phone number\'s messages per second', async () => {
     const { stack: s, apiKey } = await setUp({}, false);
     const mps = 20;
-    await s.api.ctx.db.updateTable('phone_numbers').set({ mps }).where('phone_number_id', '=', DEMO.phoneNumberId).execute();
-    s.sim.control.updatePhoneNumber(DEMO.phoneNumberId, { mps });
+    await s.api.ctx.db.updateTable('phone_numbers').set({ mps }).where('meta_phone_number_id', '=', DEMO.metaPhoneNumberId).execute();
+    s.sim.control.updatePhoneNumber(DEMO.metaPhoneNumberId, { mps });
     const count = 60;
     const ids: string[] = [];
     for (let i = 0; i < count; i++) ids.push(await send(s, apiKey, sendBody(`9198200${String(10000 + i)}`)));

@@ -22,20 +22,36 @@ describe('the worker sends from the message\'s own number, at its pace', () => {
     };
     s.sim.control.addBusiness(other);
     await seedAccount(s.admin, other, { credit: '10.00', createKey: false });
-    const otherNumber = await s.api.ctx.db.selectFrom('phone_numbers').select('id').where('phone_number_id', '=', '106540352242999').executeTakeFirstOrThrow();
+    const otherNumber = await s.api.ctx.db.selectFrom('phone_numbers').select('id').where('meta_phone_number_id', '=', '106540352242999').executeTakeFirstOrThrow();
 
     const id = await send(s, apiKey);
     // Only a forged job exists for the message: it names the other tenant's number.
     await s.api.ctx.queues.send.obliterate({ force: true });
-    await s.api.ctx.queues.send.add('send', { messageId: id, phoneNumberId: otherNumber.id }, { jobId: `${id}-forged`, attempts: 1 });
+    await s.api.ctx.queues.send.add('send', { messageId: id, senderId: otherNumber.id }, { jobId: `${id}-forged`, attempts: 1 });
     const { ctx } = await s.startWorker();
 
     // The forged job is refused; the sweeper then enqueues the message's own job, which sends
     // it from its own number.
     await waitStatus(s, apiKey, id, 'read', 15_000);
     expect(s.sim.control.requests({ route: 'messages', phoneNumberId: '106540352242999' })).toHaveLength(0);
-    expect(s.sim.control.requests({ route: 'messages', phoneNumberId: DEMO.phoneNumberId })).toHaveLength(1);
+    expect(s.sim.control.requests({ route: 'messages', phoneNumberId: DEMO.metaPhoneNumberId })).toHaveLength(1);
     expect(await ctx.metrics.sends.get()).toMatchObject({ values: expect.arrayContaining([expect.objectContaining({ labels: { outcome: 'refused' }, value: 1 })]) });
+  });
+
+  it('a job enqueued before the sender_id rename (its sender named phoneNumberId) is still sent', async () => {
+    // No sweep within the test: only the old-shaped job can send the message.
+    stack = await startStack({ worker: false, env: { SWEEP_GRACE_MS: '600000' } });
+    const s = stack;
+    const { apiKey } = await s.seedDemo({ credit: '10.00' });
+    const id = await send(s, apiKey);
+    const { sender_id } = await s.api.ctx.db.selectFrom('messages').select('sender_id').where('id', '=', id).executeTakeFirstOrThrow();
+    await s.api.ctx.queues.send.obliterate({ force: true });
+    await s.api.ctx.queues.send.add('send', { messageId: id, phoneNumberId: sender_id } as never, { jobId: id, attempts: 1 });
+    const { ctx } = await s.startWorker();
+
+    await waitStatus(s, apiKey, id, 'read', 15_000);
+    expect(s.sim.control.requests({ route: 'messages', phoneNumberId: DEMO.metaPhoneNumberId })).toHaveLength(1);
+    expect((await ctx.metrics.sends.get()).values.filter((v) => v.labels.outcome === 'refused')).toEqual([]);
   });
 
   it('sends whose claims stalled behind a locked database go out at the number\'s rate, not together', async () => {
@@ -43,8 +59,8 @@ describe('the worker sends from the message\'s own number, at its pace', () => {
     const s = stack;
     const { apiKey } = await s.seedDemo({ credit: '10.00' });
     const mps = 10;
-    await s.api.ctx.db.updateTable('phone_numbers').set({ mps }).where('phone_number_id', '=', DEMO.phoneNumberId).execute();
-    s.sim.control.updatePhoneNumber(DEMO.phoneNumberId, { mps });
+    await s.api.ctx.db.updateTable('phone_numbers').set({ mps }).where('meta_phone_number_id', '=', DEMO.metaPhoneNumberId).execute();
+    s.sim.control.updatePhoneNumber(DEMO.metaPhoneNumberId, { mps });
     const count = 40;
     const ids: string[] = [];
     for (let i = 0; i < count; i++) ids.push(await send(s, apiKey, sendBody(`9198200${String(10000 + i)}`)));

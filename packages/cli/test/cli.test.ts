@@ -55,11 +55,11 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
     expect(account).toMatchObject({ id: expect.stringMatching(/^acc_/), name: 'CLI Store', waba_id: DEMO.wabaId, price: '0.10', category_prices: { MARKETING: '0.20' } });
 
     // `--access-token -` reads the token from stdin, keeping it out of argv.
-    const added = await dak([...globals, 'phone-numbers', 'add', account.id, '--phone-number-id', DEMO.phoneNumberId, '--display', DEMO.displayPhoneNumber, '--access-token', '-', '--mps', '40'], {
+    const added = await dak([...globals, 'phone-numbers', 'add', account.id, '--phone-number-id', DEMO.metaPhoneNumberId, '--display', DEMO.displayPhoneNumber, '--access-token', '-', '--mps', '40'], {
       stdin: `${stack.accessToken}\n`,
     });
     expect(added.code, added.stderr).toBe(0);
-    expect(JSON.parse(added.stdout)).toMatchObject({ phone_number_id: DEMO.phoneNumberId, mps: 40 });
+    expect(JSON.parse(added.stdout)).toMatchObject({ phone_number_id: DEMO.metaPhoneNumberId, mps: 40 });
     expect(added.stdout).not.toContain(stack.accessToken);
 
     const created = await dak([...globals, 'api-keys', 'create', account.id, '--name', 'production', '--requests-per-second', '7']);
@@ -96,7 +96,7 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
     const [unlimited, keyUpdated, phoneUpdated] = await Promise.all([
       short('accounts', 'update', accountId, '--requests-per-second', 'none'),
       short('api-keys', 'update', keyId, '--requests-per-second', '9'),
-      short('phone-numbers', 'update', DEMO.phoneNumberId, '--mps', '120'),
+      short('phone-numbers', 'update', DEMO.metaPhoneNumberId, '--mps', '120'),
     ]);
     expect(unlimited).toBe(`${accountId}\tprice 0.15\tno category prices\tno account limit\n`);
     expect(keyUpdated).toBe(`${keyId}\tproduction\t9 req/s\n`);
@@ -112,7 +112,7 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
     ]);
     expect(accounts).toBe(`${accountId}\t${DEMO.wabaId}\tCLI Store\n`);
     expect(shown).toBe(`${accountId}\tCLI Store\tprice 0.15 INR\tavailable 25.50\n`);
-    expect(phones).toMatch(new RegExp(`^pn_\\S+\\t${DEMO.phoneNumberId}\\t15550783881\\t120 mps\\n$`));
+    expect(phones).toMatch(new RegExp(`^pn_\\S+\\t${DEMO.metaPhoneNumberId}\\t15550783881\\t120 mps\\n$`));
     expect(templates).toContain(`${templateFixtures.order_update!.id}\torder_update\t`);
     expect(ledger).toMatch(/^\d+\t\S+\ttopup\t25\.50\tinv-7\n$/);
     expect(keys).toMatch(/\tproduction\t9 req\/s\trevoked\n$/);

@@ -36,7 +36,7 @@ describe('wallet movements', () => {
     const phone = await insertPhoneNumber(db, {
       id: newId('pn'),
       account_id: id,
-      phone_number_id: String(Math.floor(Math.random() * 1e15)),
+      meta_phone_number_id: String(Math.floor(Math.random() * 1e15)),
       display_phone_number: '+91 98200 00000',
       access_token_encrypted: 'v1.x.y.z',
       mps: 80,
@@ -49,7 +49,7 @@ describe('wallet movements', () => {
     return {
       id: newId('msg'),
       account_id: accountId,
-      phone_number_id: phoneId,
+      sender_id: phoneId,
       template_id: '1',
       template_name: 't',
       template_language: 'en_US',

@@ -47,10 +47,10 @@ export class GraphClient {
     return `${this.options.baseUrl}/${this.options.version}/${path}`;
   }
 
-  async sendMessage(phoneNumberId: string, accessToken: string, body: unknown): Promise<SendOutcome> {
+  async sendMessage(metaPhoneNumberId: string, accessToken: string, body: unknown): Promise<SendOutcome> {
     let response: Response;
     try {
-      response = await fetch(this.url(`${encodeURIComponent(phoneNumberId)}/messages`), {
+      response = await fetch(this.url(`${encodeURIComponent(metaPhoneNumberId)}/messages`), {
         method: 'POST',
         headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),

@@ -43,7 +43,7 @@ export function extractWebhookEvents(body: unknown): WebhookEvent[] {
       const { field, value: rawValue } = asObject(change);
       const value = asObject(rawValue);
       if (field === 'messages') {
-        const envelope: Envelope = { wabaId, phoneNumberId: asString(asObject(value.metadata).phone_number_id), metadata: value.metadata ?? null };
+        const envelope: Envelope = { wabaId, metaPhoneNumberId: asString(asObject(value.metadata).phone_number_id), metadata: value.metadata ?? null };
         for (const status of asArray(value.statuses)) events.push(statusEvent(asObject(status), envelope));
         for (const message of asArray(value.messages)) events.push(inboundEvent(asObject(message), value, envelope));
         if (!value.statuses && !value.messages) events.push(otherEvent(field, value, wabaId));
@@ -69,7 +69,7 @@ export function extractWebhookEvents(body: unknown): WebhookEvent[] {
 
 interface Envelope {
   wabaId: string | null;
-  phoneNumberId: string | null;
+  metaPhoneNumberId: string | null;
   metadata: unknown;
 }
 
@@ -77,7 +77,7 @@ function statusEvent(status: Json, envelope: Envelope): WebhookEvent {
   const wamid = asString(status.id);
   const callback = asString(status.biz_opaque_callback_data);
   const state = asString(status.status);
-  const sender = `${envelope.wabaId}:${envelope.phoneNumberId}`;
+  const sender = `${envelope.wabaId}:${envelope.metaPhoneNumberId}`;
   return {
     dedupe_key: wamid && state ? `status:${sender}:${wamid}:${state}` : `status:${sender}:${hash(status)}`,
     kind: 'status',
@@ -86,14 +86,14 @@ function statusEvent(status: Json, envelope: Envelope): WebhookEvent {
     status: state,
     occurred_at: unixSeconds(status.timestamp),
     waba_id: envelope.wabaId,
-    meta_phone_number_id: envelope.phoneNumberId,
+    meta_phone_number_id: envelope.metaPhoneNumberId,
     payload: { waba_id: envelope.wabaId, metadata: envelope.metadata, status },
   };
 }
 
 function inboundEvent(message: Json, value: Json, envelope: Envelope): WebhookEvent {
   const id = asString(message.id);
-  const sender = `${envelope.wabaId}:${envelope.phoneNumberId}`;
+  const sender = `${envelope.wabaId}:${envelope.metaPhoneNumberId}`;
   return {
     dedupe_key: id ? `message:${sender}:${id}` : `message:${sender}:${hash(message)}`,
     kind: 'message',
@@ -102,7 +102,7 @@ function inboundEvent(message: Json, value: Json, envelope: Envelope): WebhookEv
     status: asString(message.type),
     occurred_at: unixSeconds(message.timestamp),
     waba_id: envelope.wabaId,
-    meta_phone_number_id: envelope.phoneNumberId,
+    meta_phone_number_id: envelope.metaPhoneNumberId,
     payload: { waba_id: envelope.wabaId, metadata: envelope.metadata, contacts: value.contacts ?? null, message },
   };
 }

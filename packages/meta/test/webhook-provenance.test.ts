@@ -35,8 +35,8 @@ describe('whose status is it', () => {
   });
 
   it("gives a status from another envelope another dedupe key, so it cannot take the genuine one's place", () => {
-    const body = (waba: string, phoneNumberId: string) => ({
-      entry: [{ id: waba, changes: [{ field: 'messages', value: { metadata: { phone_number_id: phoneNumberId }, statuses: [{ id: 'wamid.a', status: 'delivered', timestamp: '1764198000' }] } }] }],
+    const body = (waba: string, metaPhoneNumberId: string) => ({
+      entry: [{ id: waba, changes: [{ field: 'messages', value: { metadata: { phone_number_id: metaPhoneNumberId }, statuses: [{ id: 'wamid.a', status: 'delivered', timestamp: '1764198000' }] } }] }],
     });
     const [genuine] = extractWebhookEvents(body('9001', '1001'));
     const [forged] = extractWebhookEvents(body('9002', '2001'));

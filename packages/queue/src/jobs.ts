@@ -7,15 +7,22 @@ import { z } from 'zod';
  */
 export const QUEUE_NAMES = { send: 'send', maintenance: 'maintenance' } as const;
 
-export const sendJobSchema = z.object({
+const sendJobFields = z.object({
   messageId: z.string().startsWith('msg_'),
-  phoneNumberId: z.string().min(1),
+  /** The number the message is sent from: Dak's id (`pn_…`), the message's `sender_id`. */
+  senderId: z.string().min(1),
   /** A rate-limit slot this job already reserved (epoch ms), kept while it waits in the delayed set. */
   slot: z.number().int().optional(),
   /** How many times Meta answered 131056 (pair rate limit) for this message: the next wait is 4^n s. */
   pairRetries: z.number().int().min(0).optional(),
 });
-export type SendJob = z.infer<typeof sendJobSchema>;
+export type SendJob = z.infer<typeof sendJobFields>;
+
+export const sendJobSchema = z.preprocess(
+  // Jobs enqueued before the sender_id rename call it phoneNumberId; drop this a release after it, when none is left in Redis.
+  (data) => (data && typeof data === 'object' && !('senderId' in data) && 'phoneNumberId' in data ? { ...data, senderId: data.phoneNumberId } : data),
+  sendJobFields,
+);
 
 /** Periodic jobs, one per interval across all worker processes (BullMQ job schedulers). */
 export const MAINTENANCE_JOBS = { sweep: 'sweep', templateSync: 'template-sync', retention: 'retention' } as const;
@@ -51,9 +58,9 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
   };
 }
 
-export async function enqueueSends(queue: Queue<SendJob>, messages: { id: string; phone_number_id: string }[]): Promise<void> {
+export async function enqueueSends(queue: Queue<SendJob>, messages: { id: string; sender_id: string }[]): Promise<void> {
   if (messages.length === 0) return;
   await queue.addBulk(
-    messages.map((m) => ({ name: 'send', data: { messageId: m.id, phoneNumberId: m.phone_number_id }, opts: sendJobOptions(m.id) })),
+    messages.map((m) => ({ name: 'send', data: { messageId: m.id, senderId: m.sender_id }, opts: sendJobOptions(m.id) })),
   );
 }

@@ -31,19 +31,19 @@ export class PhoneNumberRateLimiter {
     private readonly prefix: string,
   ) {}
 
-  private key(phoneNumberId: string): string {
-    return `${this.prefix}:rate:${phoneNumberId}`;
+  private key(senderId: string): string {
+    return `${this.prefix}:rate:${senderId}`;
   }
 
   /** Reserves the next send slot for this number; returns the milliseconds until it. */
-  async reserve(phoneNumberId: string, mps: number, now = Date.now()): Promise<number> {
+  async reserve(senderId: string, mps: number, now = Date.now()): Promise<number> {
     const interval = 1000 / mps;
-    const wait = await reserve(this.redis, [this.key(phoneNumberId)], [now, interval]);
+    const wait = await reserve(this.redis, [this.key(senderId)], [now, interval]);
     return Math.max(0, Math.ceil(Number(wait)));
   }
 
   /** Meta said 130429: nothing more goes out on this number before `until`. */
-  async pushBack(phoneNumberId: string, until: number): Promise<void> {
-    await pushBack(this.redis, [this.key(phoneNumberId)], [until]);
+  async pushBack(senderId: string, until: number): Promise<void> {
+    await pushBack(this.redis, [this.key(senderId)], [until]);
   }
 }

@@ -8,7 +8,7 @@ export { AdminApiError, adminClient, type AdminClient } from '@dak/cli';
 /** The demo business: the same ids in the local start, the seed file and the tests. */
 export const DEMO = {
   wabaId: '102290129340398',
-  phoneNumberId: '106540352242922',
+  metaPhoneNumberId: '106540352242922',
   displayPhoneNumber: '15550783881',
   recipient: '919820388810',
   accountName: 'Demo Store',
@@ -20,7 +20,7 @@ export function demoBusiness(accessToken: string, overrides: Partial<BusinessSee
     waba_id: DEMO.wabaId,
     name: DEMO.accountName,
     access_token: accessToken,
-    phone_numbers: [{ phone_number_id: DEMO.phoneNumberId, display_phone_number: DEMO.displayPhoneNumber, mps: 80 }],
+    phone_numbers: [{ phone_number_id: DEMO.metaPhoneNumberId, display_phone_number: DEMO.displayPhoneNumber, mps: 80 }],
     // meta-sim keeps its own template type (it shares no code with Dak's template logic).
     templates: Object.values(templateFixtures) as unknown as BusinessSeed['templates'],
     ...overrides,
@@ -29,7 +29,7 @@ export function demoBusiness(accessToken: string, overrides: Partial<BusinessSee
 
 export interface SeededAccount {
   accountId: string;
-  phoneNumberId: string;
+  metaPhoneNumberId: string;
   apiKey?: string;
   synced: number;
 }
@@ -61,5 +61,5 @@ export async function seedAccount(
   if (options.credit) await admin.topUp(accountId, { amount: options.credit, reference: `seed-${business.waba_id}` });
   const { synced } = await admin.syncTemplates(accountId);
   const apiKey = options.createKey === false ? undefined : (await admin.createApiKey(accountId, { name: 'demo', ...(options.requestsPerSecond ? { requests_per_second: options.requestsPerSecond } : {}) })).key;
-  return { accountId, phoneNumberId: business.phone_numbers[0]!.phone_number_id, synced, ...(apiKey ? { apiKey } : {}) };
+  return { accountId, metaPhoneNumberId: business.phone_numbers[0]!.phone_number_id, synced, ...(apiKey ? { apiKey } : {}) };
 }

@@ -7,7 +7,7 @@ import { waitFor } from './wait';
 /** The original product's example request: the demo `order_update` template with two body values. */
 export function orderUpdateRequest(recipient: string = DEMO.recipient) {
   return {
-    phone_number_id: DEMO.phoneNumberId,
+    phone_number_id: DEMO.metaPhoneNumberId,
     template_id: templateFixtures.order_update!.id,
     phone_number: recipient,
     variables: [{ type: 'body', values: ['John Doe', 'ORD-12345'] }],

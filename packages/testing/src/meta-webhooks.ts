@@ -13,7 +13,7 @@ export function postSignedWebhook(stack: TestStack, payload: unknown, secret = s
 }
 
 /** Meta's envelope around status updates, from the demo business's number unless told otherwise. */
-export function statusEnvelope(statuses: unknown[], from: { wabaId?: string; phoneNumberId?: string; displayPhoneNumber?: string } = {}) {
+export function statusEnvelope(statuses: unknown[], from: { wabaId?: string; metaPhoneNumberId?: string; displayPhoneNumber?: string } = {}) {
   return {
     object: 'whatsapp_business_account',
     entry: [
@@ -26,7 +26,7 @@ export function statusEnvelope(statuses: unknown[], from: { wabaId?: string; pho
               messaging_product: 'whatsapp',
               metadata: {
                 display_phone_number: from.displayPhoneNumber ?? DEMO.displayPhoneNumber,
-                phone_number_id: from.phoneNumberId ?? DEMO.phoneNumberId,
+                phone_number_id: from.metaPhoneNumberId ?? DEMO.metaPhoneNumberId,
               },
               statuses,
             },

@@ -18,7 +18,7 @@ describe('a message from the API to Meta and back', () => {
     const sent = await stack.call('POST', '/api/whatsapp/v1/send-message', {
       key: apiKey,
       body: {
-        phone_number_id: DEMO.phoneNumberId,
+        phone_number_id: DEMO.metaPhoneNumberId,
         template_id: orderUpdate.id,
         phone_number: '+91 98203-88810',
         variables: [{ type: 'body', values: ['John Doe', 'ORD-12345'] }],

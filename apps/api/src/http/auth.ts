@@ -7,7 +7,8 @@ import type { ApiContext } from '../context';
 export interface Principal {
   keyId: string;
   accountId: string;
-  phoneNumberIds: string[] | null;
+  /** Meta's ids of the numbers the key may send from (null = all). */
+  metaPhoneNumberIds: string[] | null;
   /** The key's own request rate limit. */
   requestsPerSecond: number;
   /** The account's currency, prices and request rate limit (null: none), read with the key. */
@@ -66,7 +67,7 @@ export function requireApiKey(ctx: ApiContext): RequestHandler {
     req.principal = {
       keyId: key.id,
       accountId: key.account_id,
-      phoneNumberIds: key.phone_number_ids,
+      metaPhoneNumberIds: key.meta_phone_number_ids,
       requestsPerSecond: key.requests_per_second,
       account: key.account,
     };

@@ -6,6 +6,7 @@ import * as changeNotifications from './2026-12-01T0602-change-notifications';
 import * as eventProvenance from './2026-12-01T0610-event-provenance';
 import * as rateLimits from './2026-12-01T0620-rate-limits';
 import * as batches from './2026-12-01T0640-batches';
+import * as senderIds from './2026-12-01T0700-sender-ids';
 
 /** Every migration, in order. Add new ones at the end with a timestamped name. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0610-event-provenance': eventProvenance,
   '2026-12-01T0620-rate-limits': rateLimits,
   '2026-12-01T0640-batches': batches,
+  '2026-12-01T0700-sender-ids': senderIds,
 };

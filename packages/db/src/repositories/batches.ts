@@ -11,7 +11,7 @@ export async function insertBatch(db: Database, batch: NewBatch): Promise<void> 
 export async function findBatch(db: Database, accountId: string, id: string) {
   return db
     .selectFrom('batches')
-    .innerJoin('phone_numbers', 'phone_numbers.id', 'batches.phone_number_id')
+    .innerJoin('phone_numbers', 'phone_numbers.id', 'batches.sender_id')
     .select([
       'batches.id',
       'batches.template_id',
@@ -22,7 +22,7 @@ export async function findBatch(db: Database, accountId: string, id: string) {
       'batches.accepted',
       'batches.rejected',
       'batches.created_at',
-      'phone_numbers.phone_number_id as sender_phone_number_id',
+      'phone_numbers.meta_phone_number_id',
     ])
     .where('batches.account_id', '=', accountId)
     .where('batches.id', '=', id)

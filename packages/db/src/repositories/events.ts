@@ -62,7 +62,7 @@ export async function lockApplicableEvents(db: Database, limit: number): Promise
 export interface EventClosing {
   id: number;
   account_id: string | null;
-  phone_number_id: string | null;
+  sender_id: string | null;
   /** The message the event was applied to; null keeps what the callback data claimed. */
   message_id: string | null;
   rejected_reason: string | null;
@@ -75,11 +75,11 @@ export async function closeEvents(db: Database, closings: EventClosing[], now = 
     update message_events e set
       applied_at = ${now},
       account_id = c.account_id,
-      phone_number_id = c.phone_number_id,
+      sender_id = c.sender_id,
       message_id = coalesce(c.message_id, e.message_id),
       rejected_reason = c.rejected_reason
     from json_to_recordset(${JSON.stringify(closings)}::json)
-      as c(id bigint, account_id text, phone_number_id text, message_id text, rejected_reason text)
+      as c(id bigint, account_id text, sender_id text, message_id text, rejected_reason text)
     where e.id = c.id`.execute(db);
 }
 
@@ -109,8 +109,8 @@ export async function findStatusCandidates(db: Database, ids: string[], wamids: 
   if (ids.length === 0 && wamids.length === 0) return [];
   return db
     .selectFrom('messages as m')
-    .innerJoin('phone_numbers as pn', 'pn.id', 'm.phone_number_id')
-    .select(['m.id', 'm.wamid', 'm.account_id', 'pn.phone_number_id as meta_phone_number_id'])
+    .innerJoin('phone_numbers as pn', 'pn.id', 'm.sender_id')
+    .select(['m.id', 'm.wamid', 'm.account_id', 'pn.meta_phone_number_id'])
     .where((eb) => eb.or([...(ids.length ? [eb('m.id', 'in', ids)] : []), ...(wamids.length ? [eb('m.wamid', 'in', wamids)] : [])]))
     .execute();
 }
@@ -128,7 +128,7 @@ export async function listWebhookEvents(db: Database, options: { limit: number; 
       'waba_id',
       'meta_phone_number_id',
       'account_id',
-      'phone_number_id',
+      'sender_id',
       'rejected_reason',
       'occurred_at',
       'received_at',

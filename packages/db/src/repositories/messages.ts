@@ -44,7 +44,7 @@ export async function findMessage(db: Database, accountId: string, idOrWamid: st
 
 /** What a worker reads before it paces a send: whether it is still to be sent, and from which number. */
 export async function findMessageToSend(db: Database, id: string) {
-  return db.selectFrom('messages').select(['id', 'status', 'phone_number_id']).where('id', '=', id).executeTakeFirst();
+  return db.selectFrom('messages').select(['id', 'status', 'sender_id']).where('id', '=', id).executeTakeFirst();
 }
 
 /**
@@ -174,7 +174,7 @@ export async function requeueStaleClaims(db: Database, leaseMs: number, now = ne
         ),
       ),
     )
-    .returning(['id', 'phone_number_id'])
+    .returning(['id', 'sender_id'])
     .execute();
 }
 
@@ -182,7 +182,7 @@ export async function requeueStaleClaims(db: Database, leaseMs: number, now = ne
 export async function listQueuedOlderThan(db: Database, ageMs: number, limit: number, now = new Date()) {
   return db
     .selectFrom('messages')
-    .select(['id', 'phone_number_id'])
+    .select(['id', 'sender_id'])
     .where('status', '=', 'queued')
     .where('queued_at', '<', new Date(now.getTime() - ageMs))
     .orderBy('queued_at')

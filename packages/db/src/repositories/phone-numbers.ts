@@ -9,8 +9,8 @@ export async function insertPhoneNumber(
   return db.insertInto('phone_numbers').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function findPhoneNumberByMetaId(db: Database, phoneNumberId: string): Promise<PhoneNumber | undefined> {
-  return db.selectFrom('phone_numbers').selectAll().where('phone_number_id', '=', phoneNumberId).executeTakeFirst();
+export async function findPhoneNumberByMetaId(db: Database, metaPhoneNumberId: string): Promise<PhoneNumber | undefined> {
+  return db.selectFrom('phone_numbers').selectAll().where('meta_phone_number_id', '=', metaPhoneNumberId).executeTakeFirst();
 }
 
 export async function findPhoneNumberById(db: Database, id: string): Promise<PhoneNumber | undefined> {
@@ -40,7 +40,7 @@ export async function findRegisteredNumbers(db: Database, metaIds: string[]) {
   return db
     .selectFrom('phone_numbers as pn')
     .innerJoin('accounts as a', 'a.id', 'pn.account_id')
-    .select(['pn.id', 'pn.account_id', 'pn.phone_number_id as meta_phone_number_id', 'a.waba_id'])
-    .where('pn.phone_number_id', 'in', metaIds)
+    .select(['pn.id', 'pn.account_id', 'pn.meta_phone_number_id', 'a.waba_id'])
+    .where('pn.meta_phone_number_id', 'in', metaIds)
     .execute();
 }

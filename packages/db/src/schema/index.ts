@@ -23,7 +23,8 @@ export interface AccountsTable {
 export interface PhoneNumbersTable {
   id: string;
   account_id: string;
-  phone_number_id: string;
+  /** Meta's id for the number (digits); Dak's own is `id` (`pn_…`). */
+  meta_phone_number_id: string;
   display_phone_number: string;
   access_token_encrypted: string;
   mps: number;
@@ -37,7 +38,8 @@ export interface ApiKeysTable {
   name: string;
   prefix: string;
   key_hash: string;
-  phone_number_ids: string[] | null;
+  /** Meta's ids of the numbers the key may send from; null = all the account's numbers. */
+  meta_phone_number_ids: string[] | null;
   expires_at: Timestamp | null;
   revoked_at: Timestamp | null;
   last_used_at: Timestamp | null;
@@ -66,7 +68,8 @@ export type StoredMessageStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'de
 export interface MessagesTable {
   id: string;
   account_id: string;
-  phone_number_id: string;
+  /** The number it is sent from: `phone_numbers.id` (`pn_…`). */
+  sender_id: string;
   template_id: string;
   template_name: string;
   template_language: string;
@@ -111,7 +114,7 @@ export interface MessageEventsTable {
   meta_phone_number_id: string | null;
   /** Where Dak filed it: the account and number (`pn_…`) the envelope names, when registered. */
   account_id: string | null;
-  phone_number_id: string | null;
+  sender_id: string | null;
   received_at: CreatedAt;
   /** When the event was closed: applied, or rejected (then `rejected_reason` says why). */
   applied_at: Timestamp | null;
@@ -162,7 +165,8 @@ export interface IdempotencyKeysTable {
 export interface BatchesTable {
   id: string;
   account_id: string;
-  phone_number_id: string;
+  /** The number it is sent from: `phone_numbers.id` (`pn_…`). */
+  sender_id: string;
   template_id: string;
   template_name: string;
   template_language: string;
@@ -198,7 +202,7 @@ export type MessageToAccept = Pick<
   Message,
   | 'id'
   | 'account_id'
-  | 'phone_number_id'
+  | 'sender_id'
   | 'template_id'
   | 'template_name'
   | 'template_language'

@@ -8,7 +8,7 @@ export function presentApiKey(row: ApiKey): z.infer<typeof apiKeySchema> {
     account_id: row.account_id,
     name: row.name,
     prefix: row.prefix,
-    phone_number_ids: row.phone_number_ids,
+    phone_number_ids: row.meta_phone_number_ids,
     requests_per_second: row.requests_per_second,
     expires_at: row.expires_at?.toISOString() ?? null,
     revoked_at: row.revoked_at?.toISOString() ?? null,

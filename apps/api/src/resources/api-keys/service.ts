@@ -10,7 +10,7 @@ import type { createApiKeySchema, createdApiKeySchema, updateApiKeySchema } from
 export async function createApiKey(ctx: ApiContext, accountId: string, input: z.infer<typeof createApiKeySchema>): Promise<z.infer<typeof createdApiKeySchema>> {
   await requireAccount(ctx, accountId);
   if (input.phone_number_ids) {
-    const own = new Set((await listPhoneNumbers(ctx.db, accountId)).map((p) => p.phone_number_id));
+    const own = new Set((await listPhoneNumbers(ctx.db, accountId)).map((p) => p.meta_phone_number_id));
     const unknown = input.phone_number_ids.filter((id) => !own.has(id));
     if (unknown.length > 0) throw new DakError('invalid_request', `phone_number_ids not in this account: ${unknown.join(', ')}`, { unknown });
   }
@@ -21,7 +21,7 @@ export async function createApiKey(ctx: ApiContext, accountId: string, input: z.
     name: input.name,
     prefix,
     key_hash: hashApiKey(key),
-    phone_number_ids: input.phone_number_ids ?? null,
+    meta_phone_number_ids: input.phone_number_ids ?? null,
     expires_at: input.expires_at ? new Date(input.expires_at) : null,
     ...(input.requests_per_second !== undefined ? { requests_per_second: input.requests_per_second } : {}),
   });

@@ -72,7 +72,7 @@ async function holdAndInsert(db: Database, accountId: string, rows: MessageToAcc
 
 async function enqueueAccepted(queues: Queues, logger: Logger, rows: MessageToAccept[]): Promise<void> {
   try {
-    await enqueueSends(queues.send, rows.map((row) => ({ id: row.id, phone_number_id: row.phone_number_id })));
+    await enqueueSends(queues.send, rows.map((row) => ({ id: row.id, sender_id: row.sender_id })));
   } catch (error) {
     logger.warn({ err: error, count: rows.length }, 'enqueue failed after commit; the sweeper will enqueue these messages');
   }

@@ -16,7 +16,7 @@ export async function batchStatus(ctx: ApiContext, principal: Principal, batchId
     success: true,
     batch_id: batch.id,
     created_at: batch.created_at.toISOString(),
-    phone_number_id: batch.sender_phone_number_id,
+    phone_number_id: batch.meta_phone_number_id,
     template: { id: batch.template_id, name: batch.template_name, language: batch.template_language },
     priority: batch.priority,
     accepted: batch.accepted,

@@ -55,7 +55,7 @@ export function messageRow(target: SendTarget, item: MessageItem, now: Date, bat
   return {
     id: newId('msg'),
     account_id: target.accountId,
-    phone_number_id: target.sender.id,
+    sender_id: target.sender.id,
     template_id: template.id,
     template_name: template.name,
     template_language: template.language,

@@ -135,7 +135,7 @@ export async function sendBatch(
     insertBatch(trx, {
       id: batchId,
       account_id: principal.accountId,
-      phone_number_id: sender.id,
+      sender_id: sender.id,
       template_id: template.id,
       template_name: template.name,
       template_language: template.language,

@@ -6,7 +6,7 @@ export function presentPhoneNumber(phone: PhoneNumber): z.infer<typeof phoneNumb
   return {
     id: phone.id,
     account_id: phone.account_id,
-    phone_number_id: phone.phone_number_id,
+    phone_number_id: phone.meta_phone_number_id,
     display_phone_number: phone.display_phone_number,
     mps: phone.mps,
     created_at: phone.created_at.toISOString(),

@@ -14,7 +14,7 @@ export async function addPhoneNumber(ctx: ApiContext, accountId: string, input: 
   return insertPhoneNumber(ctx.db, {
     id: newId('pn'),
     account_id: accountId,
-    phone_number_id: input.phone_number_id,
+    meta_phone_number_id: input.phone_number_id,
     display_phone_number: input.display_phone_number,
     access_token_encrypted: encryptSecret(input.access_token, ctx.config.encryptionKey),
     mps: input.mps ?? 80,
@@ -41,18 +41,18 @@ export async function changePhoneNumber(ctx: ApiContext, id: string, input: z.in
 }
 
 /** The sending phone number, by Meta's id; another account's number is a 404, never a 403. */
-export async function resolveSender(ctx: ApiContext, principal: Principal, phoneNumberId: string): Promise<PhoneNumber> {
-  const phone = await ctx.cache.senders.get(phoneNumberId, () => findPhoneNumberByMetaId(ctx.db, phoneNumberId));
+export async function resolveSender(ctx: ApiContext, principal: Principal, metaPhoneNumberId: string): Promise<PhoneNumber> {
+  const phone = await ctx.cache.senders.get(metaPhoneNumberId, () => findPhoneNumberByMetaId(ctx.db, metaPhoneNumberId));
   if (!phone || phone.account_id !== principal.accountId) {
     throw new DakError(
       'phone_number_not_found',
-      `Unknown phone_number_id "${phoneNumberId}". Use the Meta phone number id of one of your account's numbers.`,
+      `Unknown phone_number_id "${metaPhoneNumberId}". Use the Meta phone number id of one of your account's numbers.`,
     );
   }
-  if (principal.phoneNumberIds && !principal.phoneNumberIds.includes(phone.phone_number_id)) {
+  if (principal.metaPhoneNumberIds && !principal.metaPhoneNumberIds.includes(phone.meta_phone_number_id)) {
     throw new DakError(
       'phone_number_not_allowed',
-      `This API key may not send from phone_number_id "${phoneNumberId}". Use a key allowed for that number, or one without a phone number restriction.`,
+      `This API key may not send from phone_number_id "${metaPhoneNumberId}". Use a key allowed for that number, or one without a phone number restriction.`,
     );
   }
   return phone;

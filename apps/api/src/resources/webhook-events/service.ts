@@ -24,7 +24,7 @@ export async function webhookEventsPage(ctx: ApiContext, query: z.infer<typeof w
       waba_id: row.waba_id,
       meta_phone_number_id: row.meta_phone_number_id,
       account_id: row.account_id,
-      phone_number_id: row.phone_number_id,
+      phone_number_id: row.sender_id,
       rejected_reason: row.rejected_reason,
       occurred_at: row.occurred_at?.toISOString() ?? null,
       received_at: row.received_at.toISOString(),

@@ -4,9 +4,8 @@ import { errorHandler, healthRouter, httpLogger, notFoundHandler, securityHeader
 import type { ApiContext } from './context';
 import { requireAdminTokenOrBasic } from './http/auth';
 import { openapiRouter } from './openapi/router';
-import { adminRouter } from './routes/admin';
 import { ADMIN_API_BASE, PUBLIC_API_BASE, QUEUE_BOARD_BASE } from './routes/mount-points';
-import { publicRouter } from './routes/public';
+import { adminRouter, publicRouter } from './routes';
 import { queueBoardRouter } from './routes/queue-board';
 
 export function createApp(ctx: ApiContext): Express {

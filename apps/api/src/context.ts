@@ -6,8 +6,8 @@ import { AccountCache, ChangeFeed, createDatabase, type ActiveApiKey, type Datab
 import { createLogger, createMetricsRegistry } from '@dak/http';
 import { GraphClient } from '@dak/meta';
 import { createQueues, createRedis, type Queues } from '@dak/queue';
-import { createAcceptCoalescer } from './services/accept';
-import type { AcceptCoalescer } from './services/accept-coalescer';
+import { createAcceptCoalescer } from './resources/messages/accept';
+import type { AcceptCoalescer } from './resources/messages/accept-coalescer';
 
 /** Everything the API process needs, built once in main.ts (or by a test) and passed down. */
 export interface ApiContext {

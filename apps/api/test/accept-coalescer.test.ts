@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageToAccept } from '@dak/db';
-import { AcceptCoalescer } from '../src/services/accept-coalescer';
+import { AcceptCoalescer } from '../src/resources/messages/accept-coalescer';
 
 // The grouping rules, driven step by step: a commit function that records what it was given
 // and answers when the test says so.

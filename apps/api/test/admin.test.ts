@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateFixtures } from '@dak/core/template-fixtures';
 import { DEMO, messageStatus, orderUpdateRequest, sendAccepted, startStack, waitForMessage, type TestStack } from '@dak/testing';
-import { accountSchema, ledgerPageSchema, phoneNumberSchema } from '../src/openapi/responses';
+import { accountSchema } from '../src/resources/accounts/schema';
+import { phoneNumberSchema } from '../src/resources/phone-numbers/schema';
+import { ledgerPageSchema } from '../src/resources/wallet/schema';
 
 describe('admin: prices, phone numbers, token rotation and the ledger', () => {
   let stack: TestStack;

@@ -6,29 +6,15 @@ import { templateFixtures } from '@dak/core/template-fixtures';
 import { insertEvents } from '@dak/db';
 import { startStack, type TestStack } from '@dak/testing';
 import { errorBodySchema } from '../src/openapi/common';
-import {
-  accountListSchema,
-  accountSchema,
-  adminTemplateListSchema,
-  adminWalletSchema,
-  apiKeyListSchema,
-  batchStatusSchema,
-  createdApiKeySchema,
-  messageListSchema,
-  messageStatusSchema,
-  phoneNumberListSchema,
-  publicWalletSchema,
-  sendBatchResponseSchema,
-  sendMessageResponseSchema,
-  templateDescriptionSchema,
-  templateListSchema,
-  templateSyncResultSchema,
-  topUpResultSchema,
-  webhookEventPageSchema,
-} from '../src/openapi/responses';
-import { adminRouter } from '../src/routes/admin';
+import { accountListSchema, accountSchema } from '../src/resources/accounts/schema';
+import { apiKeyListSchema, createdApiKeySchema } from '../src/resources/api-keys/schema';
+import { batchStatusSchema, messageListSchema, messageStatusSchema, sendBatchResponseSchema, sendMessageResponseSchema } from '../src/resources/messages/schema';
+import { phoneNumberListSchema } from '../src/resources/phone-numbers/schema';
+import { adminTemplateListSchema, templateDescriptionSchema, templateListSchema, templateSyncResultSchema } from '../src/resources/templates/schema';
+import { adminWalletSchema, publicWalletSchema, topUpResultSchema } from '../src/resources/wallet/schema';
+import { webhookEventPageSchema } from '../src/resources/webhook-events/schema';
 import { ADMIN_API_BASE, PUBLIC_API_BASE, QUEUE_BOARD_BASE } from '../src/routes/mount-points';
-import { publicRouter } from '../src/routes/public';
+import { adminRouter, publicRouter } from '../src/routes';
 
 /** `METHOD /path/{param}` for every route a router serves, in OpenAPI's path syntax. */
 function routesOf(router: Router, base: string): string[] {

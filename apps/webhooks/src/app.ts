@@ -1,5 +1,5 @@
 import express, { type Express, type Request } from 'express';
-import { BadRequestError, UnauthorizedError, ForbiddenError, safeEqual, verifyMetaSignature } from '@dak/core';
+import { DakError, safeEqual, verifyMetaSignature } from '@dak/core';
 import { insertEvents, sql } from '@dak/db';
 import { errorHandler, healthRouter, httpLogger, notFoundHandler, securityHeaders } from '@dak/http';
 import { extractWebhookEvents } from '@dak/meta';
@@ -26,14 +26,10 @@ export function createWebhooksApp(ctx: WebhooksContext, applier: EventApplier): 
     const token = req.query['hub.verify_token'];
     const challenge = req.query['hub.challenge'];
     if (mode !== 'subscribe' || typeof token !== 'string' || !safeEqual(token, ctx.config.meta.verifyToken)) {
-      throw new ForbiddenError('Verification failed: hub.mode must be "subscribe" and hub.verify_token must match META_VERIFY_TOKEN.', 'verification_failed');
+      throw new DakError('verification_failed', 'Verification failed: hub.mode must be "subscribe" and hub.verify_token must match META_VERIFY_TOKEN.');
     }
     if (typeof challenge !== 'string' || !CHALLENGE_PATTERN.test(challenge)) {
-      throw new BadRequestError(
-        `hub.challenge must be the number Meta sends: 1 to ${CHALLENGE_MAX_DIGITS} digits.`,
-        { parameter: 'hub.challenge' },
-        'invalid_challenge',
-      );
+      throw new DakError('invalid_challenge', `hub.challenge must be the number Meta sends: 1 to ${CHALLENGE_MAX_DIGITS} digits.`, { parameter: 'hub.challenge' });
     }
     res.type('text/plain').send(challenge);
   });
@@ -43,14 +39,14 @@ export function createWebhooksApp(ctx: WebhooksContext, applier: EventApplier): 
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (!verifyMetaSignature(raw, req.header('x-hub-signature-256'), ctx.config.meta.appSecrets)) {
       ctx.metrics.received.inc({ outcome: 'bad_signature' });
-      throw new UnauthorizedError('Missing or invalid X-Hub-Signature-256 for this body.', 'invalid_signature');
+      throw new DakError('invalid_signature', 'Missing or invalid X-Hub-Signature-256 for this body.');
     }
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch {
       ctx.metrics.received.inc({ outcome: 'malformed' });
-      throw new BadRequestError('The body is not valid JSON.', undefined, 'malformed_json');
+      throw new DakError('malformed_json', 'The body is not valid JSON.');
     }
     // Stored (deduplicated) before the 200: once Meta hears OK, nothing it sent can be lost.
     const events = extractWebhookEvents(body);

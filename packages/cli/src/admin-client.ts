@@ -1,133 +1,30 @@
-// A small fetch client for Dak's admin API (`/admin/v1`), one method per endpoint. Used by the
-// `dak` CLI, the local start's seed and the tests. Shapes follow the OpenAPI document at
-// GET /openapi.json; amounts are decimal strings.
+// A small client for Dak's admin API (`/admin/v1`), one method per endpoint. Used by the `dak`
+// CLI, the local start's seed and the tests. Typed from the OpenAPI document (generated/api.ts,
+// written by `pnpm gen:api-types` from each route's one definition), so a changed answer or
+// request shape fails the CLI's type check. Amounts are decimal strings.
+import createClient from 'openapi-fetch';
+import type { components, paths } from './generated/api';
 
-export type TemplateCategory = 'MARKETING' | 'UTILITY' | 'AUTHENTICATION';
+type Schemas = components['schemas'];
+type JsonBody<P extends keyof paths, M extends 'post' | 'patch'> = paths[P][M] extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
 
-export interface Wallet {
-  currency: string;
-  available: string;
-  held: string;
-  captured: string;
-  refunded: string;
-  topped_up: string;
-  debt: string;
-}
-
-export interface Account {
-  id: string;
-  name: string;
-  waba_id: string;
-  currency: string;
-  price: string;
-  category_prices: Partial<Record<TemplateCategory, string>>;
-  /** All the account's keys together; null = no account-wide limit. */
-  requests_per_second: number | null;
-  created_at: string;
-  /** Only from getAccount. */
-  wallet?: Wallet;
-}
-
-export interface PhoneNumber {
-  id: string;
-  account_id: string;
-  phone_number_id: string;
-  display_phone_number: string;
-  mps: number;
-  created_at: string;
-}
-
-export interface ApiKey {
-  id: string;
-  account_id: string;
-  name: string;
-  prefix: string;
-  phone_number_ids: string[] | null;
-  requests_per_second: number;
-  expires_at: string | null;
-  revoked_at: string | null;
-  last_used_at: string | null;
-  created_at: string;
-}
-
-export interface LedgerEntry {
-  id: number;
-  kind: 'topup' | 'hold' | 'capture' | 'release' | 'refund' | 'refund_reversal';
-  amount: string;
-  message_id: string | null;
-  reference: string | null;
-  created_at: string;
-}
-
-export interface Template {
-  id: string;
-  name: string;
-  language: string;
-  category: string;
-  status: string;
-  parameter_format: 'POSITIONAL' | 'NAMED';
-  components: Record<string, unknown>[];
-}
-
+export type Wallet = Schemas['AccountWallet'];
+export type Account = Schemas['Account'];
+export type PhoneNumber = Schemas['PhoneNumber'];
+export type ApiKey = Schemas['ApiKey'];
+export type LedgerEntry = Schemas['LedgerEntry'];
+export type Template = Schemas['Template'];
 /** A stored webhook event from Meta, without its payload. */
-export interface WebhookEvent {
-  id: number;
-  kind: 'status' | 'message' | 'template' | 'other';
-  status: string | null;
-  message_id: string | null;
-  wamid: string | null;
-  waba_id: string | null;
-  meta_phone_number_id: string | null;
-  account_id: string | null;
-  phone_number_id: string | null;
-  /** null when applied (or still waiting); else why it was refused. */
-  rejected_reason: string | null;
-  occurred_at: string | null;
-  received_at: string;
-  closed_at: string | null;
-}
+export type WebhookEvent = Schemas['WebhookEvent'];
+export type TemplateCategory = keyof NonNullable<CreateAccountInput['category_prices']>;
 
-export interface CreateAccountInput {
-  name: string;
-  waba_id: string;
-  currency?: string;
-  price?: string;
-  category_prices?: Partial<Record<TemplateCategory, string>>;
-}
-
-export interface UpdateAccountInput {
-  name?: string;
-  price?: string;
-  /** Replaces the whole map; `{}` removes every category price. */
-  category_prices?: Partial<Record<TemplateCategory, string>>;
-  /** null removes the account-wide limit. */
-  requests_per_second?: number | null;
-}
-
-export interface AddPhoneNumberInput {
-  phone_number_id: string;
-  display_phone_number: string;
-  access_token: string;
-  mps?: number;
-}
-
-export interface UpdatePhoneNumberInput {
-  display_phone_number?: string;
-  access_token?: string;
-  mps?: number;
-}
-
-export interface CreateApiKeyInput {
-  name: string;
-  expires_at?: string;
-  phone_number_ids?: string[];
-  requests_per_second?: number;
-}
-
-export interface UpdateApiKeyInput {
-  name?: string;
-  requests_per_second?: number;
-}
+export type CreateAccountInput = JsonBody<'/admin/v1/accounts', 'post'>;
+export type UpdateAccountInput = JsonBody<'/admin/v1/accounts/{id}', 'patch'>;
+export type AddPhoneNumberInput = JsonBody<'/admin/v1/accounts/{id}/phone-numbers', 'post'>;
+export type UpdatePhoneNumberInput = JsonBody<'/admin/v1/phone-numbers/{id}', 'patch'>;
+export type CreateApiKeyInput = JsonBody<'/admin/v1/accounts/{id}/api-keys', 'post'>;
+export type UpdateApiKeyInput = JsonBody<'/admin/v1/api-keys/{id}', 'patch'>;
+export type TopUpInput = JsonBody<'/admin/v1/accounts/{id}/wallet/topups', 'post'>;
 
 /** A non-2xx answer. `message` is Dak's own `error.message` when the body has one. */
 export class AdminApiError extends Error {
@@ -159,14 +56,28 @@ export class AdminApiUnreachableError extends Error {
 
 export function adminClient(baseUrl: string, adminToken: string) {
   const base = baseUrl.replace(/\/+$/, '');
-  const id = encodeURIComponent;
+  const headers = { authorization: `Bearer ${adminToken}` };
+  const client = createClient<paths>({ baseUrl: base, headers });
 
+  /** Any non-2xx answer becomes an AdminApiError; no answer at all, an AdminApiUnreachableError. */
+  async function answer<D>(request: string, pending: Promise<{ data?: D; error?: unknown; response: Response }>): Promise<D> {
+    let result: Awaited<typeof pending>;
+    try {
+      result = await pending;
+    } catch (error) {
+      throw new AdminApiUnreachableError(base, error);
+    }
+    if (!result.response.ok) throw new AdminApiError(result.response.status, result.error ?? null, request);
+    return result.data as D;
+  }
+
+  /** An untyped request, for tests that send what no typed method would (unknown fields, wrong types). */
   async function call<T = unknown>(method: string, path: string, body?: unknown, okStatuses = [200, 201]): Promise<T> {
     let response: Response;
     try {
       response = await fetch(`${base}/admin/v1${path}`, {
         method,
-        headers: { authorization: `Bearer ${adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
     } catch (error) {
@@ -177,50 +88,54 @@ export function adminClient(baseUrl: string, adminToken: string) {
     return payload;
   }
 
+  const account = (id: string) => ({ params: { path: { id } } });
+
   return {
     call,
-    listAccounts: () => call<{ accounts: Account[] }>('GET', '/accounts'),
-    createAccount: (body: CreateAccountInput) => call<Account>('POST', '/accounts', body),
+    listAccounts: () => answer('GET /accounts', client.GET('/admin/v1/accounts')),
+    createAccount: (body: CreateAccountInput) => answer('POST /accounts', client.POST('/admin/v1/accounts', { body })),
     /** With its wallet. */
-    getAccount: (accountId: string) => call<Account & { wallet: Wallet }>('GET', `/accounts/${id(accountId)}`),
-    updateAccount: (accountId: string, body: UpdateAccountInput) => call<Account>('PATCH', `/accounts/${id(accountId)}`, body),
-
-    listPhoneNumbers: (accountId: string) => call<{ phone_numbers: PhoneNumber[] }>('GET', `/accounts/${id(accountId)}/phone-numbers`),
-    addPhoneNumber: (accountId: string, body: AddPhoneNumberInput) => call<PhoneNumber>('POST', `/accounts/${id(accountId)}/phone-numbers`, body),
-    /** By Dak's id (`pn_…`) or Meta's phone_number_id. */
-    updatePhoneNumber: (phoneNumber: string, body: UpdatePhoneNumberInput) => call<PhoneNumber>('PATCH', `/phone-numbers/${id(phoneNumber)}`, body),
-
-    listApiKeys: (accountId: string) => call<{ api_keys: ApiKey[] }>('GET', `/accounts/${id(accountId)}/api-keys`),
-    /** The answer's `key` is shown this once. */
-    createApiKey: (accountId: string, body: CreateApiKeyInput) => call<ApiKey & { key: string }>('POST', `/accounts/${id(accountId)}/api-keys`, body),
-    updateApiKey: (keyId: string, body: UpdateApiKeyInput) => call<ApiKey>('PATCH', `/api-keys/${id(keyId)}`, body),
-    revokeApiKey: (keyId: string) => call<ApiKey>('DELETE', `/api-keys/${id(keyId)}`),
-
-    wallet: (accountId: string) => call<Wallet>('GET', `/accounts/${id(accountId)}/wallet`),
-    /** The reference makes it idempotent: `replayed` is true when it was already applied. */
-    topUp: (accountId: string, body: { amount: string; reference: string }) =>
-      call<{ replayed: boolean; wallet: Wallet }>('POST', `/accounts/${id(accountId)}/wallet/topups`, body),
-    /** Newest first; pass `next_before` as `before` for the next page. */
-    ledger: (accountId: string, page: { limit?: number; before?: number } = {}) => {
-      const query = new URLSearchParams();
-      if (page.limit !== undefined) query.set('limit', String(page.limit));
-      if (page.before !== undefined) query.set('before', String(page.before));
-      const search = query.toString();
-      return call<{ entries: LedgerEntry[]; next_before: number | null }>('GET', `/accounts/${id(accountId)}/wallet/ledger${search ? `?${search}` : ''}`);
+    getAccount: async (accountId: string) => {
+      const found = await answer(`GET /accounts/${accountId}`, client.GET('/admin/v1/accounts/{id}', account(accountId)));
+      return found as Account & { wallet: Wallet };
     },
+    updateAccount: (accountId: string, body: UpdateAccountInput) =>
+      answer(`PATCH /accounts/${accountId}`, client.PATCH('/admin/v1/accounts/{id}', { ...account(accountId), body })),
+
+    listPhoneNumbers: (accountId: string) =>
+      answer(`GET /accounts/${accountId}/phone-numbers`, client.GET('/admin/v1/accounts/{id}/phone-numbers', account(accountId))),
+    addPhoneNumber: (accountId: string, body: AddPhoneNumberInput) =>
+      answer(`POST /accounts/${accountId}/phone-numbers`, client.POST('/admin/v1/accounts/{id}/phone-numbers', { ...account(accountId), body })),
+    /** By Dak's id (`pn_…`) or Meta's phone_number_id. */
+    updatePhoneNumber: (phoneNumber: string, body: UpdatePhoneNumberInput) =>
+      answer(`PATCH /phone-numbers/${phoneNumber}`, client.PATCH('/admin/v1/phone-numbers/{id}', { params: { path: { id: phoneNumber } }, body })),
+
+    listApiKeys: (accountId: string) => answer(`GET /accounts/${accountId}/api-keys`, client.GET('/admin/v1/accounts/{id}/api-keys', account(accountId))),
+    /** The answer's `key` is shown this once. */
+    createApiKey: (accountId: string, body: CreateApiKeyInput) =>
+      answer(`POST /accounts/${accountId}/api-keys`, client.POST('/admin/v1/accounts/{id}/api-keys', { ...account(accountId), body })),
+    updateApiKey: (keyId: string, body: UpdateApiKeyInput) =>
+      answer(`PATCH /api-keys/${keyId}`, client.PATCH('/admin/v1/api-keys/{id}', { params: { path: { id: keyId } }, body })),
+    revokeApiKey: (keyId: string) => answer(`DELETE /api-keys/${keyId}`, client.DELETE('/admin/v1/api-keys/{id}', { params: { path: { id: keyId } } })),
+
+    wallet: (accountId: string) => answer(`GET /accounts/${accountId}/wallet`, client.GET('/admin/v1/accounts/{id}/wallet', account(accountId))),
+    /** The reference makes it idempotent: `replayed` is true when it was already applied. */
+    topUp: (accountId: string, body: TopUpInput) =>
+      answer(`POST /accounts/${accountId}/wallet/topups`, client.POST('/admin/v1/accounts/{id}/wallet/topups', { ...account(accountId), body })),
+    /** Newest first; pass `next_before` as `before` for the next page. */
+    ledger: (accountId: string, page: { limit?: number; before?: number } = {}) =>
+      answer(`GET /accounts/${accountId}/wallet/ledger`, client.GET('/admin/v1/accounts/{id}/wallet/ledger', { params: { path: { id: accountId }, query: page } })),
 
     /** Newest first; `rejected: true` only the refused ones; pass `next_before` as `before` for the next page. */
     webhookEvents: (page: { rejected?: boolean; limit?: number; before?: number } = {}) => {
-      const query = new URLSearchParams();
-      if (page.rejected !== undefined) query.set('rejected', String(page.rejected));
-      if (page.limit !== undefined) query.set('limit', String(page.limit));
-      if (page.before !== undefined) query.set('before', String(page.before));
-      const search = query.toString();
-      return call<{ events: WebhookEvent[]; next_before: number | null }>('GET', `/webhook-events${search ? `?${search}` : ''}`);
+      const { rejected, ...rest } = page;
+      const query = { ...rest, ...(rejected !== undefined ? { rejected: rejected ? ('true' as const) : ('false' as const) } : {}) };
+      return answer('GET /webhook-events', client.GET('/admin/v1/webhook-events', { params: { query } }));
     },
 
-    syncTemplates: (accountId: string) => call<{ synced: number; deleted: number }>('POST', `/accounts/${id(accountId)}/templates/sync`),
-    listTemplates: (accountId: string) => call<{ templates: Template[] }>('GET', `/accounts/${id(accountId)}/templates`),
+    syncTemplates: (accountId: string) =>
+      answer(`POST /accounts/${accountId}/templates/sync`, client.POST('/admin/v1/accounts/{id}/templates/sync', account(accountId))),
+    listTemplates: (accountId: string) => answer(`GET /accounts/${accountId}/templates`, client.GET('/admin/v1/accounts/{id}/templates', account(accountId))),
   };
 }
 

@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 
-export type IdPrefix = 'msg' | 'acc' | 'pn' | 'key' | 'bat' | 'evt' | 'top';
+export type IdPrefix = 'msg' | 'acc' | 'pn' | 'key' | 'bat';
 
 // Crockford's base32, lowercase: a ULID's alphabet (no i, l, o, u).
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';

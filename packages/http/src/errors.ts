@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { BadRequestError, DakError, ServiceUnavailableError } from '@dak/core';
+import { DakError, ServiceUnavailableError } from '@dak/core';
 
 export interface ErrorBody {
   success: false;
@@ -16,14 +16,14 @@ export function errorBody(code: string, message: string, details?: Record<string
 export const MAX_LISTED_ISSUES = 20;
 
 /** Turns a zod failure into a 400 that lists each field at fault (the first MAX_LISTED_ISSUES). */
-export function validationError(error: z.ZodError, what = 'request body'): BadRequestError {
+export function validationError(error: z.ZodError, what = 'request body'): DakError {
   const issues = error.issues
     .slice(0, MAX_LISTED_ISSUES)
     .map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message }));
   const unlisted = error.issues.length - issues.length;
   const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
   const more = unlisted > 0 ? `; and ${unlisted} more ${unlisted === 1 ? 'issue' : 'issues'} not listed (fix these and retry to see them)` : '';
-  return new BadRequestError(`Invalid ${what}: ${summary}${more}`, { issues, ...(unlisted > 0 ? { unlisted_issues: unlisted } : {}) });
+  return new DakError('invalid_request', `Invalid ${what}: ${summary}${more}`, { issues, ...(unlisted > 0 ? { unlisted_issues: unlisted } : {}) });
 }
 
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what?: string): z.output<S> {

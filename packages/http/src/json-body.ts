@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express';
-import { BadRequestError, PayloadTooLargeError } from '@dak/core';
+import { DakError } from '@dak/core';
 
 /** No Dak request needs more than a few levels; 32 leaves room for callers' own unknown fields. */
 export const MAX_JSON_DEPTH = 32;
@@ -46,7 +46,7 @@ export function jsonBody(options: JsonBodyOptions): RequestHandler {
       if (failure?.type === 'entity.too.large') {
         const size = typeof failure.length === 'number' ? `is ${failure.length} bytes` : 'is too large';
         next(
-          new PayloadTooLargeError(`The request body ${size}; this endpoint takes at most ${kilobytes(options.limitBytes)}. ${options.tooLargeHint}`, {
+          new DakError('body_too_large', `The request body ${size}; this endpoint takes at most ${kilobytes(options.limitBytes)}. ${options.tooLargeHint}`, {
             limit_bytes: options.limitBytes,
           }),
         );
@@ -55,11 +55,7 @@ export function jsonBody(options: JsonBodyOptions): RequestHandler {
       if (error) return next(error);
       if (req.body !== null && typeof req.body === 'object' && nestedDeeperThan(req.body, maxDepth)) {
         next(
-          new BadRequestError(
-            `The JSON body is nested more than ${maxDepth} levels deep; no Dak request needs that many. Send the documented shape.`,
-            { max_depth: maxDepth },
-            'json_too_deep',
-          ),
+          new DakError('json_too_deep', `The JSON body is nested more than ${maxDepth} levels deep; no Dak request needs that many. Send the documented shape.`, { max_depth: maxDepth }),
         );
         return;
       }

@@ -1,4 +1,4 @@
-import { BadRequestError, NotFoundError, ServiceUnavailableError, decryptSecret, type MetaTemplate } from '@dak/core';
+import { DakError, ServiceUnavailableError, decryptSecret, type MetaTemplate } from '@dak/core';
 import {
   deleteTemplatesReplacedBy,
   findAccountById,
@@ -36,11 +36,11 @@ export async function syncAccountTemplates(
   accountId: string,
 ): Promise<TemplateSyncResult> {
   const account = await findAccountById(db, accountId);
-  if (!account) throw new NotFoundError(`No account "${accountId}".`, 'account_not_found');
+  if (!account) throw new DakError('account_not_found', `No account "${accountId}".`);
   // Every number of a WABA may read its templates; the first one's token is as good as any.
   const [phone] = await listPhoneNumbers(db, accountId);
   if (!phone) {
-    throw new BadRequestError('Add a phone number (with its access token) to this account before syncing templates.', undefined, 'no_access_token');
+    throw new DakError('no_access_token', 'Add a phone number (with its access token) to this account before syncing templates.');
   }
   const fetchedAt = new Date();
   const listed = await fetchTemplates(graph, account.waba_id, decryptSecret(phone.access_token_encrypted, encryptionKey));
@@ -70,18 +70,10 @@ async function fetchTemplates(graph: GraphClient, wabaId: string, accessToken: s
     return await graph.listTemplates(wabaId, accessToken);
   } catch (error) {
     if (error instanceof ForeignPagingError) {
-      throw new BadRequestError(
-        `Meta's template list pointed its next page at ${error.nextOrigin}, not at the Graph API (${error.graphOrigin}); Dak stopped so the access token is not sent there, and stored nothing. Check META_GRAPH_URL.`,
-        { next_origin: error.nextOrigin, graph_origin: error.graphOrigin },
-        'foreign_next_page',
-      );
+      throw new DakError('foreign_next_page', `Meta's template list pointed its next page at ${error.nextOrigin}, not at the Graph API (${error.graphOrigin}); Dak stopped so the access token is not sent there, and stored nothing. Check META_GRAPH_URL.`, { next_origin: error.nextOrigin, graph_origin: error.graphOrigin });
     }
     if (error instanceof GraphApiError && error.httpStatus < 500) {
-      throw new BadRequestError(
-        `Meta refused the template list: ${error.error?.message ?? `HTTP ${error.httpStatus}`}. Check the WABA id and access token.`,
-        { meta_error: error.error },
-        'meta_refused',
-      );
+      throw new DakError('meta_refused', `Meta refused the template list: ${error.error?.message ?? `HTTP ${error.httpStatus}`}. Check the WABA id and access token.`, { meta_error: error.error });
     }
     const unavailable = new ServiceUnavailableError('The Cloud API did not answer the template list. Retry shortly.', 30);
     unavailable.cause = error;

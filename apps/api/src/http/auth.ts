@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { UnauthorizedError, hashApiKey, safeEqual } from '@dak/core';
+import { DakError, hashApiKey, safeEqual } from '@dak/core';
 import { findActiveApiKeyByHash, touchApiKey, type ActiveApiKey } from '@dak/db';
 import type { ApiContext } from '../context';
 
@@ -38,7 +38,7 @@ const TOUCH_INTERVAL_MS = 60_000;
  * to keep the connection alive; closing the connection after the 401 spares that too, so a
  * flood of large anonymous bodies costs the API almost nothing.
  */
-function refuseUnread(req: Request, res: Response, error: UnauthorizedError): never {
+function refuseUnread(req: Request, res: Response, error: DakError): never {
   const length = req.headers['content-length'];
   if ((length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) res.setHeader('Connection', 'close');
   throw error;
@@ -50,13 +50,13 @@ export function requireApiKey(ctx: ApiContext): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const token = bearer(req);
     if (!token) {
-      refuseUnread(req, res, new UnauthorizedError('Missing API key. Send it as `Authorization: Bearer <your API key>`.', 'missing_api_key'));
+      refuseUnread(req, res, new DakError('missing_api_key', 'Missing API key. Send it as `Authorization: Bearer <your API key>`.'));
     }
     const hash = hashApiKey(token);
     // Cached: a revoked key, or a change of the account's prices or limits, drops it at once (ctx.cache).
     const key = await ctx.cache.apiKeys.get(hash, () => findActiveApiKeyByHash(ctx.db, hash));
     if (!key || (key.expires_at && key.expires_at.getTime() <= Date.now())) {
-      refuseUnread(req, res, new UnauthorizedError('The API key is not valid: it is unknown, revoked or expired. Create a new key and retry.', 'invalid_api_key'));
+      refuseUnread(req, res, new DakError('invalid_api_key', 'The API key is not valid: it is unknown, revoked or expired. Create a new key and retry.'));
     }
     // last_used_at is a hint for operators, not an audit log: write it at most once a minute.
     const lastTouched = Math.max(touched.get(key.id) ?? 0, key.last_used_at?.getTime() ?? 0);
@@ -76,7 +76,7 @@ export function requireApiKey(ctx: ApiContext): RequestHandler {
 }
 
 export function principalOf(req: Request): Principal {
-  if (!req.principal) throw new UnauthorizedError('Missing API key.', 'missing_api_key');
+  if (!req.principal) throw new DakError('missing_api_key', 'Missing API key.');
   return req.principal;
 }
 
@@ -84,10 +84,10 @@ export function requireAdminToken(ctx: ApiContext): RequestHandler {
   return (req, res, next) => {
     const token = bearer(req);
     if (!ctx.config.adminToken) {
-      refuseUnread(req, res, new UnauthorizedError('The admin API is disabled: set DAK_ADMIN_TOKEN to enable it.', 'admin_disabled'));
+      refuseUnread(req, res, new DakError('admin_disabled', 'The admin API is disabled: set DAK_ADMIN_TOKEN to enable it.'));
     }
     if (!token || !safeEqual(token, ctx.config.adminToken)) {
-      refuseUnread(req, res, new UnauthorizedError('Missing or wrong admin token. Send `Authorization: Bearer $DAK_ADMIN_TOKEN`.', 'invalid_admin_token'));
+      refuseUnread(req, res, new DakError('invalid_admin_token', 'Missing or wrong admin token. Send `Authorization: Bearer $DAK_ADMIN_TOKEN`.'));
     }
     next();
   };
@@ -120,11 +120,8 @@ export function requireAdminTokenOrBasic(ctx: ApiContext): RequestHandler {
       return;
     }
     res.setHeader('WWW-Authenticate', 'Basic realm="Dak admin", charset="UTF-8"');
-    throw new UnauthorizedError(
-      password === undefined
+    throw new DakError('invalid_admin_token', password === undefined
         ? 'Sign in with any user name and $DAK_ADMIN_TOKEN as the password (HTTP Basic), or send `Authorization: Bearer $DAK_ADMIN_TOKEN`.'
-        : 'Wrong admin token. Sign in with any user name and $DAK_ADMIN_TOKEN as the password.',
-      'invalid_admin_token',
-    );
+        : 'Wrong admin token. Sign in with any user name and $DAK_ADMIN_TOKEN as the password.');
   };
 }

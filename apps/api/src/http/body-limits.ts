@@ -1,5 +1,5 @@
 import type { JsonBodyOptions } from '@dak/http';
-import { MAX_BATCH_MESSAGES } from '../services/send-batch';
+import { MAX_BATCH_MESSAGES } from '../resources/messages/send-batch';
 
 /**
  * How much each JSON route reads: the one place a route's body limit is set. Each route mounts

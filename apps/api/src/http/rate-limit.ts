@@ -1,5 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import { RateLimitedError } from '@dak/core';
+import { DakError } from '@dak/core';
 import { RequestRateLimiter, type LimitDecision, type RequestLimit } from '@dak/queue';
 import type { ApiContext } from '../context';
 import { principalOf } from './auth';
@@ -43,11 +43,8 @@ export function rateLimit(ctx: ApiContext): RequestHandler {
       res.setHeader('Retry-After', String(retryAfter));
       const { limit } = decision.binding;
       const scope = limit.scope.startsWith('account:') ? 'account' : 'key';
-      throw new RateLimitedError(
-        `Too many requests: ${SCOPE_NAMES[scope]} allows ${limit.requestsPerSecond} requests per second. Retry after ${retryAfter} s (Retry-After), ` +
-          'spread requests out, or ask the operator for a higher limit. Nothing was done for this request.',
-        { scope, requests_per_second: limit.requestsPerSecond, retry_after_seconds: retryAfter },
-      );
+      throw new DakError('rate_limited', `Too many requests: ${SCOPE_NAMES[scope]} allows ${limit.requestsPerSecond} requests per second. Retry after ${retryAfter} s (Retry-After), ` +
+          'spread requests out, or ask the operator for a higher limit. Nothing was done for this request.', { scope, requests_per_second: limit.requestsPerSecond, retry_after_seconds: retryAfter });
     }
     next();
   };

@@ -1,4 +1,5 @@
 import type { ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import { ERROR_CODES, type ErrorCode } from '@dak/core';
 import { z } from './zod';
 
 /** Security scheme names, as referenced by each operation's `security`. */
@@ -38,15 +39,12 @@ function errorHeaders(status: string): Pick<ResponseConfig, 'headers'> {
   return {};
 }
 
-/** Per status: which codes it carries, the first one used as the example. */
-export type ErrorCases = Partial<Record<400 | 401 | 402 | 403 | 404 | 409 | 413 | 422 | 429 | 503, string[]>>;
-
-const STATUS_MEANING: Record<keyof ErrorCases, string> = {
+const STATUS_MEANING: Record<number, string> = {
   400: 'Malformed request',
   401: 'Missing or invalid credentials',
   402: 'Insufficient funds',
   403: 'Not allowed for this key',
-  404: 'Not found (also for another account\'s objects)',
+  404: "Not found (also for another account's objects)",
   409: 'Conflict',
   413: 'Body too large',
   422: 'Template or variables mismatch',
@@ -54,13 +52,13 @@ const STATUS_MEANING: Record<keyof ErrorCases, string> = {
   503: 'A dependency (Postgres or Redis) is down; retry after Retry-After seconds',
 };
 
-/** Error responses in the shared shape, each status listing the codes it can carry. */
-export function errorResponses(cases: ErrorCases): Record<string, ResponseConfig> {
+/** Error responses in the shared shape, each status listing its codes (the first one used as the example) and what each means. */
+export function errorResponses(byStatus: Record<number, ErrorCode[]>): Record<string, ResponseConfig> {
   const responses: Record<string, ResponseConfig> = {};
-  for (const [status, codes] of Object.entries(cases) as [`${keyof ErrorCases}`, string[]][]) {
-    const meaning = STATUS_MEANING[Number(status) as keyof ErrorCases];
+  for (const [status, codes] of Object.entries(byStatus)) {
+    const meaning = STATUS_MEANING[Number(status)] ?? 'Error';
     responses[status] = {
-      description: `${meaning}. \`error.code\`: ${codes.map((code) => `\`${code}\``).join(', ')}.`,
+      description: `${meaning}. \`error.code\`: ${codes.map((code) => `\`${code}\` (${ERROR_CODES[code].means})`).join(', ')}.`,
       ...errorHeaders(status),
       content: {
         'application/json': {
@@ -78,6 +76,4 @@ export function jsonResponse(description: string, schema: z.ZodType, example?: u
   return { description, content: { 'application/json': { schema, ...(example !== undefined ? { example } : {}) } } };
 }
 
-export const unavailable: ErrorCases = { 503: ['service_unavailable'] };
-
-export const rateLimited: ErrorCases = { 429: ['rate_limited'] };
+export const nullableTimestampSchema = timestampSchema.nullable();

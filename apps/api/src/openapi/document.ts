@@ -1,8 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { ADMIN_API_BASE, PUBLIC_API_BASE, QUEUE_BOARD_BASE } from '../routes/mount-points';
-import { registerAdminPaths } from './admin-paths';
 import { ADMIN_TOKEN_SCHEME, API_KEY_SCHEME } from './common';
-import { registerPublicPaths } from './public-paths';
+import { ROUTES } from '../routes';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
@@ -27,8 +26,7 @@ export function buildOpenApiDocument(version: string): OpenApiDocument {
     scheme: 'bearer',
     description: 'The operator token, `DAK_ADMIN_TOKEN`.',
   });
-  registerPublicPaths(registry);
-  registerAdminPaths(registry);
+  for (const route of ROUTES) route.document(registry);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: { title: 'Dak', version, description: DESCRIPTION },

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { BadRequestError, ConflictError, sendVariablesSchema } from '@dak/core';
+import { DakError, sendVariablesSchema } from '@dak/core';
 import { findIdempotentResponse, type Database, type MessageToAccept } from '@dak/db';
 import { parseOrThrow } from '@dak/http';
-import type { ApiContext } from '../context';
-import type { Principal } from '../http/auth';
+import type { ApiContext } from '../../context';
+import type { Principal } from '../../http/auth';
+import type { sendMessageResponseSchema } from './schema';
 import { acceptMessages, IdempotencyRaceError } from './accept';
 import { messageRow, recipientOf, sendTarget } from './message-rows';
-import { resolveSendableTemplate, resolveSender, type TemplateReference } from './senders';
+import { resolveSender } from '../phone-numbers/service';
+import { resolveSendableTemplate, type TemplateReference } from '../templates/service';
 
 export const sendMessageSchema = z
   .object({
@@ -28,6 +30,7 @@ export const sendMessageSchema = z
   // Runs even when other fields are wrong, so one 400 lists every problem.
   .superRefine(checkTemplateReference, { when: ({ value }) => typeof value === 'object' && value !== null && !Array.isArray(value) });
 export type SendMessageRequest = z.infer<typeof sendMessageSchema>;
+type SendMessageAnswer = z.infer<typeof sendMessageResponseSchema>;
 
 /** The template is named one way: `template_id`, or `template_name` with `template_language`. */
 export function checkTemplateReference(
@@ -55,9 +58,9 @@ export function templateReference(request: Pick<SendMessageRequest, 'template_id
   return { name: request.template_name!, language: request.template_language! };
 }
 
-export interface SendResult {
-  status: number;
-  body: unknown;
+/** A send's answer (always a 200: only those are stored for an Idempotency-Key), and whether it is a stored one. */
+export interface SendResult<B> {
+  body: B;
   replayed: boolean;
 }
 
@@ -65,7 +68,7 @@ export const MAX_IDEMPOTENCY_KEY = 255;
 
 export function checkIdempotencyKey(idempotencyKey: string | undefined): void {
   if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
-    throw new BadRequestError(`Idempotency-Key must be 1–${MAX_IDEMPOTENCY_KEY} characters.`, { header: 'Idempotency-Key' }, 'invalid_idempotency_key');
+    throw new DakError('invalid_idempotency_key', `Idempotency-Key must be 1–${MAX_IDEMPOTENCY_KEY} characters.`, { header: 'Idempotency-Key' });
   }
 }
 
@@ -74,16 +77,14 @@ export function requestHash(body: unknown): string {
 }
 
 /** Same key and same body within 24 h: the first response again. Same key, other body: 409. */
-export async function replayIdempotent(ctx: ApiContext, accountId: string, key: string, hash: string): Promise<SendResult | undefined> {
+export async function replayIdempotent<B>(ctx: ApiContext, accountId: string, key: string, hash: string): Promise<SendResult<B> | undefined> {
   const stored = await findIdempotentResponse(ctx.db, accountId, key);
   if (!stored) return undefined;
   if (stored.request_hash !== hash) {
-    throw new ConflictError(
-      'This Idempotency-Key was already used with a different request body in the last 24 hours. Use a new key for a new request.',
-      'idempotency_key_reused',
-    );
+    throw new DakError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request body in the last 24 hours. Use a new key for a new request.');
   }
-  return { status: stored.status_code, body: stored.response, replayed: true };
+  // Stored by acceptAnswering from an answer of the same endpoint, so of the same shape.
+  return { body: stored.response as B, replayed: true };
 }
 
 /**
@@ -91,17 +92,17 @@ export async function replayIdempotent(ctx: ApiContext, accountId: string, key: 
  * is hashed, and hashed only when an Idempotency-Key asks for it; an answer already stored for
  * the key is returned as `replay`.
  */
-export async function parseSendRequest<S extends z.ZodType>(
+export async function parseSendRequest<S extends z.ZodType, B>(
   ctx: ApiContext,
   accountId: string,
   schema: S,
   rawBody: unknown,
   idempotencyKey: string | undefined,
-): Promise<{ request: z.output<S>; hash: string; replay?: SendResult }> {
+): Promise<{ request: z.output<S>; hash: string; replay?: SendResult<B> | undefined }> {
   const request = parseOrThrow(schema, rawBody);
   if (!idempotencyKey) return { request, hash: '' };
   const hash = requestHash(rawBody);
-  return { request, hash, replay: await replayIdempotent(ctx, accountId, idempotencyKey, hash) };
+  return { request, hash, replay: await replayIdempotent<B>(ctx, accountId, idempotencyKey, hash) };
 }
 
 /** Builds the message row: everything is checked here, before a single paisa is held. */
@@ -122,9 +123,9 @@ export async function sendMessage(
   principal: Principal,
   rawBody: unknown,
   idempotencyKey: string | undefined,
-): Promise<SendResult> {
+): Promise<SendResult<SendMessageAnswer>> {
   checkIdempotencyKey(idempotencyKey);
-  const { request, hash, replay } = await parseSendRequest(ctx, principal.accountId, sendMessageSchema, rawBody, idempotencyKey);
+  const { request, hash, replay } = await parseSendRequest<typeof sendMessageSchema, SendMessageAnswer>(ctx, principal.accountId, sendMessageSchema, rawBody, idempotencyKey);
   if (replay) return replay;
   const row = await prepareMessage(ctx, principal, request, new Date());
   return acceptAnswering(ctx, principal.accountId, [row], { success: true, message_id: row.id, status: 'queued' }, idempotencyKey, hash);
@@ -134,23 +135,23 @@ export async function sendMessage(
  * Accepts the rows and answers `body`; with an Idempotency-Key, the answer is stored with them,
  * and when a concurrent request with the same key committed first, this one answers as it did.
  */
-export async function acceptAnswering(
+export async function acceptAnswering<B>(
   ctx: ApiContext,
   accountId: string,
   rows: MessageToAccept[],
-  body: unknown,
+  body: B,
   idempotencyKey: string | undefined,
   hash: string,
   alongside?: (trx: Database) => Promise<void>,
-): Promise<SendResult> {
+): Promise<SendResult<B>> {
   try {
     await acceptMessages(ctx, accountId, rows, idempotencyKey ? { key: idempotencyKey, requestHash: hash, response: body } : undefined, alongside);
   } catch (error) {
     if (error instanceof IdempotencyRaceError && idempotencyKey) {
-      const replay = await replayIdempotent(ctx, accountId, idempotencyKey, hash);
+      const replay = await replayIdempotent<B>(ctx, accountId, idempotencyKey, hash);
       if (replay) return replay;
     }
     throw error;
   }
-  return { status: 200, body, replayed: false };
+  return { body, replayed: false };
 }

@@ -1,17 +1,19 @@
-import { NotFoundError, formatMinor } from '@dak/core';
+import type { z } from 'zod';
+import { DakError, formatMinor } from '@dak/core';
 import { findBatch, summariseBatch } from '@dak/db';
-import type { ApiContext } from '../context';
-import type { Principal } from '../http/auth';
+import type { ApiContext } from '../../context';
+import type { Principal } from '../../http/auth';
+import type { batchStatusSchema } from './schema';
 
 /** `GET /batches/:id`: what the batch holds now, counted from its messages. */
-export async function batchStatus(ctx: ApiContext, principal: Principal, batchId: string) {
+export async function batchStatus(ctx: ApiContext, principal: Principal, batchId: string): Promise<z.infer<typeof batchStatusSchema>> {
   const batch = await findBatch(ctx.db, principal.accountId, batchId);
   if (!batch) {
-    throw new NotFoundError(`No batch "${batchId}". Use the batch_id returned by send-batch.`, 'batch_not_found');
+    throw new DakError('batch_not_found', `No batch "${batchId}". Use the batch_id returned by send-batch.`);
   }
   const totals = await summariseBatch(ctx.db, principal.accountId, batch.id);
   return {
-    success: true as const,
+    success: true,
     batch_id: batch.id,
     created_at: batch.created_at.toISOString(),
     phone_number_id: batch.meta_phone_number_id,

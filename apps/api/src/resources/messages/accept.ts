@@ -1,9 +1,9 @@
-import { InsufficientFundsError, formatMinor } from '@dak/core';
+import { DakError, formatMinor } from '@dak/core';
 import { findWallet, insertMessagesWithHold, saveIdempotentResponse, type Database, type MessageToAccept } from '@dak/db';
 import { enqueueSends, type Queues } from '@dak/queue';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import type { ApiContext } from '../context';
+import type { ApiContext } from '../../context';
 import { AcceptCoalescer } from './accept-coalescer';
 
 export interface IdempotencyClaim {
@@ -78,20 +78,14 @@ async function enqueueAccepted(queues: Queues, logger: Logger, rows: MessageToAc
   }
 }
 
-async function insufficientFunds(db: Database, accountId: string, rows: MessageToAccept[]): Promise<InsufficientFundsError> {
+async function insufficientFunds(db: Database, accountId: string, rows: MessageToAccept[]): Promise<DakError> {
   const wallet = await findWallet(db, accountId);
   const needed = rows.reduce((sum, row) => sum + row.price_minor, 0);
   const available = formatMinor(wallet?.available ?? 0);
   const currency = wallet ? ` ${wallet.currency}` : '';
   const details = { required: formatMinor(needed), available, debt: formatMinor(wallet?.debt ?? 0), currency: wallet?.currency };
   if (wallet && wallet.debt > 0) {
-    return new InsufficientFundsError(
-      `The wallet owes ${formatMinor(wallet.debt)}${currency} (deliveries Meta reported after their credit was returned), so new sends are refused until a top-up covers it. Top up at least ${formatMinor(wallet.debt + needed)}${currency} and retry.`,
-      details,
-    );
+    return new DakError('insufficient_funds', `The wallet owes ${formatMinor(wallet.debt)}${currency} (deliveries Meta reported after their credit was returned), so new sends are refused until a top-up covers it. Top up at least ${formatMinor(wallet.debt + needed)}${currency} and retry.`, details);
   }
-  return new InsufficientFundsError(
-    `Not enough credit: this needs ${formatMinor(needed)}${currency} but ${available} is available. Top up the wallet and retry.`,
-    details,
-  );
+  return new DakError('insufficient_funds', `Not enough credit: this needs ${formatMinor(needed)}${currency} but ${available} is available. Top up the wallet and retry.`, details);
 }

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { MESSAGE_STATUSES, isMessageId, normalizeRecipient } from '@dak/core';
 import { listMessages } from '@dak/db';
-import { parseOrThrow } from '@dak/http';
-import type { ApiContext } from '../context';
-import type { Principal } from '../http/auth';
-import { presentMessage } from './presenters';
+import type { ApiContext } from '../../context';
+import type { Principal } from '../../http/auth';
+import { presentMessage } from './presenter';
+import type { messageListSchema } from './schema';
 
 export const MAX_LIST_LIMIT = 1_000;
 export const DEFAULT_LIST_LIMIT = 100;
@@ -101,8 +101,7 @@ export function firstIdAt(ms: number): string {
 }
 
 /** `GET /messages`: a page of the account's messages, newest first, each as message-status shows it. */
-export async function listAccountMessages(ctx: ApiContext, principal: Principal, rawQuery: unknown) {
-  const query = parseOrThrow(messageListQuerySchema, rawQuery, 'query');
+export async function listAccountMessages(ctx: ApiContext, principal: Principal, query: z.output<typeof messageListQuerySchema>): Promise<z.infer<typeof messageListSchema>> {
   const limit = query.limit ?? DEFAULT_LIST_LIMIT;
   const rows = await listMessages(ctx.db, principal.accountId, {
     ...(query.status ? { status: query.status } : {}),
@@ -117,7 +116,7 @@ export async function listAccountMessages(ctx: ApiContext, principal: Principal,
   });
   const page = rows.slice(0, limit);
   return {
-    success: true as const,
+    success: true,
     messages: page.map((row) => presentMessage(row)),
     next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
   };

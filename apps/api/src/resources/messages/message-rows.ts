@@ -1,17 +1,7 @@
-import {
-  BadRequestError,
-  UnprocessableError,
-  buildTemplateComponents,
-  newId,
-  normalizeRecipient,
-  priorityOfCategory,
-  type MetaTemplate,
-  type Priority,
-  type SendVariable,
-} from '@dak/core';
+import { DakError, buildTemplateComponents, priceFor, newId, normalizeRecipient, priorityOfCategory, type MetaTemplate, type Priority, type SendVariable } from '@dak/core';
 import type { MessageToAccept, PhoneNumber, Template } from '@dak/db';
-import type { Principal } from '../http/auth';
-import { priceOf, toMetaTemplate } from './senders';
+import type { Principal } from '../../http/auth';
+import { toMetaTemplate } from '../templates/service';
 
 // A send in two steps, so a batch pays for the first once and for the second per recipient:
 // the target (sender, template, price: looked up) and the row (recipient and components: pure).
@@ -43,11 +33,7 @@ export function sendTarget(principal: Principal, sender: PhoneNumber, template: 
 export function recipientOf(phoneNumber: string): string {
   const recipient = normalizeRecipient(phoneNumber);
   if (!recipient) {
-    throw new BadRequestError(
-      `phone_number "${phoneNumber}" is not a plausible phone number. Send digits with the country code, e.g. 919820388810 (+, spaces and dashes are allowed).`,
-      { field: 'phone_number' },
-      'invalid_phone_number',
-    );
+    throw new DakError('invalid_phone_number', `phone_number "${phoneNumber}" is not a plausible phone number. Send digits with the country code, e.g. 919820388810 (+, spaces and dashes are allowed).`, { field: 'phone_number' });
   }
   return recipient;
 }
@@ -64,11 +50,7 @@ export function messageRow(target: SendTarget, item: MessageItem, now: Date, bat
   const { template } = target;
   const built = buildTemplateComponents(target.metaTemplate, item.variables);
   if (!built.ok) {
-    throw new UnprocessableError(
-      'variables_mismatch',
-      `The variables do not fit template "${template.name}": ${built.errors.map((e) => e.message).join('; ')}. GET /api/whatsapp/v1/get-template-by-id/${template.id} shows what it expects.`,
-      { errors: built.errors },
-    );
+    throw new DakError('variables_mismatch', `The variables do not fit template "${template.name}": ${built.errors.map((e) => e.message).join('; ')}. GET /api/whatsapp/v1/get-template-by-id/${template.id} shows what it expects.`, { errors: built.errors });
   }
   return {
     id: newId('msg'),
@@ -89,4 +71,10 @@ export function messageRow(target: SendTarget, item: MessageItem, now: Date, bat
     priority: target.priority,
     ...(batchId ? { batch_id: batchId } : {}),
   };
+}
+
+/** The price of one message of this category for the caller's account, in minor units. */
+export function priceOf(principal: Principal, category: string): number {
+  const { price_minor, category_prices } = principal.account;
+  return priceFor({ defaultMinor: price_minor, byCategory: category_prices }, category);
 }

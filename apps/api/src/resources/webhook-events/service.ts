@@ -1,21 +1,13 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { listWebhookEvents } from '@dak/db';
-import type { ApiContext } from '../context';
-
-export const webhookEventsQuerySchema = z.object({
-  rejected: z
-    .enum(['true', 'false'], { message: 'rejected must be true (only rejected events) or false (only accepted ones); leave it out for all' })
-    .transform((value) => value === 'true')
-    .optional(),
-  limit: z.coerce.number().int('limit must be a whole number').min(1).max(500).default(50),
-  before: z.coerce.number().int('before must be an event id').positive('before must be an event id').optional(),
-});
+import type { ApiContext } from '../../context';
+import type { webhookEventPageSchema, webhookEventsQuerySchema } from './schema';
 
 /**
  * Webhook events as stored, newest first, without their payloads (inbound bodies are personal
  * data); `next_before` is the cursor for the next page, null on the last one.
  */
-export async function webhookEventsPage(ctx: ApiContext, query: z.infer<typeof webhookEventsQuerySchema>) {
+export async function webhookEventsPage(ctx: ApiContext, query: z.infer<typeof webhookEventsQuerySchema>): Promise<z.infer<typeof webhookEventPageSchema>> {
   const rows = await listWebhookEvents(ctx.db, {
     limit: query.limit + 1,
     ...(query.before !== undefined ? { before: query.before } : {}),

@@ -1,16 +1,8 @@
 import { z } from 'zod';
-import {
-  DakError,
-  PRIORITIES,
-  UnprocessableError,
-  newId,
-  priorityAllowed,
-  priorityOfCategory,
-  type Priority,
-} from '@dak/core';
+import { DakError, PRIORITIES, newId, priorityAllowed, priorityOfCategory, type Priority } from '@dak/core';
 import { insertBatch, type Database, type MessageToAccept } from '@dak/db';
-import type { ApiContext } from '../context';
-import type { Principal } from '../http/auth';
+import type { ApiContext } from '../../context';
+import type { Principal } from '../../http/auth';
 import { messageRow, recipientOf, sendTarget, type SendTarget } from './message-rows';
 import {
   acceptAnswering,
@@ -21,16 +13,13 @@ import {
   templateReference,
   type SendResult,
 } from './send-message';
-import { resolveSendableTemplate, resolveSender } from './senders';
+import { resolveSender } from '../phone-numbers/service';
+import { resolveSendableTemplate } from '../templates/service';
+import type { sendBatchResponseSchema } from './schema';
+
+type SendBatchAnswer = z.infer<typeof sendBatchResponseSchema>;
 
 export const MAX_BATCH_MESSAGES = 10_000;
-
-/** 413: more messages than one batch takes, or a body larger than send-batch reads. */
-export class BatchTooLargeError extends DakError {
-  constructor(code: 'batch_too_large' | 'body_too_large', message: string, details?: Record<string, unknown>) {
-    super(413, code, message, details);
-  }
-}
 
 // The fields are send-message's own schemas, so an item is checked exactly as a single send is.
 const field = sendMessageSchema.shape;
@@ -95,11 +84,7 @@ function prepareItem(target: SendTarget, raw: unknown, index: number, now: Date,
 function chosenPriority(requested: Priority | undefined, category: string, templateName: string): Priority {
   if (requested === undefined) return priorityOfCategory(category);
   if (!priorityAllowed(requested, category)) {
-    throw new UnprocessableError(
-      'priority_not_allowed',
-      `priority "${requested}" is faster than template "${templateName}" may use: it is a ${category} template, so its lane is "${priorityOfCategory(category)}" or slower (${PRIORITY_HELP}). Omit priority to use the template's lane.`,
-      { priority: requested, template_category: category },
-    );
+    throw new DakError('priority_not_allowed', `priority "${requested}" is faster than template "${templateName}" may use: it is a ${category} template, so its lane is "${priorityOfCategory(category)}" or slower (${PRIORITY_HELP}). Omit priority to use the template's lane.`, { priority: requested, template_category: category });
   }
   return requested;
 }
@@ -116,17 +101,13 @@ export async function sendBatch(
   principal: Principal,
   rawBody: unknown,
   idempotencyKey: string | undefined,
-): Promise<SendResult> {
+): Promise<SendResult<SendBatchAnswer>> {
   checkIdempotencyKey(idempotencyKey);
   const items = (rawBody as { messages?: unknown } | null)?.messages;
   if (Array.isArray(items) && items.length > MAX_BATCH_MESSAGES) {
-    throw new BatchTooLargeError(
-      'batch_too_large',
-      `This batch has ${items.length} messages; send-batch takes at most ${MAX_BATCH_MESSAGES}. Split it into several batches.`,
-      { messages: items.length, max_messages: MAX_BATCH_MESSAGES },
-    );
+    throw new DakError('batch_too_large', `This batch has ${items.length} messages; send-batch takes at most ${MAX_BATCH_MESSAGES}. Split it into several batches.`, { messages: items.length, max_messages: MAX_BATCH_MESSAGES });
   }
-  const { request, hash, replay } = await parseSendRequest(ctx, principal.accountId, sendBatchSchema, rawBody, idempotencyKey);
+  const { request, hash, replay } = await parseSendRequest<typeof sendBatchSchema, SendBatchAnswer>(ctx, principal.accountId, sendBatchSchema, rawBody, idempotencyKey);
   if (replay) return replay;
 
   const sender = await resolveSender(ctx, principal, request.phone_number_id);
@@ -146,14 +127,10 @@ export async function sendBatch(
     return prepared.id;
   });
   if (rows.length === 0) {
-    throw new UnprocessableError(
-      'no_valid_messages',
-      `None of the ${rejected.length} messages can be sent, so nothing was stored or held. details.rejected gives each one's reason, e.g. ${rejected[0]!.error.message}`,
-      { rejected },
-    );
+    throw new DakError('no_valid_messages', `None of the ${rejected.length} messages can be sent, so nothing was stored or held. details.rejected gives each one's reason, e.g. ${rejected[0]!.error.message}`, { rejected });
   }
 
-  const body = { success: true, batch_id: batchId, accepted: rows.length, rejected, message_ids: messageIds };
+  const body: SendBatchAnswer = { success: true, batch_id: batchId, accepted: rows.length, rejected, message_ids: messageIds };
   const recordBatch = (trx: Database) =>
     insertBatch(trx, {
       id: batchId,

@@ -1,0 +1,164 @@
+import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { Request, Response, Router } from 'express';
+import { ZodPipe, type z } from 'zod';
+import { ERROR_CODES, type ErrorCode } from '@dak/core';
+import { jsonBody, parseOrThrow, type JsonBodyOptions } from '@dak/http';
+import type { ApiContext } from '../context';
+import { ADMIN_API_BASE, PUBLIC_API_BASE } from '../routes/mount-points';
+import { principalOf, type Principal } from './auth';
+import { ADMIN_TOKEN_SCHEME, API_KEY_SCHEME, errorResponses, jsonResponse } from '../openapi/common';
+
+/** Who may call: an account's API key (public API, rate limited) or the operator's token (admin API). */
+export type Auth = 'api_key' | 'admin';
+
+type Method = 'get' | 'post' | 'patch' | 'delete';
+type ParamsSchema = z.ZodObject<Record<string, z.ZodType<string>>>;
+
+interface ResponseSpec<S extends z.ZodType = z.ZodType> {
+  description: string;
+  schema: S;
+  example?: z.input<S>;
+  /** Documented response headers. */
+  headers?: z.ZodObject;
+}
+
+interface BodySpec<S extends z.ZodType> {
+  schema: S;
+  /** How much the route reads (http/body-limits.ts). */
+  limit: JsonBodyOptions;
+  /** Registers the schema as a named component of the document. */
+  component?: string;
+  example?: unknown;
+  examples?: Record<string, { summary: string; value: unknown }>;
+  /** The handler validates the body itself (the send paths hash the raw body for Idempotency-Key). */
+  raw?: boolean;
+}
+
+type Responses = Partial<Record<200 | 201, ResponseSpec>>;
+
+/** What a handler answers: one of the route's documented statuses, with a body of that status's schema. */
+export type Answer<R extends Responses> = {
+  [S in keyof R & number]: { status: S; body: R[S] extends { schema: infer Z extends z.ZodType } ? z.input<Z> : never; headers?: Record<string, string> };
+}[keyof R & number];
+
+type Input<A extends Auth, P, Q, B> = {
+  ctx: ApiContext;
+  req: Request;
+  res: Response;
+  params: P extends ParamsSchema ? z.output<P> : Record<string, never>;
+  query: Q extends z.ZodType ? z.output<Q> : undefined;
+  body: B extends BodySpec<infer S> ? (B['raw'] extends true ? unknown : z.output<S>) : undefined;
+  principal: A extends 'api_key' ? Principal : undefined;
+};
+
+export interface RouteSpec<A extends Auth, R extends Responses, P = undefined, Q = undefined, B = undefined> {
+  method: Method;
+  /** Express syntax (`/accounts/:id`), relative to the auth's base path. */
+  path: string;
+  auth: A;
+  operationId: string;
+  summary: string;
+  description?: string;
+  /** The public API's tag; admin routes are tagged Admin. */
+  tag?: 'Messages' | 'Templates' | 'Wallet';
+  params?: P;
+  query?: Q;
+  headers?: z.ZodObject;
+  body?: B;
+  responses: R;
+  /** The codes this route itself can answer; auth, rate-limit, body and 503 codes are added from `auth` and `body`. */
+  errors?: ErrorCode[];
+}
+
+type Handler<A extends Auth, R extends Responses, P, Q, B> = (input: Input<A, P, Q, B>) => Promise<Answer<R>>;
+
+/** An endpoint, defined once: it mounts its Express handler and documents itself from the same schemas. */
+export interface Route {
+  auth: Auth;
+  mount(router: Router, ctx: ApiContext): void;
+  document(registry: OpenAPIRegistry): void;
+}
+
+const BASE: Record<Auth, string> = { api_key: PUBLIC_API_BASE, admin: ADMIN_API_BASE };
+const AUTH_ERRORS: Record<Auth, ErrorCode[]> = {
+  api_key: ['missing_api_key', 'invalid_api_key', 'rate_limited'],
+  admin: ['invalid_admin_token', 'admin_disabled'],
+};
+const BODY_ERRORS: ErrorCode[] = ['malformed_json', 'json_too_deep', 'body_too_large'];
+
+/**
+ * Defines an endpoint once: `defineRoute({ method, path, auth, params, query, body, responses, errors }).handle(fn)`.
+ * The handler receives the parsed input and answers one of the declared statuses with a body of
+ * that status's schema (checked by the compiler); the same spec documents the operation.
+ */
+export function defineRoute<
+  A extends Auth,
+  R extends Responses,
+  P extends ParamsSchema | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends BodySpec<z.ZodType> | undefined = undefined,
+>(spec: RouteSpec<A, R, P, Q, B>): { handle(handler: Handler<A, R, P, Q, B>): Route } {
+  return {
+    handle: (handler) => ({
+      auth: spec.auth,
+      mount(router, ctx) {
+        const handlers = spec.body ? [jsonBody(spec.body.limit)] : [];
+        router[spec.method](spec.path, ...handlers, async (req: Request, res: Response) => {
+          const input = {
+            ctx,
+            req,
+            res,
+            params: req.params,
+            query: spec.query ? parseOrThrow(spec.query, req.query, 'query') : undefined,
+            body: spec.body && !spec.body.raw ? parseOrThrow(spec.body.schema, req.body) : req.body,
+            principal: spec.auth === 'api_key' ? principalOf(req) : undefined,
+          } as Input<A, P, Q, B>;
+          const answer = await handler(input);
+          for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+          res.status(answer.status).json(answer.body);
+        });
+      },
+      document(registry) {
+        registry.registerPath(openapiEntry(spec as RouteSpec<Auth, Responses, unknown, unknown, unknown>, registry));
+      },
+    }),
+  };
+}
+
+function openapiEntry(spec: RouteSpec<Auth, Responses, unknown, unknown, unknown>, registry: OpenAPIRegistry): RouteConfig {
+  const body = spec.body as BodySpec<z.ZodType> | undefined;
+  const codes = [...(spec.errors ?? []), ...(body ? BODY_ERRORS : []), ...AUTH_ERRORS[spec.auth], 'service_unavailable' as const];
+  if ((spec.query || spec.body || spec.params) && !codes.includes('invalid_request')) codes.unshift('invalid_request');
+  const responses: Record<string, ResponseConfig> = {};
+  for (const [status, response] of Object.entries(spec.responses) as [string, ResponseSpec][]) {
+    responses[status] = { ...jsonResponse(response.description, response.schema, response.example), ...(response.headers ? { headers: response.headers } : {}) };
+  }
+  const request: NonNullable<RouteConfig['request']> = {
+    ...(spec.params ? { params: spec.params as ParamsSchema } : {}),
+    // A query that transforms is documented by what it takes.
+    ...(spec.query ? { query: (spec.query instanceof ZodPipe ? spec.query.in : spec.query) as z.ZodObject } : {}),
+    ...(spec.headers ? { headers: spec.headers } : {}),
+  };
+  if (body) {
+    const schema = body.component ? registry.register(body.component, body.schema) : body.schema;
+    const samples = body.examples ? { examples: body.examples } : body.example !== undefined ? { example: body.example } : {};
+    request.body = { required: true, content: { 'application/json': { schema, ...samples } } };
+  }
+  return {
+    method: spec.method,
+    path: `${BASE[spec.auth]}${spec.path.replace(/:(\w+)/g, '{$1}')}`,
+    operationId: spec.operationId,
+    summary: spec.summary,
+    ...(spec.description ? { description: spec.description } : {}),
+    tags: [spec.auth === 'admin' ? 'Admin' : (spec.tag ?? 'Messages')],
+    security: [{ [spec.auth === 'admin' ? ADMIN_TOKEN_SCHEME : API_KEY_SCHEME]: [] }],
+    ...(Object.keys(request).length > 0 ? { request } : {}),
+    responses: { ...responses, ...errorResponses(groupByStatus(codes)) },
+  };
+}
+
+function groupByStatus(codes: ErrorCode[]): Record<number, ErrorCode[]> {
+  const byStatus: Record<number, ErrorCode[]> = {};
+  for (const code of new Set(codes)) (byStatus[ERROR_CODES[code].status] ??= []).push(code);
+  return byStatus;
+}

@@ -1,4 +1,4 @@
-import type { MessageError } from '@dak/core';
+import { chargeMovements, isReportedStatus, type ChargeMovement, type MessageError } from '@dak/core';
 import {
   applyReportedStatus,
   captureShard,
@@ -11,7 +11,6 @@ import {
   lockMessagesOf,
   moveMessageCharge,
   updateTemplateStatus,
-  type ChargeMovement,
   type Database,
   type EventClosing,
   type Message,
@@ -67,24 +66,19 @@ export async function applyPendingEvents(db: Database, limit = 500): Promise<App
 }
 
 /**
- * What a message's money must do, decided from where its status ended in this batch: any
- * status from Meta means Meta took it (capture a hold); `failed` without delivery refunds it;
- * a delivery after a refund takes the refund back, and one after a released hold charges it.
- * Deciding from the final state (not event by event) keeps a batch with `failed` then
+ * What a message's money must do, decided (by chargeMovements) from the status it holds after
+ * this batch: any status from Meta means Meta took it (capture a hold); `failed` refunds it; a
+ * delivery after a refund takes the refund back, and one after a released hold charges it.
+ * Deciding from the final status (not event by event) keeps a batch with `failed` then
  * `delivered` for one message from refunding it.
  */
 export function movementsFor(message: Pick<Message, 'charge_state' | 'status' | 'delivered_at' | 'read_at'>): ChargeMovement[] {
-  const moves: ChargeMovement[] = [];
-  let charge = message.charge_state;
-  if (charge === 'held') {
-    moves.push('capture');
-    charge = 'captured';
-  }
-  const delivered = message.status === 'delivered' || message.status === 'read';
-  if (charge === 'captured' && message.status === 'failed' && !message.delivered_at && !message.read_at) moves.push('refund');
-  else if (charge === 'refunded' && delivered) moves.push('refund_reversal');
-  else if (charge === 'released' && delivered) moves.push('capture_released');
-  return moves;
+  // Only messages a report moved reach here, so their status is one Meta reports. A `failed`
+  // for a message that was delivered (statuses only move forward, so it cannot stay so; but a
+  // delivered message is never refunded) proves only that Meta took it, as `sent` does.
+  if (!isReportedStatus(message.status)) return [];
+  const delivered = message.delivered_at !== null || message.read_at !== null;
+  return chargeMovements(message.charge_state, message.status === 'failed' && delivered ? 'sent' : message.status);
 }
 
 /** Captures first (their rows sorted by account and shard), then the wallet moves (sorted by account). */

@@ -7,4 +7,5 @@ export * from './secrets';
 export * from './meta-errors';
 export * from './templates/index';
 export * from './meta-body';
+export * from './charge';
 export * from './priority';

@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { buildTemplateSendBody, classifyMetaError, messageErrorFromMeta, type MessageError } from '@dak/core';
+import type { MessageError } from '@dak/core';
 import {
   claimMessage,
   findMessageToSend,
@@ -8,6 +8,7 @@ import {
   releaseClaim,
   type Message,
 } from '@dak/db';
+import { buildTemplateSendBody, classifyMetaError, messageErrorFromMeta } from '@dak/meta';
 import { sendJobSchema, type SendJob } from '@dak/queue';
 import { moveCharge } from './charges';
 import type { WorkerContext } from './context';
@@ -136,10 +137,7 @@ async function send(
   token?: string,
 ): Promise<string> {
   const started = performance.now();
-  const outcome = await ctx.graph.sendMessage(sender.phoneNumberId, sender.accessToken, buildTemplateSendBody({
-    ...message,
-    components: message.components as unknown[],
-  }));
+  const outcome = await ctx.graph.sendMessage(sender.phoneNumberId, sender.accessToken, buildTemplateSendBody(message));
   ctx.metrics.metaLatency.observe({ outcome: outcome.kind }, (performance.now() - started) / 1000);
 
   switch (outcome.kind) {

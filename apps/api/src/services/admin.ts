@@ -25,6 +25,7 @@ import {
   insertPhoneNumber,
   listLedger,
   listPhoneNumbers,
+  syncAccountTemplates,
   topUp,
   updateAccount as updateAccountRow,
   updateApiKey as updateApiKeyRow,
@@ -32,9 +33,10 @@ import {
   type Account,
   type ApiKey,
   type PhoneNumber,
+  type TemplateSyncResult,
   type Wallet,
 } from '@dak/db';
-import { syncAccountTemplates, type TemplateSyncResult } from '@dak/meta';
+import { fetchTemplateList } from '@dak/meta';
 import type { ApiContext } from '../context';
 
 const decimal = (what: string, maxMinor: number) =>
@@ -307,7 +309,7 @@ export async function ledgerOf(ctx: ApiContext, accountId: string, query: z.infe
 /** Fetches every template of the account's WABA from the Cloud API and stores them (see syncAccountTemplates). */
 export async function syncTemplates(ctx: ApiContext, accountId: string): Promise<TemplateSyncResult> {
   try {
-    return await syncAccountTemplates(ctx.db, ctx.graph, ctx.config.encryptionKey, accountId);
+    return await syncAccountTemplates(ctx.db, (wabaId, token) => fetchTemplateList(ctx.graph, wabaId, token), ctx.config.encryptionKey, accountId);
   } catch (error) {
     if (error instanceof ServiceUnavailableError) ctx.logger.warn({ err: error.cause ?? error, accountId }, 'template sync failed');
     throw error;

@@ -7,7 +7,7 @@
 // same clients, same body), and meta-sim alone taking the same sends directly.
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { buildTemplateSendBody } from '@dak/core';
+import { buildTemplateSendBody } from '@dak/meta';
 import { createDatabase, sql } from '@dak/db';
 import { adminClient, demoBusiness, freePort, REPOSITORY_ROOT, seedAccount, startDakProcesses, startProcess, stopProcess } from '@dak/testing';
 import { MPS, PHONE_NUMBERS, TEMPLATE, createBenchDatabase, deleteKeys, metaPhoneNumberId, recipient, sendMessageBody, type BenchTarget } from './env';

@@ -2,7 +2,7 @@
 // then the clock starts with the workers and stops when every message is `sent` (Meta took it
 // and the worker recorded the wamid and captured the hold). Baseline: a raw BullMQ Worker at the
 // same concurrency whose processor does the same HTTP POST to meta-sim, with no database work.
-import { buildTemplateSendBody } from '@dak/core';
+import { buildTemplateSendBody } from '@dak/meta';
 import { sql } from '@dak/db';
 import type { TestStack } from '@dak/testing';
 import { Redis, bullmq } from './deps';

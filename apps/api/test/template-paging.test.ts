@@ -2,8 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encryptSecret } from '@dak/core';
-import { createDatabase, insertAccount, insertPhoneNumber, type Database } from '@dak/db';
-import { GraphClient, syncAccountTemplates } from '@dak/meta';
+import { createDatabase, insertAccount, insertPhoneNumber, syncAccountTemplates, type Database, type TemplateLister } from '@dak/db';
+import { GraphClient, fetchTemplateList } from '@dak/meta';
 import { createTestDatabase, type TestDatabase } from '@dak/testing';
 
 interface Seen {
@@ -65,7 +65,8 @@ describe("template sync follows paging.next only on the Graph API's own origin",
     await graph?.close();
   });
 
-  const client = () => new GraphClient({ baseUrl: graph.url, version: 'v23.0', timeoutMs: 5_000 });
+  const client = (): TemplateLister => (wabaId, accessToken) =>
+    fetchTemplateList(new GraphClient({ baseUrl: graph.url, version: 'v23.0', timeoutMs: 5_000 }), wabaId, accessToken);
 
   it('a next page on another origin stops the sync with an error that says so; nothing is sent there or stored', async () => {
     await expect(syncAccountTemplates(db, client(), key, 'acc_paging_foreign')).rejects.toMatchObject({

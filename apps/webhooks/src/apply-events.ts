@@ -1,4 +1,4 @@
-import type { MessageError } from '@dak/core';
+import { chargeMovements, isReportedStatus, type ChargeMovement, type MessageError, type ReportedStatus } from '@dak/core';
 import {
   applyReportedStatus,
   captureShard,
@@ -11,16 +11,20 @@ import {
   lockMessagesOf,
   moveMessageCharge,
   updateTemplateStatus,
-  type ChargeMovement,
   type Database,
   type EventClosing,
   type Message,
   type PendingEvent,
-  type ReportedStatus,
 } from '@dak/db';
-import { checkEnvelope, decideStatus, type RegisteredNumber, type RejectReason, type StatusCandidate } from '@dak/meta';
-
-const REPORTED: ReadonlySet<string> = new Set(['sent', 'delivered', 'read', 'failed']);
+import {
+  checkEnvelope,
+  decideStatus,
+  readStoredEvent,
+  type RegisteredNumber,
+  type RejectReason,
+  type StatusCandidate,
+  type TemplateStatusUpdate,
+} from '@dak/meta';
 
 export interface AppliedBatch {
   /** Every event taken, closed or not. */
@@ -54,10 +58,10 @@ export async function applyPendingEvents(db: Database, limit = 500): Promise<App
     const closings: EventClosing[] = [];
     const settled = new Map<string, Message>();
     for (const event of events) {
-      const closing = await applyEvent(trx, event, lookups, settled);
-      if (!closing) continue;
-      closings.push(closing);
-      if (closing.rejected_reason) batch.rejected.push({ event, reason: closing.rejected_reason as RejectReason });
+      const outcome = await applyEvent(trx, event, lookups, settled);
+      if (!outcome) continue;
+      closings.push(outcome.closing);
+      if (outcome.rejected) batch.rejected.push({ event, reason: outcome.rejected });
       else batch.applied.push(event);
     }
     await moveMoney(trx, [...settled.values()]);
@@ -67,24 +71,19 @@ export async function applyPendingEvents(db: Database, limit = 500): Promise<App
 }
 
 /**
- * What a message's money must do, decided from where its status ended in this batch: any
- * status from Meta means Meta took it (capture a hold); `failed` without delivery refunds it;
- * a delivery after a refund takes the refund back, and one after a released hold charges it.
- * Deciding from the final state (not event by event) keeps a batch with `failed` then
+ * What a message's money must do, decided (by chargeMovements) from the status it holds after
+ * this batch: any status from Meta means Meta took it (capture a hold); `failed` refunds it; a
+ * delivery after a refund takes the refund back, and one after a released hold charges it.
+ * Deciding from the final status (not event by event) keeps a batch with `failed` then
  * `delivered` for one message from refunding it.
  */
 export function movementsFor(message: Pick<Message, 'charge_state' | 'status' | 'delivered_at' | 'read_at'>): ChargeMovement[] {
-  const moves: ChargeMovement[] = [];
-  let charge = message.charge_state;
-  if (charge === 'held') {
-    moves.push('capture');
-    charge = 'captured';
-  }
-  const delivered = message.status === 'delivered' || message.status === 'read';
-  if (charge === 'captured' && message.status === 'failed' && !message.delivered_at && !message.read_at) moves.push('refund');
-  else if (charge === 'refunded' && delivered) moves.push('refund_reversal');
-  else if (charge === 'released' && delivered) moves.push('capture_released');
-  return moves;
+  // Only messages a report moved reach here, so their status is one Meta reports. A `failed`
+  // for a message that was delivered (statuses only move forward, so it cannot stay so; but a
+  // delivered message is never refunded) proves only that Meta took it, as `sent` does.
+  if (!isReportedStatus(message.status)) return [];
+  const delivered = message.delivered_at !== null || message.read_at !== null;
+  return chargeMovements(message.charge_state, message.status === 'failed' && delivered ? 'sent' : message.status);
 }
 
 /** Captures first (their rows sorted by account and shard), then the wallet moves (sorted by account). */
@@ -113,17 +112,24 @@ async function lookUp(db: Database, events: PendingEvent[]): Promise<Lookups> {
   };
 }
 
+/** How an event was closed, and the reason when it was rejected. */
+interface Outcome {
+  closing: EventClosing;
+  rejected: RejectReason | null;
+}
+
+function closed(event: PendingEvent, filedUnder: { account_id: string; id?: string } | undefined, rejected: RejectReason | null, messageId: string | null = null): Outcome {
+  return {
+    closing: { id: event.id, account_id: filedUnder?.account_id ?? null, sender_id: filedUnder?.id ?? null, message_id: messageId, rejected_reason: rejected },
+    rejected,
+  };
+}
+
 /** Applies or rejects one event; undefined leaves it waiting. */
-async function applyEvent(db: Database, event: PendingEvent, lookups: Lookups, settled: Map<string, Message>): Promise<EventClosing | undefined> {
+async function applyEvent(db: Database, event: PendingEvent, lookups: Lookups, settled: Map<string, Message>): Promise<Outcome | undefined> {
   const sender = event.meta_phone_number_id ? lookups.numbers.get(event.meta_phone_number_id) : undefined;
-  const close = (filedUnder: RegisteredNumber | undefined, rejected: RejectReason | null, messageId: string | null = null): EventClosing => ({
-    id: event.id,
-    account_id: filedUnder?.account_id ?? null,
-    sender_id: filedUnder?.id ?? null,
-    message_id: messageId,
-    rejected_reason: rejected,
-  });
-  switch (event.kind) {
+  const stored = readStoredEvent(event);
+  switch (stored.kind) {
     case 'status': {
       const decision = decideStatus({
         claim: event,
@@ -133,61 +139,42 @@ async function applyEvent(db: Database, event: PendingEvent, lookups: Lookups, s
         expired: event.expired,
       });
       if (decision.outcome === 'wait') return undefined;
-      if (decision.outcome === 'reject') return close(decision.sender, decision.reason);
-      if (event.status && REPORTED.has(event.status)) await applyStatus(db, event, decision.message.id, settled);
-      return close(decision.sender, null, decision.message.id);
+      if (decision.outcome === 'reject') return closed(event, decision.sender, decision.reason);
+      if (stored.reported) await applyStatus(db, event, decision.message.id, { status: stored.reported, error: stored.error }, settled);
+      return closed(event, decision.sender, null, decision.message.id);
     }
     case 'message': {
       // Inbound messages are filed under the number that received them, if it is the WABA's.
       const envelope = checkEnvelope(event, sender);
-      return envelope.ok ? close(envelope.sender, null) : close(undefined, envelope.reason);
+      return envelope.ok ? closed(event, envelope.sender, null) : closed(event, undefined, envelope.reason);
     }
     case 'template':
-      return applyTemplateUpdate(db, event);
+      return applyTemplateUpdate(db, event, stored.update);
     case 'other':
-      return close(undefined, null);
+      return closed(event, undefined, null);
   }
 }
 
-async function applyStatus(db: Database, event: PendingEvent, messageId: string, settled: Map<string, Message>): Promise<void> {
-  const message = await applyReportedStatus(db, messageId, {
-    status: event.status as ReportedStatus,
-    wamid: event.wamid,
-    at: event.occurred_at ?? event.received_at,
-    error: event.status === 'failed' ? errorOf(event) : null,
-  });
+async function applyStatus(
+  db: Database,
+  event: PendingEvent,
+  messageId: string,
+  report: { status: ReportedStatus; error: MessageError | null },
+  settled: Map<string, Message>,
+): Promise<void> {
+  const message = await applyReportedStatus(db, messageId, { ...report, wamid: event.wamid, at: event.occurred_at ?? event.received_at });
   if (message) settled.set(message.id, message);
 }
 
-function errorOf(event: PendingEvent): MessageError {
-  const status = (event.payload as { status?: { errors?: { code?: number; title?: string; message?: string; error_data?: { details?: string } }[] } }).status;
-  const first = status?.errors?.[0];
-  return {
-    code: first?.code ?? 'meta_failed',
-    title: first?.title ?? first?.message ?? 'Meta reported the message as failed',
-    ...(first?.error_data?.details ? { details: first.error_data.details } : {}),
-    source: 'meta',
-  };
-}
-
 /** Applies to the entry's WABA's own template only; anything else is rejected with what it named. */
-async function applyTemplateUpdate(db: Database, event: PendingEvent): Promise<EventClosing> {
-  const close = (accountId: string | null, rejected: RejectReason | null): EventClosing => ({
-    id: event.id,
-    account_id: accountId,
-    sender_id: null,
-    message_id: null,
-    rejected_reason: rejected,
-  });
-  const payload = event.payload as { message_template_id?: string | number; event?: string; reason?: string | null };
-  if (!event.waba_id || payload.message_template_id === undefined || !payload.event) return close(null, 'malformed_event');
-  const templateId = String(payload.message_template_id);
-  const status = payload.event === 'REINSTATED' ? 'APPROVED' : payload.event;
-  const updated = await updateTemplateStatus(db, event.waba_id, templateId, status, payload.reason && payload.reason !== 'NONE' ? payload.reason : null);
+async function applyTemplateUpdate(db: Database, event: PendingEvent, update: TemplateStatusUpdate | null): Promise<Outcome> {
+  const close = (accountId: string | null, rejected: RejectReason | null) => closed(event, accountId ? { account_id: accountId } : undefined, rejected);
+  if (!event.waba_id || !update) return close(null, 'malformed_event');
+  const updated = await updateTemplateStatus(db, event.waba_id, update.templateId, update.status, update.reason);
   if (updated) return close(updated.account_id, null);
   // Rare: say why it did not apply.
   const account = await findAccountByWabaId(db, event.waba_id);
   if (!account) return close(null, 'unknown_waba');
-  const owner = await findTemplateOwner(db, templateId);
+  const owner = await findTemplateOwner(db, update.templateId);
   return close(account.id, owner ? 'template_of_other_account' : 'unknown_template');
 }

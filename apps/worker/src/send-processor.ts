@@ -1,15 +1,16 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { buildTemplateSendBody, classifyMetaError, messageErrorFromMeta, type MessageError } from '@dak/core';
+import type { MessageError } from '@dak/core';
 import {
   claimMessage,
   findMessageToSend,
-  moveMessageCharge,
   recordAccepted,
   recordFailedBeforeMeta,
   releaseClaim,
   type Message,
 } from '@dak/db';
+import { buildTemplateSendBody, classifyMetaError, messageErrorFromMeta } from '@dak/meta';
 import { sendJobSchema, type SendJob } from '@dak/queue';
+import { moveCharge } from './charges';
 import type { WorkerContext } from './context';
 import type { SenderNumber } from './phone-number-cache';
 
@@ -136,18 +137,15 @@ async function send(
   token?: string,
 ): Promise<string> {
   const started = performance.now();
-  const outcome = await ctx.graph.sendMessage(sender.metaPhoneNumberId, sender.accessToken, buildTemplateSendBody({
-    ...message,
-    components: message.components as unknown[],
-  }));
+  const outcome = await ctx.graph.sendMessage(sender.metaPhoneNumberId, sender.accessToken, buildTemplateSendBody(message));
   ctx.metrics.metaLatency.observe({ outcome: outcome.kind }, (performance.now() - started) / 1000);
 
   switch (outcome.kind) {
     case 'accepted': {
       // Two statements, no transaction: if the process dies between them, the message's first
       // status webhook captures the hold (any status from Meta does), so money never sticks.
-      await recordAccepted(ctx.db, message.id, outcome.wamid);
-      await moveMessageCharge(ctx.db, message.id, 'capture');
+      const accepted = await recordAccepted(ctx.db, message.id, outcome.wamid);
+      if (accepted) await moveCharge(ctx.db, accepted, 'accepted');
       ctx.metrics.sends.inc({ outcome: 'accepted' });
       return `accepted ${outcome.wamid}`;
     }
@@ -204,7 +202,7 @@ async function retry(ctx: WorkerContext, job: Job<SendJob>, messageId: string, e
 async function failBeforeMeta(ctx: WorkerContext, messageId: string, error: MessageError): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     const failed = await recordFailedBeforeMeta(trx, messageId, error, ['sending', 'queued']);
-    if (failed) await moveMessageCharge(trx, messageId, 'release');
+    if (failed) await moveCharge(trx, failed, 'failed_before_meta');
   });
   ctx.metrics.sends.inc({ outcome: 'rejected' });
 }

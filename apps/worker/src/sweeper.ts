@@ -1,5 +1,6 @@
-import { expireQueued, listQueuedOlderThan, moveMessageCharge, requeueStaleClaims } from '@dak/db';
+import { expireQueued, listQueuedOlderThan, requeueStaleClaims } from '@dak/db';
 import { enqueueSends } from '@dak/queue';
+import { moveCharge } from './charges';
 import type { WorkerContext } from './context';
 
 const SWEEP_LIMIT = 10_000;
@@ -22,7 +23,7 @@ export async function sweep(ctx: WorkerContext): Promise<SweepResult> {
   const stale = await requeueStaleClaims(ctx.db, ctx.sendLeaseMs);
   const expired = await ctx.db.transaction().execute(async (trx) => {
     const rows = await expireQueued(trx);
-    for (const row of rows) await moveMessageCharge(trx, row.id, 'release');
+    for (const row of rows) await moveCharge(trx, row, 'expired_unsent');
     return rows.length;
   });
 

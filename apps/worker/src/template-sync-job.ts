@@ -1,6 +1,6 @@
 import { DakError } from '@dak/core';
-import { listAccounts } from '@dak/db';
-import { syncAccountTemplates } from '@dak/meta';
+import { listAccounts, syncAccountTemplates } from '@dak/db';
+import { fetchTemplateList } from '@dak/meta';
 import type { WorkerContext } from './context';
 
 export interface TemplateSyncSummary {
@@ -19,7 +19,7 @@ export async function syncAllTemplates(ctx: WorkerContext): Promise<TemplateSync
   const summary: TemplateSyncSummary = { accounts: 0, synced: 0, deleted: 0, failed: 0 };
   for (const account of await listAccounts(ctx.db)) {
     try {
-      const result = await syncAccountTemplates(ctx.db, ctx.graph, ctx.config.encryptionKey, account.id);
+      const result = await syncAccountTemplates(ctx.db, (wabaId, token) => fetchTemplateList(ctx.graph, wabaId, token), ctx.config.encryptionKey, account.id);
       summary.accounts += 1;
       summary.synced += result.synced;
       summary.deleted += result.deleted;

@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { MAINTENANCE_JOBS, QUEUE_NAMES, type MaintenanceJob, type SendJob } from '@dak/queue';
+import { MAINTENANCE_JOBS, QUEUE_NAMES, retryBackoff, SEND_RETRY, type MaintenanceJob, type SendJob } from '@dak/queue';
 import type { WorkerContext } from './context';
 import { ScheduleKeeper } from './schedules';
 import { processSend, RetryableSendError } from './send-processor';
@@ -40,10 +40,8 @@ export async function startWorkers(ctx: WorkerContext, options: { sweep?: boolea
     prefix,
     concurrency: ctx.config.worker.concurrency,
     ...LOCKS,
-    settings: {
-      // Exponential from 1 s, capped at a minute; Meta's transient errors clear within that.
-      backoffStrategy: (attemptsMade: number) => Math.min(1_000 * 2 ** Math.max(0, attemptsMade - 1), 60_000),
-    },
+    // The send jobs' options (sendJobOptions) name this strategy: BullMQ asks it for every retry's delay.
+    settings: { backoffStrategy: retryBackoff(SEND_RETRY) },
   });
   sendWorker.on('failed', (job, error) => {
     if (!(error instanceof RetryableSendError)) ctx.logger.error({ err: error, jobId: job?.id }, 'send job failed');

@@ -4,7 +4,6 @@ export * from './status';
 export * from './money';
 export * from './errors';
 export * from './secrets';
-export * from './meta-errors';
 export * from './templates/index';
-export * from './meta-body';
+export * from './charge';
 export * from './priority';

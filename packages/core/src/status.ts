@@ -9,3 +9,11 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 /** What happened to the money held for a message. */
 export const CHARGE_STATES = ['held', 'captured', 'released', 'refunded'] as const;
 export type ChargeState = (typeof CHARGE_STATES)[number];
+
+/** Why a message failed or was retried: stored as its `error` and shown in its status. */
+export interface MessageError {
+  code: string | number;
+  title: string;
+  details?: string;
+  source: 'meta' | 'dak';
+}

@@ -11,4 +11,5 @@ export * from './repositories/events';
 export * from './repositories/idempotency';
 export * from './repositories/batches';
 export * from './repositories/message-list';
+export * from './template-sync';
 export { sql, type Transaction } from 'kysely';

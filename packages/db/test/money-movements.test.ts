@@ -8,9 +8,8 @@ import {
   moveMessageCharge,
   sql,
   topUp,
-  type ChargeMovement,
 } from '@dak/db';
-import type { ChargeState } from '@dak/core';
+import type { ChargeMovement, ChargeState } from '@dak/core';
 import { expectWalletInvariant, messageToAccept, seedWalletAccount, useTestDatabase, type WalletAccount } from '@dak/testing';
 
 // Every money movement of one message, step by step, on a real Postgres: the exact balance after

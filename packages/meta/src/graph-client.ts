@@ -1,4 +1,6 @@
-import type { MetaErrorBody, MetaTemplate } from '@dak/core';
+import { z } from 'zod';
+import type { MetaTemplate, MetaTemplateComponent } from '@dak/core';
+import { parseErrorAnswer, type MetaError } from './meta-errors';
 
 /** The Cloud API endpoints Dak calls, over fetch (keep-alive by default in Node 20). */
 export interface GraphClientOptions {
@@ -9,18 +11,46 @@ export interface GraphClientOptions {
 
 export type SendOutcome =
   | { kind: 'accepted'; wamid: string; messageStatus: string }
-  | { kind: 'rejected'; httpStatus: number; error: MetaErrorBody }
+  | { kind: 'rejected'; httpStatus: number; error: MetaError }
   /** No answer that says whether Meta took it (timeout, connection dropped after sending). */
   | { kind: 'unknown'; reason: string }
   /** Meta was never reached (connection refused, DNS): safe to retry. */
   | { kind: 'unreachable'; reason: string };
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** Why fetch failed: Node puts the socket's error code in `cause`. */
+const fetchFailureSchema = z.object({ cause: z.object({ code: z.string() }) });
+
+/** Meta's answer to a send: the first message's wamid and, on newer versions, its status. */
+const sendAnswerSchema = z.object({
+  messages: z.tuple([z.object({ id: z.string().min(1), message_status: z.string().optional().catch(undefined) })], z.unknown()),
+});
+
+const componentSchema = z.custom<MetaTemplateComponent>((value) => typeof value === 'object' && value !== null && !Array.isArray(value));
+/** A template as the Graph API lists it; its components are read by @dak/core's describeTemplate when it is used. */
+const templateSchema = z.looseObject({
+  id: z.union([z.string().min(1), z.number().transform(String)]),
+  name: z.string(),
+  language: z.string(),
+  status: z.string(),
+  category: z.string(),
+  parameter_format: z.enum(['POSITIONAL', 'NAMED']).optional(),
+  components: z.array(componentSchema),
+});
+const templatePageSchema = z.object({ data: z.array(templateSchema).optional(), paging: z.object({ next: z.unknown().optional() }).optional() });
+
+/** Meta answered 2xx with something Dak cannot read. */
+export class UnexpectedAnswerError extends Error {
+  constructor(what: string, issues: string) {
+    super(`${what}: Meta's answer is not what the Graph API documents (${issues})`);
+    this.name = 'UnexpectedAnswerError';
+  }
+}
 
 export class GraphApiError extends Error {
   constructor(
     readonly httpStatus: number,
-    readonly error: MetaErrorBody | undefined,
+    readonly error: MetaError | undefined,
     what: string,
   ) {
     super(`${what} failed: HTTP ${httpStatus}${error?.message ? ` ${error.message}` : ''}`);
@@ -57,9 +87,9 @@ export class GraphClient {
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (error) {
-      const code = (error as { cause?: { code?: string } }).cause?.code;
+      const code = fetchFailureSchema.safeParse(error).data?.cause.code;
       if (code && NOT_SENT_CODES.has(code)) return { kind: 'unreachable', reason: code };
-      return { kind: 'unknown', reason: code ?? (error as Error).name ?? 'request failed' };
+      return { kind: 'unknown', reason: code ?? (error instanceof Error ? error.name : 'request failed') };
     }
     let payload: unknown;
     try {
@@ -69,11 +99,12 @@ export class GraphClient {
       return response.ok ? { kind: 'unknown', reason: 'unreadable success body' } : { kind: 'rejected', httpStatus: response.status, error: {} };
     }
     if (response.ok) {
-      const message = (payload as { messages?: { id?: string; message_status?: string }[] }).messages?.[0];
-      if (!message?.id) return { kind: 'unknown', reason: 'success body without a message id' };
+      const answer = sendAnswerSchema.safeParse(payload);
+      if (!answer.success) return { kind: 'unknown', reason: 'success body without a message id' };
+      const [message] = answer.data.messages;
       return { kind: 'accepted', wamid: message.id, messageStatus: message.message_status ?? 'accepted' };
     }
-    return { kind: 'rejected', httpStatus: response.status, error: (payload as { error?: MetaErrorBody }).error ?? {} };
+    return { kind: 'rejected', httpStatus: response.status, error: parseErrorAnswer(payload) ?? {} };
   }
 
   /**
@@ -87,10 +118,7 @@ export class GraphClient {
     let next: string | undefined = this.url(`${encodeURIComponent(wabaId)}/message_templates?fields=${fields}&limit=100`);
     const templates: MetaTemplate[] = [];
     while (next) {
-      const page = (await this.getJson(next, accessToken, 'template list')) as {
-        data?: MetaTemplate[];
-        paging?: { next?: unknown };
-      };
+      const page: z.infer<typeof templatePageSchema> = await this.getJson(next, accessToken, 'template list', templatePageSchema);
       templates.push(...(page.data ?? []));
       next = page.paging?.next === undefined || page.paging.next === null ? undefined : sameOrigin(page.paging.next, graphOrigin);
     }
@@ -98,17 +126,19 @@ export class GraphClient {
   }
 
   async getTemplate(templateId: string, accessToken: string): Promise<MetaTemplate> {
-    return (await this.getJson(this.url(encodeURIComponent(templateId)), accessToken, 'template fetch')) as MetaTemplate;
+    return this.getJson(this.url(encodeURIComponent(templateId)), accessToken, 'template fetch', templateSchema);
   }
 
-  private async getJson(url: string, accessToken: string, what: string): Promise<unknown> {
+  private async getJson<T extends z.ZodType>(url: string, accessToken: string, what: string, schema: T): Promise<z.infer<T>> {
     const response = await fetch(url, {
       headers: { authorization: `Bearer ${accessToken}` },
       signal: AbortSignal.timeout(this.options.timeoutMs),
     });
-    const payload = (await response.json().catch(() => undefined)) as { error?: MetaErrorBody } | undefined;
-    if (!response.ok) throw new GraphApiError(response.status, payload?.error, what);
-    return payload;
+    const payload: unknown = await response.json().catch(() => undefined);
+    if (!response.ok) throw new GraphApiError(response.status, parseErrorAnswer(payload), what);
+    const parsed = schema.safeParse(payload);
+    if (!parsed.success) throw new UnexpectedAnswerError(what, z.prettifyError(parsed.error));
+    return parsed.data;
   }
 }
 

@@ -1,5 +1,20 @@
 import { createHash } from 'node:crypto';
-import { isMessageId } from '@dak/core';
+import { z } from 'zod';
+import { isMessageId, isReportedStatus, type MessageError, type ReportedStatus } from '@dak/core';
+import { messageErrorFromStatus } from './meta-errors';
+import {
+  inboundMessageSchema,
+  jsonObject,
+  readObject,
+  statusSchema,
+  templateUpdateSchema,
+  text,
+  unixTime,
+  valueMetadataSchema,
+  webhookBodySchema,
+  type MetaInboundMessage,
+  type MetaStatus,
+} from './webhook-schema';
 
 /** One thing Meta told us, ready to be stored raw and applied later. */
 export interface WebhookEvent {
@@ -12,19 +27,14 @@ export interface WebhookEvent {
   /** The envelope's claim (entry id, metadata.phone_number_id); checked when the event is applied. */
   waba_id: string | null;
   meta_phone_number_id: string | null;
+  /** What Meta sent, as it came (read back with readStoredEvent). */
   payload: Record<string, unknown>;
 }
 
 type Json = Record<string, unknown>;
-const asObject = (value: unknown): Json => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {});
-const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-const asString = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : typeof value === 'number' ? String(value) : null);
 const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
-
-function unixSeconds(value: unknown): Date | null {
-  const seconds = Number(value);
-  return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : null;
-}
+const jsonList = z.array(jsonObject).catch([]);
+const metaPhoneNumberIdOf = (value: Json) => readObject(valueMetadataSchema, value).metadata.phone_number_id;
 
 /**
  * Splits Meta's envelope (`entry[].changes[].value`) into events. Every event gets a dedupe
@@ -36,31 +46,28 @@ function unixSeconds(value: unknown): Date | null {
  */
 export function extractWebhookEvents(body: unknown): WebhookEvent[] {
   const events: WebhookEvent[] = [];
-  for (const entry of asArray(asObject(body).entry)) {
-    const entryObject = asObject(entry);
-    const wabaId = asString(entryObject.id);
-    for (const change of asArray(entryObject.changes)) {
-      const { field, value: rawValue } = asObject(change);
-      const value = asObject(rawValue);
+  for (const entry of webhookBodySchema.parse(body).entry) {
+    const wabaId = entry.id;
+    for (const { field, value } of entry.changes) {
       if (field === 'messages') {
-        const envelope: Envelope = { wabaId, metaPhoneNumberId: asString(asObject(value.metadata).phone_number_id), metadata: value.metadata ?? null };
-        for (const status of asArray(value.statuses)) events.push(statusEvent(asObject(status), envelope));
-        for (const message of asArray(value.messages)) events.push(inboundEvent(asObject(message), value, envelope));
+        const envelope: Envelope = { wabaId, metaPhoneNumberId: metaPhoneNumberIdOf(value), metadata: value.metadata ?? null };
+        for (const status of jsonList.parse(value.statuses)) events.push(statusEvent(status, envelope));
+        for (const message of jsonList.parse(value.messages)) events.push(inboundEvent(message, value, envelope));
         if (!value.statuses && !value.messages) events.push(otherEvent(field, value, wabaId));
       } else if (field === 'message_template_status_update') {
         events.push({
-          dedupe_key: `template:${wabaId}:${hash({ value, time: entryObject.time ?? null })}`,
+          dedupe_key: `template:${wabaId}:${hash({ value, time: entry.time ?? null })}`,
           kind: 'template',
           message_id: null,
           wamid: null,
-          status: asString(value.event),
-          occurred_at: unixSeconds(entryObject.time),
+          status: readObject(templateUpdateSchema, value).event,
+          occurred_at: unixTime.parse(entry.time),
           waba_id: wabaId,
           meta_phone_number_id: null,
           payload: { waba_id: wabaId, ...value },
         });
       } else {
-        events.push(otherEvent(asString(field) ?? 'unknown', value, wabaId));
+        events.push(otherEvent(text.parse(field) ?? 'unknown', value, wabaId));
       }
     }
   }
@@ -73,37 +80,36 @@ interface Envelope {
   metadata: unknown;
 }
 
-function statusEvent(status: Json, envelope: Envelope): WebhookEvent {
-  const wamid = asString(status.id);
-  const callback = asString(status.biz_opaque_callback_data);
-  const state = asString(status.status);
+function statusEvent(raw: Json, envelope: Envelope): WebhookEvent {
+  const status = readObject(statusSchema, raw);
+  const callback = status.biz_opaque_callback_data;
   const sender = `${envelope.wabaId}:${envelope.metaPhoneNumberId}`;
   return {
-    dedupe_key: wamid && state ? `status:${sender}:${wamid}:${state}` : `status:${sender}:${hash(status)}`,
+    dedupe_key: status.id && status.status ? `status:${sender}:${status.id}:${status.status}` : `status:${sender}:${hash(raw)}`,
     kind: 'status',
     message_id: callback && isMessageId(callback) ? callback : null,
-    wamid,
-    status: state,
-    occurred_at: unixSeconds(status.timestamp),
+    wamid: status.id,
+    status: status.status,
+    occurred_at: status.timestamp,
     waba_id: envelope.wabaId,
     meta_phone_number_id: envelope.metaPhoneNumberId,
-    payload: { waba_id: envelope.wabaId, metadata: envelope.metadata, status },
+    payload: { waba_id: envelope.wabaId, metadata: envelope.metadata, status: raw },
   };
 }
 
-function inboundEvent(message: Json, value: Json, envelope: Envelope): WebhookEvent {
-  const id = asString(message.id);
+function inboundEvent(raw: Json, value: Json, envelope: Envelope): WebhookEvent {
+  const message = readObject(inboundMessageSchema, raw);
   const sender = `${envelope.wabaId}:${envelope.metaPhoneNumberId}`;
   return {
-    dedupe_key: id ? `message:${sender}:${id}` : `message:${sender}:${hash(message)}`,
+    dedupe_key: message.id ? `message:${sender}:${message.id}` : `message:${sender}:${hash(raw)}`,
     kind: 'message',
     message_id: null,
-    wamid: id,
-    status: asString(message.type),
-    occurred_at: unixSeconds(message.timestamp),
+    wamid: message.id,
+    status: message.type,
+    occurred_at: message.timestamp,
     waba_id: envelope.wabaId,
     meta_phone_number_id: envelope.metaPhoneNumberId,
-    payload: { waba_id: envelope.wabaId, metadata: envelope.metadata, contacts: value.contacts ?? null, message },
+    payload: { waba_id: envelope.wabaId, metadata: envelope.metadata, contacts: value.contacts ?? null, message: raw },
   };
 }
 
@@ -116,7 +122,58 @@ function otherEvent(field: string, value: Json, wabaId: string | null): WebhookE
     status: null,
     occurred_at: null,
     waba_id: wabaId,
-    meta_phone_number_id: asString(asObject(value.metadata).phone_number_id),
+    meta_phone_number_id: metaPhoneNumberIdOf(value),
     payload: { waba_id: wabaId, field, value },
   };
+}
+
+/** A template's new status, as Dak stores it (a reinstated template is approved again). */
+export interface TemplateStatusUpdate {
+  templateId: string;
+  status: string;
+  /** Meta's reason for a rejection or pause; null when it gave none. */
+  reason: string | null;
+}
+
+/** A stored event as the applier reads it back: what Meta said, typed. */
+export type StoredWebhookEvent =
+  | {
+      kind: 'status';
+      /** The status to apply; null for one Dak does not track (e.g. `deleted`). */
+      reported: ReportedStatus | null;
+      /** For `failed`: Meta's first error as the message's error. */
+      error: MessageError | null;
+      report: MetaStatus;
+    }
+  | { kind: 'message'; message: MetaInboundMessage }
+  /** `update` is null when the event names no template or no event. */
+  | { kind: 'template'; update: TemplateStatusUpdate | null }
+  | { kind: 'other' };
+
+/** Reads a stored event's payload back through the schemas it was split with. */
+export function readStoredEvent(event: { kind: string; payload: unknown }): StoredWebhookEvent {
+  const payload = jsonObject.parse(event.payload);
+  switch (event.kind) {
+    case 'status': {
+      const report = readObject(statusSchema, payload.status);
+      const reported = isReportedStatus(report.status) ? report.status : null;
+      return { kind: 'status', reported, error: reported === 'failed' ? messageErrorFromStatus(report.errors) : null, report };
+    }
+    case 'message':
+      return { kind: 'message', message: readObject(inboundMessageSchema, payload.message) };
+    case 'template': {
+      const update = readObject(templateUpdateSchema, payload);
+      if (!update.message_template_id || !update.event) return { kind: 'template', update: null };
+      return {
+        kind: 'template',
+        update: {
+          templateId: update.message_template_id,
+          status: update.event === 'REINSTATED' ? 'APPROVED' : update.event,
+          reason: update.reason && update.reason !== 'NONE' ? update.reason : null,
+        },
+      };
+    }
+    default:
+      return { kind: 'other' };
+  }
 }

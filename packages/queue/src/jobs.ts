@@ -1,5 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { z } from 'zod';
+import { retryJobOptions, SEND_RETRY } from './retry-policy';
 
 /**
  * The job catalogue: every queue, job name and payload in one place. Jobs carry ids only;
@@ -28,12 +29,9 @@ export const sendJobSchema = z.preprocess(
 export const MAINTENANCE_JOBS = { sweep: 'sweep', templateSync: 'template-sync', retention: 'retention' } as const;
 export type MaintenanceJob = Record<string, never>;
 
-export const SEND_ATTEMPTS = 8;
-
 export const sendJobOptions = (messageId: string): JobsOptions => ({
   jobId: messageId,
-  attempts: SEND_ATTEMPTS,
-  backoff: { type: 'exponential', delay: 1_000 },
+  ...retryJobOptions(SEND_RETRY),
   // Postgres keeps the outcome; Redis keeps no finished jobs, so a re-enqueue after a lost
   // job is never blocked by an old record with the same id.
   removeOnComplete: true,

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { ChargeState } from '@dak/core';
+import { CHARGE_MOVEMENTS, type ChargeMovement } from '@dak/core';
 import type { Database } from '../database';
 import type { LedgerKind, Wallet } from '../schema/index';
 
@@ -86,9 +86,6 @@ function netBalanceSet(delta: number | RawBuilder<unknown>) {
   };
 }
 
-export type ChargeMovement = 'capture' | 'capture_released' | 'release' | 'refund' | 'refund_reversal';
-type Movement = ChargeMovement;
-
 /**
  * Which of its account's 16 wallet_captures rows a message's capture is counted in (FNV-1a of
  * the id). Known before the statement runs, so a transaction that captures several messages
@@ -100,33 +97,30 @@ export function captureShard(messageId: string): number {
   return (hash >>> 0) & 15;
 }
 
-// Each movement changes one message's charge state and the wallet's columns together. The
-// wallet's check constraint keeps `topped_up = available - debt + held + captured - refunded`.
-// A capture's held → captured is written to wallet_captures instead (see moveMessageCharge).
-const MOVEMENTS: Record<
-  Movement,
-  { from: ChargeState; to: ChargeState; kind: LedgerKind; wallet: Partial<Record<'available' | 'held' | 'captured' | 'refunded', 1 | -1>> }
-> = {
-  capture: { from: 'held', to: 'captured', kind: 'capture', wallet: { held: -1, captured: 1 } },
-  // Dak released the hold (no answer from Meta, then expired or refused on a resend), yet Meta
-  // reports the first send delivered: it is charged after all.
-  capture_released: { from: 'released', to: 'captured', kind: 'capture', wallet: { available: -1, captured: 1 } },
-  release: { from: 'held', to: 'released', kind: 'release', wallet: { held: -1, available: 1 } },
-  refund: { from: 'captured', to: 'refunded', kind: 'refund', wallet: { available: 1, refunded: 1 } },
-  refund_reversal: { from: 'refunded', to: 'captured', kind: 'refund_reversal', wallet: { available: -1, refunded: -1 } },
+// How each movement (decided by @dak/core's chargeMovements, from one charge state to another)
+// touches the books: its ledger entry and the wallet's columns, changed together. The wallet's
+// check constraint keeps `topped_up = available - debt + held + captured - refunded`. A
+// capture's held → captured is written to wallet_captures instead (see moveMessageCharge).
+const BOOKS: Record<ChargeMovement, { kind: LedgerKind; wallet: Partial<Record<'available' | 'held' | 'captured' | 'refunded', 1 | -1>> }> = {
+  capture: { kind: 'capture', wallet: { held: -1, captured: 1 } },
+  capture_released: { kind: 'capture', wallet: { available: -1, captured: 1 } },
+  release: { kind: 'release', wallet: { held: -1, available: 1 } },
+  refund: { kind: 'refund', wallet: { available: 1, refunded: 1 } },
+  refund_reversal: { kind: 'refund_reversal', wallet: { available: -1, refunded: -1 } },
 };
 
 /**
- * Moves one message's money (hold → capture, hold → release, capture → refund, refund →
- * reversal, release → capture) in one statement: the message's charge state, the wallet's
- * columns and the ledger entry change together or not at all. Guarded by the message's charge
+ * Executes one movement of a message's money (which to make is chargeMovements' call) in one
+ * statement: the message's charge state, the wallet's columns and the ledger entry change
+ * together or not at all. Guarded by the message's charge
  * state and by the ledger's unique (message, kind), so a retry or a duplicate webhook never
  * moves money twice. A movement that takes from the available balance always happens (a
  * delivered message is charged): what the balance cannot cover becomes debt, which blocks new
  * sends until a top-up pays it. Returns whether money moved.
  */
-export async function moveMessageCharge(db: Database, messageId: string, movement: Movement): Promise<boolean> {
-  const { from, to, kind, wallet } = MOVEMENTS[movement];
+export async function moveMessageCharge(db: Database, messageId: string, movement: ChargeMovement): Promise<boolean> {
+  const { from, to } = CHARGE_MOVEMENTS[movement];
+  const { kind, wallet } = BOOKS[movement];
   const sign = (column: keyof typeof wallet) => wallet[column] ?? 0;
   const balance = netBalanceSet(sql`${sign('available')} * moved.price_minor`);
   // A capture from a hold changes neither the balance nor what sends may use: it is counted in

@@ -4,9 +4,11 @@ import {
   findTemplate,
   findTemplateByName,
   listTemplates,
+  syncAccountTemplates,
   type Template,
+  type TemplateSyncResult,
 } from '@dak/db';
-import { syncAccountTemplates, type TemplateSyncResult } from '@dak/meta';
+import { fetchTemplateList } from '@dak/meta';
 import type { ApiContext } from '../../context';
 import type { Principal } from '../../http/auth';
 
@@ -64,7 +66,7 @@ export function toMetaTemplate(template: Template): MetaTemplate {
 /** Fetches every template of the account's WABA from the Cloud API and stores them (see syncAccountTemplates). */
 export async function syncTemplates(ctx: ApiContext, accountId: string): Promise<TemplateSyncResult> {
   try {
-    return await syncAccountTemplates(ctx.db, ctx.graph, ctx.config.encryptionKey, accountId);
+    return await syncAccountTemplates(ctx.db, (wabaId, token) => fetchTemplateList(ctx.graph, wabaId, token), ctx.config.encryptionKey, accountId);
   } catch (error) {
     if (error instanceof ServiceUnavailableError) ctx.logger.warn({ err: error.cause ?? error, accountId }, 'template sync failed');
     throw error;

@@ -19,7 +19,7 @@ COPY packages/db/package.json packages/db/
 COPY packages/http/package.json packages/http/
 COPY packages/meta/package.json packages/meta/
 COPY packages/queue/package.json packages/queue/
-COPY packages/testing/package.json packages/testing/
+COPY packages/dev-env/package.json packages/dev-env/
 
 FROM manifests AS build
 RUN --mount=type=cache,id=pnpm-store,target=/root/.local/share/pnpm/store pnpm install --frozen-lockfile

@@ -23,7 +23,7 @@ export default defineConfig({
           name: 'integration',
           include: ['apps/*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
           exclude: ['packages/core/test/**', 'packages/config/test/**', 'apps/meta-sim/test/**'],
-          globalSetup: ['packages/testing/src/global-setup.ts'],
+          globalSetup: ['packages/dev-env/src/global-setup.ts'],
         },
       },
     ],

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '@dak/config';
 import { createDatabase, ensureDatabaseExists, migrateToLatest } from '@dak/db';
-import { demoBusiness, seedAccount, startStack, type TestDatabase, type TestStack } from '@dak/testing';
+import { demoBusiness, seedAccount, startStack, type TestDatabase, type TestStack } from '@dak/dev-env';
 import { Redis, pg } from './deps';
 import { HttpClient, runLanes, type HttpAnswer } from './load';
 

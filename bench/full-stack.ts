@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { buildTemplateSendBody } from '@dak/meta';
 import { createDatabase, sql } from '@dak/db';
-import { adminClient, demoBusiness, freePort, REPOSITORY_ROOT, seedAccount, startDakProcesses, startProcess, stopProcess } from '@dak/testing';
+import { adminClient, demoBusiness, freePort, REPOSITORY_ROOT, seedAccount, startDakProcesses, startProcess, stopProcess } from '@dak/dev-env';
 import { MPS, PHONE_NUMBERS, TEMPLATE, createBenchDatabase, deleteKeys, metaPhoneNumberId, recipient, sendMessageBody, type BenchTarget } from './env';
 import { HttpClient, runLanes, waitUntil, type RunFigures } from './load';
 import type { ResultRow } from './report';

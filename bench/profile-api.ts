@@ -1,6 +1,6 @@
 // One-off: CPU profile of the API process under scenario 4's load. Not part of pnpm bench.
 import { randomBytes } from 'node:crypto';
-import { adminClient, demoBusiness, seedAccount, startDakProcesses } from '@dak/testing';
+import { adminClient, demoBusiness, seedAccount, startDakProcesses } from '@dak/dev-env';
 import { MPS, PHONE_NUMBERS, benchTarget, createBenchDatabase, metaPhoneNumberId, sendMessageBody } from './env';
 import { HttpClient, runLanes } from './load';
 

@@ -4,7 +4,7 @@
 // same concurrency whose processor does the same HTTP POST to meta-sim, with no database work.
 import { buildTemplateSendBody } from '@dak/meta';
 import { sql } from '@dak/db';
-import type { TestStack } from '@dak/testing';
+import type { TestStack } from '@dak/dev-env';
 import { Redis, bullmq } from './deps';
 import { TEMPLATE, WORKER_CONCURRENCY, seedQueuedMessages, recipient, startBenchEnv, type BenchEnv, type BenchTarget } from './env';
 import { measure, waitUntil, type RunFigures } from './load';

@@ -1,5 +1,5 @@
 // The clients of a scenario: lanes that post sends and count every answer by kind.
-import { templateFixtures } from '@dak/core/template-fixtures';
+import { templateFixtures } from '@dak/dev-env/template-fixtures';
 
 export interface ClientTally {
   accepted: string[];

@@ -22,7 +22,7 @@ export class DakProcess {
 
   constructor(
     readonly name: string,
-    /** Node's arguments: the app's entry (see appCommand in @dak/testing). */
+    /** Node's arguments: the app's entry (see appCommand in @dak/dev-env). */
     private readonly args: string[],
     private readonly env: Record<string, string>,
     private readonly log: WriteStream,

@@ -2,8 +2,8 @@
 // admin API), then prints a ready curl. Used by `npm start`, and on its own by the
 // docker-compose `seed` service, compiled: `node scripts/dist/seed-demo.js` after `pnpm build`.
 import { pathToFileURL } from 'node:url';
-import { templateFixtures } from '@dak/core/template-fixtures';
-import { DEMO, adminClient, demoBusiness, seedAccount } from '@dak/testing/demo';
+import { templateFixtures } from '@dak/dev-env/template-fixtures';
+import { DEMO, adminClient, demoBusiness, seedAccount } from '@dak/dev-env/demo';
 
 export interface DemoOptions {
   apiUrl: string;

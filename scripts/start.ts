@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import pinoPretty from 'pino-pretty';
 import { LOCAL_SECRETS_FILE, loadConfig, readLocalSecrets } from '@dak/config';
 import { createDatabase, ensureDatabaseExists, migrateToLatest } from '@dak/db';
-import { DEMO } from '@dak/testing/demo';
+import { DEMO } from '@dak/dev-env/demo';
 import { quickstart, seedDemo } from './seed-demo';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectWalletInvariant, orderUpdateRequest, startStack, type TestStack } from '@dak/testing';
+import { expectWalletInvariant, orderUpdateRequest, startStack, type TestStack } from '@dak/dev-env';
 
 // Concurrent single sends of one account share accept statements; each request still gets its
 // own answer, committed before it is given, and never fails for a neighbour.

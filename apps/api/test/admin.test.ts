@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { templateFixtures } from '@dak/core/template-fixtures';
-import { DEMO, messageStatus, orderUpdateRequest, sendAccepted, startStack, waitForMessage, type TestStack } from '@dak/testing';
+import { templateFixtures } from '@dak/dev-env/template-fixtures';
+import { DEMO, messageStatus, orderUpdateRequest, sendAccepted, startStack, waitForMessage, type TestStack } from '@dak/dev-env';
 import { accountSchema } from '../src/resources/accounts/schema';
 import { phoneNumberSchema } from '../src/resources/phone-numbers/schema';
 import { ledgerPageSchema } from '../src/resources/wallet/schema';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { templateFixtures } from '@dak/core/template-fixtures';
+import { templateFixtures } from '@dak/dev-env/template-fixtures';
 import { closeApiContext, createApiContext, createApp } from '@dak/api';
 import { sql } from '@dak/db';
 import { listen, type RunningServer } from '@dak/http';
-import { orderUpdateRequest, startStack, type TestStack } from '@dak/testing';
+import { orderUpdateRequest, startStack, type TestStack } from '@dak/dev-env';
 
 // Keys, prices, senders and templates are read from memory on the send path. A change made
 // anywhere (here: the admin API of one API process, the webhook applier) reaches a second API

@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH, MAX_LISTED_ISSUES } from '@dak/http';
-import { orderUpdateRequest, startStack, waitFor, type TestStack } from '@dak/testing';
+import { orderUpdateRequest, startStack, waitFor, type TestStack } from '@dak/dev-env';
 
 const SEND = '/api/whatsapp/v1/send-message';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { templateFixtures } from '@dak/core/template-fixtures';
-import { DEMO, startStack, type TestStack } from '@dak/testing';
+import { templateFixtures } from '@dak/dev-env/template-fixtures';
+import { DEMO, startStack, type TestStack } from '@dak/dev-env';
 
 describe('idempotency keys and account isolation', () => {
   let stack: TestStack;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderUpdateRequest, startStack, type TestStack } from '@dak/testing';
+import { orderUpdateRequest, startStack, type TestStack } from '@dak/dev-env';
 
 // No input produces a 500: odd bodies, headers and paths all get a 4xx JSON error.
 describe('odd input never gives a 500', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type RunningServer } from '@dak/http';
-import { orderUpdateRequest, startStack, waitFor, type TestStack } from '@dak/testing';
+import { orderUpdateRequest, startStack, waitFor, type TestStack } from '@dak/dev-env';
 import { createApp } from '../src/app';
 import { closeApiContext, createApiContext, type ApiContext } from '../src/context';
 

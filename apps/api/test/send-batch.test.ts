@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { templateFixtures } from '@dak/core/template-fixtures';
+import { templateFixtures } from '@dak/dev-env/template-fixtures';
 import { sql } from '@dak/db';
-import { DEMO, expectWalletInvariant, startStack, waitFor, type TestStack } from '@dak/testing';
+import { DEMO, expectWalletInvariant, startStack, waitFor, type TestStack } from '@dak/dev-env';
 
 const BATCH = '/api/whatsapp/v1/send-batch';
 const SIZE = 10_000;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { templateFixtures } from '@dak/core/template-fixtures';
-import { DEMO, startStack, type TestStack } from '@dak/testing';
+import { templateFixtures } from '@dak/dev-env/template-fixtures';
+import { DEMO, startStack, type TestStack } from '@dak/dev-env';
 
 // Every bad request is a JSON error that says how to fix it, and stores and holds nothing.
 describe('send-message rejects bad input and keeps nothing', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { templateFixture, type TemplateFixtureName } from '@dak/core/template-fixtures';
-import { DEMO, seedAccount, startStack, waitFor, type TestStack } from '@dak/testing';
+import { templateFixture, type TemplateFixtureName } from '@dak/dev-env/template-fixtures';
+import { DEMO, seedAccount, startStack, waitFor, type TestStack } from '@dak/dev-env';
 
 // Every kind of template Meta allows, sent through the API, the worker and meta-sim (which
 // checks each send against the template the way the Cloud API does). For each: the message is

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { templateFixture, type TemplateFixtureName } from '@dak/core/template-fixtures';
-import { DEMO, startStack, type TestStack } from '@dak/testing';
+import { templateFixture, type TemplateFixtureName } from '@dak/dev-env/template-fixtures';
+import { DEMO, startStack, type TestStack } from '@dak/dev-env';
 
 // A send whose variables do not fit its template is a 422 that names the component and the
 // placeholder at fault and what was expected, before anything is stored or held.

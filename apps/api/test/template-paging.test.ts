@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encryptSecret } from '@dak/core';
 import { createDatabase, insertAccount, insertPhoneNumber, syncAccountTemplates, type Database, type TemplateLister } from '@dak/db';
 import { GraphClient, fetchTemplateList } from '@dak/meta';
-import { createTestDatabase, type TestDatabase } from '@dak/testing';
+import { createTestDatabase, type TestDatabase } from '@dak/dev-env';
 
 interface Seen {
   path: string;

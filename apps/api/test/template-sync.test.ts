@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { templateFixture } from '@dak/core/template-fixtures';
+import { templateFixture } from '@dak/dev-env/template-fixtures';
 import { findTemplate, markMissingTemplatesDeleted, updateTemplateStatus, upsertTemplates, type TemplateUpsert } from '@dak/db';
-import { DEMO, startStack, waitFor, type TestStack } from '@dak/testing';
+import { DEMO, startStack, waitFor, type TestStack } from '@dak/dev-env';
 
 // Templates kept current: Meta's status webhooks, the worker's periodic sync and the admin
 // sync. The tests run in order on one stack: the worker starts in the first one, after a

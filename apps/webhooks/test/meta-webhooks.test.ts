@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
-import { DEMO, messageStatus as status, orderUpdateRequest as sendBody, sendAccepted as send, startStack, waitFor, type TestStack } from '@dak/testing';
+import { DEMO, messageStatus as status, orderUpdateRequest as sendBody, sendAccepted as send, startStack, waitFor, type TestStack } from '@dak/dev-env';
 
 describe('Meta webhooks reaching Dak', () => {
   let stack: TestStack | undefined;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { movementsFor } from '@dak/webhooks';
-import { expectWalletInvariant, messageStatus, postSignedWebhook, sendAccepted, startStack, statusEnvelope, waitFor, type TestStack } from '@dak/testing';
+import { expectWalletInvariant, messageStatus, postSignedWebhook, sendAccepted, startStack, statusEnvelope, waitFor, type TestStack } from '@dak/dev-env';
 
 // What a message's money does once its status has settled in a batch, row by row.
 describe('movementsFor', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findMessage, findWallet, insertEvents, insertMessagesWithHold, listWebhookEvents, type NewMessageEvent } from '@dak/db';
-import { expectWalletInvariant, messageToAccept, seedWalletAccount, useTestDatabase, type WalletAccount } from '@dak/testing';
+import { expectWalletInvariant, messageToAccept, seedWalletAccount, useTestDatabase, type WalletAccount } from '@dak/dev-env';
 import { applyPendingEvents } from '../src/apply-events';
 
 // The applier called directly (no HTTP): a status for a message Dak has not recorded yet is kept

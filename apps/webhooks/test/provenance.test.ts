@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { templateFixture } from '@dak/core/template-fixtures';
+import { templateFixture } from '@dak/dev-env/template-fixtures';
 import { claimMessage, findWallet, requeueStaleClaims } from '@dak/db';
-import { DEMO, expectWalletInvariant, messageStatus, postSignedWebhook, orderUpdateRequest, sendAccepted, startStack, waitFor, waitForMessage, type TestStack } from '@dak/testing';
+import { DEMO, expectWalletInvariant, messageStatus, postSignedWebhook, orderUpdateRequest, sendAccepted, startStack, waitFor, waitForMessage, type TestStack } from '@dak/dev-env';
 
 // Each attack a tenant with its own genuine Meta app can make: its statuses are genuinely
 // signed (the stack's app secret here), but their envelope is its own WABA and number. None of

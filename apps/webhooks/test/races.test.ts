@@ -7,7 +7,7 @@ import {
   recordFailedBeforeMeta,
   requeueStaleClaims,
 } from '@dak/db';
-import { DEMO, messageStatus, sendAccepted, startStack, waitFor, type TestStack } from '@dak/testing';
+import { DEMO, messageStatus, sendAccepted, startStack, waitFor, type TestStack } from '@dak/dev-env';
 
 // Orders of events that a worker, the sweeper and the webhook applier can meet in.
 describe('races between the worker, the sweeper and webhooks', () => {

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO, startStack, type TestStack } from '@dak/testing';
+import { DEMO, startStack, type TestStack } from '@dak/dev-env';
 
 // Rotating Meta's app secret: while META_APP_SECRETS lists the new and the old one, a webhook
 // signed with either is stored; one signed with any other secret is refused and leaves nothing.

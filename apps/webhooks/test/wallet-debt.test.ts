@@ -9,7 +9,7 @@ import {
   statusEnvelope,
   waitFor,
   type TestStack,
-} from '@dak/testing';
+} from '@dak/dev-env';
 
 // Late truth that costs more than the wallet holds: a delivery Meta reports after Dak refunded
 // the message must still be charged. What the balance cannot cover becomes debt, shown by

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAINTENANCE_JOBS } from '@dak/queue';
-import { startStack, waitFor, type TestStack } from '@dak/testing';
+import { startStack, waitFor, type TestStack } from '@dak/dev-env';
 import { closeWorkerContext, createWorkerContext } from '../src/context';
 import { pruneExpired, RETENTION_INTERVAL_MS } from '../src/retention';
 

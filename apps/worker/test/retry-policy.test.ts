@@ -1,7 +1,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedis, retryBackoff, retryDelay, retryJobOptions, SEND_RETRY, sendJobOptions, type RetryPolicy } from '@dak/queue';
-import { testRedisUrl, uniquePrefix, waitFor } from '@dak/testing';
+import { testRedisUrl, uniquePrefix, waitFor } from '@dak/dev-env';
 
 // The send worker's retries follow SEND_RETRY: BullMQ asks the worker's strategy for every
 // delay only because the job options name a type it does not know itself.

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO, orderUpdateRequest as sendBody, sendAccepted as send, startStack, waitFor, waitForMessage as waitStatus, type TestStack } from '@dak/testing';
+import { DEMO, orderUpdateRequest as sendBody, sendAccepted as send, startStack, waitFor, waitForMessage as waitStatus, type TestStack } from '@dak/dev-env';
 
 // What the worker does with each answer Meta can give: never lose a message, never send one
 // twice when that can be avoided, never move money twice.

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from '@dak/db';
-import { DEMO, orderUpdateRequest as sendBody, seedAccount, sendAccepted as send, startStack, waitFor, waitForMessage as waitStatus, type TestStack } from '@dak/testing';
+import { DEMO, orderUpdateRequest as sendBody, seedAccount, sendAccepted as send, startStack, waitFor, waitForMessage as waitStatus, type TestStack } from '@dak/dev-env';
 
 describe('the worker sends from the message\'s own number, at its pace', () => {
   let stack: TestStack | undefined;

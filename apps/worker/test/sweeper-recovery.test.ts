@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase } from '@dak/db';
 import { healthRouter, listen } from '@dak/http';
-import { sendAccepted as send, startStack, waitFor, waitForMessage as waitStatus, type TestStack } from '@dak/testing';
+import { sendAccepted as send, startStack, waitFor, waitForMessage as waitStatus, type TestStack } from '@dak/dev-env';
 
 /** What a Redis that restarts without its data does to one Dak installation: every key is gone. */
 async function forgetEverything(redis: Redis, prefix: string): Promise<number> {

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { templateFixtures } from '@dak/core/template-fixtures';
-import { DEMO, startStack, type TestStack } from '@dak/testing';
+import { templateFixtures } from '@dak/dev-env/template-fixtures';
+import { DEMO, startStack, type TestStack } from '@dak/dev-env';
 
 const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.ts');
 // An absolute loader, so the CLI can also run from a directory without node_modules.

@@ -10,7 +10,7 @@ import {
   recordFailedBeforeMeta,
   type ReportedStatus,
 } from '@dak/db';
-import { messageToAccept, seedWalletAccount, useTestDatabase, type WalletAccount } from '@dak/testing';
+import { messageToAccept, seedWalletAccount, useTestDatabase, type WalletAccount } from '@dak/dev-env';
 
 // Statuses as the worker and the webhook applier record them, in every order they can arrive:
 // the status only moves forward (queued < sent < failed < delivered < read), each timestamp

@@ -10,7 +10,7 @@ import {
   topUp,
 } from '@dak/db';
 import type { ChargeMovement, ChargeState } from '@dak/core';
-import { expectWalletInvariant, messageToAccept, seedWalletAccount, useTestDatabase, type WalletAccount } from '@dak/testing';
+import { expectWalletInvariant, messageToAccept, seedWalletAccount, useTestDatabase, type WalletAccount } from '@dak/dev-env';
 
 // Every money movement of one message, step by step, on a real Postgres: the exact balance after
 // each, the ledger entry it leaves (once, however often it is repeated), and the wallet's

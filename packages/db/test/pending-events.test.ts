@@ -10,7 +10,7 @@ import {
   type Database,
   type NewMessageEvent,
 } from '@dak/db';
-import { messageToAccept, seedWalletAccount, useTestDatabase } from '@dak/testing';
+import { messageToAccept, seedWalletAccount, useTestDatabase } from '@dak/dev-env';
 
 // The applier's queue of stored webhook events: a status whose message is not known yet waits
 // (it is retried on every pass) until the message is recorded or a day has gone by; then it is

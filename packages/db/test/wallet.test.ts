@@ -7,7 +7,7 @@ import {
   topUp,
   type Database,
 } from '@dak/db';
-import { expectWalletInvariant, messageToAccept, seedWalletAccount, useTestDatabase } from '@dak/testing';
+import { expectWalletInvariant, messageToAccept, seedWalletAccount, useTestDatabase } from '@dak/dev-env';
 
 // The wallet's money movements on a real Postgres, one statement each: late charges that the
 // balance cannot cover become debt, credit pays debt first, and the invariant holds throughout.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { useTestRedis } from '@dak/testing';
+import { useTestRedis } from '@dak/dev-env';
 import { PhoneNumberRateLimiter } from '../src/rate-limiter';
 
 // The per-number pacing schedule on a real Redis. Every call passes `now` (as the worker does),

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { useTestRedis } from '@dak/testing';
+import { useTestRedis } from '@dak/dev-env';
 import { RequestRateLimiter, type RequestLimit } from '../src/request-limiter';
 
 // The public API's request limiter on a real Redis. It runs on Redis's clock, so where time

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildTemplateComponents, type SendVariable } from '../../src/templates';
-import { templateFixture } from '../fixtures/templates';
+import { templateFixture } from '@dak/dev-env/template-fixtures';
 import { componentsOf, errorsOf } from './build-result';
 
 const festive = templateFixture('festive_offer');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildTemplateComponents, describeTemplate, SAMPLE_LOCATION, sendVariablesSchema } from '../../src/templates';
-import { templateFixture, templateFixtures } from '../fixtures/templates';
+import { templateFixture, templateFixtures } from '@dak/dev-env/template-fixtures';
 
 describe('describeTemplate', () => {
   it('describes a positional body with its examples (order_update)', () => {

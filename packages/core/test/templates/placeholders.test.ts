@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extractPlaceholders, hydrate, templateShape } from '../../src/templates';
-import { templateFixture } from '../fixtures/templates';
+import { templateFixture } from '@dak/dev-env/template-fixtures';
 
 describe('extractPlaceholders', () => {
   it('returns positional placeholders in number order, each once', () => {

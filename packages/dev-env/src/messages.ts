@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { templateFixtures } from '@dak/core/template-fixtures';
+import { templateFixtures } from './fixtures/templates';
 import { DEMO } from './demo';
 import type { TestStack } from './stack';
 import { waitFor } from './wait';

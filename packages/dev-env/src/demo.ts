@@ -1,6 +1,6 @@
 import type { AdminClient } from '@dak/cli';
 import type { BusinessSeed } from '@dak/meta-sim';
-import { templateFixtures } from '@dak/core/template-fixtures';
+import { templateFixtures } from './fixtures/templates';
 
 // The admin client lives with the CLI; tests and the local start keep importing it from here.
 export { AdminApiError, adminClient, type AdminClient } from '@dak/cli';

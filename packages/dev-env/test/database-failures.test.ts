@@ -5,7 +5,7 @@ import { createApiContext, createApp } from '@dak/api';
 import { loadConfig } from '@dak/config';
 import { createDatabase } from '@dak/db';
 import { listen } from '@dak/http';
-import { DEMO, orderUpdateRequest, postSignedWebhook, startStack, statusEnvelope, waitFor, type TestStack } from '@dak/testing';
+import { DEMO, orderUpdateRequest, postSignedWebhook, startStack, statusEnvelope, waitFor, type TestStack } from '@dak/dev-env';
 
 // Postgres going away under a request: the request fails with a clear 503 (or, for Meta's
 // webhooks, a non-200 that Meta retries), and the process stays up and serves the next one.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
-import { templateFixtures } from '@dak/core/template-fixtures';
+import { templateFixtures } from '@dak/dev-env/template-fixtures';
 import { DEMO, startStack, waitFor, type TestStack } from '../src/index';
 
 describe('a message from the API to Meta and back', () => {

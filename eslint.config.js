@@ -20,7 +20,14 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    files: ['scripts/**', 'bench/**', 'chaos/**', 'apps/*/bench/**', 'packages/db/src/migrate-cli.ts', 'packages/cli/**'],
+    files: [
+      'scripts/**',
+      'bench/**',
+      'chaos/**',
+      'apps/*/bench/**',
+      'packages/db/src/migrate-cli.ts',
+      'packages/cli/**',
+    ],
     rules: { 'no-console': 'off' },
   },
 );

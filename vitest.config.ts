@@ -14,7 +14,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/core/test/**/*.test.ts', 'packages/config/test/**/*.test.ts', 'apps/meta-sim/test/**/*.test.ts'],
+          include: [
+            'packages/core/test/**/*.test.ts',
+            'packages/config/test/**/*.test.ts',
+            'apps/meta-sim/test/**/*.test.ts',
+          ],
         },
       },
       {

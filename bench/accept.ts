@@ -33,7 +33,15 @@ function messageRow(index: number, accountId: string, senderId: string) {
     'UTILITY',
     recipient(index),
     JSON.stringify([{ type: 'body', values: [`Customer ${index}`, `ORD-${index}`] }]),
-    JSON.stringify([{ type: 'body', parameters: [{ type: 'text', text: `Customer ${index}` }, { type: 'text', text: `ORD-${index}` }] }]),
+    JSON.stringify([
+      {
+        type: 'body',
+        parameters: [
+          { type: 'text', text: `Customer ${index}` },
+          { type: 'text', text: `ORD-${index}` },
+        ],
+      },
+    ]),
     'queued',
     null,
     PRICE_MINOR,
@@ -112,7 +120,10 @@ export async function benchAccept(target: BenchTarget, sizes: AcceptSizes): Prom
   // The scenario's database is dropped with force at the end; a connection still closing then is not an error.
   pool.on('error', () => undefined);
   // Dak's own producer connection, so the queue baseline talks to Redis exactly as the API does.
-  const rawQueue = new bullmq.Queue('bench-raw-send', { connection: env.stack.api.ctx.redis, prefix: `${env.queuePrefix}-raw` });
+  const rawQueue = new bullmq.Queue('bench-raw-send', {
+    connection: env.stack.api.ctx.redis,
+    prefix: `${env.queuePrefix}-raw`,
+  });
   try {
     const call = sendMessageCaller(env, client);
     const send = async (index: number) => String((await call(index)).status);
@@ -124,8 +135,13 @@ export async function benchAccept(target: BenchTarget, sizes: AcceptSizes): Prom
     await pool.query('create table bench_messages (like messages including all)');
     await pool.query('create table bench_wallets (like wallets including all)');
     await pool.query('create table bench_ledger_entries (like ledger_entries including all)');
-    await pool.query(`insert into bench_wallets (account_id, currency, available, topped_up) values ($1, 'INR', 1000000000, 1000000000)`, [env.accountId]);
-    const { rows } = await pool.query<{ id: string }>('select id from phone_numbers where meta_phone_number_id = $1', [env.phoneNumbers[0]]);
+    await pool.query(
+      `insert into bench_wallets (account_id, currency, available, topped_up) values ($1, 'INR', 1000000000, 1000000000)`,
+      [env.accountId],
+    );
+    const { rows } = await pool.query<{ id: string }>('select id from phone_numbers where meta_phone_number_id = $1', [
+      env.phoneNumbers[0],
+    ]);
     const ids: RawIds = {
       accountId: env.accountId,
       senderId: rows[0]!.id,
@@ -140,7 +156,13 @@ export async function benchAccept(target: BenchTarget, sizes: AcceptSizes): Prom
         'send',
         { messageId: id, senderId: ids.senderId },
         // Dak's send job options: job id = message id, 8 attempts with backoff, nothing kept.
-        { jobId: id, attempts: 8, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: true },
+        {
+          jobId: id,
+          attempts: 8,
+          backoff: { type: 'exponential', delay: 1_000 },
+          removeOnComplete: true,
+          removeOnFail: true,
+        },
       );
       return 'queued';
     };
@@ -162,7 +184,13 @@ export async function benchAccept(target: BenchTarget, sizes: AcceptSizes): Prom
     const dakWhat = `Dak POST /send-message, ${sizes.concurrency} clients, no worker`;
     return [
       { scenario: SCENARIO, what: dakWhat, unit: 'req', figures: dak },
-      { scenario: SCENARIO, what: 'raw pg tx: INSERT + wallet UPDATE', unit: 'tx', figures: pgFigures, baselineFor: dakWhat },
+      {
+        scenario: SCENARIO,
+        what: 'raw pg tx: INSERT + wallet UPDATE',
+        unit: 'tx',
+        figures: pgFigures,
+        baselineFor: dakWhat,
+      },
       { scenario: SCENARIO, what: 'raw BullMQ queue.add', unit: 'job', figures: queueFigures, baselineFor: dakWhat },
       { scenario: SCENARIO, what: 'raw pg tx, then queue.add', unit: 'op', figures: both, baselineFor: dakWhat },
       {

@@ -27,7 +27,11 @@ function batchBody(batch: number, perBatch: number, phoneNumber: string): string
     template_id: TEMPLATE.id,
     messages: Array.from({ length: perBatch }, (_, i) => {
       const index = batch * perBatch + i;
-      return { phone_number: recipient(index), variables: [{ type: 'body', values: [`Customer ${index}`, `ORD-${index}`] }], client_reference: `ref-${index}` };
+      return {
+        phone_number: recipient(index),
+        variables: [{ type: 'body', values: [`Customer ${index}`, `ORD-${index}`] }],
+        client_reference: `ref-${index}`,
+      };
     }),
   });
 }
@@ -37,25 +41,34 @@ export async function benchBatch(target: BenchTarget, sizes: BatchSizes): Promis
   const client = new HttpClient(sizes.concurrency);
   const pool = new pg.Pool({ connectionString: env.stack.database.url, max: 10 });
   pool.on('error', () => undefined);
-  const rawQueue = new bullmq.Queue('bench-raw-batch', { connection: env.stack.api.ctx.redis, prefix: `${env.queuePrefix}-rawbatch` });
+  const rawQueue = new bullmq.Queue('bench-raw-batch', {
+    connection: env.stack.api.ctx.redis,
+    prefix: `${env.queuePrefix}-rawbatch`,
+  });
   try {
     const headers = { authorization: `Bearer ${env.apiKey}` };
     const url = `${env.stack.api.url}/api/whatsapp/v1/send-batch`;
-    const bodies = Array.from({ length: sizes.batches + 1 }, (_, b) => batchBody(b, sizes.perBatch, env.phoneNumbers[b % env.phoneNumbers.length]!));
+    const bodies = Array.from({ length: sizes.batches + 1 }, (_, b) =>
+      batchBody(b, sizes.perBatch, env.phoneNumbers[b % env.phoneNumbers.length]!),
+    );
     await client.post(url, bodies[sizes.batches]!, headers); // warm-up
     const dak = await runLanes(
       sizes.batches,
       sizes.concurrency,
       async (b) => {
         const answer = await client.post(url, bodies[b]!, headers);
-        return answer.status === 200 ? `accepted ${(JSON.parse(answer.body) as { accepted: number }).accepted}` : `HTTP ${answer.status}`;
+        return answer.status === 200
+          ? `accepted ${(JSON.parse(answer.body) as { accepted: number }).accepted}`
+          : `HTTP ${answer.status}`;
       },
       sizes.batches * sizes.perBatch,
     );
 
     // The baseline writes the same rows to a copy of `messages` and the same jobs to its own queue.
     await pool.query('create table bench_messages (like messages including all)');
-    const { rows } = await pool.query<{ id: string }>('select id from phone_numbers where meta_phone_number_id = $1', [env.phoneNumbers[0]]);
+    const { rows } = await pool.query<{ id: string }>('select id from phone_numbers where meta_phone_number_id = $1', [
+      env.phoneNumbers[0],
+    ]);
     const senderId = rows[0]!.id;
     const raw = await runLanes(
       sizes.batches,
@@ -65,15 +78,51 @@ export async function benchBatch(target: BenchTarget, sizes: BatchSizes): Promis
         const messages = Array.from({ length: sizes.perBatch }, (_, i) => {
           const index = b * sizes.perBatch + i;
           return {
-            id: newId('msg'), account_id: env.accountId, sender_id: senderId, template_id: TEMPLATE.id, template_name: TEMPLATE.name,
-            template_language: TEMPLATE.language, template_category: 'UTILITY', recipient: recipient(index),
+            id: newId('msg'),
+            account_id: env.accountId,
+            sender_id: senderId,
+            template_id: TEMPLATE.id,
+            template_name: TEMPLATE.name,
+            template_language: TEMPLATE.language,
+            template_category: 'UTILITY',
+            recipient: recipient(index),
             variables: [{ type: 'body', values: [`Customer ${index}`, `ORD-${index}`] }],
-            components: [{ type: 'body', parameters: [{ type: 'text', text: `Customer ${index}` }, { type: 'text', text: `ORD-${index}` }] }],
-            status: 'queued', client_reference: `ref-${index}`, price_minor: 10, currency: 'INR', charge_state: 'held', queued_at: now, updated_at: now, attempts: 0,
+            components: [
+              {
+                type: 'body',
+                parameters: [
+                  { type: 'text', text: `Customer ${index}` },
+                  { type: 'text', text: `ORD-${index}` },
+                ],
+              },
+            ],
+            status: 'queued',
+            client_reference: `ref-${index}`,
+            price_minor: 10,
+            currency: 'INR',
+            charge_state: 'held',
+            queued_at: now,
+            updated_at: now,
+            attempts: 0,
           };
         });
-        await pool.query('insert into bench_messages select * from json_populate_recordset(null::bench_messages, $1::json)', [JSON.stringify(messages)]);
-        await rawQueue.addBulk(messages.map((m) => ({ name: 'send', data: { messageId: m.id, senderId }, opts: { jobId: m.id, attempts: 8, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: true } })));
+        await pool.query(
+          'insert into bench_messages select * from json_populate_recordset(null::bench_messages, $1::json)',
+          [JSON.stringify(messages)],
+        );
+        await rawQueue.addBulk(
+          messages.map((m) => ({
+            name: 'send',
+            data: { messageId: m.id, senderId },
+            opts: {
+              jobId: m.id,
+              attempts: 8,
+              backoff: { type: 'exponential', delay: 1_000 },
+              removeOnComplete: true,
+              removeOnFail: true,
+            },
+          })),
+        );
         return 'ok';
       },
       sizes.batches * sizes.perBatch,
@@ -91,9 +140,10 @@ export async function benchBatch(target: BenchTarget, sizes: BatchSizes): Promis
       from generate_series(1, ${missing}::int) g`.execute(env.stack.api.ctx.db);
     await pool.query('analyze messages');
     const listUrl = `${env.stack.api.url}/api/whatsapp/v1/messages?status=failed&limit=100`;
-    const get = (u: string) => new Promise<string>((resolve, reject) => {
-      fetch(u, { headers }).then((r) => r.text().then(() => resolve(`HTTP ${r.status}`)), reject);
-    });
+    const get = (u: string) =>
+      new Promise<string>((resolve, reject) => {
+        fetch(u, { headers }).then((r) => r.text().then(() => resolve(`HTTP ${r.status}`)), reject);
+      });
     await runLanes(50, 1, () => get(listUrl));
     const list = await runLanes(sizes.listRequests, 1, () => get(listUrl));
     const rawList = await runLanes(sizes.listRequests, 1, async () => {
@@ -109,10 +159,28 @@ export async function benchBatch(target: BenchTarget, sizes: BatchSizes): Promis
     const batchWhat = `Dak POST /send-batch, ${sizes.perBatch} per request, ${sizes.concurrency} clients, no worker`;
     const listWhat = `Dak GET /messages?status=failed&limit=100 on ${sizes.listRows.toLocaleString('en')} messages, 1 client`;
     return [
-      { scenario: SCENARIO, what: batchWhat, unit: 'msg', figures: dak, note: 'CPU µs/unit: this whole process (API, meta-sim idle, driver) per accepted message' },
-      { scenario: SCENARIO, what: 'raw multi-row INSERT + BullMQ addBulk, same rows', unit: 'msg', figures: raw, baselineFor: batchWhat },
+      {
+        scenario: SCENARIO,
+        what: batchWhat,
+        unit: 'msg',
+        figures: dak,
+        note: 'CPU µs/unit: this whole process (API, meta-sim idle, driver) per accepted message',
+      },
+      {
+        scenario: SCENARIO,
+        what: 'raw multi-row INSERT + BullMQ addBulk, same rows',
+        unit: 'msg',
+        figures: raw,
+        baselineFor: batchWhat,
+      },
       { scenario: SCENARIO, what: listWhat, unit: 'req', figures: list },
-      { scenario: SCENARIO, what: 'raw pg: the same page query', unit: 'query', figures: rawList, baselineFor: listWhat },
+      {
+        scenario: SCENARIO,
+        what: 'raw pg: the same page query',
+        unit: 'query',
+        figures: rawList,
+        baselineFor: listWhat,
+      },
     ];
   } finally {
     client.close();

@@ -120,7 +120,11 @@ export async function startBenchEnv(target: BenchTarget): Promise<BenchEnv> {
   const phoneNumbers = Array.from({ length: PHONE_NUMBERS }, (_, i) => metaPhoneNumberId(i));
   const displayNumber = (index: number) => `${WABA_DISPLAY_PREFIX}${String(index).padStart(4, '0')}`;
   const business = demoBusiness(accessToken, {
-    phone_numbers: phoneNumbers.map((id, i) => ({ phone_number_id: id, display_phone_number: displayNumber(i), mps: MPS })),
+    phone_numbers: phoneNumbers.map((id, i) => ({
+      phone_number_id: id,
+      display_phone_number: displayNumber(i),
+      mps: MPS,
+    })),
   });
   let stack: TestStack;
   try {
@@ -169,10 +173,14 @@ export async function startBenchEnv(target: BenchTarget): Promise<BenchEnv> {
 }
 
 /** A caller of POST /send-message with the env's key: the index-th message, from number index mod 8 unless given. */
-export function sendMessageCaller(env: BenchEnv, client: HttpClient): (index: number, phoneNumber?: string) => Promise<HttpAnswer> {
+export function sendMessageCaller(
+  env: BenchEnv,
+  client: HttpClient,
+): (index: number, phoneNumber?: string) => Promise<HttpAnswer> {
   const url = `${env.stack.api.url}/api/whatsapp/v1/send-message`;
   const headers = { authorization: `Bearer ${env.apiKey}` };
-  return (index, phoneNumber = env.phoneNumbers[index % env.phoneNumbers.length]!) => client.post(url, sendMessageBody(index, phoneNumber), headers);
+  return (index, phoneNumber = env.phoneNumbers[index % env.phoneNumbers.length]!) =>
+    client.post(url, sendMessageBody(index, phoneNumber), headers);
 }
 
 /** Accepts `count` messages as set-up (not a measurement) and returns their ids; throws unless all were accepted. */
@@ -191,7 +199,8 @@ export async function seedQueuedMessages(
       if (answer.status === 200) ids.push((JSON.parse(answer.body) as { message_id: string }).message_id);
       return String(answer.status);
     });
-    if (figures.outcomes['200'] !== count) throw new Error(`accepting the messages failed: ${JSON.stringify(figures.outcomes)}`);
+    if (figures.outcomes['200'] !== count)
+      throw new Error(`accepting the messages failed: ${JSON.stringify(figures.outcomes)}`);
     return ids;
   } finally {
     client.close();

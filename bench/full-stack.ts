@@ -9,8 +9,27 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { buildTemplateSendBody } from '@dak/meta';
 import { createDatabase, sql } from '@dak/db';
-import { adminClient, demoBusiness, freePort, REPOSITORY_ROOT, seedAccount, startDakProcesses, startProcess, stopProcess } from '@dak/dev-env';
-import { MPS, PHONE_NUMBERS, TEMPLATE, createBenchDatabase, deleteKeys, metaPhoneNumberId, recipient, sendMessageBody, type BenchTarget } from './env';
+import {
+  adminClient,
+  demoBusiness,
+  freePort,
+  REPOSITORY_ROOT,
+  seedAccount,
+  startDakProcesses,
+  startProcess,
+  stopProcess,
+} from '@dak/dev-env';
+import {
+  MPS,
+  PHONE_NUMBERS,
+  TEMPLATE,
+  createBenchDatabase,
+  deleteKeys,
+  metaPhoneNumberId,
+  recipient,
+  sendMessageBody,
+  type BenchTarget,
+} from './env';
 import { HttpClient, runLanes, waitUntil, type RunFigures } from './load';
 import type { ResultRow } from './report';
 
@@ -40,12 +59,18 @@ async function bareExpress(sizes: FullStackSizes): Promise<RunFigures> {
   const client = new HttpClient(sizes.concurrency);
   try {
     const url = `http://127.0.0.1:${port}/send`;
-    if (!(await waitUntil(async () => (await client.post(url, '{}').catch(() => ({ status: 0 }))).status === 200, 10_000))) {
+    if (
+      !(await waitUntil(async () => (await client.post(url, '{}').catch(() => ({ status: 0 }))).status === 200, 10_000))
+    ) {
       throw new Error(`the bare Express endpoint did not start:\n${process.output()}`);
     }
-    await runLanes(sizes.warmup, sizes.concurrency, async (i) => String((await client.post(url, sendMessageBody(i, metaPhoneNumberId(0)))).status));
+    await runLanes(sizes.warmup, sizes.concurrency, async (i) =>
+      String((await client.post(url, sendMessageBody(i, metaPhoneNumberId(0)))).status),
+    );
     const cpuBefore = process.cpuSeconds();
-    const figures = await runLanes(sizes.requests, sizes.concurrency, async (i) => String((await client.post(url, sendMessageBody(i, metaPhoneNumberId(0)))).status));
+    const figures = await runLanes(sizes.requests, sizes.concurrency, async (i) =>
+      String((await client.post(url, sendMessageBody(i, metaPhoneNumberId(0)))).status),
+    );
     figures.cpuMicrosPerOp = ((process.cpuSeconds() - cpuBefore) * 1e6) / sizes.requests;
     return figures;
   } finally {
@@ -78,34 +103,55 @@ export async function benchFullStack(target: BenchTarget, sizes: FullStackSizes)
   try {
     const phoneNumbers = Array.from({ length: PHONE_NUMBERS }, (_, i) => metaPhoneNumberId(i));
     const business = demoBusiness(accessToken, {
-      phone_numbers: phoneNumbers.map((id, i) => ({ phone_number_id: id, display_phone_number: `1555078${String(i).padStart(4, '0')}`, mps: MPS })),
+      phone_numbers: phoneNumbers.map((id, i) => ({
+        phone_number_id: id,
+        display_phone_number: `1555078${String(i).padStart(4, '0')}`,
+        mps: MPS,
+      })),
     });
-    const registered = await fetch(`${stack.metaSimUrl}/_sim/businesses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(business) });
+    const registered = await fetch(`${stack.metaSimUrl}/_sim/businesses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(business),
+    });
     if (!registered.ok) throw new Error(`meta-sim refused the business: ${await registered.text()}`);
-    const seeded = await seedAccount(adminClient(stack.apiUrl, stack.adminToken), business, { credit: '100000.00', requestsPerSecond: 10_000 });
+    const seeded = await seedAccount(adminClient(stack.apiUrl, stack.adminToken), business, {
+      credit: '100000.00',
+      requestsPerSecond: 10_000,
+    });
     const headers = { authorization: `Bearer ${seeded.apiKey!}` };
     const sendUrl = `${stack.apiUrl}/api/whatsapp/v1/send-message`;
-    const send = (i: number) => client.post(sendUrl, sendMessageBody(i, phoneNumbers[i % phoneNumbers.length]!), headers);
+    const send = (i: number) =>
+      client.post(sendUrl, sendMessageBody(i, phoneNumbers[i % phoneNumbers.length]!), headers);
 
     await runLanes(sizes.warmup, sizes.concurrency, async (i) => String((await send(i)).status));
     const total = sizes.warmup + sizes.requests;
-    const readCount = async () => (await sql<{ n: number }>`select count(*)::int as n from messages where status = 'read'`.execute(db)).rows[0]!.n;
+    const readCount = async () =>
+      (await sql<{ n: number }>`select count(*)::int as n from messages where status = 'read'`.execute(db)).rows[0]!.n;
     await waitUntil(async () => (await readCount()) >= sizes.warmup, sizes.timeoutMs);
 
     const cpuBefore = Object.fromEntries(stack.all().map((p) => [p.name, p.cpuSeconds()]));
     const pipelineStarted = performance.now();
-    const accept = await runLanes(sizes.requests, sizes.concurrency, async (i) => String((await send(sizes.warmup + i)).status));
+    const accept = await runLanes(sizes.requests, sizes.concurrency, async (i) =>
+      String((await send(sizes.warmup + i)).status),
+    );
     accept.cpuMicrosPerOp = ((stack.api.cpuSeconds() - cpuBefore.api!) * 1e6) / sizes.requests;
     const allRead = await waitUntil(async () => (await readCount()) >= total, sizes.timeoutMs, 50);
     const pipelineSeconds = (performance.now() - pipelineStarted) / 1_000;
     const cpuOfDak = stack.all().reduce((sum, p) => sum + p.cpuSeconds() - (cpuBefore[p.name] ?? 0), 0);
-    const byStatus = await sql<{ status: string; n: number }>`select status, count(*)::int as n from messages group by status`.execute(db);
+    const byStatus = await sql<{
+      status: string;
+      n: number;
+    }>`select status, count(*)::int as n from messages group by status`.execute(db);
     const pipeline: RunFigures = {
       count: sizes.requests,
       seconds: pipelineSeconds,
       perSecond: sizes.requests / pipelineSeconds,
       cpuMicrosPerOp: (cpuOfDak * 1e6) / sizes.requests,
-      outcomes: { ...Object.fromEntries(byStatus.rows.map((r) => [r.status, r.n])), ...(allRead ? {} : { 'timed out': 1 }) },
+      outcomes: {
+        ...Object.fromEntries(byStatus.rows.map((r) => [r.status, r.n])),
+        ...(allRead ? {} : { 'timed out': 1 }),
+      },
     };
 
     const sim = await metaSimAlone(stack.metaSimUrl, accessToken, phoneNumbers, sizes);
@@ -115,9 +161,27 @@ export async function benchFullStack(target: BenchTarget, sizes: FullStackSizes)
     const pipelineWhat = `Dak pipeline: accept → read applied, same messages`;
     return [
       { scenario: SCENARIO, what: acceptWhat, unit: 'req', figures: accept, note: 'CPU µs/unit: the API process only' },
-      { scenario: SCENARIO, what: 'bare Express JSON endpoint, own process', unit: 'req', figures: bare, baselineFor: acceptWhat },
-      { scenario: SCENARIO, what: pipelineWhat, unit: 'msg', figures: pipeline, note: 'CPU µs/unit: every Dak process and meta-sim' },
-      { scenario: SCENARIO, what: 'meta-sim alone taking the same sends', unit: 'msg', figures: sim, baselineFor: pipelineWhat },
+      {
+        scenario: SCENARIO,
+        what: 'bare Express JSON endpoint, own process',
+        unit: 'req',
+        figures: bare,
+        baselineFor: acceptWhat,
+      },
+      {
+        scenario: SCENARIO,
+        what: pipelineWhat,
+        unit: 'msg',
+        figures: pipeline,
+        note: 'CPU µs/unit: every Dak process and meta-sim',
+      },
+      {
+        scenario: SCENARIO,
+        what: 'meta-sim alone taking the same sends',
+        unit: 'msg',
+        figures: sim,
+        baselineFor: pipelineWhat,
+      },
     ];
   } finally {
     client.close();
@@ -129,10 +193,19 @@ export async function benchFullStack(target: BenchTarget, sizes: FullStackSizes)
 }
 
 /** The same sends posted straight to meta-sim's Cloud API by the same driver. */
-async function metaSimAlone(metaSimUrl: string, accessToken: string, phoneNumbers: string[], sizes: FullStackSizes): Promise<RunFigures> {
+async function metaSimAlone(
+  metaSimUrl: string,
+  accessToken: string,
+  phoneNumbers: string[],
+  sizes: FullStackSizes,
+): Promise<RunFigures> {
   // Its status webhooks would reach Dak's receiver for messages Dak never sent: off meanwhile.
   const webhookConfig = (await (await fetch(`${metaSimUrl}/_sim/webhook-config`)).json()) as { url: string | null };
-  await fetch(`${metaSimUrl}/_sim/webhook-config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: null }) });
+  await fetch(`${metaSimUrl}/_sim/webhook-config`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url: null }),
+  });
   const client = new HttpClient(sizes.concurrency);
   try {
     const headers = { authorization: `Bearer ${accessToken}` };
@@ -142,13 +215,29 @@ async function metaSimAlone(metaSimUrl: string, accessToken: string, phoneNumber
         recipient: recipient(i),
         template_name: TEMPLATE.name,
         template_language: TEMPLATE.language,
-        components: [{ type: 'body', parameters: [{ type: 'text', text: `Customer ${i}` }, { type: 'text', text: `ORD-${i}` }] }],
+        components: [
+          {
+            type: 'body',
+            parameters: [
+              { type: 'text', text: `Customer ${i}` },
+              { type: 'text', text: `ORD-${i}` },
+            ],
+          },
+        ],
       });
-      const answer = await client.post(`${metaSimUrl}/v23.0/${phoneNumbers[i % phoneNumbers.length]!}/messages`, JSON.stringify(body), headers);
+      const answer = await client.post(
+        `${metaSimUrl}/v23.0/${phoneNumbers[i % phoneNumbers.length]!}/messages`,
+        JSON.stringify(body),
+        headers,
+      );
       return `HTTP ${answer.status}`;
     });
   } finally {
     client.close();
-    await fetch(`${metaSimUrl}/_sim/webhook-config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: webhookConfig.url }) });
+    await fetch(`${metaSimUrl}/_sim/webhook-config`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url: webhookConfig.url }),
+    });
   }
 }

@@ -60,7 +60,11 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /** CPU time and wall time around a piece of work that handles `count` units (requests, messages, events). */
-export async function measure(count: number, work: () => Promise<Record<string, number>>, latencies?: number[]): Promise<RunFigures> {
+export async function measure(
+  count: number,
+  work: () => Promise<Record<string, number>>,
+  latencies?: number[],
+): Promise<RunFigures> {
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const outcomes = await work();
@@ -119,7 +123,11 @@ export async function runLanes(
 }
 
 /** Polls `done` every few milliseconds until it holds; false if `timeoutMs` passed first. */
-export async function waitUntil(done: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 10): Promise<boolean> {
+export async function waitUntil(
+  done: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 10,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await done()) return true;

@@ -12,7 +12,19 @@ export interface ResultRow {
   note?: string;
 }
 
-const HEADERS = ['scenario', 'what', 'n', 'seconds', 'per second', 'p50 ms', 'p95 ms', 'p99 ms', 'CPU µs/unit', 'Dak ÷ baseline', 'outcomes'];
+const HEADERS = [
+  'scenario',
+  'what',
+  'n',
+  'seconds',
+  'per second',
+  'p50 ms',
+  'p95 ms',
+  'p99 ms',
+  'CPU µs/unit',
+  'Dak ÷ baseline',
+  'outcomes',
+];
 
 function fixed(value: number | undefined, digits: number): string {
   return value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits);
@@ -49,7 +61,11 @@ export function formatTable(rows: ResultRow[]): string {
     ];
   });
   const widths = HEADERS.map((header, i) => Math.max(header.length, ...cells.map((c) => c[i]!.length)));
-  const line = (values: string[]) => values.map((v, i) => (i >= 2 && i <= 9 ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => (i >= 2 && i <= 9 ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const out = [line(HEADERS), widths.map((w) => '-'.repeat(w)).join('  ')];
   let previous = '';
   cells.forEach((c, i) => {

@@ -21,7 +21,10 @@ const { values } = parseArgs({
   },
 });
 
-const SIZES: Record<'full' | 'quick', { accept: AcceptSizes; send: SendSizes; webhooks: WebhookSizes; fullStack: FullStackSizes; batch: BatchSizes }> = {
+const SIZES: Record<
+  'full' | 'quick',
+  { accept: AcceptSizes; send: SendSizes; webhooks: WebhookSizes; fullStack: FullStackSizes; batch: BatchSizes }
+> = {
   full: {
     accept: { requests: 3_000, concurrency: 32, warmup: 200 },
     send: { messages: 2_000, workerCounts: [1, 2], acceptConcurrency: 32, timeoutMs: 60_000 },
@@ -41,14 +44,19 @@ const SIZES: Record<'full' | 'quick', { accept: AcceptSizes; send: SendSizes; we
 function commit(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
     return dirty ? `${head} (with uncommitted changes)` : head;
   } catch {
     return 'unknown';
   }
 }
 
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 const mode = values.quick ? 'quick' : 'full';
 const sizes = SIZES[mode];
@@ -67,10 +75,26 @@ const rows: ResultRow[] = [];
 const started = performance.now();
 const scenarios: [string, string, () => Promise<ResultRow[]>][] = [
   ['1', `1/5 accept: ${sizes.accept.requests} requests`, () => benchAccept(target, sizes.accept)],
-  ['2', `2/5 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)`, () => benchSend(target, sizes.send)],
-  ['3', `3/5 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST`, () => benchWebhooks(target, sizes.webhooks)],
-  ['4', `4/5 full stack: ${sizes.fullStack.requests} single sends, separate processes`, () => benchFullStack(target, sizes.fullStack)],
-  ['5', `5/5 intake: ${sizes.batch.batches} batches of ${sizes.batch.perBatch}, then GET /messages on ${sizes.batch.listRows} rows`, () => benchBatch(target, sizes.batch)],
+  [
+    '2',
+    `2/5 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)`,
+    () => benchSend(target, sizes.send),
+  ],
+  [
+    '3',
+    `3/5 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST`,
+    () => benchWebhooks(target, sizes.webhooks),
+  ],
+  [
+    '4',
+    `4/5 full stack: ${sizes.fullStack.requests} single sends, separate processes`,
+    () => benchFullStack(target, sizes.fullStack),
+  ],
+  [
+    '5',
+    `5/5 intake: ${sizes.batch.batches} batches of ${sizes.batch.perBatch}, then GET /messages on ${sizes.batch.listRows} rows`,
+    () => benchBatch(target, sizes.batch),
+  ],
 ];
 for (const [id, label, run] of scenarios) {
   if (!wanted.has(id)) continue;

@@ -6,7 +6,15 @@ import { buildTemplateSendBody } from '@dak/meta';
 import { sql } from '@dak/db';
 import type { TestStack } from '@dak/dev-env';
 import { Redis, bullmq } from './deps';
-import { TEMPLATE, WORKER_CONCURRENCY, seedQueuedMessages, recipient, startBenchEnv, type BenchEnv, type BenchTarget } from './env';
+import {
+  TEMPLATE,
+  WORKER_CONCURRENCY,
+  seedQueuedMessages,
+  recipient,
+  startBenchEnv,
+  type BenchEnv,
+  type BenchTarget,
+} from './env';
 import { measure, waitUntil, type RunFigures } from './load';
 import type { ResultRow } from './report';
 
@@ -38,12 +46,16 @@ async function dakDrain(env: BenchEnv, sizes: SendSizes, workers: number): Promi
   const handles: WorkerHandle[] = [];
   const figures = await measure(sizes.messages, async () => {
     for (let i = 0; i < workers; i += 1) handles.push(await env.stack.startWorker());
-    await waitUntil(async () => ((await sendOutcomes(handles))['worker accepted'] ?? 0) >= sizes.messages, sizes.timeoutMs);
+    await waitUntil(
+      async () => ((await sendOutcomes(handles))['worker accepted'] ?? 0) >= sizes.messages,
+      sizes.timeoutMs,
+    );
     return sendOutcomes(handles);
   });
-  const byStatus = await sql<{ status: string; count: number }>`select status, count(*)::int as count from messages group by status`.execute(
-    env.stack.api.ctx.db,
-  );
+  const byStatus = await sql<{
+    status: string;
+    count: number;
+  }>`select status, count(*)::int as count from messages group by status`.execute(env.stack.api.ctx.db);
   for (const row of byStatus.rows) figures.outcomes[row.status] = row.count;
   return figures;
 }
@@ -59,8 +71,18 @@ async function rawDrain(env: BenchEnv, sizes: SendSizes, workers: number): Promi
     await producer.addBulk(
       Array.from({ length: sizes.messages }, (_, i) => ({
         name: 'send',
-        data: { messageId: `msg_raw_${workers}_${i}`, metaPhoneNumberId: env.phoneNumbers[i % env.phoneNumbers.length]!, index: i },
-        opts: { jobId: `msg_raw_${workers}_${i}`, attempts: 8, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: true },
+        data: {
+          messageId: `msg_raw_${workers}_${i}`,
+          metaPhoneNumberId: env.phoneNumbers[i % env.phoneNumbers.length]!,
+          index: i,
+        },
+        opts: {
+          jobId: `msg_raw_${workers}_${i}`,
+          attempts: 8,
+          backoff: { type: 'exponential', delay: 1_000 },
+          removeOnComplete: true,
+          removeOnFail: true,
+        },
       })),
     );
     const outcomes: Record<string, number> = {};
@@ -78,7 +100,15 @@ async function rawDrain(env: BenchEnv, sizes: SendSizes, workers: number): Promi
               recipient: recipient(index),
               template_name: TEMPLATE.name,
               template_language: TEMPLATE.language,
-              components: [{ type: 'body', parameters: [{ type: 'text', text: `Customer ${index}` }, { type: 'text', text: `ORD-${index}` }] }],
+              components: [
+                {
+                  type: 'body',
+                  parameters: [
+                    { type: 'text', text: `Customer ${index}` },
+                    { type: 'text', text: `ORD-${index}` },
+                  ],
+                },
+              ],
             });
             const response = await fetch(`${graph}/${metaPhoneNumberId}/messages`, {
               method: 'POST',

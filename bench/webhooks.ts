@@ -39,15 +39,26 @@ interface Prepared {
 }
 
 /** Accepts `count` messages from one number and gives them wamids, as Meta's 200 would. */
-async function acceptWithWamids(env: BenchEnv, count: number, offset: number, concurrency: number): Promise<{ id: string; wamid: string; recipient: string }[]> {
+async function acceptWithWamids(
+  env: BenchEnv,
+  count: number,
+  offset: number,
+  concurrency: number,
+): Promise<{ id: string; wamid: string; recipient: string }[]> {
   const ids = await seedQueuedMessages(env, count, { offset, concurrency, phoneNumber: env.phoneNumbers[0]! });
   const updated = await sql<{ id: string; wamid: string; recipient: string }>`
-    update messages set wamid = 'wamid.HBgM' || upper(substr(id, 5)) where id = any(${ids}) returning id, wamid, recipient`.execute(env.stack.api.ctx.db);
+    update messages set wamid = 'wamid.HBgM' || upper(substr(id, 5)) where id = any(${ids}) returning id, wamid, recipient`.execute(
+    env.stack.api.ctx.db,
+  );
   return updated.rows;
 }
 
 /** Meta's envelope, signed over the exact bytes with the app secret, `perPost` statuses each. */
-function prepare(env: BenchEnv, messages: { id: string; wamid: string; recipient: string }[], perPost: number): Prepared {
+function prepare(
+  env: BenchEnv,
+  messages: { id: string; wamid: string; recipient: string }[],
+  perPost: number,
+): Prepared {
   const metadata = { display_phone_number: env.displayNumber(0), phone_number_id: env.phoneNumbers[0]! };
   const baseSeconds = Math.floor(Date.now() / 1000);
   const statuses = STATUSES.flatMap((status, step) =>
@@ -57,16 +68,31 @@ function prepare(env: BenchEnv, messages: { id: string; wamid: string; recipient
       timestamp: String(baseSeconds + step),
       recipient_id: m.recipient,
       biz_opaque_callback_data: m.id,
-      ...(status === 'read' ? {} : { pricing: { billable: true, pricing_model: 'PMP', category: 'utility', type: 'regular' } }),
+      ...(status === 'read'
+        ? {}
+        : { pricing: { billable: true, pricing_model: 'PMP', category: 'utility', type: 'regular' } }),
     })),
   );
   const posts: Prepared['posts'] = [];
   for (let i = 0; i < statuses.length; i += perPost) {
     const body = JSON.stringify({
       object: 'whatsapp_business_account',
-      entry: [{ id: env.wabaId, changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata, statuses: statuses.slice(i, i + perPost) } }] }],
+      entry: [
+        {
+          id: env.wabaId,
+          changes: [
+            {
+              field: 'messages',
+              value: { messaging_product: 'whatsapp', metadata, statuses: statuses.slice(i, i + perPost) },
+            },
+          ],
+        },
+      ],
     });
-    posts.push({ body, signature: `sha256=${createHmac('sha256', env.stack.config.meta.appSecrets[0]!).update(body).digest('hex')}` });
+    posts.push({
+      body,
+      signature: `sha256=${createHmac('sha256', env.stack.config.meta.appSecrets[0]!).update(body).digest('hex')}`,
+    });
   }
   // The rows Dak's receiver stores for these statuses, for the raw INSERT baseline.
   const rows = statuses.map((status) => ({
@@ -85,7 +111,11 @@ async function appliedStatuses(env: BenchEnv): Promise<number> {
   return metric.values.find((v) => v.labels.kind === 'status')?.value ?? 0;
 }
 
-async function dakIngest(env: BenchEnv, prepared: Prepared, sizes: WebhookSizes): Promise<{ stored: RunFigures; applied: RunFigures }> {
+async function dakIngest(
+  env: BenchEnv,
+  prepared: Prepared,
+  sizes: WebhookSizes,
+): Promise<{ stored: RunFigures; applied: RunFigures }> {
   const client = new HttpClient(sizes.concurrency);
   const url = `${env.stack.webhooks.url}/webhooks/meta`;
   const before = await appliedStatuses(env);
@@ -104,7 +134,9 @@ async function dakIngest(env: BenchEnv, prepared: Prepared, sizes: WebhookSizes)
       );
       await waitUntil(async () => (await appliedStatuses(env)) - before >= events, sizes.timeoutMs);
       const byStatus = await sql<{ status: string; count: number }>`
-        select status, count(*)::int as count from messages where id = any(${prepared.messageIds}) group by status`.execute(env.stack.api.ctx.db);
+        select status, count(*)::int as count from messages where id = any(${prepared.messageIds}) group by status`.execute(
+        env.stack.api.ctx.db,
+      );
       return Object.fromEntries(byStatus.rows.map((r) => [r.status, r.count]));
     });
     return { stored: stored!, applied };
@@ -113,7 +145,12 @@ async function dakIngest(env: BenchEnv, prepared: Prepared, sizes: WebhookSizes)
   }
 }
 
-async function rawInsert(pool: PgPool, rows: StatusRow[], perStatement: number, concurrency: number): Promise<RunFigures> {
+async function rawInsert(
+  pool: PgPool,
+  rows: StatusRow[],
+  perStatement: number,
+  concurrency: number,
+): Promise<RunFigures> {
   const statements = Math.ceil(rows.length / perStatement);
   return runLanes(
     statements,
@@ -122,7 +159,15 @@ async function rawInsert(pool: PgPool, rows: StatusRow[], perStatement: number, 
       const chunk = rows.slice(i * perStatement, (i + 1) * perStatement);
       const values: unknown[] = [];
       const tuples = chunk.map((row, j) => {
-        values.push(`raw:${row.dedupe_key}`, 'status', row.message_id, row.wamid, row.status, row.occurred_at, row.payload);
+        values.push(
+          `raw:${row.dedupe_key}`,
+          'status',
+          row.message_id,
+          row.wamid,
+          row.status,
+          row.occurred_at,
+          row.payload,
+        );
         return `(${Array.from({ length: 7 }, (_, k) => `$${j * 7 + k + 1}`).join(', ')})`;
       });
       const result = await pool.query(
@@ -192,7 +237,9 @@ export async function benchWebhooks(target: BenchTarget, sizes: WebhookSizes): P
         baselineFor: storedWhat,
       });
       if (round === 0) {
-        await pool.query('insert into bench_apply_messages select * from messages where id = any($1)', [prepared.messageIds]);
+        await pool.query('insert into bench_apply_messages select * from messages where id = any($1)', [
+          prepared.messageIds,
+        ]);
         rows.push({
           scenario: SCENARIO,
           what: `raw applier: 1 UPDATE/status, ${APPLY_BATCH}/tx`,

@@ -18,7 +18,9 @@ function postgresBin(): string {
 
 /** Postgres refuses to run as root: as root, its commands run as the `postgres` user. */
 function asPostgres(command: string, args: string[]): { command: string; args: string[] } {
-  return process.getuid?.() === 0 ? { command: 'runuser', args: ['-u', 'postgres', '--', command, ...args] } : { command, args };
+  return process.getuid?.() === 0
+    ? { command: 'runuser', args: ['-u', 'postgres', '--', command, ...args] }
+    : { command, args };
 }
 
 function run(command: string, args: string[]): void {
@@ -108,9 +110,13 @@ export class RedisServer {
 
   async start(): Promise<void> {
     // No automatic snapshots: a restart keeps the data only when the scenario saves it.
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], {
-      stdio: 'ignore',
-    });
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir],
+      {
+        stdio: 'ignore',
+      },
+    );
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       if (this.cli(['ping']).trim() === 'PONG') return;

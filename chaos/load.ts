@@ -45,7 +45,8 @@ export async function postSend(target: SendTarget, tally: ClientTally): Promise<
     });
     const text = await response.text();
     tally.statuses.set(response.status, (tally.statuses.get(response.status) ?? 0) + 1);
-    if (response.status >= 500 && response.status !== 503) tally.serverErrors.push(`${response.status} ${text.slice(0, 200)}`);
+    if (response.status >= 500 && response.status !== 503)
+      tally.serverErrors.push(`${response.status} ${text.slice(0, 200)}`);
     if (response.status !== 200) return false;
     tally.accepted.push((JSON.parse(text) as { message_id: string }).message_id);
     return true;
@@ -67,7 +68,8 @@ export async function runClients(
   options: { lanes: number; total?: number; until?: () => boolean },
   tally: ClientTally = newTally(),
 ): Promise<ClientTally> {
-  const done = () => (options.total !== undefined && tally.accepted.length >= options.total) || (options.until?.() ?? false);
+  const done = () =>
+    (options.total !== undefined && tally.accepted.length >= options.total) || (options.until?.() ?? false);
   let started = 0;
   await Promise.all(
     Array.from({ length: options.lanes }, async () => {
@@ -84,7 +86,10 @@ export async function runClients(
 }
 
 export function describeTally(tally: ClientTally): string {
-  const statuses = [...tally.statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ');
+  const statuses = [...tally.statuses]
+    .sort(([a], [b]) => a - b)
+    .map(([s, n]) => `${s}×${n}`)
+    .join(' ');
   const transport = [...tally.transport].map(([c, n]) => `${c}×${n}`).join(' ');
   return `answers ${statuses || 'none'}${transport ? `; connection errors ${transport}` : ''}`;
 }

@@ -38,7 +38,12 @@ async function main(): Promise<number> {
   cleanups.push(() => db.destroy());
   await migrateToLatest(db);
 
-  const [apiPort, webhooksPort, simPort, ...workerPorts] = await Promise.all([freePort(), freePort(), freePort(), ...Array.from({ length: WORKERS }, freePort)]);
+  const [apiPort, webhooksPort, simPort, ...workerPorts] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    ...Array.from({ length: WORKERS }, freePort),
+  ]);
   const adminToken = randomBytes(24).toString('hex');
   const accessToken = `EAAG${randomBytes(24).toString('hex')}`;
   const env: Record<string, string> = {
@@ -107,15 +112,29 @@ async function main(): Promise<number> {
 
   // The demo business in meta-sim and Dak, with credit for every scenario and a fast number.
   const business = demoBusiness(accessToken);
-  const registered = await fetch(`${metaSimUrl}/_sim/businesses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(business) });
+  const registered = await fetch(`${metaSimUrl}/_sim/businesses`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(business),
+  });
   if (!registered.ok) throw new Error(`meta-sim refused the business: ${await registered.text()}`);
   const admin = adminClient(apiUrl, adminToken);
   // The key's limit is raised so the scenarios measure faults, not the default 100 requests/s.
   const seeded = await seedAccount(admin, business, { credit: '100000.00', requestsPerSecond: 10_000 });
   await admin.updatePhoneNumber(DEMO.metaPhoneNumberId, { mps: MPS });
-  await fetch(`${metaSimUrl}/_sim/phone-numbers/${DEMO.metaPhoneNumberId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mps: MPS }) });
+  await fetch(`${metaSimUrl}/_sim/phone-numbers/${DEMO.metaPhoneNumberId}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mps: MPS }),
+  });
   // Workers cache a number's settings for 30 s; the new rate must be in force before load starts.
-  await Promise.all(workers.map(async (w) => { await w.process.stop(); w.process.start(); await waitReady(w.readyUrl); }));
+  await Promise.all(
+    workers.map(async (w) => {
+      await w.process.stop();
+      w.process.start();
+      await waitReady(w.readyUrl);
+    }),
+  );
 
   const world: ChaosWorld = {
     db,
@@ -128,7 +147,9 @@ async function main(): Promise<number> {
     metaPhoneNumberId: DEMO.metaPhoneNumberId,
     target: { apiUrl: () => apiUrl, apiKey: seeded.apiKey!, metaPhoneNumberId: DEMO.metaPhoneNumberId },
   };
-  console.log(`chaos: Postgres :${pg.port}, Redis :${redis.port}, api :${apiPort}, webhooks :${webhooksPort}, meta-sim :${simPort}, ${WORKERS} workers; ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `chaos: Postgres :${pg.port}, Redis :${redis.port}, api :${apiPort}, webhooks :${webhooksPort}, meta-sim :${simPort}, ${WORKERS} workers; ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 
   // CHAOS_ONLY=redis runs only the scenarios whose name contains it (while working on one).
   const only = process.env.CHAOS_ONLY?.toLowerCase();
@@ -139,7 +160,15 @@ async function main(): Promise<number> {
     let line: string;
     try {
       const tally = await scenario.run(world);
-      const verdict = await checkInvariants({ db, metaSimUrl, tally, exits, sendLeaseMs: SEND_LEASE_MS, finalWaitMs: FINAL_WAIT_MS, since: scenarioStarted });
+      const verdict = await checkInvariants({
+        db,
+        metaSimUrl,
+        tally,
+        exits,
+        sendLeaseMs: SEND_LEASE_MS,
+        finalWaitMs: FINAL_WAIT_MS,
+        since: scenarioStarted,
+      });
       const seconds = ((Date.now() - scenarioStarted) / 1000).toFixed(1);
       const summary = `accepted ${tally.accepted.length}; ${describeTally(tally)}; ${verdict.notes.join('; ')}; ${seconds} s`;
       if (verdict.failures.length > 0) failed += 1;
@@ -157,7 +186,9 @@ async function main(): Promise<number> {
   const unclean = stopCodes.filter(([, code]) => code !== 0);
   const crashes = exits.filter((e) => !e.expected);
   const { rows } = await sql<{ total: number; final: number }>`
-    select count(*)::int as total, count(*) filter (where status in ('sent', 'delivered', 'read', 'failed'))::int as final from messages`.execute(db);
+    select count(*)::int as total, count(*) filter (where status in ('sent', 'delivered', 'read', 'failed'))::int as final from messages`.execute(
+    db,
+  );
   if (webhookErrors.length > 0 || unclean.length > 0 || crashes.length > 0) failed += 1;
   console.log(
     `${failed === 0 ? 'PASS' : 'FAIL'}  summary: ${chosen.length} scenarios, ${failed} failed; ${rows[0]?.final}/${rows[0]?.total} messages final; ` +

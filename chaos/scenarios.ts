@@ -36,12 +36,17 @@ async function sim(world: ChaosWorld, method: string, path: string, body?: unkno
 /** Messages of this scenario that left the queue (Meta took them, or they failed). */
 async function sentSince(world: ChaosWorld, since: Date): Promise<number> {
   const { rows } = await sql<{ n: number }>`
-    select count(*)::int as n from messages where queued_at >= ${since} and status not in ('queued', 'sending')`.execute(world.db);
+    select count(*)::int as n from messages where queued_at >= ${since} and status not in ('queued', 'sending')`.execute(
+    world.db,
+  );
   return rows[0]?.n ?? 0;
 }
 
 /** Clients post for `ms`, while `fault` runs `atMs` after they start. */
-async function loadWithFault(world: ChaosWorld, options: { lanes: number; ms: number; atMs: number; fault: () => Promise<void> }): Promise<ClientTally> {
+async function loadWithFault(
+  world: ChaosWorld,
+  options: { lanes: number; ms: number; atMs: number; fault: () => Promise<void> },
+): Promise<ClientTally> {
   const stopAt = Date.now() + options.ms;
   const tally = newTally();
   const clients = runClients(world.target, { lanes: options.lanes, until: () => Date.now() > stopAt }, tally);
@@ -95,7 +100,8 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'Redis restarted without its data',
-    run: (world) => loadWithFault(world, { lanes: 16, ms: 6_000, atMs: 2_000, fault: () => world.redis.restart(false) }),
+    run: (world) =>
+      loadWithFault(world, { lanes: 16, ms: 6_000, atMs: 2_000, fault: () => world.redis.restart(false) }),
   },
   {
     name: 'Postgres restarted while clients post',
@@ -105,7 +111,10 @@ export const scenarios: Scenario[] = [
     name: 'Postgres restarted while webhooks arrive',
     async run(world) {
       // Statuses spread over a few seconds, so the restart lands among them.
-      await sim(world, 'PATCH', '/webhook-config', { delaysMs: { sent: 300, delivered: 1_500, read: 3_000 }, jitterMs: 1_000 });
+      await sim(world, 'PATCH', '/webhook-config', {
+        delaysMs: { sent: 300, delivered: 1_500, read: 3_000 },
+        jitterMs: 1_000,
+      });
       try {
         const tally = await runClients(world.target, { lanes: 16, total: 800 });
         await sleep(1_000);
@@ -113,7 +122,10 @@ export const scenarios: Scenario[] = [
         await sleep(6_000);
         return tally;
       } finally {
-        await sim(world, 'PATCH', '/webhook-config', { delaysMs: { sent: 50, delivered: 150, read: 300 }, jitterMs: 0 });
+        await sim(world, 'PATCH', '/webhook-config', {
+          delaysMs: { sent: 50, delivered: 150, read: 300 },
+          jitterMs: 0,
+        });
       }
     },
   },

@@ -30,7 +30,11 @@ interface Entry {
 }
 
 const ENTRIES: Entry[] = [
-  ...['api', 'worker', 'webhooks', 'meta-sim'].map((app) => ({ source: `apps/${app}/src/main.ts`, outfile: `apps/${app}/dist/main.js`, owner: `apps/${app}` })),
+  ...['api', 'worker', 'webhooks', 'meta-sim'].map((app) => ({
+    source: `apps/${app}/src/main.ts`,
+    outfile: `apps/${app}/dist/main.js`,
+    owner: `apps/${app}`,
+  })),
   { source: 'packages/db/src/migrate-cli.ts', outfile: 'packages/db/dist/migrate-cli.js', owner: 'packages/db' },
   // The demo seed of docker-compose's local profile: it lives outside the workspace packages,
   // and needs only zod and commander (through @dak/cli's admin client).
@@ -40,7 +44,9 @@ const ENTRIES: Entry[] = [
 const thirdPartyStaysExternal: Plugin = {
   name: 'third-party-stays-external',
   setup(builder) {
-    builder.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@dak/') ? undefined : { path: args.path, external: true }));
+    builder.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.path.startsWith('@dak/') ? undefined : { path: args.path, external: true },
+    );
   },
 };
 
@@ -51,7 +57,9 @@ function packageName(specifier: string): string {
 }
 
 async function dependenciesOf(owner: string): Promise<Set<string>> {
-  const manifest = JSON.parse(await readFile(join(root, owner, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const manifest = JSON.parse(await readFile(join(root, owner, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
   return new Set(Object.keys(manifest.dependencies ?? {}));
 }
 
@@ -74,14 +82,23 @@ async function buildEntry(entry: Entry): Promise<{ outfile: string; bytes: numbe
     logLevel: 'warning',
     ...(entry.selfContained
       ? // Bundled CommonJS packages call require(), which an ES module lacks.
-        { banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } }
+        {
+          banner: {
+            js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+          },
+        }
       : { plugins: [thirdPartyStaysExternal] }),
   });
   const output = result.metafile.outputs[relative(root, outfile)]!;
-  const imported = new Set(output.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => packageName(i.path)));
+  const imported = new Set(
+    output.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => packageName(i.path)),
+  );
   const listed = await dependenciesOf(entry.owner);
   const missing = [...imported].filter((name) => !listed.has(name)).sort();
-  const problem = missing.length === 0 ? undefined : `${entry.outfile} imports ${missing.join(', ')}: list ${missing.length === 1 ? 'it' : 'them'} in ${join(entry.owner, 'package.json')} "dependencies", or a production install leaves ${missing.length === 1 ? 'it' : 'them'} out`;
+  const problem =
+    missing.length === 0
+      ? undefined
+      : `${entry.outfile} imports ${missing.join(', ')}: list ${missing.length === 1 ? 'it' : 'them'} in ${join(entry.owner, 'package.json')} "dependencies", or a production install leaves ${missing.length === 1 ? 'it' : 'them'} out`;
   return { outfile: entry.outfile, bytes: output.bytes, problem };
 }
 

@@ -16,19 +16,29 @@ export interface DemoOptions {
 
 export async function seedDemo(options: DemoOptions): Promise<{ accountId: string; apiKey: string; synced: number }> {
   const business = demoBusiness(options.accessToken);
-  const known = (await (await fetch(`${options.metaSimUrl}/_sim/businesses`)).json()) as { data: { waba_id: string }[] };
+  const known = (await (await fetch(`${options.metaSimUrl}/_sim/businesses`)).json()) as {
+    data: { waba_id: string }[];
+  };
   if (!known.data.some((b) => b.waba_id === business.waba_id)) {
     const registered = await fetch(`${options.metaSimUrl}/_sim/businesses`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(business),
     });
-    if (!registered.ok) throw new Error(`meta-sim refused the demo business: ${registered.status} ${await registered.text()}`);
+    if (!registered.ok)
+      throw new Error(`meta-sim refused the demo business: ${registered.status} ${await registered.text()}`);
   }
   const keyWorks = options.apiKey
-    ? (await fetch(`${options.apiUrl}/api/whatsapp/v1/wallet`, { headers: { authorization: `Bearer ${options.apiKey}` } })).ok
+    ? (
+        await fetch(`${options.apiUrl}/api/whatsapp/v1/wallet`, {
+          headers: { authorization: `Bearer ${options.apiKey}` },
+        })
+      ).ok
     : false;
-  const seeded = await seedAccount(adminClient(options.apiUrl, options.adminToken), business, { credit: DEMO.credit, createKey: !keyWorks });
+  const seeded = await seedAccount(adminClient(options.apiUrl, options.adminToken), business, {
+    credit: DEMO.credit,
+    createKey: !keyWorks,
+  });
   return { accountId: seeded.accountId, apiKey: keyWorks ? options.apiKey! : seeded.apiKey!, synced: seeded.synced };
 }
 
@@ -68,6 +78,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     accessToken: required('DEMO_ACCESS_TOKEN'),
     apiKey: process.env.DEMO_API_KEY,
   });
-  console.log(`Demo account ${seeded.accountId}, ${seeded.synced} templates, credit ${DEMO.credit} INR.\nDemo API key: ${seeded.apiKey}\n`);
+  console.log(
+    `Demo account ${seeded.accountId}, ${seeded.synced} templates, credit ${DEMO.credit} INR.\nDemo API key: ${seeded.apiKey}\n`,
+  );
   console.log(quickstart(process.env.DAK_PUBLIC_URL ?? apiUrl, seeded.apiKey));
 }

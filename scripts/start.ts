@@ -31,7 +31,13 @@ function localSecrets(): Record<string, string> {
 }
 
 function saveSecrets(values: Record<string, string>) {
-  writeFileSync(secretsFile, `${Object.entries(values).map(([k, v]) => `${k}=${v}`).join('\n')}\n`, { mode: 0o600 });
+  writeFileSync(
+    secretsFile,
+    `${Object.entries(values)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n')}\n`,
+    { mode: 0o600 },
+  );
 }
 
 const secrets = localSecrets();
@@ -45,9 +51,12 @@ const config = loadConfig(env);
 
 async function prepareDatabase() {
   try {
-    if (await ensureDatabaseExists(config.db.url)) console.log(`created database ${new URL(config.db.url).pathname.slice(1)}`);
+    if (await ensureDatabaseExists(config.db.url))
+      console.log(`created database ${new URL(config.db.url).pathname.slice(1)}`);
   } catch (error) {
-    console.error(`Postgres does not answer at ${config.db.url} (${(error as Error).message}).\nStart it (e.g. pg_ctlcluster 15 main start) or set DATABASE_URL.`);
+    console.error(
+      `Postgres does not answer at ${config.db.url} (${(error as Error).message}).\nStart it (e.g. pg_ctlcluster 15 main start) or set DATABASE_URL.`,
+    );
     process.exit(1);
   }
   const db = createDatabase({ url: config.db.url, poolSize: 1 });
@@ -68,12 +77,19 @@ function startProcess(name: string, entry: string) {
     env: { ...env, NODE_ENV: env.NODE_ENV ?? 'development' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const pretty = pinoPretty({ colorize: process.stdout.isTTY, ignore: 'pid,hostname', messageFormat: `[${name}] {msg}`, destination: 1 });
+  const pretty = pinoPretty({
+    colorize: process.stdout.isTTY,
+    ignore: 'pid,hostname',
+    messageFormat: `[${name}] {msg}`,
+    destination: 1,
+  });
   child.stdout!.pipe(pretty);
   child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk}`));
   child.on('exit', (code, signal) => {
     if (!stopping) {
-      console.error(`${name} exited (${signal ?? code}); stopping Dak. Is another Dak already using ports ${config.ports.api}/${config.ports.webhooks}/${config.ports.metaSim}?`);
+      console.error(
+        `${name} exited (${signal ?? code}); stopping Dak. Is another Dak already using ports ${config.ports.api}/${config.ports.webhooks}/${config.ports.metaSim}?`,
+      );
       void stop(1);
     }
   });
@@ -84,7 +100,11 @@ async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
   for (const { child } of children) child.kill('SIGTERM');
-  await Promise.all(children.map(({ child }) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
+  await Promise.all(
+    children.map(
+      ({ child }) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve))),
+    ),
+  );
   process.exit(code);
 }
 process.on('SIGINT', () => void stop());

@@ -14,10 +14,13 @@ export function createApp(ctx: ApiContext): Express {
   app.use(securityHeaders());
   app.use(httpLogger(ctx.logger));
   app.use(
-    healthRouter({
-      postgres: () => sql`select 1`.execute(ctx.db),
-      redis: () => ctx.redis.ping(),
-    }, ctx.logger),
+    healthRouter(
+      {
+        postgres: () => sql`select 1`.execute(ctx.db),
+        redis: () => ctx.redis.ping(),
+      },
+      ctx.logger,
+    ),
   );
   app.use(openapiRouter());
   app.use(QUEUE_BOARD_BASE, requireAdminTokenOrBasic(ctx), queueBoardRouter(ctx));

@@ -2,7 +2,15 @@ import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { DakConfig } from '@dak/config';
-import { AccountCache, ChangeFeed, createDatabase, type ActiveApiKey, type Database, type PhoneNumber, type Template } from '@dak/db';
+import {
+  AccountCache,
+  ChangeFeed,
+  createDatabase,
+  type ActiveApiKey,
+  type Database,
+  type PhoneNumber,
+  type Template,
+} from '@dak/db';
 import { createLogger, createMetricsRegistry } from '@dak/http';
 import { GraphClient } from '@dak/meta';
 import { createQueues, createRedis, type Queues } from '@dak/queue';
@@ -47,7 +55,9 @@ export function createApiContext(config: DakConfig, overrides: Partial<ApiContex
     });
   const queues = overrides.queues ?? createQueues(redis, config.redis.prefix);
   const metrics = overrides.metrics ?? createMetricsRegistry('api');
-  const changes = overrides.changes ?? new ChangeFeed(config.db.url, (error) => logger.warn({ err: error }, 'change feed connection lost; reconnecting'));
+  const changes =
+    overrides.changes ??
+    new ChangeFeed(config.db.url, (error) => logger.warn({ err: error }, 'change feed connection lost; reconnecting'));
   return {
     config,
     db,
@@ -55,7 +65,11 @@ export function createApiContext(config: DakConfig, overrides: Partial<ApiContex
     queues,
     graph:
       overrides.graph ??
-      new GraphClient({ baseUrl: config.meta.graphUrl, version: config.meta.graphVersion, timeoutMs: config.meta.requestTimeoutMs }),
+      new GraphClient({
+        baseUrl: config.meta.graphUrl,
+        version: config.meta.graphVersion,
+        timeoutMs: config.meta.requestTimeoutMs,
+      }),
     logger,
     metrics,
     accepts: overrides.accepts ?? createAcceptCoalescer(db, queues, logger, metrics),

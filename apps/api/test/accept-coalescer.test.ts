@@ -24,7 +24,7 @@ function harness(maxRows?: number) {
 }
 
 describe('AcceptCoalescer', () => {
-  it('sends an idle account\'s first request at once, and everything that arrived meanwhile in one statement', async () => {
+  it("sends an idle account's first request at once, and everything that arrived meanwhile in one statement", async () => {
     const h = harness();
     const first = h.coalescer.accept('acc', [row('a')]);
     const rest = ['b', 'c', 'd'].map((id) => h.coalescer.accept('acc', [row(id)]));

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateFixtures } from '@dak/dev-env/template-fixtures';
-import { DEMO, messageStatus, orderUpdateRequest, sendAccepted, startStack, waitForMessage, type TestStack } from '@dak/dev-env';
+import {
+  DEMO,
+  messageStatus,
+  orderUpdateRequest,
+  sendAccepted,
+  startStack,
+  waitForMessage,
+  type TestStack,
+} from '@dak/dev-env';
 import { accountSchema } from '../src/resources/accounts/schema';
 import { phoneNumberSchema } from '../src/resources/phone-numbers/schema';
 import { ledgerPageSchema } from '../src/resources/wallet/schema';
@@ -18,11 +26,18 @@ describe('admin: prices, phone numbers, token rotation and the ledger', () => {
     stack.call(method, `/admin/v1${path}`, { key: stack.adminToken, ...(body !== undefined ? { body } : {}) });
   const chargeOf = async (id: string) => (await messageStatus(stack, apiKey, id)).charge.amount as string;
   /** The answer parses with its documented schema and has no undocumented field. */
-  const expectDocumented = (schema: { parse(value: unknown): unknown }, body: unknown) => expect(schema.parse(body)).toEqual(body);
+  const expectDocumented = (schema: { parse(value: unknown): unknown }, body: unknown) =>
+    expect(schema.parse(body)).toEqual(body);
   /** festive_offer is a MARKETING template; its ready-made variables come from Meta's examples. */
   const sendMarketing = async () => {
-    const described = await stack.call('GET', `/api/whatsapp/v1/get-template-by-id/${festiveOffer.id}`, { key: apiKey });
-    return sendAccepted(stack, apiKey, { ...orderUpdateRequest(), template_id: festiveOffer.id, variables: described.body.variables });
+    const described = await stack.call('GET', `/api/whatsapp/v1/get-template-by-id/${festiveOffer.id}`, {
+      key: apiKey,
+    });
+    return sendAccepted(stack, apiKey, {
+      ...orderUpdateRequest(),
+      template_id: festiveOffer.id,
+      variables: described.body.variables,
+    });
   };
 
   beforeAll(async () => {
@@ -36,7 +51,12 @@ describe('admin: prices, phone numbers, token rotation and the ledger', () => {
     const before = await sendAccepted(stack, apiKey);
     const patched = await admin('PATCH', `/accounts/${accountId}`, { price: '0.25', name: 'Demo Store (renamed)' });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
-    expect(patched.body).toMatchObject({ id: accountId, name: 'Demo Store (renamed)', price: '0.25', category_prices: {} });
+    expect(patched.body).toMatchObject({
+      id: accountId,
+      name: 'Demo Store (renamed)',
+      price: '0.25',
+      category_prices: {},
+    });
     expectDocumented(accountSchema, patched.body);
 
     const after = await sendAccepted(stack, apiKey);
@@ -62,7 +82,10 @@ describe('admin: prices, phone numbers, token rotation and the ledger', () => {
     const pages: any[] = [];
     let before: number | null | undefined;
     do {
-      const page = await admin('GET', `/accounts/${accountId}/wallet/ledger?limit=2${before ? `&before=${before}` : ''}`);
+      const page = await admin(
+        'GET',
+        `/accounts/${accountId}/wallet/ledger?limit=2${before ? `&before=${before}` : ''}`,
+      );
       expect(page.status, JSON.stringify(page.body)).toBe(200);
       expect(page.body.entries.length).toBeLessThanOrEqual(2);
       pages.push(page.body);
@@ -92,11 +115,21 @@ describe('admin: prices, phone numbers, token rotation and the ledger', () => {
   it('bad input is a 400 that says what to fix', async () => {
     const cases: [string, string, unknown, RegExp][] = [
       ['PATCH', `/accounts/${accountId}`, {}, /nothing to change: give at least one of name, price, category_prices/],
-      ['PATCH', `/accounts/${accountId}`, { price: '0.123' }, /price: price must be a decimal string with at most 2 decimals/],
+      [
+        'PATCH',
+        `/accounts/${accountId}`,
+        { price: '0.123' },
+        /price: price must be a decimal string with at most 2 decimals/,
+      ],
       ['PATCH', `/accounts/${accountId}`, { price: -1 }, /price: .*expected string/],
       ['PATCH', `/accounts/${accountId}`, { category_prices: { PROMO: '1.00' } }, /category_prices/],
       ['PATCH', `/accounts/${accountId}`, { name: '   ' }, /name: /],
-      ['PATCH', `/phone-numbers/${phoneId}`, {}, /nothing to change: give at least one of display_phone_number, access_token, mps/],
+      [
+        'PATCH',
+        `/phone-numbers/${phoneId}`,
+        {},
+        /nothing to change: give at least one of display_phone_number, access_token, mps/,
+      ],
       ['PATCH', `/phone-numbers/${phoneId}`, { mps: 0 }, /mps: /],
       ['PATCH', `/phone-numbers/${phoneId}`, { mps: 'fast' }, /mps: .*expected number/],
       ['PATCH', `/phone-numbers/${phoneId}`, { access_token: 'short' }, /access_token: the access token Meta issued/],
@@ -105,9 +138,24 @@ describe('admin: prices, phone numbers, token rotation and the ledger', () => {
       ['GET', `/accounts/${accountId}/wallet/ledger?before=-5`, undefined, /before must be an entry id/],
       // Amounts are capped far below 2^53 paise, so int8 money read as a JS number stays exact.
       ['PATCH', `/accounts/${accountId}`, { price: '10000.01' }, /price: price must be at most 10000\.00/],
-      ['PATCH', `/accounts/${accountId}`, { category_prices: { UTILITY: '99999999.00' } }, /each category price must be at most 10000\.00/],
-      ['POST', `/accounts/${accountId}/wallet/topups`, { amount: '12345678901234567', reference: 'huge' }, /amount must be at most 1000000000\.00/],
-      ['POST', `/accounts/${accountId}/wallet/topups`, { amount: '1000000000.01', reference: 'huge' }, /amount must be at most 1000000000\.00/],
+      [
+        'PATCH',
+        `/accounts/${accountId}`,
+        { category_prices: { UTILITY: '99999999.00' } },
+        /each category price must be at most 10000\.00/,
+      ],
+      [
+        'POST',
+        `/accounts/${accountId}/wallet/topups`,
+        { amount: '12345678901234567', reference: 'huge' },
+        /amount must be at most 1000000000\.00/,
+      ],
+      [
+        'POST',
+        `/accounts/${accountId}/wallet/topups`,
+        { amount: '1000000000.01', reference: 'huge' },
+        /amount must be at most 1000000000\.00/,
+      ],
     ];
     for (const [method, path, body, message] of cases) {
       const response = await admin(method, path, body);
@@ -132,12 +180,14 @@ describe('admin: prices, phone numbers, token rotation and the ledger', () => {
     }
   });
 
-  it('changes a number\'s mps and display number, by its id or its Meta phone_number_id', async () => {
+  it("changes a number's mps and display number, by its id or its Meta phone_number_id", async () => {
     const byId = await admin('PATCH', `/phone-numbers/${phoneId}`, { mps: 250 });
     expect(byId.status, JSON.stringify(byId.body)).toBe(200);
     expect(byId.body).toMatchObject({ id: phoneId, phone_number_id: DEMO.metaPhoneNumberId, mps: 250 });
     expectDocumented(phoneNumberSchema, byId.body);
-    const byMetaId = await admin('PATCH', `/phone-numbers/${DEMO.metaPhoneNumberId}`, { display_phone_number: '+1 555 078 3881' });
+    const byMetaId = await admin('PATCH', `/phone-numbers/${DEMO.metaPhoneNumberId}`, {
+      display_phone_number: '+1 555 078 3881',
+    });
     expect(byMetaId.body).toMatchObject({ id: phoneId, display_phone_number: '+1 555 078 3881', mps: 250 });
     expect((await stack.admin.listPhoneNumbers(accountId)).phone_numbers[0]).toMatchObject({ mps: 250 });
   });
@@ -155,7 +205,11 @@ describe('admin: prices, phone numbers, token rotation and the ledger', () => {
     expect(rotated.status, JSON.stringify(rotated.body)).toBe(200);
     expect(JSON.stringify(rotated.body)).not.toContain(newToken);
     expect(rotated.body).not.toHaveProperty('access_token');
-    const row = await stack.api.ctx.db.selectFrom('phone_numbers').select('access_token_encrypted').where('id', '=', phoneId).executeTakeFirstOrThrow();
+    const row = await stack.api.ctx.db
+      .selectFrom('phone_numbers')
+      .select('access_token_encrypted')
+      .where('id', '=', phoneId)
+      .executeTakeFirstOrThrow();
     expect(row.access_token_encrypted).not.toContain(newToken);
     expect(row.access_token_encrypted).not.toContain(newToken.slice(4, 20));
 

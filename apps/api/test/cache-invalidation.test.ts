@@ -51,7 +51,11 @@ describe('in-memory caches across API processes', () => {
     await stack.admin.call('PATCH', `/accounts/${accountId}`, { price: '0.25' });
     await arrivesWithin(1_000, async () => {
       const sent = await sendOnSecond();
-      const message = await stack.api.ctx.db.selectFrom('messages').select('price_minor').where('id', '=', sent.body.message_id).executeTakeFirstOrThrow();
+      const message = await stack.api.ctx.db
+        .selectFrom('messages')
+        .select('price_minor')
+        .where('id', '=', sent.body.message_id)
+        .executeTakeFirstOrThrow();
       return message.price_minor === 25;
     });
   });
@@ -78,11 +82,17 @@ describe('in-memory caches across API processes', () => {
   it('forgets everything when its LISTEN connection is lost, so nothing stale survives an outage', async () => {
     expect((await sendOnSecond()).status).toBe(200);
     // Kill the LISTEN connections, then change a price while they reconnect: that notification is lost.
-    await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'dak-change-feed' and datname = current_database()`.execute(stack.api.ctx.db);
+    await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'dak-change-feed' and datname = current_database()`.execute(
+      stack.api.ctx.db,
+    );
     await stack.api.ctx.db.updateTable('accounts').set({ price_minor: 40 }).where('id', '=', accountId).execute();
     await arrivesWithin(3_000, async () => {
       const sent = await sendOnSecond();
-      const message = await stack.api.ctx.db.selectFrom('messages').select('price_minor').where('id', '=', sent.body.message_id).executeTakeFirstOrThrow();
+      const message = await stack.api.ctx.db
+        .selectFrom('messages')
+        .select('price_minor')
+        .where('id', '=', sent.body.message_id)
+        .executeTakeFirstOrThrow();
       return message.price_minor === 40;
     });
   });

@@ -34,9 +34,15 @@ describe('idempotency keys and account isolation', () => {
   });
 
   it('the same key with another body is a 409 and changes nothing', async () => {
-    const response = await send({ ...body, phone_number: '919820388811' }, { 'Idempotency-Key': 'order-1-confirmation' });
+    const response = await send(
+      { ...body, phone_number: '919820388811' },
+      { 'Idempotency-Key': 'order-1-confirmation' },
+    );
     expect(response.status).toBe(409);
-    expect(response.body).toMatchObject({ success: false, error: { code: 'idempotency_key_reused', message: expect.stringMatching(/new key/) } });
+    expect(response.body).toMatchObject({
+      success: false,
+      error: { code: 'idempotency_key_reused', message: expect.stringMatching(/new key/) },
+    });
     expect(await messageCount()).toBe(1);
   });
 
@@ -65,7 +71,9 @@ describe('idempotency keys and account isolation', () => {
       expect(response.body).toMatchObject({ success: false, error: { code: 'message_not_found' } });
       expect((await stack.call('GET', `/api/whatsapp/v1/message-status/${id}`, { key: apiKey })).status).toBe(200);
     }
-    const template = await stack.call('GET', `/api/whatsapp/v1/get-template-by-id/${body.template_id}`, { key: otherKey });
+    const template = await stack.call('GET', `/api/whatsapp/v1/get-template-by-id/${body.template_id}`, {
+      key: otherKey,
+    });
     expect(template.status).toBe(404);
   });
 });
@@ -82,7 +90,10 @@ describe('secrets at rest and in the admin API', () => {
     const keys = await stack.api.ctx.db.selectFrom('api_keys').selectAll().execute();
     expect(keys).toHaveLength(1);
     expect(JSON.stringify(keys)).not.toContain(apiKey);
-    const listed = await stack.admin.call<{ api_keys: Record<string, unknown>[] }>('GET', `/accounts/${accountId}/api-keys`);
+    const listed = await stack.admin.call<{ api_keys: Record<string, unknown>[] }>(
+      'GET',
+      `/accounts/${accountId}/api-keys`,
+    );
     expect(JSON.stringify(listed)).not.toContain(apiKey);
     expect(listed.api_keys[0]).not.toHaveProperty('key');
     expect(listed.api_keys[0]).not.toHaveProperty('key_hash');
@@ -96,15 +107,23 @@ describe('secrets at rest and in the admin API', () => {
   it('needs the admin token', async () => {
     const none = await fetch(`${stack.api.url}/admin/v1/accounts`);
     expect(none.status).toBe(401);
-    const wrong = await fetch(`${stack.api.url}/admin/v1/accounts`, { headers: { authorization: 'Bearer not-the-admin-token-at-all' } });
+    const wrong = await fetch(`${stack.api.url}/admin/v1/accounts`, {
+      headers: { authorization: 'Bearer not-the-admin-token-at-all' },
+    });
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toMatchObject({ success: false, error: { code: 'invalid_admin_token' } });
   });
 
   it('a top-up reference credits once; reused with another amount it is a 409', async () => {
     const account = await stack.admin.createAccount({ name: 'Topups', waba_id: '555000111555' });
-    const first = await stack.admin.call('POST', `/accounts/${account.id}/wallet/topups`, { amount: '25.50', reference: 'inv-1' });
-    const again = await stack.admin.call('POST', `/accounts/${account.id}/wallet/topups`, { amount: '25.50', reference: 'inv-1' });
+    const first = await stack.admin.call('POST', `/accounts/${account.id}/wallet/topups`, {
+      amount: '25.50',
+      reference: 'inv-1',
+    });
+    const again = await stack.admin.call('POST', `/accounts/${account.id}/wallet/topups`, {
+      amount: '25.50',
+      reference: 'inv-1',
+    });
     expect(first).toMatchObject({ replayed: false, wallet: { available: '25.50' } });
     expect(again).toMatchObject({ replayed: true, wallet: { available: '25.50' } });
     const conflict = await fetch(`${stack.api.url}/admin/v1/accounts/${account.id}/wallet/topups`, {
@@ -131,7 +150,9 @@ describe('secrets at rest and in the admin API', () => {
       body: JSON.stringify({ name: 'Again', waba_id: DEMO.wabaId }),
     });
     expect(dup.status).toBe(409);
-    const missing = await fetch(`${stack.api.url}/admin/v1/accounts/acc_missing/wallet`, { headers: { authorization: `Bearer ${stack.adminToken}` } });
+    const missing = await fetch(`${stack.api.url}/admin/v1/accounts/acc_missing/wallet`, {
+      headers: { authorization: `Bearer ${stack.adminToken}` },
+    });
     expect(missing.status).toBe(404);
   });
 });

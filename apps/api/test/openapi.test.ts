@@ -8,9 +8,20 @@ import { startStack, type TestStack } from '@dak/dev-env';
 import { errorBodySchema } from '../src/openapi/common';
 import { accountListSchema, accountSchema } from '../src/resources/accounts/schema';
 import { apiKeyListSchema, createdApiKeySchema } from '../src/resources/api-keys/schema';
-import { batchStatusSchema, messageListSchema, messageStatusSchema, sendBatchResponseSchema, sendMessageResponseSchema } from '../src/resources/messages/schema';
+import {
+  batchStatusSchema,
+  messageListSchema,
+  messageStatusSchema,
+  sendBatchResponseSchema,
+  sendMessageResponseSchema,
+} from '../src/resources/messages/schema';
 import { phoneNumberListSchema } from '../src/resources/phone-numbers/schema';
-import { adminTemplateListSchema, templateDescriptionSchema, templateListSchema, templateSyncResultSchema } from '../src/resources/templates/schema';
+import {
+  adminTemplateListSchema,
+  templateDescriptionSchema,
+  templateListSchema,
+  templateSyncResultSchema,
+} from '../src/resources/templates/schema';
 import { adminWalletSchema, publicWalletSchema, topUpResultSchema } from '../src/resources/wallet/schema';
 import { webhookEventPageSchema } from '../src/resources/webhook-events/schema';
 import { ADMIN_API_BASE, PUBLIC_API_BASE, QUEUE_BOARD_BASE } from '../src/routes/mount-points';
@@ -21,11 +32,16 @@ function routesOf(router: Router, base: string): string[] {
   return router.stack.flatMap((layer) => {
     if (!layer.route) {
       // Middleware (auth) is fine; a nested router would hide its routes from this walk.
-      expect((layer.handle as { stack?: unknown }).stack, `a nested router under ${base}: teach routesOf to walk it`).toBeUndefined();
+      expect(
+        (layer.handle as { stack?: unknown }).stack,
+        `a nested router under ${base}: teach routesOf to walk it`,
+      ).toBeUndefined();
       return [];
     }
     const path = `${base}${layer.route.path}`.replace(/:(\w+)/g, '{$1}');
-    return Object.keys((layer.route as unknown as { methods: Record<string, boolean> }).methods).map((method) => `${method.toUpperCase()} ${path}`);
+    return Object.keys((layer.route as unknown as { methods: Record<string, boolean> }).methods).map(
+      (method) => `${method.toUpperCase()} ${path}`,
+    );
   });
 }
 
@@ -58,7 +74,9 @@ describe('OpenAPI document, docs page and queue dashboard', () => {
 
   function expectDocumentedError(response: { status: number; body: unknown }, method: string, path: string) {
     expectDocumented(errorBodySchema, response.body);
-    expect(documentedCodes(method, path, response.status)).toContain((response.body as { error: { code: string } }).error.code);
+    expect(documentedCodes(method, path, response.status)).toContain(
+      (response.body as { error: { code: string } }).error.code,
+    );
   }
 
   it('/openapi.json is valid OpenAPI 3.1, served without credentials', async () => {
@@ -92,15 +110,32 @@ describe('OpenAPI document, docs page and queue dashboard', () => {
 
   it('send-message documents its headers, every error status and the original request as an example', () => {
     const operation = doc.paths[`${PUBLIC_API_BASE}/send-message`].post;
-    expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '402', '403', '404', '409', '413', '422', '429', '503']);
-    expect(operation.parameters).toEqual([expect.objectContaining({ in: 'header', name: 'Idempotency-Key', required: false })]);
+    expect(Object.keys(operation.responses).sort()).toEqual([
+      '200',
+      '400',
+      '401',
+      '402',
+      '403',
+      '404',
+      '409',
+      '413',
+      '422',
+      '429',
+      '503',
+    ]);
+    expect(operation.parameters).toEqual([
+      expect.objectContaining({ in: 'header', name: 'Idempotency-Key', required: false }),
+    ]);
     expect(operation.requestBody.content['application/json'].examples.original.value).toEqual({
       phone_number_id: '106540352242922',
       template_id: '1284751902651784',
       phone_number: '919820388810',
       variables: [{ type: 'body', values: ['John Doe', 'ORD-12345'] }],
     });
-    expect(doc.components.securitySchemes).toMatchObject({ ApiKey: { type: 'http', scheme: 'bearer' }, AdminToken: { type: 'http', scheme: 'bearer' } });
+    expect(doc.components.securitySchemes).toMatchObject({
+      ApiKey: { type: 'http', scheme: 'bearer' },
+      AdminToken: { type: 'http', scheme: 'bearer' },
+    });
   });
 
   it('public answers match the documented response schemas', async () => {
@@ -112,13 +147,17 @@ describe('OpenAPI document, docs page and queue dashboard', () => {
     const byName = await stack.call('POST', path, { key: apiKey, body: examples.byName.value });
     expect(byName.status, JSON.stringify(byName.body)).toBe(200);
 
-    const status = await stack.call('GET', `${PUBLIC_API_BASE}/message-status/${sent.body.message_id}`, { key: apiKey });
+    const status = await stack.call('GET', `${PUBLIC_API_BASE}/message-status/${sent.body.message_id}`, {
+      key: apiKey,
+    });
     expect(status.status).toBe(200);
     expectDocumented(messageStatusSchema, status.body);
 
     // Every kind of template: text, media and location headers, named placeholders, each button type.
     for (const template of Object.values(templateFixtures)) {
-      const described = await stack.call('GET', `${PUBLIC_API_BASE}/get-template-by-id/${template.id}`, { key: apiKey });
+      const described = await stack.call('GET', `${PUBLIC_API_BASE}/get-template-by-id/${template.id}`, {
+        key: apiKey,
+      });
       expect(described.status, template.name).toBe(200);
       expectDocumented(templateDescriptionSchema, described.body);
     }
@@ -130,12 +169,20 @@ describe('OpenAPI document, docs page and queue dashboard', () => {
 
     const batchPath = `${PUBLIC_API_BASE}/send-batch`;
     const batchExample = doc.paths[batchPath].post.requestBody.content['application/json'].example;
-    const batch = await stack.call('POST', batchPath, { key: apiKey, body: { ...batchExample, messages: [...batchExample.messages, { phone_number: 'nope' }] } });
+    const batch = await stack.call('POST', batchPath, {
+      key: apiKey,
+      body: { ...batchExample, messages: [...batchExample.messages, { phone_number: 'nope' }] },
+    });
     expect(batch.status, JSON.stringify(batch.body)).toBe(200);
     expectDocumented(sendBatchResponseSchema, batch.body);
     expect(batch.body.rejected).toHaveLength(1);
-    expectDocumented(batchStatusSchema, (await stack.call('GET', `${PUBLIC_API_BASE}/batches/${batch.body.batch_id}`, { key: apiKey })).body);
-    const list = await stack.call('GET', `${PUBLIC_API_BASE}/messages?batch_id=${batch.body.batch_id}&limit=1`, { key: apiKey });
+    expectDocumented(
+      batchStatusSchema,
+      (await stack.call('GET', `${PUBLIC_API_BASE}/batches/${batch.body.batch_id}`, { key: apiKey })).body,
+    );
+    const list = await stack.call('GET', `${PUBLIC_API_BASE}/messages?batch_id=${batch.body.batch_id}&limit=1`, {
+      key: apiKey,
+    });
     expect(list.body.messages).toHaveLength(1);
     expectDocumented(messageListSchema, list.body);
   });
@@ -143,8 +190,17 @@ describe('OpenAPI document, docs page and queue dashboard', () => {
   it('error answers match the documented error body and list their code', async () => {
     const sendPath = `${PUBLIC_API_BASE}/send-message`;
     const maxKey = doc.paths[sendPath].post.parameters[0].schema.maxLength as number;
-    const body = { phone_number_id: '106540352242922', template_id: orderUpdate.id, phone_number: '919820388810', variables: [] };
-    const tooLong = await stack.call('POST', sendPath, { key: apiKey, body, headers: { 'idempotency-key': 'k'.repeat(maxKey + 1) } });
+    const body = {
+      phone_number_id: '106540352242922',
+      template_id: orderUpdate.id,
+      phone_number: '919820388810',
+      variables: [],
+    };
+    const tooLong = await stack.call('POST', sendPath, {
+      key: apiKey,
+      body,
+      headers: { 'idempotency-key': 'k'.repeat(maxKey + 1) },
+    });
     expect(tooLong.status).toBe(400);
     expectDocumentedError(tooLong, 'post', sendPath);
 
@@ -158,10 +214,16 @@ describe('OpenAPI document, docs page and queue dashboard', () => {
 
     const batchPath = `${PUBLIC_API_BASE}/send-batch`;
     const batchBody = { phone_number_id: body.phone_number_id, template_id: body.template_id };
-    const allInvalid = await stack.call('POST', batchPath, { key: apiKey, body: { ...batchBody, messages: [{ phone_number: '919820388810' }] } });
+    const allInvalid = await stack.call('POST', batchPath, {
+      key: apiKey,
+      body: { ...batchBody, messages: [{ phone_number: '919820388810' }] },
+    });
     expect(allInvalid.status).toBe(422);
     expectDocumentedError(allInvalid, 'post', batchPath);
-    const tooMany = await stack.call('POST', batchPath, { key: apiKey, body: { ...batchBody, messages: Array.from({ length: 10_001 }, () => ({ phone_number: '919820388810' })) } });
+    const tooMany = await stack.call('POST', batchPath, {
+      key: apiKey,
+      body: { ...batchBody, messages: Array.from({ length: 10_001 }, () => ({ phone_number: '919820388810' })) },
+    });
     expect(tooMany.status).toBe(413);
     expectDocumentedError(tooMany, 'post', batchPath);
     const noBatch = await stack.call('GET', `${PUBLIC_API_BASE}/batches/bat_unknown`, { key: apiKey });
@@ -177,8 +239,10 @@ describe('OpenAPI document, docs page and queue dashboard', () => {
   });
 
   it('admin answers match the documented response schemas, and the documented examples are accepted', async () => {
-    const admin = (method: string, path: string, body?: unknown) => stack.call(method, `${ADMIN_API_BASE}${path}`, { key: stack.adminToken, ...(body ? { body } : {}) });
-    const example = (path: string) => doc.paths[`${ADMIN_API_BASE}${path}`].post.requestBody.content['application/json'].example;
+    const admin = (method: string, path: string, body?: unknown) =>
+      stack.call(method, `${ADMIN_API_BASE}${path}`, { key: stack.adminToken, ...(body ? { body } : {}) });
+    const example = (path: string) =>
+      doc.paths[`${ADMIN_API_BASE}${path}`].post.requestBody.content['application/json'].example;
 
     const created = await admin('POST', '/accounts', { ...example('/accounts'), waba_id: '555000999111' });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -205,7 +269,15 @@ describe('OpenAPI document, docs page and queue dashboard', () => {
     expectDocumented(adminTemplateListSchema, (await admin('GET', `/accounts/${accountId}/templates`)).body);
 
     await insertEvents(stack.api.ctx.db, [
-      { dedupe_key: 'status:openapi', kind: 'status', wamid: 'wamid.openapi', status: 'sent', waba_id: '555000999999', meta_phone_number_id: '106540352240001', payload: '{}' },
+      {
+        dedupe_key: 'status:openapi',
+        kind: 'status',
+        wamid: 'wamid.openapi',
+        status: 'sent',
+        waba_id: '555000999999',
+        meta_phone_number_id: '106540352240001',
+        payload: '{}',
+      },
     ]);
     const events = await admin('GET', '/webhook-events?limit=1');
     expect(events.body.events).toHaveLength(1);
@@ -223,7 +295,9 @@ describe('OpenAPI document, docs page and queue dashboard', () => {
     // An XML namespace is a name, not something the browser loads.
     expect(html.replace(/xmlns(:\w+)?="[^"]*"/g, '')).not.toMatch(/(https?:)?\/\/[\w.-]+\.[a-z]{2,}/i);
     const assets = [...html.matchAll(/\b(?:src|href)=["']([^"']+)["']/g)].map((m) => m[1]!);
-    expect(assets).toEqual(expect.arrayContaining(['./swagger-ui-bundle.js', './swagger-ui-init.js', './swagger-ui.css']));
+    expect(assets).toEqual(
+      expect.arrayContaining(['./swagger-ui-bundle.js', './swagger-ui-init.js', './swagger-ui.css']),
+    );
     for (const asset of assets) {
       const url = new URL(asset, page.url);
       expect(url.origin, asset).toBe(new URL(stack.api.url).origin);
@@ -252,7 +326,9 @@ describe('OpenAPI document, docs page and queue dashboard', () => {
     expect(await page.text()).toMatch(/<html/i);
     expect((await board(`Bearer ${stack.adminToken}`)).status).toBe(200);
 
-    const queues = (await (await board(basic('admin', stack.adminToken), '/api/queues')).json()) as { queues: { name: string }[] };
+    const queues = (await (await board(basic('admin', stack.adminToken), '/api/queues')).json()) as {
+      queues: { name: string }[];
+    };
     expect(queues.queues.map((q) => q.name).sort()).toEqual(
       [stack.api.ctx.queues.maintenance.name, stack.api.ctx.queues.send.name].sort(),
     );

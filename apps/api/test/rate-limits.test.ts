@@ -31,9 +31,13 @@ describe('rate limits', () => {
     await stack?.close();
   });
 
-  const admin = (method: string, path: string, body?: unknown) => stack.call(method, `/admin/v1${path}`, { key: stack.adminToken, ...(body !== undefined ? { body } : {}) });
+  const admin = (method: string, path: string, body?: unknown) =>
+    stack.call(method, `/admin/v1${path}`, { key: stack.adminToken, ...(body !== undefined ? { body } : {}) });
   const newKey = async (requestsPerSecond?: number) => {
-    const created = await admin('POST', `/accounts/${accountId}/api-keys`, { name: 'limited', ...(requestsPerSecond ? { requests_per_second: requestsPerSecond } : {}) });
+    const created = await admin('POST', `/accounts/${accountId}/api-keys`, {
+      name: 'limited',
+      ...(requestsPerSecond ? { requests_per_second: requestsPerSecond } : {}),
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     return created.body as { id: string; key: string; requests_per_second: number };
   };
@@ -46,8 +50,18 @@ describe('rate limits', () => {
    * until a request of `key` is counted against `limit` (probes refused meanwhile consume nothing).
    */
   const untilLimitIs = (key: string, limit: number) =>
-    waitFor(async () => (await get(key)).headers.get('ratelimit-limit') === String(limit), { what: `the limit ${limit} to apply` });
-  const messageCount = async () => Number((await stack.api.ctx.db.selectFrom('messages').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    waitFor(async () => (await get(key)).headers.get('ratelimit-limit') === String(limit), {
+      what: `the limit ${limit} to apply`,
+    });
+  const messageCount = async () =>
+    Number(
+      (
+        await stack.api.ctx.db
+          .selectFrom('messages')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   /**
    * At 1 request/s (a burst of one), a second request less than a second after the first must
@@ -80,7 +94,9 @@ describe('rate limits', () => {
       success: false,
       error: {
         code: 'rate_limited',
-        message: expect.stringMatching(/^Too many requests: this API key allows 1 requests per second\. Retry after 1 s/),
+        message: expect.stringMatching(
+          /^Too many requests: this API key allows 1 requests per second\. Retry after 1 s/,
+        ),
         details: { scope: 'key', requests_per_second: 1, retry_after_seconds: 1 },
       },
     });
@@ -104,10 +120,14 @@ describe('rate limits', () => {
   });
 
   it('two API processes sharing Redis share one limit', async () => {
-    const [onFirst, onSecond] = await withinOneSecond(async ({ key }) => [await get(key), await get(key, second.url)] as const);
+    const [onFirst, onSecond] = await withinOneSecond(
+      async ({ key }) => [await get(key), await get(key, second.url)] as const,
+    );
     expect(onFirst.status).toBe(200);
     expect(onSecond.status).toBe(429);
-    const [onSecondFirst, onFirstThen] = await withinOneSecond(async ({ key }) => [await get(key, second.url), await get(key)] as const);
+    const [onSecondFirst, onFirstThen] = await withinOneSecond(
+      async ({ key }) => [await get(key, second.url), await get(key)] as const,
+    );
     expect([onSecondFirst.status, onFirstThen.status]).toEqual([200, 429]);
   });
 
@@ -125,7 +145,9 @@ describe('rate limits', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     expect(answers[0]!.headers.get('ratelimit-limit')).toBe('1000');
 
-    expect((await admin('PATCH', `/api-keys/${key.id}`, { requests_per_second: 0 })).body.error.message).toMatch(/requests_per_second must be at least 1/);
+    expect((await admin('PATCH', `/api-keys/${key.id}`, { requests_per_second: 0 })).body.error.message).toMatch(
+      /requests_per_second must be at least 1/,
+    );
     expect((await admin('PATCH', `/api-keys/${key.id}`, {})).status).toBe(400);
     expect((await admin('PATCH', '/api-keys/key_missing', { requests_per_second: 5 })).status).toBe(404);
   });
@@ -148,7 +170,11 @@ describe('rate limits', () => {
         }
       }
       expect(refused?.status).toBe(429);
-      expect(refused?.body.error).toMatchObject({ code: 'rate_limited', message: expect.stringMatching(/your account \(all its keys together\) allows 1 requests per second/), details: { scope: 'account' } });
+      expect(refused?.body.error).toMatchObject({
+        code: 'rate_limited',
+        message: expect.stringMatching(/your account \(all its keys together\) allows 1 requests per second/),
+        details: { scope: 'account' },
+      });
     } finally {
       const cleared = await admin('PATCH', `/accounts/${accountId}`, { requests_per_second: null });
       expect(cleared.body.requests_per_second).toBeNull();
@@ -166,7 +192,11 @@ describe('rate limits', () => {
     const { first, refused, idempotencyKey } = await withinOneSecond(async (key) => {
       const idempotencyKey = `limited-${key.id}`;
       const first = await stack.call('POST', SEND, { key: key.key, body: orderUpdateRequest() });
-      const refused = await stack.call('POST', SEND, { key: key.key, body: orderUpdateRequest(), headers: { 'Idempotency-Key': idempotencyKey } });
+      const refused = await stack.call('POST', SEND, {
+        key: key.key,
+        body: orderUpdateRequest(),
+        headers: { 'Idempotency-Key': idempotencyKey },
+      });
       accepted += [first, refused].filter((answer) => answer.status === 200).length;
       return { first, refused, idempotencyKey };
     });
@@ -174,7 +204,9 @@ describe('rate limits', () => {
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('1');
     expect(await messageCount()).toBe(before + accepted);
-    expect(await stack.api.ctx.db.selectFrom('idempotency_keys').select('key').where('key', '=', idempotencyKey).execute()).toEqual([]);
+    expect(
+      await stack.api.ctx.db.selectFrom('idempotency_keys').select('key').where('key', '=', idempotencyKey).execute(),
+    ).toEqual([]);
     const walletAfter = await stack.admin.wallet(accountId);
     expect(walletAfter.held).toBe((Number(walletBefore.held) + 0.1 * accepted).toFixed(2));
   });

@@ -5,7 +5,10 @@ import { DEMO, demoBusiness, expectWalletInvariant, seedAccount, startStack, typ
 
 const BATCH = '/api/whatsapp/v1/send-batch';
 const orderUpdate = templateFixtures.order_update!;
-const item = (i: number) => ({ phone_number: `9197${String(i).padStart(8, '0')}`, variables: [{ type: 'body', values: [`Customer ${i}`, `ORD-${i}`] }] });
+const item = (i: number) => ({
+  phone_number: `9197${String(i).padStart(8, '0')}`,
+  variables: [{ type: 'body', values: [`Customer ${i}`, `ORD-${i}`] }],
+});
 const items = (n: number, from = 0) => Array.from({ length: n }, (_, i) => item(from + i));
 
 describe('send-batch: what fails the whole batch, money all or nothing, idempotency, bad filters', () => {
@@ -14,9 +17,18 @@ describe('send-batch: what fails the whole batch, money all or nothing, idempote
   let accountId: string;
   /** A second business with a small wallet, for the money tests. */
   let small: { accountId: string; apiKey: string; metaPhoneNumberId: string };
-  const batchOf = (messages: unknown[], extra: Record<string, unknown> = {}) => ({ phone_number_id: DEMO.metaPhoneNumberId, template_id: orderUpdate.id, messages, ...extra });
+  const batchOf = (messages: unknown[], extra: Record<string, unknown> = {}) => ({
+    phone_number_id: DEMO.metaPhoneNumberId,
+    template_id: orderUpdate.id,
+    messages,
+    ...extra,
+  });
   const post = (body: unknown, options: { key?: string; headers?: Record<string, string> } = {}) =>
-    stack.call('POST', BATCH, { key: options.key ?? apiKey, body, ...(options.headers ? { headers: options.headers } : {}) });
+    stack.call('POST', BATCH, {
+      key: options.key ?? apiKey,
+      body,
+      ...(options.headers ? { headers: options.headers } : {}),
+    });
   const stored = async () => {
     const { rows } = await sql<{ messages: number; batches: number; holds: number }>`
       select (select count(*) from messages)::int as messages, (select count(*) from batches)::int as batches,
@@ -47,7 +59,11 @@ describe('send-batch: what fails the whole batch, money all or nothing, idempote
     const cases: [unknown, number, string][] = [
       [{ ...batchOf(items(2)), phone_number_id: '999000111' }, 404, 'phone_number_not_found'],
       [{ ...batchOf(items(2)), template_id: '999000111' }, 404, 'template_not_found'],
-      [{ ...batchOf(items(2)), template_id: undefined, template_name: 'order_update', template_language: 'pt_BR' }, 404, 'template_not_found'],
+      [
+        { ...batchOf(items(2)), template_id: undefined, template_name: 'order_update', template_language: 'pt_BR' },
+        404,
+        'template_not_found',
+      ],
       [{ ...batchOf(items(2)), template_id: undefined, template_name: 'order_update' }, 400, 'invalid_request'],
       [{ ...batchOf(items(2)), priority: 'urgent' }, 400, 'invalid_request'],
       [{ ...batchOf(items(2)), priority: 'authentication' }, 422, 'priority_not_allowed'],
@@ -72,8 +88,15 @@ describe('send-batch: what fails the whole batch, money all or nothing, idempote
     expect(paused.body.error.code).toBe('template_not_approved');
 
     // A key restricted to another of the account's numbers.
-    await stack.admin.addPhoneNumber(accountId, { phone_number_id: '106540352242999', display_phone_number: '15550783999', access_token: 'EAAG-other' });
-    const { key: restricted } = await stack.admin.createApiKey(accountId, { name: 'other number', phone_number_ids: ['106540352242999'] });
+    await stack.admin.addPhoneNumber(accountId, {
+      phone_number_id: '106540352242999',
+      display_phone_number: '15550783999',
+      access_token: 'EAAG-other',
+    });
+    const { key: restricted } = await stack.admin.createApiKey(accountId, {
+      name: 'other number',
+      phone_number_ids: ['106540352242999'],
+    });
     const forbidden = await post(batchOf(items(2)), { key: restricted });
     expect(forbidden.status).toBe(403);
     expect(forbidden.body.error.code).toBe('phone_number_not_allowed');
@@ -83,10 +106,21 @@ describe('send-batch: what fails the whole batch, money all or nothing, idempote
 
   it('a batch of only invalid items is a 422 with each reason; over 10,000 items or 8 MB is a 413; nothing is stored', async () => {
     const before = await stored();
-    const invalid = await post(batchOf([{ ...item(0), phone_number: 'abc' }, { ...item(1), variables: [] }, { ...item(2), expires_in: -1 }]));
+    const invalid = await post(
+      batchOf([
+        { ...item(0), phone_number: 'abc' },
+        { ...item(1), variables: [] },
+        { ...item(2), expires_in: -1 },
+      ]),
+    );
     expect(invalid.status).toBe(422);
     expect(invalid.body.error.code).toBe('no_valid_messages');
-    expect(invalid.body.error.details.rejected.map((r: { index: number; error: { code: string } }) => [r.index, r.error.code])).toEqual([
+    expect(
+      invalid.body.error.details.rejected.map((r: { index: number; error: { code: string } }) => [
+        r.index,
+        r.error.code,
+      ]),
+    ).toEqual([
       [0, 'invalid_phone_number'],
       [1, 'variables_mismatch'],
       [2, 'invalid_request'],
@@ -95,15 +129,28 @@ describe('send-batch: what fails the whole batch, money all or nothing, idempote
 
     const tooMany = await post(batchOf(items(10_001)));
     expect(tooMany.status).toBe(413);
-    expect(tooMany.body.error).toMatchObject({ code: 'batch_too_large', message: expect.stringMatching(/10001 messages.*at most 10000.*Split/) });
+    expect(tooMany.body.error).toMatchObject({
+      code: 'batch_too_large',
+      message: expect.stringMatching(/10001 messages.*at most 10000.*Split/),
+    });
 
     // 5,000 messages with 1,700-character values: a body past 8 MB, refused before it is parsed.
     const long = 'x'.repeat(1_700);
-    const huge = JSON.stringify(batchOf(Array.from({ length: 5_000 }, (_, i) => ({ ...item(i), variables: [{ type: 'body', values: [long, `ORD-${i}`] }] }))));
+    const huge = JSON.stringify(
+      batchOf(
+        Array.from({ length: 5_000 }, (_, i) => ({
+          ...item(i),
+          variables: [{ type: 'body', values: [long, `ORD-${i}`] }],
+        })),
+      ),
+    );
     expect(huge.length).toBeGreaterThan(8 * 1024 * 1024);
     const tooBig = await stack.call('POST', BATCH, { key: apiKey, rawBody: huge });
     expect(tooBig.status).toBe(413);
-    expect(tooBig.body.error).toMatchObject({ code: 'body_too_large', message: expect.stringMatching(/at most 8192 KB.*split it/i) });
+    expect(tooBig.body.error).toMatchObject({
+      code: 'body_too_large',
+      message: expect.stringMatching(/at most 8192 KB.*split it/i),
+    });
 
     expect(await stored()).toEqual(before);
   });
@@ -114,22 +161,39 @@ describe('send-batch: what fails the whole batch, money all or nothing, idempote
     expect([byDefault.status, slower.status]).toEqual([200, 200]);
     const lanes = await sql<{ id: string; priority: string; lanes: string[] }>`
       select b.id, b.priority, array_agg(distinct m.priority) as lanes from batches b join messages m on m.batch_id = b.id
-      where b.id in (${byDefault.body.batch_id}, ${slower.body.batch_id}) group by b.id, b.priority`.execute(stack.api.ctx.db);
+      where b.id in (${byDefault.body.batch_id}, ${slower.body.batch_id}) group by b.id, b.priority`.execute(
+      stack.api.ctx.db,
+    );
     expect(Object.fromEntries(lanes.rows.map((r) => [r.id, [r.priority, r.lanes]]))).toEqual({
       [byDefault.body.batch_id]: ['utility', ['utility']],
       [slower.body.batch_id]: ['marketing', ['marketing']],
     });
-    const single = await stack.call('POST', '/api/whatsapp/v1/send-message', { key: apiKey, body: { ...item(9), phone_number_id: DEMO.metaPhoneNumberId, template_id: orderUpdate.id } });
-    const row = await stack.api.ctx.db.selectFrom('messages').select(['priority', 'batch_id']).where('id', '=', single.body.message_id).executeTakeFirst();
+    const single = await stack.call('POST', '/api/whatsapp/v1/send-message', {
+      key: apiKey,
+      body: { ...item(9), phone_number_id: DEMO.metaPhoneNumberId, template_id: orderUpdate.id },
+    });
+    const row = await stack.api.ctx.db
+      .selectFrom('messages')
+      .select(['priority', 'batch_id'])
+      .where('id', '=', single.body.message_id)
+      .executeTakeFirst();
     expect(row).toEqual({ priority: 'utility', batch_id: null });
   });
 
   it('a batch the wallet cannot cover is a 402 and stores nothing; one that fits exactly is accepted whole', async () => {
-    const smallBatch = (n: number) => ({ phone_number_id: small.metaPhoneNumberId, template_name: 'order_update', template_language: 'en_US', messages: items(n) });
+    const smallBatch = (n: number) => ({
+      phone_number_id: small.metaPhoneNumberId,
+      template_name: 'order_update',
+      template_language: 'en_US',
+      messages: items(n),
+    });
     const before = await stored();
     const short = await post(smallBatch(51), { key: small.apiKey });
     expect(short.status).toBe(402);
-    expect(short.body.error).toMatchObject({ code: 'insufficient_funds', details: { required: '5.10', available: '5.00' } });
+    expect(short.body.error).toMatchObject({
+      code: 'insufficient_funds',
+      details: { required: '5.10', available: '5.00' },
+    });
     expect(await stored()).toEqual(before);
     expect(await stack.admin.wallet(small.accountId)).toMatchObject({ available: '5.00', held: '0.00' });
 
@@ -143,17 +207,33 @@ describe('send-batch: what fails the whole batch, money all or nothing, idempote
   it('two batches and 64 single sends at once on a balance for some of them never overdraw', async () => {
     await stack.admin.topUp(small.accountId, { amount: '5.00', reference: 'race-1' });
     const walletBefore = await stack.admin.wallet(small.accountId);
-    const smallBatch = (from: number) => ({ phone_number_id: small.metaPhoneNumberId, template_name: 'order_update', template_language: 'en_US', messages: items(40, from) });
+    const smallBatch = (from: number) => ({
+      phone_number_id: small.metaPhoneNumberId,
+      template_name: 'order_update',
+      template_language: 'en_US',
+      messages: items(40, from),
+    });
     const single = (i: number) =>
       stack.call('POST', '/api/whatsapp/v1/send-message', {
         key: small.apiKey,
-        body: { ...item(1000 + i), phone_number_id: small.metaPhoneNumberId, template_name: 'order_update', template_language: 'en_US' },
+        body: {
+          ...item(1000 + i),
+          phone_number_id: small.metaPhoneNumberId,
+          template_name: 'order_update',
+          template_language: 'en_US',
+        },
       });
     // Asks for 2 × 4.00 + 64 × 0.10 = 14.40 against 5.00.
-    const [first, second, ...singles] = await Promise.all([post(smallBatch(100), { key: small.apiKey }), post(smallBatch(200), { key: small.apiKey }), ...Array.from({ length: 64 }, (_, i) => single(i))]);
-    for (const answer of [first!, second!, ...singles]) expect([200, 402], JSON.stringify(answer.body)).toContain(answer.status);
+    const [first, second, ...singles] = await Promise.all([
+      post(smallBatch(100), { key: small.apiKey }),
+      post(smallBatch(200), { key: small.apiKey }),
+      ...Array.from({ length: 64 }, (_, i) => single(i)),
+    ]);
+    for (const answer of [first!, second!, ...singles])
+      expect([200, 402], JSON.stringify(answer.body)).toContain(answer.status);
     const accepted =
-      [first!, second!].reduce((sum, b) => sum + (b.status === 200 ? b.body.accepted : 0), 0) + singles.filter((s) => s.status === 200).length;
+      [first!, second!].reduce((sum, b) => sum + (b.status === 200 ? b.body.accepted : 0), 0) +
+      singles.filter((s) => s.status === 200).length;
     expect(accepted).toBeGreaterThan(0);
     expect(accepted).toBeLessThanOrEqual(50);
     expect(singles.some((s) => s.status === 402) || [first!, second!].some((b) => b.status === 402)).toBe(true);
@@ -163,7 +243,9 @@ describe('send-batch: what fails the whole batch, money all or nothing, idempote
     expect(minor(wallet.held) - minor(walletBefore.held)).toBe(accepted * 10);
     expect(minor(walletBefore.available) - minor(wallet.available)).toBe(accepted * 10);
     expect(minor(wallet.available)).toBeGreaterThanOrEqual(0);
-    const rows = await sql<{ n: number }>`select count(*)::int as n from messages where account_id = ${small.accountId}`.execute(stack.api.ctx.db);
+    const rows = await sql<{
+      n: number;
+    }>`select count(*)::int as n from messages where account_id = ${small.accountId}`.execute(stack.api.ctx.db);
     expect(rows.rows[0]!.n).toBe(50 + accepted);
     await expectWalletInvariant(stack.api.ctx.db, small.accountId);
   });
@@ -181,10 +263,19 @@ describe('send-batch: what fails the whole batch, money all or nothing, idempote
     expect(replay.status).toBe(200);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(replay.body).toEqual(first!.body);
-    expect(replay.body.message_ids).toEqual([expect.stringMatching(/^msg_/), expect.stringMatching(/^msg_/), expect.stringMatching(/^msg_/), null]);
+    expect(replay.body.message_ids).toEqual([
+      expect.stringMatching(/^msg_/),
+      expect.stringMatching(/^msg_/),
+      expect.stringMatching(/^msg_/),
+      null,
+    ]);
     expect(await stored()).toEqual(after);
     expect(await stack.admin.wallet(accountId)).toEqual(walletAfter);
-    const batchRows = await stack.api.ctx.db.selectFrom('batches').select(['id', 'idempotency_key']).where('idempotency_key', '=', 'sale-2026-03-14').execute();
+    const batchRows = await stack.api.ctx.db
+      .selectFrom('batches')
+      .select(['id', 'idempotency_key'])
+      .where('idempotency_key', '=', 'sale-2026-03-14')
+      .execute();
     expect(batchRows).toEqual([{ id: first!.body.batch_id, idempotency_key: 'sale-2026-03-14' }]);
 
     const other = await post(batchOf(items(3, 600)), { headers });
@@ -215,7 +306,10 @@ describe('send-batch: what fails the whole batch, money all or nothing, idempote
     for (const [query, message] of cases) {
       const response = await stack.call('GET', `/api/whatsapp/v1/messages?${query}`, { key: apiKey });
       expect(response.status, query).toBe(400);
-      expect(response.body.error, query).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(message) });
+      expect(response.body.error, query).toMatchObject({
+        code: 'invalid_request',
+        message: expect.stringMatching(message),
+      });
     }
   });
 });

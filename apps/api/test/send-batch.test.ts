@@ -22,8 +22,26 @@ const INVALID: [unknown, string][] = [
   [{ ...valid(0), variables: [{ type: 'body', values: ['only the name'] }] }, 'variables_mismatch'],
   [{ ...valid(0), variables: [] }, 'variables_mismatch'],
   [{ ...valid(0), variables: [{ type: 'body', values: ['a', 'b', 'one too many'] }] }, 'variables_mismatch'],
-  [{ ...valid(0), variables: [{ type: 'body', values: ['a', 'b'] }, { type: 'header', values: ['no header here'] }] }, 'variables_mismatch'],
-  [{ ...valid(0), variables: [{ type: 'body', values: ['a', 'b'] }, { type: 'button', index: 0, values: ['no buttons'] }] }, 'variables_mismatch'],
+  [
+    {
+      ...valid(0),
+      variables: [
+        { type: 'body', values: ['a', 'b'] },
+        { type: 'header', values: ['no header here'] },
+      ],
+    },
+    'variables_mismatch',
+  ],
+  [
+    {
+      ...valid(0),
+      variables: [
+        { type: 'body', values: ['a', 'b'] },
+        { type: 'button', index: 0, values: ['no buttons'] },
+      ],
+    },
+    'variables_mismatch',
+  ],
   [{ ...valid(0), variables: 'John Doe' }, 'invalid_request'],
   [{ ...valid(0), variables: [{ type: 'body', values: 'John Doe' }] }, 'invalid_request'],
   [{ ...valid(0), variables: [{ type: 'footer', values: ['x'] }] }, 'invalid_request'],
@@ -45,7 +63,12 @@ describe('send-batch end to end: 10,000 messages, the batch status, the messages
   let stack: TestStack;
   let apiKey: string;
   let accountId: string;
-  let batch: { batch_id: string; accepted: number; rejected: { index: number; error: { code: string; message: string } }[]; message_ids: (string | null)[] };
+  let batch: {
+    batch_id: string;
+    accepted: number;
+    rejected: { index: number; error: { code: string; message: string } }[];
+    message_ids: (string | null)[];
+  };
   const invalidAt = new Map<number, string>();
   const call = (path: string) => stack.call('GET', `/api/whatsapp/v1${path}`, { key: apiKey });
 
@@ -88,9 +111,12 @@ describe('send-batch end to end: 10,000 messages, the batch status, the messages
     expect(batch.batch_id).toMatch(/^bat_[0-9a-z]{26}$/);
     expect(batch.accepted).toBe(SIZE - 37);
     expect(batch.rejected.map((r) => [r.index, r.error.code])).toEqual([...invalidAt.entries()]);
-    for (const rejected of batch.rejected) expect(rejected.error.message).toMatch(new RegExp(`^messages\\[${rejected.index}\\]`));
+    for (const rejected of batch.rejected)
+      expect(rejected.error.message).toMatch(new RegExp(`^messages\\[${rejected.index}\\]`));
     expect(batch.message_ids).toHaveLength(SIZE);
-    batch.message_ids.forEach((id, index) => (invalidAt.has(index) ? expect(id).toBeNull() : expect(id).toMatch(/^msg_/)));
+    batch.message_ids.forEach((id, index) =>
+      invalidAt.has(index) ? expect(id).toBeNull() : expect(id).toMatch(/^msg_/),
+    );
     expect(new Set(batch.message_ids.filter(Boolean)).size).toBe(SIZE - 37);
 
     // One hold for exactly the accepted messages: 9,963 × 0.10.
@@ -147,19 +173,29 @@ describe('send-batch end to end: 10,000 messages, the batch status, the messages
     expect(byPhone.body.next_cursor).toBeNull();
 
     const duplicates = await call('/messages?client_reference=order-0');
-    expect(duplicates.body.messages.map((m: { message_id: string }) => m.message_id)).toEqual([batch.message_ids[1], batch.message_ids[0]]);
+    expect(duplicates.body.messages.map((m: { message_id: string }) => m.message_id)).toEqual([
+      batch.message_ids[1],
+      batch.message_ids[0],
+    ]);
 
     const queued = await call(`/messages?status=queued&batch_id=${batch.batch_id}&limit=1`);
-    expect(queued.body.messages.map((m: { message_id: string }) => m.message_id)).toEqual([batch.message_ids[SIZE - 1]]);
+    expect(queued.body.messages.map((m: { message_id: string }) => m.message_id)).toEqual([
+      batch.message_ids[SIZE - 1],
+    ]);
     expect(queued.body.next_cursor).not.toBeNull();
     for (const other of ['sent', 'delivered', 'read', 'failed']) {
-      expect((await call(`/messages?status=${other}&batch_id=${batch.batch_id}`)).body, other).toEqual({ success: true, messages: [], next_cursor: null });
+      expect((await call(`/messages?status=${other}&batch_id=${batch.batch_id}`)).body, other).toEqual({
+        success: true,
+        messages: [],
+        next_cursor: null,
+      });
     }
 
     // since is inclusive, until exclusive, both on queued_at.
     const queuedAt = new Date(single.timestamps.queued_at).getTime();
     const at = (ms: number) => new Date(ms).toISOString();
-    const count = async (query: string) => (await call(`/messages?batch_id=${batch.batch_id}&limit=1&${query}`)).body.messages.length;
+    const count = async (query: string) =>
+      (await call(`/messages?batch_id=${batch.batch_id}&limit=1&${query}`)).body.messages.length;
     expect(await count(`since=${at(queuedAt)}`)).toBe(1);
     expect(await count(`since=${at(queuedAt + 1)}`)).toBe(0);
     expect(await count(`until=${at(queuedAt)}`)).toBe(0);
@@ -169,11 +205,18 @@ describe('send-batch end to end: 10,000 messages, the batch status, the messages
     // Another account sees none of it, by any filter.
     const other = await stack.admin.createAccount({ name: 'Other', waba_id: '555000333111' });
     const { key: otherKey } = await stack.admin.createApiKey(other.id, { name: 'other' });
-    for (const query of [`batch_id=${batch.batch_id}`, 'client_reference=order-0', `phone_number=${recipient(42)}`, '']) {
+    for (const query of [
+      `batch_id=${batch.batch_id}`,
+      'client_reference=order-0',
+      `phone_number=${recipient(42)}`,
+      '',
+    ]) {
       const answer = await stack.call('GET', `/api/whatsapp/v1/messages?${query}`, { key: otherKey });
       expect(answer.body, query).toEqual({ success: true, messages: [], next_cursor: null });
     }
-    expect((await stack.call('GET', `/api/whatsapp/v1/batches/${batch.batch_id}`, { key: otherKey })).body).toMatchObject({
+    expect(
+      (await stack.call('GET', `/api/whatsapp/v1/batches/${batch.batch_id}`, { key: otherKey })).body,
+    ).toMatchObject({
       success: false,
       error: { code: 'batch_not_found' },
     });
@@ -182,10 +225,20 @@ describe('send-batch end to end: 10,000 messages, the batch status, the messages
   it('every accepted message is sent through meta-sim and read; the batch counts them and their charges', async () => {
     await stack.startWorker();
     const read = async () =>
-      (await sql<{ read: number }>`select count(*)::int as read from messages where batch_id = ${batch.batch_id} and status = 'read'`.execute(stack.api.ctx.db)).rows[0]!.read;
+      (
+        await sql<{
+          read: number;
+        }>`select count(*)::int as read from messages where batch_id = ${batch.batch_id} and status = 'read'`.execute(
+          stack.api.ctx.db,
+        )
+      ).rows[0]!.read;
     // The whole send path runs in this one process (worker, meta-sim, webhook receiver,
     // applier), at about 9 ms of CPU per message: minutes on a loaded machine.
-    await waitFor(async () => (await read()) === SIZE - 37, { timeoutMs: 540_000, intervalMs: 500, what: 'every accepted message to be read' });
+    await waitFor(async () => (await read()) === SIZE - 37, {
+      timeoutMs: 540_000,
+      intervalMs: 500,
+      what: 'every accepted message to be read',
+    });
 
     await expectWalletInvariant(stack.api.ctx.db, accountId);
     expect(await stack.admin.wallet(accountId)).toMatchObject({ held: '0.00', captured: '996.30' });
@@ -198,6 +251,10 @@ describe('send-batch end to end: 10,000 messages, the batch status, the messages
     expect(page.body.messages).toHaveLength(1);
     expect(page.body.messages[0]).toMatchObject({ status: 'read', charge: { state: 'captured' } });
     expect(page.body.next_cursor).not.toBeNull();
-    expect((await call(`/messages?status=queued&batch_id=${batch.batch_id}`)).body).toEqual({ success: true, messages: [], next_cursor: null });
+    expect((await call(`/messages?status=queued&batch_id=${batch.batch_id}`)).body).toEqual({
+      success: true,
+      messages: [],
+      next_cursor: null,
+    });
   }, 600_000);
 });

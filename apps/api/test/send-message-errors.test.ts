@@ -64,7 +64,12 @@ describe('send-message rejects bad input and keeps nothing', () => {
   });
 
   it('unknown phone number id → 404', async () => {
-    expectError(await send({ ...good, phone_number_id: '999999999999' }), 404, 'phone_number_not_found', /999999999999/);
+    expectError(
+      await send({ ...good, phone_number_id: '999999999999' }),
+      404,
+      'phone_number_not_found',
+      /999999999999/,
+    );
     await expectNothingStored();
   });
 
@@ -92,11 +97,19 @@ describe('send-message rejects bad input and keeps nothing', () => {
   });
 
   it('a template that is not approved → 422 template_not_approved', async () => {
-    await stack.api.ctx.db.updateTable('templates').set({ status: 'PAUSED' }).where('id', '=', orderUpdate.id).execute();
+    await stack.api.ctx.db
+      .updateTable('templates')
+      .set({ status: 'PAUSED' })
+      .where('id', '=', orderUpdate.id)
+      .execute();
     try {
       expectError(await send(good), 422, 'template_not_approved', /PAUSED.*APPROVED/);
     } finally {
-      await stack.api.ctx.db.updateTable('templates').set({ status: 'APPROVED' }).where('id', '=', orderUpdate.id).execute();
+      await stack.api.ctx.db
+        .updateTable('templates')
+        .set({ status: 'APPROVED' })
+        .where('id', '=', orderUpdate.id)
+        .execute();
     }
     await expectNothingStored();
   });
@@ -108,15 +121,26 @@ describe('send-message rejects bad input and keeps nothing', () => {
     await expectNothingStored();
   });
 
-  it.each(['12345', 'call me', '+0 9820 388810', '91982038881012345'])('an implausible recipient %j → 400', async (phone) => {
-    expectError(await send({ ...good, phone_number: phone }), 400, 'invalid_phone_number', /country code/);
-    await expectNothingStored();
-  });
+  it.each(['12345', 'call me', '+0 9820 388810', '91982038881012345'])(
+    'an implausible recipient %j → 400',
+    async (phone) => {
+      expectError(await send({ ...good, phone_number: phone }), 400, 'invalid_phone_number', /country code/);
+      await expectNothingStored();
+    },
+  );
 
   it('too little credit → 402 with what is needed and available', async () => {
     const poor = await stack.admin.createAccount({ name: 'Poor', waba_id: '555000111333', price: '2.00' });
-    await stack.api.ctx.db.updateTable('phone_numbers').set({ account_id: poor.id }).where('meta_phone_number_id', '=', DEMO.metaPhoneNumberId).execute();
-    await stack.api.ctx.db.updateTable('templates').set({ account_id: poor.id }).where('id', '=', orderUpdate.id).execute();
+    await stack.api.ctx.db
+      .updateTable('phone_numbers')
+      .set({ account_id: poor.id })
+      .where('meta_phone_number_id', '=', DEMO.metaPhoneNumberId)
+      .execute();
+    await stack.api.ctx.db
+      .updateTable('templates')
+      .set({ account_id: poor.id })
+      .where('id', '=', orderUpdate.id)
+      .execute();
     const { key } = await stack.admin.createApiKey(poor.id, { name: 'poor' });
     await stack.admin.topUp(poor.id, { amount: '1.50', reference: 'first' });
     try {
@@ -125,15 +149,30 @@ describe('send-message rejects bad input and keeps nothing', () => {
       expect(response.body.error.details).toMatchObject({ required: '2.00', available: '1.50' });
       expect(await stack.admin.wallet(poor.id)).toMatchObject({ available: '1.50', held: '0.00' });
     } finally {
-      await stack.api.ctx.db.updateTable('phone_numbers').set({ account_id: accountId }).where('meta_phone_number_id', '=', DEMO.metaPhoneNumberId).execute();
-      await stack.api.ctx.db.updateTable('templates').set({ account_id: accountId }).where('id', '=', orderUpdate.id).execute();
+      await stack.api.ctx.db
+        .updateTable('phone_numbers')
+        .set({ account_id: accountId })
+        .where('meta_phone_number_id', '=', DEMO.metaPhoneNumberId)
+        .execute();
+      await stack.api.ctx.db
+        .updateTable('templates')
+        .set({ account_id: accountId })
+        .where('id', '=', orderUpdate.id)
+        .execute();
     }
     await expectNothingStored();
   });
 
   it('a key restricted to other phone numbers → 403', async () => {
-    await stack.admin.addPhoneNumber(accountId, { phone_number_id: '106540352249999', display_phone_number: '15550780000', access_token: stack.accessToken });
-    const { key } = await stack.admin.createApiKey(accountId, { name: 'scoped', phone_number_ids: ['106540352249999'] });
+    await stack.admin.addPhoneNumber(accountId, {
+      phone_number_id: '106540352249999',
+      display_phone_number: '15550780000',
+      access_token: stack.accessToken,
+    });
+    const { key } = await stack.admin.createApiKey(accountId, {
+      name: 'scoped',
+      phone_number_ids: ['106540352249999'],
+    });
     expectError(await send(good, { key }), 403, 'phone_number_not_allowed', /may not send/);
     await expectNothingStored();
   });

@@ -19,7 +19,11 @@ interface Kind {
   components: unknown[] | undefined;
 }
 
-const text = (value: string, name?: string) => ({ type: 'text', text: value, ...(name ? { parameter_name: name } : {}) });
+const text = (value: string, name?: string) => ({
+  type: 'text',
+  text: value,
+  ...(name ? { parameter_name: name } : {}),
+});
 const body = (...parameters: unknown[]) => ({ type: 'body', parameters });
 
 const kinds: Kind[] = [
@@ -36,7 +40,10 @@ const kinds: Kind[] = [
       { type: 'header', values: ['12 March'] },
       { type: 'body', values: ['Priya', 'Dr. Mehta', '4:30 PM'] },
     ],
-    components: [{ type: 'header', parameters: [text('12 March')] }, body(text('Priya'), text('Dr. Mehta'), text('4:30 PM'))],
+    components: [
+      { type: 'header', parameters: [text('12 March')] },
+      body(text('Priya'), text('Dr. Mehta'), text('4:30 PM')),
+    ],
   },
   {
     kind: 'image header by link and URL button with a suffix',
@@ -73,7 +80,10 @@ const kinds: Kind[] = [
       { type: 'header', media: { type: 'video', link: VIDEO } },
       { type: 'body', values: ['Aero X2 headphones'] },
     ],
-    components: [{ type: 'header', parameters: [{ type: 'video', video: { link: VIDEO } }] }, body(text('Aero X2 headphones'))],
+    components: [
+      { type: 'header', parameters: [{ type: 'video', video: { link: VIDEO } }] },
+      body(text('Aero X2 headphones')),
+    ],
   },
   {
     kind: 'video header by media id',
@@ -82,7 +92,10 @@ const kinds: Kind[] = [
       { type: 'header', media: { type: 'video', id: MEDIA_ID } },
       { type: 'body', values: ['Aero X2 headphones'] },
     ],
-    components: [{ type: 'header', parameters: [{ type: 'video', video: { id: MEDIA_ID } }] }, body(text('Aero X2 headphones'))],
+    components: [
+      { type: 'header', parameters: [{ type: 'video', video: { id: MEDIA_ID } }] },
+      body(text('Aero X2 headphones')),
+    ],
   },
   {
     kind: 'document header by link with a filename',
@@ -112,14 +125,30 @@ const kinds: Kind[] = [
     kind: 'location header',
     template: 'store_pickup_location',
     variables: [
-      { type: 'header', location: { latitude: '19.0760', longitude: 72.8777, name: 'Kirana Cart Andheri', address: 'SV Road, Andheri West, Mumbai 400058' } },
+      {
+        type: 'header',
+        location: {
+          latitude: '19.0760',
+          longitude: 72.8777,
+          name: 'Kirana Cart Andheri',
+          address: 'SV Road, Andheri West, Mumbai 400058',
+        },
+      },
       { type: 'body', values: ['ORD-88102'] },
     ],
     components: [
       {
         type: 'header',
         parameters: [
-          { type: 'location', location: { latitude: 19.076, longitude: 72.8777, name: 'Kirana Cart Andheri', address: 'SV Road, Andheri West, Mumbai 400058' } },
+          {
+            type: 'location',
+            location: {
+              latitude: 19.076,
+              longitude: 72.8777,
+              name: 'Kirana Cart Andheri',
+              address: 'SV Road, Andheri West, Mumbai 400058',
+            },
+          },
         ],
       },
       body(text('ORD-88102')),
@@ -137,8 +166,18 @@ const kinds: Kind[] = [
     components: [
       { type: 'header', parameters: [text('Diwali Sale', 'sale_name')] },
       body(text('Meera', 'first_name'), text('30%', 'discount'), text('2 November', 'valid_until')),
-      { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'SHOP_DIWALI' }] },
-      { type: 'button', sub_type: 'quick_reply', index: '1', parameters: [{ type: 'payload', payload: 'STOP_PROMOS' }] },
+      {
+        type: 'button',
+        sub_type: 'quick_reply',
+        index: '0',
+        parameters: [{ type: 'payload', payload: 'SHOP_DIWALI' }],
+      },
+      {
+        type: 'button',
+        sub_type: 'quick_reply',
+        index: '1',
+        parameters: [{ type: 'payload', payload: 'STOP_PROMOS' }],
+      },
     ],
   },
   {
@@ -183,7 +222,12 @@ const kinds: Kind[] = [
     ],
     components: [
       body(text('Ananya'), text('20%')),
-      { type: 'button', sub_type: 'copy_code', index: '0', parameters: [{ type: 'coupon_code', coupon_code: 'SAVE20' }] },
+      {
+        type: 'button',
+        sub_type: 'copy_code',
+        index: '0',
+        parameters: [{ type: 'coupon_code', coupon_code: 'SAVE20' }],
+      },
     ],
   },
   {
@@ -214,8 +258,18 @@ const kinds: Kind[] = [
     components: [
       { type: 'header', parameters: [text('ORD-55120')] },
       body(text('Sana')),
-      { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'LOVED_IT:ORD-55120' }] },
-      { type: 'button', sub_type: 'quick_reply', index: '1', parameters: [{ type: 'payload', payload: 'PROBLEM:ORD-55120' }] },
+      {
+        type: 'button',
+        sub_type: 'quick_reply',
+        index: '0',
+        parameters: [{ type: 'payload', payload: 'LOVED_IT:ORD-55120' }],
+      },
+      {
+        type: 'button',
+        sub_type: 'quick_reply',
+        index: '1',
+        parameters: [{ type: 'payload', payload: 'PROBLEM:ORD-55120' }],
+      },
       { type: 'button', sub_type: 'url', index: '2', parameters: [text('ORD-55120')] },
     ],
   },
@@ -228,7 +282,12 @@ const kinds: Kind[] = [
     ],
     components: [
       body(text('Rohan')),
-      { type: 'button', sub_type: 'flow', index: '0', parameters: [{ type: 'action', action: { flow_token: 'survey-ORD-55120' } }] },
+      {
+        type: 'button',
+        sub_type: 'flow',
+        index: '0',
+        parameters: [{ type: 'action', action: { flow_token: 'survey-ORD-55120' } }],
+      },
     ],
   },
   {
@@ -268,12 +327,19 @@ describe('sending every kind of template through meta-sim', () => {
       },
       { what: `message ${id} to leave queued` },
     );
-    expect(status, JSON.stringify(status.error)).toMatchObject({ status: expect.stringMatching(/^(sent|delivered|read)$/), error: null });
+    expect(status, JSON.stringify(status.error)).toMatchObject({
+      status: expect.stringMatching(/^(sent|delivered|read)$/),
+      error: null,
+    });
     const recorded = stack.sim.control
       .requests({ route: 'messages' })
       .filter((r) => (r.json as { biz_opaque_callback_data?: string } | undefined)?.biz_opaque_callback_data === id);
     expect(recorded).toHaveLength(1);
-    return { id, to, json: recorded[0]!.json as { template: { name: string; language: { code: string }; components?: unknown[] } } };
+    return {
+      id,
+      to,
+      json: recorded[0]!.json as { template: { name: string; language: { code: string }; components?: unknown[] } },
+    };
   }
 
   // Concurrent: each send has its own recipient and is found in meta-sim by its own id.
@@ -303,30 +369,36 @@ describe('sending every kind of template through meta-sim', () => {
   });
 
   describe('GET /get-template-by-id', () => {
-    it.concurrent.each<TemplateFixtureName>(['order_shipped', 'invoice_ready', 'store_pickup_location', 'festive_offer', 'payment_due', 'coupon_offer', 'login_otp', 'order_support'])(
-      '%s: describes the placeholders, and its ready variables are accepted as they are',
-      async (name) => {
-        const template = templateFixture(name);
-        const described = await stack.call('GET', `/api/whatsapp/v1/get-template-by-id/${template.id}`, { key: apiKey });
-        expect(described.status).toBe(200);
-        expect(described.body).toMatchObject({
-          success: true,
-          template: {
-            id: template.id,
-            name: template.name,
-            language: template.language,
-            category: template.category,
-            status: 'APPROVED',
-            parameter_format: template.parameter_format,
-            components: template.components,
-          },
-          placeholders: { parameter_format: template.parameter_format, buttons: expect.any(Array) },
-          variables: expect.any(Array),
-        });
-        const { json } = await sendAndWait({ template_id: template.id, variables: described.body.variables });
-        expect(json.template).toMatchObject({ name: template.name, language: { code: template.language } });
-      },
-    );
+    it.concurrent.each<TemplateFixtureName>([
+      'order_shipped',
+      'invoice_ready',
+      'store_pickup_location',
+      'festive_offer',
+      'payment_due',
+      'coupon_offer',
+      'login_otp',
+      'order_support',
+    ])('%s: describes the placeholders, and its ready variables are accepted as they are', async (name) => {
+      const template = templateFixture(name);
+      const described = await stack.call('GET', `/api/whatsapp/v1/get-template-by-id/${template.id}`, { key: apiKey });
+      expect(described.status).toBe(200);
+      expect(described.body).toMatchObject({
+        success: true,
+        template: {
+          id: template.id,
+          name: template.name,
+          language: template.language,
+          category: template.category,
+          status: 'APPROVED',
+          parameter_format: template.parameter_format,
+          components: template.components,
+        },
+        placeholders: { parameter_format: template.parameter_format, buttons: expect.any(Array) },
+        variables: expect.any(Array),
+      });
+      const { json } = await sendAndWait({ template_id: template.id, variables: described.body.variables });
+      expect(json.template).toMatchObject({ name: template.name, language: { code: template.language } });
+    });
 
     it('names what each part takes, with Meta examples (image header + URL button)', async () => {
       const template = templateFixture('order_shipped');
@@ -337,9 +409,19 @@ describe('sending every kind of template through meta-sim', () => {
         { type: 'body', values: ['Aarav', 'ORD-20931', 'Friday, 14 March'] },
         { type: 'button', index: 0, values: ['ORD-20931'] },
       ]);
-      expect(described.body.placeholders.header).toMatchObject({ format: 'IMAGE', media_type: 'image', example: handle });
-      expect(described.body.placeholders.body.placeholders.map((p: { placeholder: string }) => p.placeholder)).toEqual(['{{1}}', '{{2}}', '{{3}}']);
-      expect(described.body.placeholders.buttons).toEqual([expect.objectContaining({ index: 0, sub_type: 'url', takes: 'url_suffix' })]);
+      expect(described.body.placeholders.header).toMatchObject({
+        format: 'IMAGE',
+        media_type: 'image',
+        example: handle,
+      });
+      expect(described.body.placeholders.body.placeholders.map((p: { placeholder: string }) => p.placeholder)).toEqual([
+        '{{1}}',
+        '{{2}}',
+        '{{3}}',
+      ]);
+      expect(described.body.placeholders.buttons).toEqual([
+        expect.objectContaining({ index: 0, sub_type: 'url', takes: 'url_suffix' }),
+      ]);
     });
 
     it("another account's template id is a 404, as one that does not exist", async () => {
@@ -349,7 +431,14 @@ describe('sending every kind of template through meta-sim', () => {
         access_token: `EAAG${'b'.repeat(40)}`,
         phone_numbers: [{ phone_number_id: '106540352240777', display_phone_number: '15550780777' }],
         templates: [
-          { id: '1284751902650777', name: 'order_update', language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Your order is on its way.' }] },
+          {
+            id: '1284751902650777',
+            name: 'order_update',
+            language: 'en_US',
+            status: 'APPROVED',
+            category: 'UTILITY',
+            components: [{ type: 'BODY', text: 'Your order is on its way.' }],
+          },
         ],
       };
       stack.sim.control.addBusiness(other);
@@ -358,11 +447,19 @@ describe('sending every kind of template through meta-sim', () => {
 
       const foreign = await stack.call('GET', '/api/whatsapp/v1/get-template-by-id/1284751902650777', { key: apiKey });
       const missing = await stack.call('GET', '/api/whatsapp/v1/get-template-by-id/1284751902650000', { key: apiKey });
-      for (const [response, id] of [[foreign, '1284751902650777'], [missing, '1284751902650000']] as const) {
+      for (const [response, id] of [
+        [foreign, '1284751902650777'],
+        [missing, '1284751902650000'],
+      ] as const) {
         expect(response.status).toBe(404);
-        expect(response.body).toMatchObject({ success: false, error: { code: 'template_not_found', message: expect.stringContaining(id) } });
+        expect(response.body).toMatchObject({
+          success: false,
+          error: { code: 'template_not_found', message: expect.stringContaining(id) },
+        });
       }
-      const own = await stack.call('GET', '/api/whatsapp/v1/get-template-by-id/1284751902650777', { key: seeded.apiKey });
+      const own = await stack.call('GET', '/api/whatsapp/v1/get-template-by-id/1284751902650777', {
+        key: seeded.apiKey,
+      });
       expect(own.status).toBe(200);
     });
   });

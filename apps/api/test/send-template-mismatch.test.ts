@@ -92,7 +92,11 @@ const wrongs: Wrong[] = [
   {
     wrong: 'a video where the header is an image',
     template: 'order_shipped',
-    variables: [{ type: 'header', media: { type: 'video', link: 'https://cdn.kiranacart.in/a.mp4' } }, shippedBody, shippedButton],
+    variables: [
+      { type: 'header', media: { type: 'video', link: 'https://cdn.kiranacart.in/a.mp4' } },
+      shippedBody,
+      shippedButton,
+    ],
     says: 'header expects an image (template header format IMAGE), got a video',
     error: { component: 'header' },
   },
@@ -106,28 +110,43 @@ const wrongs: Wrong[] = [
   {
     wrong: 'a media link that is not http(s)',
     template: 'order_shipped',
-    variables: [{ type: 'header', media: { type: 'image', link: 'ftp://cdn.kiranacart.in/a.jpg' } }, shippedBody, shippedButton],
+    variables: [
+      { type: 'header', media: { type: 'image', link: 'ftp://cdn.kiranacart.in/a.jpg' } },
+      shippedBody,
+      shippedButton,
+    ],
     says: 'header image link must be an http(s) URL, got "ftp://cdn.kiranacart.in/a.jpg"',
     error: { component: 'header' },
   },
   {
     wrong: 'both a media link and an id',
     template: 'order_shipped',
-    variables: [{ type: 'header', media: { type: 'image', link: IMAGE, id: '1013859600285441' } }, shippedBody, shippedButton],
+    variables: [
+      { type: 'header', media: { type: 'image', link: IMAGE, id: '1013859600285441' } },
+      shippedBody,
+      shippedButton,
+    ],
     says: 'header image takes a link or an id, not both',
     error: { component: 'header' },
   },
   {
     wrong: 'neither a media link nor an id',
     template: 'invoice_ready',
-    variables: [{ type: 'header', media: { type: 'document', filename: 'invoice.pdf' } }, { type: 'body', values: ['Ravi Traders', 'INV-1'] }],
+    variables: [
+      { type: 'header', media: { type: 'document', filename: 'invoice.pdf' } },
+      { type: 'body', values: ['Ravi Traders', 'INV-1'] },
+    ],
     says: 'header document needs a link or an id',
     error: { component: 'header' },
   },
   {
     wrong: 'a filename on an image',
     template: 'order_shipped',
-    variables: [{ type: 'header', media: { type: 'image', link: IMAGE, filename: 'a.jpg' } }, shippedBody, shippedButton],
+    variables: [
+      { type: 'header', media: { type: 'image', link: IMAGE, filename: 'a.jpg' } },
+      shippedBody,
+      shippedButton,
+    ],
     says: 'header image takes no filename (only documents do)',
     error: { component: 'header' },
   },
@@ -194,7 +213,10 @@ const wrongs: Wrong[] = [
   {
     wrong: 'a coupon code over 15 characters',
     template: 'coupon_offer',
-    variables: [{ type: 'body', values: ['Ananya', '20%'] }, { type: 'button', index: 0, values: ['DIWALI2026SAVE20'] }],
+    variables: [
+      { type: 'body', values: ['Ananya', '20%'] },
+      { type: 'button', index: 0, values: ['DIWALI2026SAVE20'] },
+    ],
     says: 'button 0 (COPY_CODE) coupon code is 16 characters; Meta allows at most 15',
     error: { component: 'button', index: 0 },
   },
@@ -208,7 +230,10 @@ const wrongs: Wrong[] = [
   {
     wrong: 'a different code in the OTP button',
     template: 'login_otp',
-    variables: [{ type: 'body', values: ['482913'] }, { type: 'button', index: 0, values: ['000000'] }],
+    variables: [
+      { type: 'body', values: ['482913'] },
+      { type: 'button', index: 0, values: ['000000'] },
+    ],
     says: "button 0 (OTP) must carry the same code as the body's {{1}}",
     error: { component: 'button', index: 0 },
   },
@@ -222,7 +247,10 @@ const wrongs: Wrong[] = [
   {
     wrong: 'a named placeholder the template does not have',
     template: 'festive_offer',
-    variables: [festiveHeader, { type: 'body', values: { first_name: 'Meera', discount: '30%', valid_until: '2 Nov', city: 'Pune' } }],
+    variables: [
+      festiveHeader,
+      { type: 'body', values: { first_name: 'Meera', discount: '30%', valid_until: '2 Nov', city: 'Pune' } },
+    ],
     says: 'body has no placeholder {{city}}; its placeholders are {{first_name}}, {{discount}}, {{valid_until}}',
     error: { component: 'body', placeholder: '{{city}}' },
   },
@@ -243,7 +271,10 @@ const wrongs: Wrong[] = [
   {
     wrong: 'a header for a template without one',
     template: 'order_update',
-    variables: [{ type: 'header', values: ['Hi'] }, { type: 'body', values: ['John Doe', 'ORD-12345'] }],
+    variables: [
+      { type: 'header', values: ['Hi'] },
+      { type: 'body', values: ['John Doe', 'ORD-12345'] },
+    ],
     says: 'the template has no header; remove the header entry',
     error: { component: 'header' },
   },
@@ -262,7 +293,9 @@ describe('send-message with variables that do not fit the template', () => {
 
   async function expectNothingStored() {
     expect(await stack.api.ctx.db.selectFrom('messages').select('id').execute()).toEqual([]);
-    expect(await stack.api.ctx.db.selectFrom('ledger_entries').select('kind').where('kind', '!=', 'topup').execute()).toEqual([]);
+    expect(
+      await stack.api.ctx.db.selectFrom('ledger_entries').select('kind').where('kind', '!=', 'topup').execute(),
+    ).toEqual([]);
     expect(await stack.admin.wallet(accountId)).toMatchObject({ available: '1.00', held: '0.00' });
   }
 
@@ -283,7 +316,11 @@ describe('send-message with variables that do not fit the template', () => {
   });
 
   it('the same checks apply when the template is named by template_name + template_language', async () => {
-    const response = await send({ template_name: 'order_update', template_language: 'en_US', variables: [{ type: 'body', values: ['John Doe'] }] });
+    const response = await send({
+      template_name: 'order_update',
+      template_language: 'en_US',
+      variables: [{ type: 'body', values: ['John Doe'] }],
+    });
     expect(response.status).toBe(422);
     expect(response.body.error.message).toContain('body expects 2 values ({{1}}, {{2}}), got 1');
     await expectNothingStored();
@@ -294,26 +331,58 @@ describe('send-message with variables that do not fit the template', () => {
     const id = templateFixture('order_update').id;
 
     it.each([
-      ['neither template_id nor template_name', {}, /template_id: required: template_id \(the Meta template id\), or template_name with template_language/],
-      ['template_id and template_name', { template_id: id, template_name: 'order_update', template_language: 'en_US' }, /template_id: give either .* not both/],
-      ['template_id and template_language', { template_id: id, template_language: 'en_US' }, /template_id: give either .* not both/],
-      ['template_name without template_language', { template_name: 'order_update' }, /template_language: required with template_name/],
-      ['template_language without template_name', { template_language: 'en_US' }, /template_name: required with template_language/],
-      ['a template_name that is not a string', { template_name: 42, template_language: 'en_US' }, /template_name: must be a string/],
+      [
+        'neither template_id nor template_name',
+        {},
+        /template_id: required: template_id \(the Meta template id\), or template_name with template_language/,
+      ],
+      [
+        'template_id and template_name',
+        { template_id: id, template_name: 'order_update', template_language: 'en_US' },
+        /template_id: give either .* not both/,
+      ],
+      [
+        'template_id and template_language',
+        { template_id: id, template_language: 'en_US' },
+        /template_id: give either .* not both/,
+      ],
+      [
+        'template_name without template_language',
+        { template_name: 'order_update' },
+        /template_language: required with template_name/,
+      ],
+      [
+        'template_language without template_name',
+        { template_language: 'en_US' },
+        /template_name: required with template_language/,
+      ],
+      [
+        'a template_name that is not a string',
+        { template_name: 42, template_language: 'en_US' },
+        /template_name: must be a string/,
+      ],
     ])('%s → 400 that says how to name it', async (_case, reference, says) => {
       const response = await send({ ...reference, variables });
       expect(response.status, JSON.stringify(response.body)).toBe(400);
-      expect(response.body).toMatchObject({ success: false, error: { code: 'invalid_request', message: expect.stringMatching(says) } });
+      expect(response.body).toMatchObject({
+        success: false,
+        error: { code: 'invalid_request', message: expect.stringMatching(says) },
+      });
       await expectNothingStored();
     });
 
     it('an unknown name, or a known name in another language → 404 that lists its languages', async () => {
       const unknown = await send({ template_name: 'order_updates', template_language: 'en_US', variables });
       expect(unknown.status).toBe(404);
-      expect(unknown.body.error).toMatchObject({ code: 'template_not_found', message: expect.stringContaining('No template "order_updates" in language "en_US"') });
+      expect(unknown.body.error).toMatchObject({
+        code: 'template_not_found',
+        message: expect.stringContaining('No template "order_updates" in language "en_US"'),
+      });
       const otherLanguage = await send({ template_name: 'order_update', template_language: 'hi', variables });
       expect(otherLanguage.status).toBe(404);
-      expect(otherLanguage.body.error.message).toContain('No template "order_update" in language "hi" (it exists in en_US)');
+      expect(otherLanguage.body.error.message).toContain(
+        'No template "order_update" in language "hi" (it exists in en_US)',
+      );
       await expectNothingStored();
     });
   });
@@ -322,7 +391,9 @@ describe('send-message with variables that do not fit the template', () => {
     const list = async (query: string) => {
       const response = await stack.call('GET', `/api/whatsapp/v1/templates${query}`, { key: apiKey });
       expect(response.status, JSON.stringify(response.body)).toBe(200);
-      return (response.body.templates as { name: string; language: string; status: string }[]).map((t) => `${t.name}/${t.language}/${t.status}`);
+      return (response.body.templates as { name: string; language: string; status: string }[]).map(
+        (t) => `${t.name}/${t.language}/${t.status}`,
+      );
     };
 
     it('by name and language, exactly', async () => {
@@ -339,21 +410,33 @@ describe('send-message with variables that do not fit the template', () => {
     });
 
     it('by status, one or several, in any case', async () => {
-      await stack.api.ctx.db.updateTable('templates').set({ status: 'PAUSED' }).where('name', '=', 'coupon_offer').execute();
+      await stack.api.ctx.db
+        .updateTable('templates')
+        .set({ status: 'PAUSED' })
+        .where('name', '=', 'coupon_offer')
+        .execute();
       try {
         expect(await list('?status=paused')).toEqual(['coupon_offer/en/PAUSED']);
         expect(await list('?status=PAUSED,DISABLED&language=en')).toEqual(['coupon_offer/en/PAUSED']);
         expect(await list('?status=APPROVED')).toHaveLength(12);
         expect(await list('')).toHaveLength(13);
       } finally {
-        await stack.api.ctx.db.updateTable('templates').set({ status: 'APPROVED' }).where('name', '=', 'coupon_offer').execute();
+        await stack.api.ctx.db
+          .updateTable('templates')
+          .set({ status: 'APPROVED' })
+          .where('name', '=', 'coupon_offer')
+          .execute();
       }
     });
 
     it('a malformed filter → 400 naming it', async () => {
-      const response = await stack.call('GET', '/api/whatsapp/v1/templates?status=approved;drop&name=a&name=b', { key: apiKey });
+      const response = await stack.call('GET', '/api/whatsapp/v1/templates?status=approved;drop&name=a&name=b', {
+        key: apiKey,
+      });
       expect(response.status).toBe(400);
-      expect(response.body.error.message).toMatch(/Invalid query: name: give one name; status: a status such as APPROVED/);
+      expect(response.body.error.message).toMatch(
+        /Invalid query: name: give one name; status: a status such as APPROVED/,
+      );
     });
   });
 });

@@ -2,7 +2,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encryptSecret } from '@dak/core';
-import { createDatabase, insertAccount, insertPhoneNumber, syncAccountTemplates, type Database, type TemplateLister } from '@dak/db';
+import {
+  createDatabase,
+  insertAccount,
+  insertPhoneNumber,
+  syncAccountTemplates,
+  type Database,
+  type TemplateLister,
+} from '@dak/db';
 import { GraphClient, fetchTemplateList } from '@dak/meta';
 import { createTestDatabase, type TestDatabase } from '@dak/dev-env';
 
@@ -24,7 +31,14 @@ async function server(answer: (path: string, self: string) => unknown) {
   return { url, seen, close: () => new Promise<void>((resolve) => srv.close(() => resolve())) };
 }
 
-const template = (id: string, name: string) => ({ id, name, language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Hi' }] });
+const template = (id: string, name: string) => ({
+  id,
+  name,
+  language: 'en_US',
+  status: 'APPROVED',
+  category: 'UTILITY',
+  components: [{ type: 'BODY', text: 'Hi' }],
+});
 
 // Every page of a template list is fetched with the WABA's access token: a `paging.next` that
 // leaves the Graph API's origin would hand the token to whoever it names.
@@ -39,14 +53,24 @@ describe("template sync follows paging.next only on the Graph API's own origin",
   beforeAll(async () => {
     foreign = await server(() => ({ data: [template('990000000000009', 'stolen')] }));
     graph = await server((path, self) => {
-      if (path.includes('/111000111000/')) return { data: [template('990000000000001', 'first')], paging: { next: `${foreign.url}/v23.0/111000111000/message_templates?after=x` } };
+      if (path.includes('/111000111000/'))
+        return {
+          data: [template('990000000000001', 'first')],
+          paging: { next: `${foreign.url}/v23.0/111000111000/message_templates?after=x` },
+        };
       // A list on two pages of the Graph API itself.
       if (path.includes('after=p2')) return { data: [template('990000000000003', 'third')] };
-      return { data: [template('990000000000002', 'second')], paging: { next: `${self}/v23.0/222000222000/message_templates?after=p2` } };
+      return {
+        data: [template('990000000000002', 'second')],
+        paging: { next: `${self}/v23.0/222000222000/message_templates?after=p2` },
+      };
     });
     database = await createTestDatabase();
     db = createDatabase({ url: database.url, poolSize: 2 });
-    for (const [id, waba] of [['acc_paging_foreign', '111000111000'], ['acc_paging_own', '222000222000']] as const) {
+    for (const [id, waba] of [
+      ['acc_paging_foreign', '111000111000'],
+      ['acc_paging_own', '222000222000'],
+    ] as const) {
       await insertAccount(db, { id, name: id, waba_id: waba, currency: 'INR', price_minor: 10, category_prices: {} });
       await insertPhoneNumber(db, {
         id: `pn_${id}`,
@@ -76,12 +100,19 @@ describe("template sync follows paging.next only on the Graph API's own origin",
     });
     expect(foreign.seen).toEqual([]);
     expect(graph.seen).toEqual([expect.objectContaining({ authorization: `Bearer ${token}` })]);
-    expect(await db.selectFrom('templates').select('id').where('account_id', '=', 'acc_paging_foreign').execute()).toEqual([]);
+    expect(
+      await db.selectFrom('templates').select('id').where('account_id', '=', 'acc_paging_foreign').execute(),
+    ).toEqual([]);
   });
 
   it('next pages on the Graph API itself are followed', async () => {
     expect(await syncAccountTemplates(db, client(), key, 'acc_paging_own')).toEqual({ synced: 2, deleted: 0 });
-    const names = await db.selectFrom('templates').select('name').where('account_id', '=', 'acc_paging_own').orderBy('name').execute();
+    const names = await db
+      .selectFrom('templates')
+      .select('name')
+      .where('account_id', '=', 'acc_paging_own')
+      .orderBy('name')
+      .execute();
     expect(names.map((t) => t.name)).toEqual(['second', 'third']);
     expect(foreign.seen).toEqual([]);
   });

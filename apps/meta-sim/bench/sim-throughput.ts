@@ -31,7 +31,12 @@ const report = (line: string) => process.stdout.write(`${line}\n`);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
-function request(url: string, method: string, body?: unknown, token?: string): Promise<{ status: number; text: string }> {
+function request(
+  url: string,
+  method: string,
+  body?: unknown,
+  token?: string,
+): Promise<{ status: number; text: string }> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((done, fail) => {
     const req = http.request(
@@ -81,7 +86,15 @@ const sendBody = (i: number) => ({
   template: {
     name: 'order_update',
     language: { code: 'en_US' },
-    components: [{ type: 'body', parameters: [{ type: 'text', text: `Customer ${i}` }, { type: 'text', text: `ORD-${i}` }] }],
+    components: [
+      {
+        type: 'body',
+        parameters: [
+          { type: 'text', text: `Customer ${i}` },
+          { type: 'text', text: `ORD-${i}` },
+        ],
+      },
+    ],
   },
 });
 
@@ -106,7 +119,14 @@ async function drive(base: string, total: number, offset: number) {
   const seconds = (performance.now() - started) / 1_000;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]?.toFixed(1);
-  return { sent: latencies.length, seconds, perSecond: latencies.length / seconds, statuses: Object.fromEntries(statuses), p50: pct(0.5), p99: pct(0.99) };
+  return {
+    sent: latencies.length,
+    seconds,
+    perSecond: latencies.length / seconds,
+    statuses: Object.fromEntries(statuses),
+    p50: pct(0.5),
+    p99: pct(0.99),
+  };
 }
 
 async function main() {
@@ -206,7 +226,8 @@ async function main() {
       posts = 0;
       const expected = WEBHOOK_SENDS * 3;
       const load = await drive(base, WEBHOOK_SENDS, 1_000_000);
-      if (posts > 0) report(`warning: webhooks began before the sends ended (${load.seconds.toFixed(1)} s); raise HOLD_MS`);
+      if (posts > 0)
+        report(`warning: webhooks began before the sends ended (${load.seconds.toFixed(1)} s); raise HOLD_MS`);
       const deadline = Date.now() + TIME_LIMIT_MS;
       while (posts === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
       const before = cpuSeconds(child.pid);

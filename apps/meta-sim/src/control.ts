@@ -149,11 +149,18 @@ export class SimControl {
     return this.phoneNumber(id);
   }
 
-  configureLimits(input: z.input<typeof limitsSchema>): { defaultMps: number; throughputTolerance: number; pairRateLimit: { burst: number; intervalMs: number } } {
+  configureLimits(input: z.input<typeof limitsSchema>): {
+    defaultMps: number;
+    throughputTolerance: number;
+    pairRateLimit: { burst: number; intervalMs: number };
+  } {
     const parsed = limitsSchema.parse(input);
     const current = this.core.store.throughputDefaults;
     if (parsed.defaultMps !== undefined || parsed.throughputTolerance !== undefined) {
-      this.core.store.setThroughputDefaults(parsed.defaultMps ?? current.mps, parsed.throughputTolerance ?? current.tolerance);
+      this.core.store.setThroughputDefaults(
+        parsed.defaultMps ?? current.mps,
+        parsed.throughputTolerance ?? current.tolerance,
+      );
     }
     if (parsed.pairRateLimit) this.core.pairs.configure(parsed.pairRateLimit);
     const now = this.core.store.throughputDefaults;
@@ -162,7 +169,9 @@ export class SimControl {
 
   addSpecialRecipient(input: z.input<typeof specialRecipientSchema>): SpecialRecipientRule & { id: string } {
     const parsed = specialRecipientSchema.parse(input);
-    const rule = { ...stripUndefined(parsed), id: parsed.id ?? this.core.ids.local('rcp') } as SpecialRecipientRule & { id: string };
+    const rule = { ...stripUndefined(parsed), id: parsed.id ?? this.core.ids.local('rcp') } as SpecialRecipientRule & {
+      id: string;
+    };
     this.core.special.add(rule);
     return rule;
   }

@@ -17,7 +17,14 @@ export type {
   WebhookDelaysMs,
   WebhookSettings,
 } from './types';
-export { SimControl, ControlError, type PhoneNumberView, type RequestFilter, type WebhookFilter, type WebhookRecord } from './control';
+export {
+  SimControl,
+  ControlError,
+  type PhoneNumberView,
+  type RequestFilter,
+  type WebhookFilter,
+  type WebhookRecord,
+} from './control';
 export type { RecordedRequest } from './sim-core';
 export type { SimMessage } from './message-lifecycle';
 export type { WebhookDelivery } from './webhook-dispatcher';

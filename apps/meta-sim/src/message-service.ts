@@ -31,13 +31,17 @@ export interface SendSuccess {
   messages: { id: string; message_status?: 'accepted' }[];
 }
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Resolves the bearer token to the phone number it may send from, the way Graph answers. */
 export function authorizeNumber(store: SimStore, phoneNumberId: string, token: string | undefined): PhoneNumber {
   const tokenWaba = token ? store.wabaForToken(token) : undefined;
   if (!tokenWaba) {
-    throw new MetaApiError(190, token ? 'Invalid OAuth access token - Cannot parse access token' : 'An access token is required');
+    throw new MetaApiError(
+      190,
+      token ? 'Invalid OAuth access token - Cannot parse access token' : 'An access token is required',
+    );
   }
   const number = store.phoneNumbers.get(phoneNumberId);
   if (!number) {
@@ -66,7 +70,10 @@ export class MessageService {
   send(number: PhoneNumber, body: unknown, now: number = Date.now()): SendSuccess {
     if (!number.registered) throw new MetaApiError(133010, `phone number ${number.id} is not registered`);
     if (now < number.maintenanceUntil) {
-      throw new MetaApiError(131057, 'The phone number is in maintenance mode while its throughput is upgraded; try again shortly');
+      throw new MetaApiError(
+        131057,
+        'The phone number is in maintenance mode while its throughput is upgraded; try again shortly',
+      );
     }
     if (!isObject(body)) throw new MetaApiError(100, 'The request body must be a JSON object');
     if (body.messaging_product !== 'whatsapp') {
@@ -78,7 +85,8 @@ export class MessageService {
     const to = body.to;
     if (typeof to !== 'string' || to.trim() === '') throw new MetaApiError(100, 'The parameter to is required.');
     const waId = to.replace(/[\s()+\-.]/g, '');
-    if (!/^\d{7,15}$/.test(waId)) throw new MetaApiError(100, `Invalid parameter: to (${to}) is not a valid phone number`);
+    if (!/^\d{7,15}$/.test(waId))
+      throw new MetaApiError(100, `Invalid parameter: to (${to}) is not a valid phone number`);
     if (waId === number.display) throw new MetaApiError(131021, 'The recipient is the sending phone number');
     const opaque = body.biz_opaque_callback_data;
     if (opaque !== undefined && (typeof opaque !== 'string' || opaque.length > OPAQUE_LIMIT)) {
@@ -98,7 +106,10 @@ export class MessageService {
     } else if (SESSION_TYPES.has(type)) {
       checkSessionMessage(type, body);
       if (!windowOpen) {
-        throw new MetaApiError(131047, 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.');
+        throw new MetaApiError(
+          131047,
+          'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
+        );
       }
       pricing = { billable: false, pricing_model: 'PMP', category: 'service', type: 'free_customer_service' };
     } else {
@@ -106,10 +117,16 @@ export class MessageService {
     }
 
     if (!number.throughput.canAccept(now)) {
-      throw new MetaApiError(130429, `Message failed to send because there were too many messages sent from this phone number in a short period of time (limit ${number.throughput.mps}/s).`);
+      throw new MetaApiError(
+        130429,
+        `Message failed to send because there were too many messages sent from this phone number in a short period of time (limit ${number.throughput.mps}/s).`,
+      );
     }
     if (!this.pairs.tryAcquire(`${number.id}:${waId}`, now, number.pairLimit)) {
-      throw new MetaApiError(131056, 'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.');
+      throw new MetaApiError(
+        131056,
+        'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.',
+      );
     }
     number.throughput.record(now);
 
@@ -126,7 +143,9 @@ export class MessageService {
         to,
         wa_id: waId,
         type,
-        ...(template ? { template: { name: template.name, language: template.language, category: template.category } } : {}),
+        ...(template
+          ? { template: { name: template.name, language: template.language, category: template.category } }
+          : {}),
         ...(opaque === undefined ? {} : { biz_opaque_callback_data: opaque }),
         accepted_at: new Date(now).toISOString(),
         behaviour: rule?.behaviour ?? 'normal',
@@ -145,7 +164,8 @@ export class MessageService {
     const name = raw.name;
     const language = isObject(raw.language) ? raw.language.code : undefined;
     if (typeof name !== 'string' || name === '') throw new MetaApiError(131008, 'template.name is required');
-    if (typeof language !== 'string' || language === '') throw new MetaApiError(131008, 'template.language.code is required');
+    if (typeof language !== 'string' || language === '')
+      throw new MetaApiError(131008, 'template.language.code is required');
     const template = this.store.findTemplate(number.wabaId, name, language);
     if (!template) throw new MetaApiError(132001, `template name (${name}) does not exist in ${language}`);
     if (template.status === 'PAUSED') throw new MetaApiError(132015, `template (${name}) is paused`);

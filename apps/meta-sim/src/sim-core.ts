@@ -96,7 +96,14 @@ export class SimCore {
     );
     const maxRecorded = options.maxRecorded ?? DEFAULTS.maxRecorded;
     this.webhook = webhookSettingsFrom(options);
-    this.dispatcher = new WebhookDispatcher(this.webhook, options.appSecret, this.scheduler, this.ids, this.logger, maxRecorded);
+    this.dispatcher = new WebhookDispatcher(
+      this.webhook,
+      options.appSecret,
+      this.scheduler,
+      this.ids,
+      this.logger,
+      maxRecorded,
+    );
     this.lifecycle = new MessageLifecycle(
       this.webhook,
       this.scheduler,
@@ -156,7 +163,8 @@ export class SimCore {
 
   private loadInitialState(): void {
     for (const seed of this.options.businesses ?? []) this.store.upsertBusiness(seed, () => this.ids.objectId());
-    for (const rule of this.options.specialRecipients ?? []) this.special.add({ ...rule, id: rule.id ?? this.ids.local('rcp') });
+    for (const rule of this.options.specialRecipients ?? [])
+      this.special.add({ ...rule, id: rule.id ?? this.ids.local('rcp') });
     for (const rule of this.options.faults ?? []) this.faults.add({ ...rule, id: rule.id ?? this.ids.local('flt') });
   }
 }

@@ -35,7 +35,8 @@ export class SpecialRecipients {
   /** The rule for this recipient and message category (`service` for non-template messages). */
   match(waId: string, category: string): SpecialRecipientRule | undefined {
     for (const rule of this.exact.get(waId) ?? []) if (applies(rule, category)) return rule;
-    for (const rule of this.prefixed) if (waId.startsWith(rule.prefix as string) && applies(rule, category)) return rule;
+    for (const rule of this.prefixed)
+      if (waId.startsWith(rule.prefix as string) && applies(rule, category)) return rule;
     return undefined;
   }
 

@@ -17,7 +17,8 @@ const POSITIONAL = /\{\{\s*(\d+)\s*\}\}/g;
 const NAMED = /\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}/g;
 const MEDIA_FORMATS = new Set(['IMAGE', 'VIDEO', 'DOCUMENT']);
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The placeholders of a piece of template text, in order of first appearance. */
 export function placeholders(text: string | undefined, format: 'POSITIONAL' | 'NAMED'): string[] {
@@ -41,13 +42,22 @@ export function checkTemplateParameters(template: MetaTemplate, sent: Json): voi
   checkHeader(header, given.header, format);
   const hydrated = checkTextComponent('body', body?.text, given.body, format, ['text', 'currency', 'date_time']);
   if (hydrated.length > LIMITS.bodyChars) {
-    throw new MetaApiError(132005, `body text is ${hydrated.length} characters after substitution; the limit is ${LIMITS.bodyChars}`);
+    throw new MetaApiError(
+      132005,
+      `body text is ${hydrated.length} characters after substitution; the limit is ${LIMITS.bodyChars}`,
+    );
   }
   checkButtons(buttons, given.buttons);
 }
 
-function groupComponents(raw: unknown): { header?: SentComponent; body?: SentComponent; buttons: Map<number, SentComponent> } {
-  const out: { header?: SentComponent; body?: SentComponent; buttons: Map<number, SentComponent> } = { buttons: new Map() };
+function groupComponents(raw: unknown): {
+  header?: SentComponent;
+  body?: SentComponent;
+  buttons: Map<number, SentComponent>;
+} {
+  const out: { header?: SentComponent; body?: SentComponent; buttons: Map<number, SentComponent> } = {
+    buttons: new Map(),
+  };
   if (raw === undefined) return out;
   if (!Array.isArray(raw)) throw new MetaApiError(100, 'template.components must be an array');
   for (const item of raw) {
@@ -74,19 +84,28 @@ function groupComponents(raw: unknown): { header?: SentComponent; body?: SentCom
 
 function parametersOf(component: SentComponent | undefined): Json[] {
   if (!component || component.parameters === undefined) return [];
-  if (!Array.isArray(component.parameters)) throw new MetaApiError(100, `${component.type}.parameters must be an array`);
+  if (!Array.isArray(component.parameters))
+    throw new MetaApiError(100, `${component.type}.parameters must be an array`);
   return component.parameters.map((p) => {
-    if (!isObject(p) || typeof p.type !== 'string') throw new MetaApiError(131008, `every ${component.type} parameter needs a type`);
+    if (!isObject(p) || typeof p.type !== 'string')
+      throw new MetaApiError(131008, `every ${component.type} parameter needs a type`);
     return p;
   });
 }
 
-function checkHeader(header: TemplateComponent | undefined, sent: SentComponent | undefined, format: 'POSITIONAL' | 'NAMED'): void {
+function checkHeader(
+  header: TemplateComponent | undefined,
+  sent: SentComponent | undefined,
+  format: 'POSITIONAL' | 'NAMED',
+): void {
   const headerFormat = (header?.format ?? 'TEXT').toUpperCase();
   if (!header || headerFormat === 'TEXT') {
     const hydrated = checkTextComponent('header', header?.text, sent, format, ['text']);
     if (hydrated.length > LIMITS.headerChars) {
-      throw new MetaApiError(132005, `header text is ${hydrated.length} characters after substitution; the limit is ${LIMITS.headerChars}`);
+      throw new MetaApiError(
+        132005,
+        `header text is ${hydrated.length} characters after substitution; the limit is ${LIMITS.headerChars}`,
+      );
     }
     return;
   }
@@ -131,18 +150,30 @@ function checkTextComponent(
   const values = new Map<string, string>();
   params.forEach((param, i) => {
     if (!allowed.includes(param.type as string)) {
-      throw new MetaApiError(132012, `${where}: parameter ${i + 1} has type ${String(param.type)}; expected ${allowed.join(' or ')}`);
+      throw new MetaApiError(
+        132012,
+        `${where}: parameter ${i + 1} has type ${String(param.type)}; expected ${allowed.join(' or ')}`,
+      );
     }
     const named = param.parameter_name;
     if (format === 'NAMED' && typeof named !== 'string') {
-      throw new MetaApiError(132012, `${where}: this template uses NAMED parameters; parameter ${i + 1} has no parameter_name`);
+      throw new MetaApiError(
+        132012,
+        `${where}: this template uses NAMED parameters; parameter ${i + 1} has no parameter_name`,
+      );
     }
     if (format === 'POSITIONAL' && named !== undefined) {
-      throw new MetaApiError(132012, `${where}: this template uses POSITIONAL parameters; parameter ${i + 1} has a parameter_name`);
+      throw new MetaApiError(
+        132012,
+        `${where}: this template uses POSITIONAL parameters; parameter ${i + 1} has a parameter_name`,
+      );
     }
     const key = format === 'NAMED' ? (named as string) : (names[i] as string);
     if (format === 'NAMED' && !names.includes(key)) {
-      throw new MetaApiError(132000, `${where}: parameter_name ${key} is not in the template (expected ${names.join(', ')})`);
+      throw new MetaApiError(
+        132000,
+        `${where}: parameter_name ${key} is not in the template (expected ${names.join(', ')})`,
+      );
     }
     values.set(key, parameterText(where, param, i));
   });
@@ -179,7 +210,9 @@ const BUTTON_PARAMS: Record<string, { subType: string; param: string; required: 
 };
 
 /** What a template button takes when sent, or undefined when it takes nothing. */
-export function buttonParameter(button: TemplateButton): { subType: string; param: string; required: boolean } | undefined {
+export function buttonParameter(
+  button: TemplateButton,
+): { subType: string; param: string; required: boolean } | undefined {
   const kind = button.type.toUpperCase();
   if (kind === 'URL') return button.url && /\{\{.+?\}\}/.test(button.url) ? BUTTON_PARAMS.URL : undefined;
   return BUTTON_PARAMS[kind];
@@ -188,27 +221,41 @@ export function buttonParameter(button: TemplateButton): { subType: string; para
 function checkButtons(buttons: TemplateButton[], sent: Map<number, SentComponent>): void {
   for (const [index, component] of sent) {
     const button = buttons[index];
-    if (!button) throw new MetaApiError(131009, `button index ${index} does not exist in the template (${buttons.length} buttons)`);
+    if (!button)
+      throw new MetaApiError(
+        131009,
+        `button index ${index} does not exist in the template (${buttons.length} buttons)`,
+      );
     const expected = buttonParameter(button);
     const params = parametersOf(component);
     if (!expected) {
-      if (params.length > 0) throw new MetaApiError(132000, `button ${index} (${button.type}) takes no parameters, received ${params.length}`);
+      if (params.length > 0)
+        throw new MetaApiError(
+          132000,
+          `button ${index} (${button.type}) takes no parameters, received ${params.length}`,
+        );
       continue;
     }
     if (String(component.sub_type ?? '').toLowerCase() !== expected.subType) {
       throw new MetaApiError(131009, `button ${index} is ${button.type}; its sub_type must be ${expected.subType}`);
     }
-    if (params.length > 1) throw new MetaApiError(132000, `button ${index}: expected 1 parameter, received ${params.length}`);
+    if (params.length > 1)
+      throw new MetaApiError(132000, `button ${index}: expected 1 parameter, received ${params.length}`);
     const param = params[0];
     if (!param) {
-      if (expected.required) throw new MetaApiError(131008, `button ${index} (${button.type}) requires a ${expected.param} parameter`);
+      if (expected.required)
+        throw new MetaApiError(131008, `button ${index} (${button.type}) requires a ${expected.param} parameter`);
       continue;
     }
     if (param.type !== expected.param) {
-      throw new MetaApiError(132012, `button ${index}: expected a ${expected.param} parameter, received ${String(param.type)}`);
+      throw new MetaApiError(
+        132012,
+        `button ${index}: expected a ${expected.param} parameter, received ${String(param.type)}`,
+      );
     }
     const value = param[expected.param];
-    if (value === undefined || value === '') throw new MetaApiError(131008, `button ${index}: ${expected.param} is missing`);
+    if (value === undefined || value === '')
+      throw new MetaApiError(131008, `button ${index}: ${expected.param} is missing`);
     if (expected.param === 'coupon_code' && String(value).length > LIMITS.couponChars) {
       throw new MetaApiError(131009, `button ${index}: coupon_code is longer than ${LIMITS.couponChars} characters`);
     }

@@ -25,7 +25,8 @@ export interface TemplatePage {
   paging: { cursors: { before: string; after: string }; next?: string; previous?: string };
 }
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const cursor = (index: number) => Buffer.from(`i:${index}`).toString('base64url');
 const fromCursor = (value: string) => {
   const decoded = /^i:(\d+)$/.exec(Buffer.from(value, 'base64url').toString());
@@ -80,11 +81,14 @@ export class TemplateService {
     const input = parseCreate(body);
     const existing = this.store.findTemplate(wabaId, input.name, input.language);
     if (existing) {
-      throw new MetaApiError(100, `Content in this language already exists: ${input.name} (${input.language})`, { subcode: 2388024 });
+      throw new MetaApiError(100, `Content in this language already exists: ${input.name} (${input.language})`, {
+        subcode: 2388024,
+      });
     }
     const template: MetaTemplate = { id: this.ids.objectId(), status: 'PENDING', ...input };
     this.store.upsertTemplate(wabaId, template);
-    const rejected = this.review.rejectNamePattern !== '' && new RegExp(this.review.rejectNamePattern, 'i').test(input.name);
+    const rejected =
+      this.review.rejectNamePattern !== '' && new RegExp(this.review.rejectNamePattern, 'i').test(input.name);
     this.scheduler.after(this.review.delayMs, () => {
       const current = this.store.templates.get(template.id);
       if (!current || current.status !== 'PENDING') return;
@@ -99,7 +103,8 @@ export class TemplateService {
     const doomed = this.store
       .templatesOf(wabaId)
       .filter((t) => (name === undefined || t.name === name) && (hsmId === undefined || t.id === hsmId));
-    if (doomed.length === 0) throw new MetaApiError(100, `Message template not found: ${name ?? hsmId}`, { subcode: 2593002 });
+    if (doomed.length === 0)
+      throw new MetaApiError(100, `Message template not found: ${name ?? hsmId}`, { subcode: 2593002 });
     for (const template of doomed) this.store.deleteTemplate(wabaId, template.id);
     return { success: true };
   }
@@ -194,9 +199,14 @@ function parseCreate(body: unknown): NewTemplate {
   if (typeof category !== 'string' || !CATEGORIES.has(category.toUpperCase())) {
     throw new MetaApiError(100, 'category must be MARKETING, UTILITY or AUTHENTICATION');
   }
-  if (!Array.isArray(components) || !components.every(isObject)) throw new MetaApiError(100, 'components must be an array');
+  if (!Array.isArray(components) || !components.every(isObject))
+    throw new MetaApiError(100, 'components must be an array');
   const parameterFormat = body.parameter_format === 'NAMED' ? 'NAMED' : 'POSITIONAL';
-  if (body.parameter_format !== undefined && body.parameter_format !== 'NAMED' && body.parameter_format !== 'POSITIONAL') {
+  if (
+    body.parameter_format !== undefined &&
+    body.parameter_format !== 'NAMED' &&
+    body.parameter_format !== 'POSITIONAL'
+  ) {
     throw new MetaApiError(100, 'parameter_format must be POSITIONAL or NAMED');
   }
   const normalised = (components as unknown as TemplateComponent[]).map((c) => normaliseComponent(c, parameterFormat));
@@ -219,14 +229,16 @@ function normaliseComponent(component: TemplateComponent, format: 'POSITIONAL' |
       if (typeof component.text !== 'string' || component.text.length > LIMITS.headerChars) {
         throw new MetaApiError(100, `a TEXT header needs text of at most ${LIMITS.headerChars} characters`);
       }
-      if (placeholders(component.text, format).length > 1) throw new MetaApiError(100, 'a header takes at most one variable');
+      if (placeholders(component.text, format).length > 1)
+        throw new MetaApiError(100, 'a header takes at most one variable');
     }
   } else if (type === 'BODY') {
     if (typeof component.text !== 'string' || component.text.length > LIMITS.bodyChars) {
       throw new MetaApiError(100, `BODY text is required, at most ${LIMITS.bodyChars} characters`);
     }
   } else if (type === 'FOOTER') {
-    if (typeof component.text !== 'string' || component.text.length > 60) throw new MetaApiError(100, 'FOOTER text is at most 60 characters');
+    if (typeof component.text !== 'string' || component.text.length > 60)
+      throw new MetaApiError(100, 'FOOTER text is at most 60 characters');
   } else if (type === 'BUTTONS') {
     const buttons = component.buttons;
     if (!Array.isArray(buttons) || buttons.length === 0 || buttons.length > 10) {

@@ -139,7 +139,9 @@ export class WebhookDispatcher {
       body,
       signature: signatureHeader(body, this.appSecret),
       fields: [...new Set(updates.map((u) => u.field))],
-      statuses: updates.flatMap((u) => (u.status ? [{ id: String(u.status.id), status: String(u.status.status) }] : [])),
+      statuses: updates.flatMap((u) =>
+        u.status ? [{ id: String(u.status.id), status: String(u.status.status) }] : [],
+      ),
       duplicate,
       attempts: [],
     };

@@ -50,7 +50,10 @@ describe('loadMetaSimConfig', () => {
       }
     })();
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems.map((p) => p.split(':')[0])).toEqual(['META_SIM_PORT', 'META_SIM_DUPLICATE_RATE']);
+    expect((error as ConfigError).problems.map((p) => p.split(':')[0])).toEqual([
+      'META_SIM_PORT',
+      'META_SIM_DUPLICATE_RATE',
+    ]);
   });
 
   it('maps onto options and loads a seed file', async () => {
@@ -60,7 +63,11 @@ describe('loadMetaSimConfig', () => {
       await writeFile(file, JSON.stringify({ businesses: [acmeBusiness()] }));
       const businesses = await loadSeedFile(file);
       expect(businesses[0]?.templates).toHaveLength(5);
-      const options = optionsFromConfig(loadMetaSimConfig({ META_SIM_DELAY_JITTER_MS: '5' }), businesses, pino({ level: 'silent' }));
+      const options = optionsFromConfig(
+        loadMetaSimConfig({ META_SIM_DELAY_JITTER_MS: '5' }),
+        businesses,
+        pino({ level: 'silent' }),
+      );
       expect(options).toMatchObject({ port: 3002, webhook: { jitterMs: 5, batchSize: 100 }, businesses });
       await writeFile(file, JSON.stringify({ businesses: [{ waba_id: 'x' }] }));
       await expect(loadSeedFile(file)).rejects.toThrow(/access_token/);

@@ -22,11 +22,22 @@ describe('control API under /_sim', () => {
       templates: [{ name: 'hello', language: 'en', components: [{ type: 'BODY', text: 'Hello!' }] }],
     });
     expect(created).toMatchObject({ status: 201, body: { waba_id: '555' } });
-    const list = await call<{ data: { waba_id: string; phone_numbers: { mps: number }[]; templates: { status: string }[] }[] }>(sim, 'GET', '/_sim/businesses');
-    expect(list.body.data[0]).toMatchObject({ waba_id: '555', phone_numbers: [{ mps: 200 }], templates: [{ status: 'APPROVED' }] });
+    const list = await call<{
+      data: { waba_id: string; phone_numbers: { mps: number }[]; templates: { status: string }[] }[];
+    }>(sim, 'GET', '/_sim/businesses');
+    expect(list.body.data[0]).toMatchObject({
+      waba_id: '555',
+      phone_numbers: [{ mps: 200 }],
+      templates: [{ status: 'APPROVED' }],
+    });
     const reply = await send(
       sim,
-      { messaging_product: 'whatsapp', to: '919820388810', type: 'template', template: { name: 'hello', language: { code: 'en' } } },
+      {
+        messaging_product: 'whatsapp',
+        to: '919820388810',
+        type: 'template',
+        template: { name: 'hello', language: { code: 'en' } },
+      },
       'tok-initech',
       '777',
     );
@@ -45,11 +56,15 @@ describe('control API under /_sim', () => {
       headers: { authorization: 'Bearer token-acme', 'content-type': 'application/json', 'x-request-id': 'r-1' },
       body: raw,
     });
-    const requests = await call<{ data: { body: string; headers: Record<string, string>; json: unknown; response: { status: number; body: { messages: { id: string }[] } }; phone_number_id: string }[] }>(
-      sim,
-      'GET',
-      '/_sim/requests?route=messages&phone_number_id=200000000000001',
-    );
+    const requests = await call<{
+      data: {
+        body: string;
+        headers: Record<string, string>;
+        json: unknown;
+        response: { status: number; body: { messages: { id: string }[] } };
+        phone_number_id: string;
+      }[];
+    }>(sim, 'GET', '/_sim/requests?route=messages&phone_number_id=200000000000001');
     expect(requests.body.data).toHaveLength(1);
     const [recorded] = requests.body.data;
     expect(recorded?.body).toBe(raw);
@@ -58,16 +73,26 @@ describe('control API under /_sim', () => {
     expect(recorded?.response.status).toBe(200);
     const wamid = recorded?.response.body.messages[0]?.id;
     await sim.control.drain();
-    const webhooks = await call<{ data: { state: string; statuses: { id: string; status: string }[]; payload: unknown; signature: string; body: string }[] }>(
-      sim,
-      'GET',
-      `/_sim/webhooks?wamid=${encodeURIComponent(wamid ?? '')}&status=read`,
-    );
+    const webhooks = await call<{
+      data: {
+        state: string;
+        statuses: { id: string; status: string }[];
+        payload: unknown;
+        signature: string;
+        body: string;
+      }[];
+    }>(sim, 'GET', `/_sim/webhooks?wamid=${encodeURIComponent(wamid ?? '')}&status=read`);
     expect(webhooks.body.data).toHaveLength(1);
     expect(webhooks.body.data[0]).toMatchObject({ state: 'delivered', signature: expect.stringMatching(/^sha256=/) });
     expect(receiver.received.map((r) => r.raw)).toContain(webhooks.body.data[0]?.body);
-    const messages = await call<{ data: { id: string; statuses: string[] }[] }>(sim, 'GET', '/_sim/messages?wa_id=919820388810');
-    expect(messages.body.data).toEqual([expect.objectContaining({ id: wamid, statuses: ['sent', 'delivered', 'read'] })]);
+    const messages = await call<{ data: { id: string; statuses: string[] }[] }>(
+      sim,
+      'GET',
+      '/_sim/messages?wa_id=919820388810',
+    );
+    expect(messages.body.data).toEqual([
+      expect.objectContaining({ id: wamid, statuses: ['sent', 'delivered', 'read'] }),
+    ]);
     expect((await call<{ data: unknown[] }>(sim, 'GET', '/_sim/requests?limit=0')).body.data).toHaveLength(1);
     expect((await call(sim, 'DELETE', '/_sim/requests')).status).toBe(204);
     expect(sim.control.requests()).toEqual([]);
@@ -76,15 +101,34 @@ describe('control API under /_sim', () => {
   it('changes webhook config at run time, injects inbound messages, drains', async () => {
     receiver = await new Receiver().start();
     sim = await startSim({ verifyToken: 'not-what-the-receiver-expects' });
-    const config = await call(sim, 'PATCH', '/_sim/webhook-config', { url: receiver.url, delaysMs: { sent: 1, delivered: 2, read: 3 }, batchSize: 5 });
-    expect(config.body).toMatchObject({ url: receiver.url, delaysMs: { sent: 1, delivered: 2, read: 3 }, batchSize: 5, maxAttempts: 12 });
-    const inbound = await call(sim, 'POST', '/_sim/inbound', { phone_number_id: '200000000000001', from: '+919820388810', button: { payload: 'STOP', text: 'Stop' } });
+    const config = await call(sim, 'PATCH', '/_sim/webhook-config', {
+      url: receiver.url,
+      delaysMs: { sent: 1, delivered: 2, read: 3 },
+      batchSize: 5,
+    });
+    expect(config.body).toMatchObject({
+      url: receiver.url,
+      delaysMs: { sent: 1, delivered: 2, read: 3 },
+      batchSize: 5,
+      maxAttempts: 12,
+    });
+    const inbound = await call(sim, 'POST', '/_sim/inbound', {
+      phone_number_id: '200000000000001',
+      from: '+919820388810',
+      button: { payload: 'STOP', text: 'Stop' },
+    });
     expect(inbound.status).toBe(201);
     await send(sim, plainSend('919820388810'));
     expect((await call(sim, 'POST', '/_sim/drain')).status).toBe(204);
     expect(receiver.statuses()).toHaveLength(3);
     expect(receiver.inbound()).toEqual([
-      { from: '919820388810', id: inbound.body.id, timestamp: expect.any(String), type: 'button', button: { payload: 'STOP', text: 'Stop' } },
+      {
+        from: '919820388810',
+        id: inbound.body.id,
+        timestamp: expect.any(String),
+        type: 'button',
+        button: { payload: 'STOP', text: 'Stop' },
+      },
     ]);
     expect((await call(sim, 'PATCH', '/_sim/webhook-config', { duplicateRate: 2 })).status).toBe(400);
     expect((await call(sim, 'POST', '/_sim/webhook-verify')).body).toMatchObject({ ok: false, status: 403 });
@@ -119,7 +163,12 @@ describe('control API under /_sim', () => {
     receiver.answer = () => 200;
     await send(sim, plainSend('919820388811'));
     await sim.control.drain();
-    expect(receiver.statuses().filter((s) => s.recipient_id === '919820388811').map((s) => s.status)).toEqual(['sent', 'delivered', 'read']);
+    expect(
+      receiver
+        .statuses()
+        .filter((s) => s.recipient_id === '919820388811')
+        .map((s) => s.status),
+    ).toEqual(['sent', 'delivered', 'read']);
   });
 
   it('answers /healthz and /readyz', async () => {

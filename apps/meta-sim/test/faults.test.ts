@@ -26,7 +26,12 @@ describe('faults on demand', () => {
       const reply = await send(sim, plainSend('919820388810'));
       expect([reply.status, codeOf(reply.body)]).toEqual([status, code]);
     }
-    const fault = await call<{ id: string }>(sim, 'POST', '/_sim/faults', { kind: 'error', code: 131000, count: 2, httpStatus: 502 });
+    const fault = await call<{ id: string }>(sim, 'POST', '/_sim/faults', {
+      kind: 'error',
+      code: 131000,
+      count: 2,
+      httpStatus: 502,
+    });
     expect(fault.status).toBe(201);
     expect((await send(sim, plainSend('919820388810'))).status).toBe(502);
     expect((await send(sim, plainSend('919820388810'))).status).toBe(502);
@@ -51,7 +56,8 @@ describe('faults on demand', () => {
     const run = async () => {
       const s = await startSim({ randomSeed: 7, faults: [{ kind: 'error', code: 131000, probability: 0.5 }] });
       const statuses = [];
-      for (let i = 0; i < 20; i += 1) statuses.push((await send(s, plainSend(`9190000000${String(i).padStart(2, '0')}`))).status);
+      for (let i = 0; i < 20; i += 1)
+        statuses.push((await send(s, plainSend(`9190000000${String(i).padStart(2, '0')}`))).status);
       await s.close();
       return statuses;
     };
@@ -93,7 +99,11 @@ describe('faults on demand', () => {
     ).rejects.toThrow(/abort|timeout/i);
     expect(sim.control.messages().map((m) => m.wa_id)).toEqual(['919820388811']);
     const [, recorded] = sim.control.requests({ route: 'messages' });
-    expect(recorded?.response).toMatchObject({ status: null, fault: 'timeout', body: { messages: [{ message_status: 'accepted' }] } });
+    expect(recorded?.response).toMatchObject({
+      status: null,
+      fault: 'timeout',
+      body: { messages: [{ message_status: 'accepted' }] },
+    });
   });
 
   it('dropped connections: before (nothing sent) and after (a lost response: the message went out)', async () => {
@@ -105,17 +115,26 @@ describe('faults on demand', () => {
     await expect(send(sim, plainSend('919820388810'))).rejects.toThrow();
     expect(sim.control.messages()).toHaveLength(1);
     await sim.control.drain();
-    expect(sim.control.webhooks().flatMap((w) => w.statuses.map((s) => s.status))).toEqual(['sent', 'delivered', 'read']);
+    expect(sim.control.webhooks().flatMap((w) => w.statuses.map((s) => s.status))).toEqual([
+      'sent',
+      'delivered',
+      'read',
+    ]);
     expect((await send(sim, plainSend('919820388810'))).status).toBe(200);
   });
 
   it('131057 while a throughput upgrade runs, then the number sends at the new mps', async () => {
     sim = await startSim();
-    const upgrade = await call(sim, 'POST', `/_sim/phone-numbers/${NUMBER}/throughput-upgrade`, { mps: 1_000, durationMs: 120 });
+    const upgrade = await call(sim, 'POST', `/_sim/phone-numbers/${NUMBER}/throughput-upgrade`, {
+      mps: 1_000,
+      durationMs: 120,
+    });
     expect(upgrade.body).toMatchObject({ mps: 80, maintenance_until: expect.any(String) });
     const during = await send(sim, plainSend('919820388810'));
     expect([during.status, codeOf(during.body)]).toEqual([500, 131057]);
-    expect((during.body as unknown as MetaError).error.message).toBe('(#131057) Account has been put in maintenance mode');
+    expect((during.body as unknown as MetaError).error.message).toBe(
+      '(#131057) Account has been put in maintenance mode',
+    );
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect((await send(sim, plainSend('919820388810'))).status).toBe(200);
     expect(sim.control.phoneNumber(NUMBER)).toMatchObject({ mps: 1_000, capacity: 1_100, maintenance_until: null });

@@ -43,7 +43,10 @@ export function acmeBusiness(): BusinessSeed {
         language: 'en_US',
         status: 'APPROVED',
         category: 'MARKETING',
-        components: [{ type: 'BODY', text: 'Sale! {{1}} off today.' }, { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Interested' }] }],
+        components: [
+          { type: 'BODY', text: 'Sale! {{1}} off today.' },
+          { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Interested' }] },
+        ],
       },
       {
         id: '300000000000003',
@@ -65,7 +68,16 @@ export function acmeBusiness(): BusinessSeed {
         category: 'AUTHENTICATION',
         components: [
           { type: 'BODY', text: '*{{1}}* is your verification code.' },
-          { type: 'BUTTONS', buttons: [{ type: 'URL', text: 'Copy code', url: 'https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&code=otp{{1}}' }] },
+          {
+            type: 'BUTTONS',
+            buttons: [
+              {
+                type: 'URL',
+                text: 'Copy code',
+                url: 'https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&code=otp{{1}}',
+              },
+            ],
+          },
         ],
       },
       {
@@ -95,7 +107,11 @@ export function plainSend(to: string, extra: Record<string, unknown> = {}) {
     recipient_type: 'individual',
     to,
     type: 'template',
-    template: { name: 'plain', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'P-1' }] }] },
+    template: {
+      name: 'plain',
+      language: { code: 'en_US' },
+      components: [{ type: 'body', parameters: [{ type: 'text', text: 'P-1' }] }],
+    },
     ...extra,
   };
 }
@@ -139,14 +155,18 @@ export class Receiver {
   /** Every status update received, flattened, in arrival order. */
   statuses(): Record<string, unknown>[] {
     return this.received.flatMap((w) =>
-      w.body.entry.flatMap((e) => e.changes.flatMap((c) => (c.value.statuses as Record<string, unknown>[] | undefined) ?? [])),
+      w.body.entry.flatMap((e) =>
+        e.changes.flatMap((c) => (c.value.statuses as Record<string, unknown>[] | undefined) ?? []),
+      ),
     );
   }
 
   /** Every inbound message received, flattened across POSTs, entries and changes. */
   inbound(): Record<string, unknown>[] {
     return this.received.flatMap((w) =>
-      w.body.entry.flatMap((e) => e.changes.flatMap((c) => (c.value.messages as Record<string, unknown>[] | undefined) ?? [])),
+      w.body.entry.flatMap((e) =>
+        e.changes.flatMap((c) => (c.value.messages as Record<string, unknown>[] | undefined) ?? []),
+      ),
     );
   }
 
@@ -158,7 +178,8 @@ export class Receiver {
   async waitFor(predicate: (r: this) => boolean, timeoutMs = 3_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this)) {
-      if (Date.now() > deadline) throw new Error(`receiver: condition not met within ${timeoutMs} ms (${this.received.length} received)`);
+      if (Date.now() > deadline)
+        throw new Error(`receiver: condition not met within ${timeoutMs} ms (${this.received.length} received)`);
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
@@ -212,7 +233,14 @@ export const send = (sim: RunningMetaSim, body: unknown, token: string | undefin
   call(sim, 'POST', `/v23.0/${number}/messages`, body, token);
 
 export interface MetaError {
-  error: { message: string; type: string; code: number; error_data: { messaging_product: string; details: string }; error_subcode?: number; fbtrace_id: string };
+  error: {
+    message: string;
+    type: string;
+    code: number;
+    error_data: { messaging_product: string; details: string };
+    error_subcode?: number;
+    fbtrace_id: string;
+  };
 }
 
 /** Polls `check` until it returns without throwing, or rethrows its last failure after `timeoutMs`. */

@@ -18,13 +18,19 @@ describe('throughput and pair rate limits', () => {
     sim.control.updatePhoneNumber(NUMBER, { mps: 10 });
     // Warm the connection pool with refused sends: refusals use no quota.
     await Promise.all(Array.from({ length: 15 }, () => send(sim!, plainSend('123'))));
-    const replies = await Promise.all(Array.from({ length: 15 }, (_, i) => send(sim!, plainSend(`91900000${String(i).padStart(4, '0')}`))));
+    const replies = await Promise.all(
+      Array.from({ length: 15 }, (_, i) => send(sim!, plainSend(`91900000${String(i).padStart(4, '0')}`))),
+    );
     expect(replies.filter((r) => r.status === 200)).toHaveLength(11);
     const refused = replies.filter((r) => r.status !== 200);
     expect(refused).toHaveLength(4);
     for (const r of refused) {
       expect(r.status).toBe(400);
-      expect((r.body as unknown as MetaError).error).toMatchObject({ code: 130429, error_subcode: 2494055, message: '(#130429) Rate limit hit' });
+      expect((r.body as unknown as MetaError).error).toMatchObject({
+        code: 130429,
+        error_subcode: 2494055,
+        message: '(#130429) Rate limit hit',
+      });
     }
     expect(sim.control.phoneNumber(NUMBER).sent_last_second).toBe(11);
   });
@@ -72,10 +78,14 @@ describe('throughput and pair rate limits', () => {
   it('pair limit: past the burst, 131056 for that recipient only, until quota comes back', async () => {
     sim = await startSim({ pairRateLimit: { burst: 3, intervalMs: 600 } });
     const burst = await Promise.all(Array.from({ length: 4 }, () => send(sim!, plainSend('919820388810'))));
-    expect(burst.map((r) => (r.status === 200 ? 200 : codeOf(r.body))).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([200, 200, 200, 131056]);
+    expect(burst.map((r) => (r.status === 200 ? 200 : codeOf(r.body))).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([
+      200, 200, 200, 131056,
+    ]);
     const refused = await send(sim, plainSend('919820388810'));
     expect(refused.status).toBe(400);
-    expect((refused.body as unknown as MetaError).error.message).toBe('(#131056) (Business Account, Consumer Account) pair rate limit hit');
+    expect((refused.body as unknown as MetaError).error.message).toBe(
+      '(#131056) (Business Account, Consumer Account) pair rate limit hit',
+    );
     expect((await send(sim, plainSend('919820388811'))).status).toBe(200);
     await sleep(650);
     expect((await send(sim, plainSend('919820388810'))).status).toBe(200);
@@ -90,8 +100,15 @@ describe('throughput and pair rate limits', () => {
     sim.control.updatePhoneNumber(NUMBER, { pairRateLimit: { burst: 0, intervalMs: 0 } });
     expect((await send(sim, plainSend('919820388810'))).status).toBe(200);
     sim.control.updatePhoneNumber(NUMBER, { pairRateLimit: null });
-    const limits = await call(sim, 'PATCH', '/_sim/limits', { pairRateLimit: { burst: 1, intervalMs: 60_000 }, defaultMps: 100 });
-    expect(limits.body).toEqual({ defaultMps: 100, throughputTolerance: 0.1, pairRateLimit: { burst: 1, intervalMs: 60_000 } });
+    const limits = await call(sim, 'PATCH', '/_sim/limits', {
+      pairRateLimit: { burst: 1, intervalMs: 60_000 },
+      defaultMps: 100,
+    });
+    expect(limits.body).toEqual({
+      defaultMps: 100,
+      throughputTolerance: 0.1,
+      pairRateLimit: { burst: 1, intervalMs: 60_000 },
+    });
     expect((await send(sim, plainSend('919820388812'))).status).toBe(200);
     expect(codeOf((await send(sim, plainSend('919820388812'))).body)).toBe(131056);
   });

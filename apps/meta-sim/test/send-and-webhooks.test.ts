@@ -29,7 +29,11 @@ describe('send → status webhooks', () => {
     const statuses = receiver.statuses().filter((s) => s.id === wamid);
     expect(statuses.map((s) => s.status)).toEqual(['sent', 'delivered', 'read']);
     for (const s of statuses) {
-      expect(s).toMatchObject({ recipient_id: '919820388810', biz_opaque_callback_data: 'msg_01', timestamp: expect.stringMatching(/^\d{10}$/) });
+      expect(s).toMatchObject({
+        recipient_id: '919820388810',
+        biz_opaque_callback_data: 'msg_01',
+        timestamp: expect.stringMatching(/^\d{10}$/),
+      });
     }
     const pricing = { billable: true, pricing_model: 'PMP', category: 'utility', type: 'regular' };
     expect(statuses[0]?.pricing).toEqual(pricing);
@@ -39,7 +43,20 @@ describe('send → status webhooks', () => {
     expect(verifySignature(first?.raw ?? '', first?.headers['x-hub-signature-256'])).toBe(true);
     expect(first?.body).toMatchObject({
       object: 'whatsapp_business_account',
-      entry: [{ id: WABA, changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: DISPLAY, phone_number_id: NUMBER } } }] }],
+      entry: [
+        {
+          id: WABA,
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: DISPLAY, phone_number_id: NUMBER },
+              },
+            },
+          ],
+        },
+      ],
     });
   });
 });

@@ -13,7 +13,12 @@ const template = (name: string, components: unknown[], language = 'en_US', extra
 const orderComponents = (overrides: { header?: unknown; body?: unknown[]; buttons?: unknown[] } = {}) => [
   ...(overrides.header === null
     ? []
-    : [overrides.header ?? { type: 'header', parameters: [{ type: 'image', image: { link: 'https://cdn.test/a.jpg' } }] }]),
+    : [
+        overrides.header ?? {
+          type: 'header',
+          parameters: [{ type: 'image', image: { link: 'https://cdn.test/a.jpg' } }],
+        },
+      ]),
   {
     type: 'body',
     parameters: overrides.body ?? [
@@ -49,7 +54,10 @@ describe('POST /{phone_number_id}/messages validation', () => {
         message: '(#132001) Template name does not exist in the translation',
         type: 'OAuthException',
         code: 132001,
-        error_data: { messaging_product: 'whatsapp', details: 'template name (no_such_template) does not exist in en_US' },
+        error_data: {
+          messaging_product: 'whatsapp',
+          details: 'template name (no_such_template) does not exist in en_US',
+        },
         fbtrace_id: expect.stringMatching(/^[\w-]{23}$/),
       },
     });
@@ -65,7 +73,10 @@ describe('POST /{phone_number_id}/messages validation', () => {
   });
 
   it('accepts the full META.md example (image header, currency, date_time, url and quick-reply buttons)', async () => {
-    const reply = await send(sim, template('order_update', orderComponents(), 'en_US', { biz_opaque_callback_data: 'msg_1' }));
+    const reply = await send(
+      sim,
+      template('order_update', orderComponents(), 'en_US', { biz_opaque_callback_data: 'msg_1' }),
+    );
     expect(reply.status).toBe(200);
   });
 
@@ -100,7 +111,11 @@ describe('POST /{phone_number_id}/messages validation', () => {
   });
 
   it('132000 when the parameter count differs (body, header, buttons)', async () => {
-    await expectError(template('order_update', orderComponents({ body: [{ type: 'text', text: 'only one' }] })), 132000, 400);
+    await expectError(
+      template('order_update', orderComponents({ body: [{ type: 'text', text: 'only one' }] })),
+      132000,
+      400,
+    );
     await expectError(template('plain', [{ type: 'body', parameters: [] }]), 132000, 400);
     await expectError(template('plain', []), 132000, 400);
     await expectError(
@@ -115,16 +130,33 @@ describe('POST /{phone_number_id}/messages validation', () => {
 
   it('132012 when a parameter has the wrong format', async () => {
     await expectError(
-      template('order_update', orderComponents({ header: { type: 'header', parameters: [{ type: 'text', text: 'x' }] } })),
+      template(
+        'order_update',
+        orderComponents({ header: { type: 'header', parameters: [{ type: 'text', text: 'x' }] } }),
+      ),
       132012,
       400,
     );
-    await expectError(template('plain', [{ type: 'body', parameters: [{ type: 'image', image: { link: 'https://x.test/a.jpg' } }] }]), 132012, 400);
-    await expectError(template('plain', [{ type: 'body', parameters: [{ type: 'text', text: 'x', parameter_name: 'x' }] }]), 132012, 400);
+    await expectError(
+      template('plain', [{ type: 'body', parameters: [{ type: 'image', image: { link: 'https://x.test/a.jpg' } }] }]),
+      132012,
+      400,
+    );
+    await expectError(
+      template('plain', [{ type: 'body', parameters: [{ type: 'text', text: 'x', parameter_name: 'x' }] }]),
+      132012,
+      400,
+    );
     await expectError(
       template('welcome', [
         { type: 'header', parameters: [{ type: 'text', parameter_name: 'first_name', text: 'Asha' }] },
-        { type: 'body', parameters: [{ type: 'text', text: 'Asha' }, { type: 'text', text: '42' }] },
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', text: 'Asha' },
+            { type: 'text', text: '42' },
+          ],
+        },
       ]),
       132012,
       400,
@@ -134,7 +166,10 @@ describe('POST /{phone_number_id}/messages validation', () => {
   it('131008 when header media or a required button parameter is missing', async () => {
     await expectError(template('order_update', orderComponents({ header: null })), 131008, 400);
     await expectError(
-      template('order_update', orderComponents({ header: { type: 'header', parameters: [{ type: 'image', image: {} }] } })),
+      template(
+        'order_update',
+        orderComponents({ header: { type: 'header', parameters: [{ type: 'image', image: {} }] } }),
+      ),
       131008,
       400,
     );
@@ -143,11 +178,21 @@ describe('POST /{phone_number_id}/messages validation', () => {
   });
 
   it('132005 when the hydrated body or header is too long', async () => {
-    await expectError(template('plain', [{ type: 'body', parameters: [{ type: 'text', text: 'x'.repeat(1_000) }] }]), 132005, 400);
+    await expectError(
+      template('plain', [{ type: 'body', parameters: [{ type: 'text', text: 'x'.repeat(1_000) }] }]),
+      132005,
+      400,
+    );
     await expectError(
       template('welcome', [
         { type: 'header', parameters: [{ type: 'text', parameter_name: 'first_name', text: 'y'.repeat(60) }] },
-        { type: 'body', parameters: [{ type: 'text', parameter_name: 'first_name', text: 'A' }, { type: 'text', parameter_name: 'code', text: '1' }] },
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', parameter_name: 'first_name', text: 'A' },
+            { type: 'text', parameter_name: 'code', text: '1' },
+          ],
+        },
       ]),
       132005,
       400,
@@ -155,7 +200,11 @@ describe('POST /{phone_number_id}/messages validation', () => {
   });
 
   it('100 for text parameters with new lines, tabs or five spaces', async () => {
-    const error = await expectError(template('plain', [{ type: 'body', parameters: [{ type: 'text', text: 'a\nb' }] }]), 100, 400);
+    const error = await expectError(
+      template('plain', [{ type: 'body', parameters: [{ type: 'text', text: 'a\nb' }] }]),
+      100,
+      400,
+    );
     expect(error.error.error_data.details).toMatch(/new-line/);
   });
 
@@ -164,7 +213,13 @@ describe('POST /{phone_number_id}/messages validation', () => {
       sim,
       template('welcome', [
         { type: 'header', parameters: [{ type: 'text', parameter_name: 'first_name', text: 'Asha' }] },
-        { type: 'body', parameters: [{ type: 'text', parameter_name: 'code', text: '42' }, { type: 'text', parameter_name: 'first_name', text: 'Asha' }] },
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', parameter_name: 'code', text: '42' },
+            { type: 'text', parameter_name: 'first_name', text: 'Asha' },
+          ],
+        },
       ]),
     );
     expect(named.status).toBe(200);

@@ -6,7 +6,11 @@ const promo = (to: string) => ({
   messaging_product: 'whatsapp',
   to,
   type: 'template',
-  template: { name: 'promo', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '20%' }] }] },
+  template: {
+    name: 'promo',
+    language: { code: 'en_US' },
+    components: [{ type: 'body', parameters: [{ type: 'text', text: '20%' }] }],
+  },
 });
 
 describe('special recipients', () => {
@@ -57,10 +61,15 @@ describe('special recipients', () => {
   });
 
   it('marketing limit (131049) and marketing opt-out (131050) fail marketing templates only', async () => {
-    expect((await statusesFor(promo('919000000049'))).map((s) => [s.status, (s.errors as { code: number }[] | undefined)?.[0]?.code])).toEqual([
-      ['failed', 131049],
-    ]);
-    expect((await statusesFor(promo('919000000050'))).map((s) => (s.errors as { code: number }[] | undefined)?.[0]?.code)).toEqual([131050]);
+    expect(
+      (await statusesFor(promo('919000000049'))).map((s) => [
+        s.status,
+        (s.errors as { code: number }[] | undefined)?.[0]?.code,
+      ]),
+    ).toEqual([['failed', 131049]]);
+    expect(
+      (await statusesFor(promo('919000000050'))).map((s) => (s.errors as { code: number }[] | undefined)?.[0]?.code),
+    ).toEqual([131050]);
     expect((await statusesFor(plainSend('919000000050'))).map((s) => s.status)).toEqual(['sent', 'delivered', 'read']);
   });
 
@@ -76,14 +85,25 @@ describe('special recipients', () => {
   });
 
   it('fails with a chosen code, and fails then delivers late (delivered after failed)', async () => {
-    await call(sim, 'POST', '/_sim/special-recipients', { numbers: ['919000000004'], behaviour: 'fails', errorCode: 131053 });
-    await call(sim, 'POST', '/_sim/special-recipients', { numbers: ['919000000005'], behaviour: 'fails_then_delivers' });
+    await call(sim, 'POST', '/_sim/special-recipients', {
+      numbers: ['919000000004'],
+      behaviour: 'fails',
+      errorCode: 131053,
+    });
+    await call(sim, 'POST', '/_sim/special-recipients', {
+      numbers: ['919000000005'],
+      behaviour: 'fails_then_delivers',
+    });
     const failed = await statusesFor(plainSend('919000000004'));
     expect(failed.map((s) => [s.status, (s.errors as { code: number }[] | undefined)?.[0]?.code])).toEqual([
       ['sent', undefined],
       ['failed', 131053],
     ]);
-    expect((await statusesFor(plainSend('919000000005'))).map((s) => s.status)).toEqual(['sent', 'failed', 'delivered']);
+    expect((await statusesFor(plainSend('919000000005'))).map((s) => s.status)).toEqual([
+      'sent',
+      'failed',
+      'delivered',
+    ]);
   });
 
   it('is listed, removable and cleared over the control API', async () => {
@@ -97,6 +117,11 @@ describe('special recipients', () => {
   it('applies a utility template inside an open service window free of charge', async () => {
     sim.control.openServiceWindow({ phone_number_id: '200000000000001', wa_id: '919000000077' });
     const statuses = await statusesFor(plainSend('919000000077'));
-    expect(statuses[0]?.pricing).toEqual({ billable: false, pricing_model: 'PMP', category: 'utility', type: 'free_customer_service' });
+    expect(statuses[0]?.pricing).toEqual({
+      billable: false,
+      pricing_model: 'PMP',
+      category: 'utility',
+      type: 'free_customer_service',
+    });
   });
 });

@@ -37,7 +37,10 @@ describe('webhooks as Meta sends them', () => {
       messages: [{ from: '919820388810', type: 'text', text: { body: 'Héllo 👋 नमस्ते' } }],
     });
     const status = receiver.received.find((w) => w.raw.includes('"status":"sent"'));
-    const statuses = status?.body.entry[0]?.changes.find((c) => c.value.statuses)?.value.statuses as Record<string, unknown>[];
+    const statuses = status?.body.entry[0]?.changes.find((c) => c.value.statuses)?.value.statuses as Record<
+      string,
+      unknown
+    >[];
     for (const s of statuses) expect(s.biz_opaque_callback_data).toBe(opaque);
     expect(status?.raw).toContain('\\u0928\\u092e\\u0938\\u094d\\u0924\\u0947 \\ud83d\\ude00 \\u20b91,299 caf\\u00e9');
     // Re-serialising the parsed body yields other bytes, whose signature does not match.
@@ -137,13 +140,27 @@ describe('webhooks as Meta sends them', () => {
       messaging_product: 'whatsapp',
       to: '919000000011',
       type: 'template',
-      template: { name: 'promo', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '20%' }] }] },
+      template: {
+        name: 'promo',
+        language: { code: 'en_US' },
+        components: [{ type: 'body', parameters: [{ type: 'text', text: '20%' }] }],
+      },
     });
     await sim.control.drain();
     expect(receiver.inbound()).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ from: '919000000010', type: 'text', text: { body: 'Thanks, got it' }, context: { from: '15550001111', id: (a.body.messages as { id: string }[])[0]?.id } }),
-        expect.objectContaining({ from: '919000000011', type: 'button', button: { payload: 'Interested', text: 'Interested' }, context: { from: '15550001111', id: (b.body.messages as { id: string }[])[0]?.id } }),
+        expect.objectContaining({
+          from: '919000000010',
+          type: 'text',
+          text: { body: 'Thanks, got it' },
+          context: { from: '15550001111', id: (a.body.messages as { id: string }[])[0]?.id },
+        }),
+        expect.objectContaining({
+          from: '919000000011',
+          type: 'button',
+          button: { payload: 'Interested', text: 'Interested' },
+          context: { from: '15550001111', id: (b.body.messages as { id: string }[])[0]?.id },
+        }),
       ]),
     );
   });

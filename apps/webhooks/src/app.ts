@@ -26,10 +26,17 @@ export function createWebhooksApp(ctx: WebhooksContext, applier: EventApplier): 
     const token = req.query['hub.verify_token'];
     const challenge = req.query['hub.challenge'];
     if (mode !== 'subscribe' || typeof token !== 'string' || !safeEqual(token, ctx.config.meta.verifyToken)) {
-      throw new DakError('verification_failed', 'Verification failed: hub.mode must be "subscribe" and hub.verify_token must match META_VERIFY_TOKEN.');
+      throw new DakError(
+        'verification_failed',
+        'Verification failed: hub.mode must be "subscribe" and hub.verify_token must match META_VERIFY_TOKEN.',
+      );
     }
     if (typeof challenge !== 'string' || !CHALLENGE_PATTERN.test(challenge)) {
-      throw new DakError('invalid_challenge', `hub.challenge must be the number Meta sends: 1 to ${CHALLENGE_MAX_DIGITS} digits.`, { parameter: 'hub.challenge' });
+      throw new DakError(
+        'invalid_challenge',
+        `hub.challenge must be the number Meta sends: 1 to ${CHALLENGE_MAX_DIGITS} digits.`,
+        { parameter: 'hub.challenge' },
+      );
     }
     res.type('text/plain').send(challenge);
   });

@@ -1,4 +1,10 @@
-import { chargeMovements, isReportedStatus, type ChargeMovement, type MessageError, type ReportedStatus } from '@dak/core';
+import {
+  chargeMovements,
+  isReportedStatus,
+  type ChargeMovement,
+  type MessageError,
+  type ReportedStatus,
+} from '@dak/core';
 import {
   applyReportedStatus,
   captureShard,
@@ -77,7 +83,9 @@ export async function applyPendingEvents(db: Database, limit = 500): Promise<App
  * Deciding from the final status (not event by event) keeps a batch with `failed` then
  * `delivered` for one message from refunding it.
  */
-export function movementsFor(message: Pick<Message, 'charge_state' | 'status' | 'delivered_at' | 'read_at'>): ChargeMovement[] {
+export function movementsFor(
+  message: Pick<Message, 'charge_state' | 'status' | 'delivered_at' | 'read_at'>,
+): ChargeMovement[] {
   // Only messages a report moved reach here, so their status is one Meta reports. A `failed`
   // for a message that was delivered (statuses only move forward, so it cannot stay so; but a
   // delivered message is never refunded) proves only that Meta took it, as `sent` does.
@@ -98,7 +106,9 @@ async function moveMoney(db: Database, messages: Message[]): Promise<void> {
 
 async function lookUp(db: Database, events: PendingEvent[]): Promise<Lookups> {
   const statuses = events.filter((e) => e.kind === 'status');
-  const metaIds = new Set(events.flatMap((e) => (e.meta_phone_number_id && e.kind !== 'template' ? [e.meta_phone_number_id] : [])));
+  const metaIds = new Set(
+    events.flatMap((e) => (e.meta_phone_number_id && e.kind !== 'template' ? [e.meta_phone_number_id] : [])),
+  );
   const numbers = await findRegisteredNumbers(db, [...metaIds]);
   const candidates = await findStatusCandidates(
     db,
@@ -118,15 +128,31 @@ interface Outcome {
   rejected: RejectReason | null;
 }
 
-function closed(event: PendingEvent, filedUnder: { account_id: string; id?: string } | undefined, rejected: RejectReason | null, messageId: string | null = null): Outcome {
+function closed(
+  event: PendingEvent,
+  filedUnder: { account_id: string; id?: string } | undefined,
+  rejected: RejectReason | null,
+  messageId: string | null = null,
+): Outcome {
   return {
-    closing: { id: event.id, account_id: filedUnder?.account_id ?? null, sender_id: filedUnder?.id ?? null, message_id: messageId, rejected_reason: rejected },
+    closing: {
+      id: event.id,
+      account_id: filedUnder?.account_id ?? null,
+      sender_id: filedUnder?.id ?? null,
+      message_id: messageId,
+      rejected_reason: rejected,
+    },
     rejected,
   };
 }
 
 /** Applies or rejects one event; undefined leaves it waiting. */
-async function applyEvent(db: Database, event: PendingEvent, lookups: Lookups, settled: Map<string, Message>): Promise<Outcome | undefined> {
+async function applyEvent(
+  db: Database,
+  event: PendingEvent,
+  lookups: Lookups,
+  settled: Map<string, Message>,
+): Promise<Outcome | undefined> {
   const sender = event.meta_phone_number_id ? lookups.numbers.get(event.meta_phone_number_id) : undefined;
   const stored = readStoredEvent(event);
   switch (stored.kind) {
@@ -140,7 +166,8 @@ async function applyEvent(db: Database, event: PendingEvent, lookups: Lookups, s
       });
       if (decision.outcome === 'wait') return undefined;
       if (decision.outcome === 'reject') return closed(event, decision.sender, decision.reason);
-      if (stored.reported) await applyStatus(db, event, decision.message.id, { status: stored.reported, error: stored.error }, settled);
+      if (stored.reported)
+        await applyStatus(db, event, decision.message.id, { status: stored.reported, error: stored.error }, settled);
       return closed(event, decision.sender, null, decision.message.id);
     }
     case 'message': {
@@ -162,13 +189,22 @@ async function applyStatus(
   report: { status: ReportedStatus; error: MessageError | null },
   settled: Map<string, Message>,
 ): Promise<void> {
-  const message = await applyReportedStatus(db, messageId, { ...report, wamid: event.wamid, at: event.occurred_at ?? event.received_at });
+  const message = await applyReportedStatus(db, messageId, {
+    ...report,
+    wamid: event.wamid,
+    at: event.occurred_at ?? event.received_at,
+  });
   if (message) settled.set(message.id, message);
 }
 
 /** Applies to the entry's WABA's own template only; anything else is rejected with what it named. */
-async function applyTemplateUpdate(db: Database, event: PendingEvent, update: TemplateStatusUpdate | null): Promise<Outcome> {
-  const close = (accountId: string | null, rejected: RejectReason | null) => closed(event, accountId ? { account_id: accountId } : undefined, rejected);
+async function applyTemplateUpdate(
+  db: Database,
+  event: PendingEvent,
+  update: TemplateStatusUpdate | null,
+): Promise<Outcome> {
+  const close = (accountId: string | null, rejected: RejectReason | null) =>
+    closed(event, accountId ? { account_id: accountId } : undefined, rejected);
   if (!event.waba_id || !update) return close(null, 'malformed_event');
   const updated = await updateTemplateStatus(db, event.waba_id, update.templateId, update.status, update.reason);
   if (updated) return close(updated.account_id, null);

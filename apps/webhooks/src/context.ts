@@ -18,17 +18,29 @@ export function createWebhooksContext(config: DakConfig, overrides: Partial<Webh
   const registry = overrides.registry ?? createMetricsRegistry('webhooks');
   return {
     config,
-    db: overrides.db ?? createDatabase({
-      url: config.db.url,
-      poolSize: config.db.poolSize,
-      applicationName: 'dak-webhooks',
-      onError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
-    }),
+    db:
+      overrides.db ??
+      createDatabase({
+        url: config.db.url,
+        poolSize: config.db.poolSize,
+        applicationName: 'dak-webhooks',
+        onError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
+      }),
     logger,
     registry,
     metrics: overrides.metrics ?? {
-      received: new Counter({ name: 'dak_webhooks_received_total', help: 'Webhook POSTs by outcome', labelNames: ['outcome'], registers: [registry] }),
-      applied: new Counter({ name: 'dak_webhooks_events_applied_total', help: 'Events applied by kind', labelNames: ['kind'], registers: [registry] }),
+      received: new Counter({
+        name: 'dak_webhooks_received_total',
+        help: 'Webhook POSTs by outcome',
+        labelNames: ['outcome'],
+        registers: [registry],
+      }),
+      applied: new Counter({
+        name: 'dak_webhooks_events_applied_total',
+        help: 'Events applied by kind',
+        labelNames: ['kind'],
+        registers: [registry],
+      }),
       rejected: new Counter({
         name: 'dak_webhooks_events_rejected_total',
         help: 'Events closed without being applied because they did not prove whose they are, by reason',

@@ -47,7 +47,15 @@ export class EventApplier {
           this.ctx.metrics.rejected.inc({ reason });
           // Ids only: never the payload (inbound bodies are personal data).
           this.ctx.logger.warn(
-            { eventId: event.id, kind: event.kind, reason, wabaId: event.waba_id, metaPhoneNumberId: event.meta_phone_number_id, messageId: event.message_id, wamid: event.wamid },
+            {
+              eventId: event.id,
+              kind: event.kind,
+              reason,
+              wabaId: event.waba_id,
+              metaPhoneNumberId: event.meta_phone_number_id,
+              messageId: event.message_id,
+              wamid: event.wamid,
+            },
             'webhook event rejected: it does not prove it belongs to what it names',
           );
         }

@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { findMessage, findWallet, insertEvents, insertMessagesWithHold, listWebhookEvents, type NewMessageEvent } from '@dak/db';
-import { expectWalletInvariant, messageToAccept, seedWalletAccount, useTestDatabase, type WalletAccount } from '@dak/dev-env';
+import {
+  findMessage,
+  findWallet,
+  insertEvents,
+  insertMessagesWithHold,
+  listWebhookEvents,
+  type NewMessageEvent,
+} from '@dak/db';
+import {
+  expectWalletInvariant,
+  messageToAccept,
+  seedWalletAccount,
+  useTestDatabase,
+  type WalletAccount,
+} from '@dak/dev-env';
 import { applyPendingEvents } from '../src/apply-events';
 
 // The applier called directly (no HTTP): a status for a message Dak has not recorded yet is kept
@@ -43,7 +56,10 @@ describe('statuses waiting for their message', () => {
     const first = await applyPendingEvents(db());
     expect(first).toMatchObject({ taken: 1, applied: [] });
     expect(first.rejected.map((r) => [r.event.wamid, r.reason])).toEqual([['wamid.orphan', 'unknown_message']]);
-    expect(await eventOf('wamid.orphan')).toMatchObject({ rejected_reason: 'unknown_message', applied_at: expect.any(Date) });
+    expect(await eventOf('wamid.orphan')).toMatchObject({
+      rejected_reason: 'unknown_message',
+      applied_at: expect.any(Date),
+    });
 
     // Every pass looks again; the kept event stays open while its message is unknown.
     expect(await applyPendingEvents(db())).toMatchObject({ taken: 0, applied: [], rejected: [] });
@@ -53,9 +69,24 @@ describe('statuses waiting for their message', () => {
     const second = await applyPendingEvents(db());
     expect(second).toMatchObject({ taken: 1, rejected: [] });
     expect(second.applied.map((e) => e.wamid)).toEqual(['wamid.late']);
-    expect(await eventOf('wamid.late')).toMatchObject({ message_id: late.id, account_id: owner.accountId, rejected_reason: null, applied_at: expect.any(Date) });
-    expect(await findMessage(db(), owner.accountId, late.id)).toMatchObject({ status: 'delivered', wamid: 'wamid.late', charge_state: 'captured' });
-    expect(await findWallet(db(), owner.accountId)).toMatchObject({ available: 90, held: 0, captured: 10, refunded: 0, debt: 0 });
+    expect(await eventOf('wamid.late')).toMatchObject({
+      message_id: late.id,
+      account_id: owner.accountId,
+      rejected_reason: null,
+      applied_at: expect.any(Date),
+    });
+    expect(await findMessage(db(), owner.accountId, late.id)).toMatchObject({
+      status: 'delivered',
+      wamid: 'wamid.late',
+      charge_state: 'captured',
+    });
+    expect(await findWallet(db(), owner.accountId)).toMatchObject({
+      available: 90,
+      held: 0,
+      captured: 10,
+      refunded: 0,
+      debt: 0,
+    });
     await expectWalletInvariant(db(), owner.accountId);
     expect(await applyPendingEvents(db())).toMatchObject({ taken: 0 });
   });

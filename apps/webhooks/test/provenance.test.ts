@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateFixture } from '@dak/dev-env/template-fixtures';
 import { claimMessage, findWallet, requeueStaleClaims } from '@dak/db';
-import { DEMO, expectWalletInvariant, messageStatus, postSignedWebhook, orderUpdateRequest, sendAccepted, startStack, waitFor, waitForMessage, type TestStack } from '@dak/dev-env';
+import {
+  DEMO,
+  expectWalletInvariant,
+  messageStatus,
+  postSignedWebhook,
+  orderUpdateRequest,
+  sendAccepted,
+  startStack,
+  waitFor,
+  waitForMessage,
+  type TestStack,
+} from '@dak/dev-env';
 
 // Each attack a tenant with its own genuine Meta app can make: its statuses are genuinely
 // signed (the stack's app secret here), but their envelope is its own WABA and number. None of
@@ -21,7 +32,11 @@ describe('a webhook event applies only to what its envelope owns', () => {
     ({ apiKey, accountId: victim } = await stack.seedDemo({ credit: '10.00' }));
     victimPn = (await stack.admin.listPhoneNumbers(victim)).phone_numbers[0]!.id;
     ({ id: mallory } = await stack.admin.createAccount({ name: 'Mallory', waba_id: MALLORY.wabaId }));
-    await stack.admin.addPhoneNumber(mallory, { phone_number_id: MALLORY.metaPhoneNumberId, display_phone_number: MALLORY.display, access_token: 'EAAG-mallory-own-token' });
+    await stack.admin.addPhoneNumber(mallory, {
+      phone_number_id: MALLORY.metaPhoneNumberId,
+      display_phone_number: MALLORY.display,
+      access_token: 'EAAG-mallory-own-token',
+    });
   });
   afterAll(() => stack?.close());
 
@@ -30,9 +45,27 @@ describe('a webhook event applies only to what its envelope owns', () => {
   const signedPost = (payload: unknown) => postSignedWebhook(stack, payload);
 
   /** Meta's envelope: `entry` is the WABA, `metadata` the number (each may be set apart, to forge). */
-  const messagesChange = (entry: string, number: { metaPhoneNumberId: string; display: string }, value: Record<string, unknown>) => ({
+  const messagesChange = (
+    entry: string,
+    number: { metaPhoneNumberId: string; display: string },
+    value: Record<string, unknown>,
+  ) => ({
     object: 'whatsapp_business_account',
-    entry: [{ id: entry, changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: number.display, phone_number_id: number.metaPhoneNumberId }, ...value } }] }],
+    entry: [
+      {
+        id: entry,
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: number.display, phone_number_id: number.metaPhoneNumberId },
+              ...value,
+            },
+          },
+        ],
+      },
+    ],
   });
 
   async function postStatuses(sender: Sender, statuses: unknown[], entry = sender.wabaId) {
@@ -43,9 +76,20 @@ describe('a webhook event applies only to what its envelope owns', () => {
 
   /** Waits until every stored event is closed, then returns the rows for a wamid. */
   async function closedEvents(wamid: string) {
-    await waitFor(async () => (await db().selectFrom('message_events').select('id').where('applied_at', 'is', null).where('wamid', '=', wamid).execute()).length === 0, {
-      what: `the events of ${wamid} to be closed`,
-    });
+    await waitFor(
+      async () =>
+        (
+          await db()
+            .selectFrom('message_events')
+            .select('id')
+            .where('applied_at', 'is', null)
+            .where('wamid', '=', wamid)
+            .execute()
+        ).length === 0,
+      {
+        what: `the events of ${wamid} to be closed`,
+      },
+    );
     return db().selectFrom('message_events').selectAll().where('wamid', '=', wamid).orderBy('id').execute();
   }
 
@@ -76,11 +120,26 @@ describe('a webhook event applies only to what its envelope owns', () => {
     const id = await sentVictimMessage('wamid.victim-1');
     const before = await wallet(victim);
 
-    await postStatuses(MALLORY, [status('wamid.mallory-1', 'failed', { biz_opaque_callback_data: id, errors: [{ code: 131026, title: 'Message undeliverable' }] })]);
+    await postStatuses(MALLORY, [
+      status('wamid.mallory-1', 'failed', {
+        biz_opaque_callback_data: id,
+        errors: [{ code: 131026, title: 'Message undeliverable' }],
+      }),
+    ]);
     const [forged] = await closedEvents('wamid.mallory-1');
-    expect(forged).toMatchObject({ rejected_reason: 'message_of_other_account', account_id: mallory, waba_id: MALLORY.wabaId, meta_phone_number_id: MALLORY.metaPhoneNumberId });
+    expect(forged).toMatchObject({
+      rejected_reason: 'message_of_other_account',
+      account_id: mallory,
+      waba_id: MALLORY.wabaId,
+      meta_phone_number_id: MALLORY.metaPhoneNumberId,
+    });
 
-    expect(await messageStatus(stack, apiKey, id)).toMatchObject({ status: 'sent', wamid: 'wamid.victim-1', error: null, charge: { state: 'captured' } });
+    expect(await messageStatus(stack, apiKey, id)).toMatchObject({
+      status: 'sent',
+      wamid: 'wamid.victim-1',
+      error: null,
+      charge: { state: 'captured' },
+    });
     expect(await wallet(victim)).toEqual(before);
     await expectBalanced(victim);
   });
@@ -89,7 +148,10 @@ describe('a webhook event applies only to what its envelope owns', () => {
     const id = await sendAccepted(stack, apiKey);
     await postStatuses(VICTIM, [
       status('wamid.victim-2', 'sent', { biz_opaque_callback_data: id }),
-      status('wamid.victim-2', 'failed', { biz_opaque_callback_data: id, errors: [{ code: 131026, title: 'Message undeliverable' }] }),
+      status('wamid.victim-2', 'failed', {
+        biz_opaque_callback_data: id,
+        errors: [{ code: 131026, title: 'Message undeliverable' }],
+      }),
     ]);
     await waitForMessage(stack, apiKey, id, (body) => body.charge.state === 'refunded');
     const before = await wallet(victim);
@@ -98,7 +160,11 @@ describe('a webhook event applies only to what its envelope owns', () => {
     const [forged] = await closedEvents('wamid.mallory-2');
     expect(forged?.rejected_reason).toBe('message_of_other_account');
 
-    expect(await messageStatus(stack, apiKey, id)).toMatchObject({ status: 'failed', charge: { state: 'refunded' }, timestamps: { delivered_at: null } });
+    expect(await messageStatus(stack, apiKey, id)).toMatchObject({
+      status: 'failed',
+      charge: { state: 'refunded' },
+      timestamps: { delivered_at: null },
+    });
     expect(await wallet(victim)).toEqual(before);
     await expectBalanced(victim);
   });
@@ -109,7 +175,11 @@ describe('a webhook event applies only to what its envelope owns', () => {
     await postStatuses(MALLORY, [status('wamid.mallory-3', 'sent', { biz_opaque_callback_data: id })]);
     const [forged] = await closedEvents('wamid.mallory-3');
     expect(forged?.rejected_reason).toBe('message_of_other_account');
-    expect(await messageStatus(stack, apiKey, id)).toMatchObject({ status: 'queued', wamid: null, charge: { state: 'held' } });
+    expect(await messageStatus(stack, apiKey, id)).toMatchObject({
+      status: 'queued',
+      wamid: null,
+      charge: { state: 'held' },
+    });
 
     // The worker starts only now, and sends it: meta-sim's genuine statuses follow.
     const worker = await stack.startWorker();
@@ -121,7 +191,12 @@ describe('a webhook event applies only to what its envelope owns', () => {
     } finally {
       await worker.workers.close(5_000);
     }
-    const ledger = await db().selectFrom('ledger_entries').select('kind').where('message_id', '=', id).orderBy('id').execute();
+    const ledger = await db()
+      .selectFrom('ledger_entries')
+      .select('kind')
+      .where('message_id', '=', id)
+      .orderBy('id')
+      .execute();
     expect(ledger.map((e) => e.kind)).toEqual(['hold', 'capture']);
     const after = await wallet(victim);
     expect(after.captured - before.captured).toBe(10);
@@ -143,7 +218,16 @@ describe('a webhook event applies only to what its envelope owns', () => {
     const id = await sentVictimMessage('wamid.victim-4');
     const before = await wallet(victim);
     // Mallory's WABA in the entry, the victim's number in the metadata.
-    await postStatuses(VICTIM, [status('wamid.victim-4', 'failed', { biz_opaque_callback_data: id, errors: [{ code: 131026, title: 'Message undeliverable' }] })], MALLORY.wabaId);
+    await postStatuses(
+      VICTIM,
+      [
+        status('wamid.victim-4', 'failed', {
+          biz_opaque_callback_data: id,
+          errors: [{ code: 131026, title: 'Message undeliverable' }],
+        }),
+      ],
+      MALLORY.wabaId,
+    );
     const events = await closedEvents('wamid.victim-4');
     expect(events.map((e) => e.rejected_reason)).toEqual([null, 'phone_number_not_in_waba']);
     expect(events[1]).toMatchObject({ account_id: null, sender_id: null });
@@ -156,7 +240,9 @@ describe('a webhook event applies only to what its envelope owns', () => {
   it("a status carrying another account's wamid (no callback data) is rejected", async () => {
     const id = await sentVictimMessage('wamid.victim-5');
     const before = await wallet(victim);
-    await postStatuses(MALLORY, [status('wamid.victim-5', 'failed', { errors: [{ code: 131026, title: 'Message undeliverable' }] })]);
+    await postStatuses(MALLORY, [
+      status('wamid.victim-5', 'failed', { errors: [{ code: 131026, title: 'Message undeliverable' }] }),
+    ]);
     const events = await closedEvents('wamid.victim-5');
     expect(events.map((e) => e.rejected_reason)).toEqual([null, 'message_of_other_account']);
 
@@ -188,35 +274,106 @@ describe('a webhook event applies only to what its envelope owns', () => {
     const couponOffer = templateFixture('coupon_offer');
     const templateChange = (entry: string, templateId: string, name: string, event: string) => ({
       object: 'whatsapp_business_account',
-      entry: [{ id: entry, time: Math.floor(Date.now() / 1000), changes: [{ field: 'message_template_status_update', value: { event, message_template_id: Number(templateId), message_template_name: name, message_template_language: 'en_US', reason: 'NONE' } }] }],
+      entry: [
+        {
+          id: entry,
+          time: Math.floor(Date.now() / 1000),
+          changes: [
+            {
+              field: 'message_template_status_update',
+              value: {
+                event,
+                message_template_id: Number(templateId),
+                message_template_name: name,
+                message_template_language: 'en_US',
+                reason: 'NONE',
+              },
+            },
+          ],
+        },
+      ],
     });
-    expect((await signedPost(templateChange(MALLORY.wabaId, orderUpdate.id, orderUpdate.name, 'DISABLED'))).status).toBe(200);
-    expect((await signedPost(templateChange(VICTIM.wabaId, couponOffer.id, couponOffer.name, 'PAUSED'))).status).toBe(200);
+    expect(
+      (await signedPost(templateChange(MALLORY.wabaId, orderUpdate.id, orderUpdate.name, 'DISABLED'))).status,
+    ).toBe(200);
+    expect((await signedPost(templateChange(VICTIM.wabaId, couponOffer.id, couponOffer.name, 'PAUSED'))).status).toBe(
+      200,
+    );
     stack.webhooks.applier.kick();
-    await waitFor(async () => (await db().selectFrom('message_events').select('id').where('kind', '=', 'template').where('applied_at', 'is', null).execute()).length === 0, { what: 'template events closed' });
+    await waitFor(
+      async () =>
+        (
+          await db()
+            .selectFrom('message_events')
+            .select('id')
+            .where('kind', '=', 'template')
+            .where('applied_at', 'is', null)
+            .execute()
+        ).length === 0,
+      { what: 'template events closed' },
+    );
 
-    const events = await db().selectFrom('message_events').select(['waba_id', 'account_id', 'rejected_reason']).where('kind', '=', 'template').orderBy('id').execute();
+    const events = await db()
+      .selectFrom('message_events')
+      .select(['waba_id', 'account_id', 'rejected_reason'])
+      .where('kind', '=', 'template')
+      .orderBy('id')
+      .execute();
     expect(events).toEqual([
       { waba_id: MALLORY.wabaId, account_id: mallory, rejected_reason: 'template_of_other_account' },
       { waba_id: VICTIM.wabaId, account_id: victim, rejected_reason: null },
     ]);
-    const templates = await db().selectFrom('templates').select(['id', 'status']).where('id', 'in', [orderUpdate.id, couponOffer.id]).execute();
-    expect(Object.fromEntries(templates.map((t) => [t.id, t.status]))).toEqual({ [orderUpdate.id]: 'APPROVED', [couponOffer.id]: 'PAUSED' });
+    const templates = await db()
+      .selectFrom('templates')
+      .select(['id', 'status'])
+      .where('id', 'in', [orderUpdate.id, couponOffer.id])
+      .execute();
+    expect(Object.fromEntries(templates.map((t) => [t.id, t.status]))).toEqual({
+      [orderUpdate.id]: 'APPROVED',
+      [couponOffer.id]: 'PAUSED',
+    });
     // The victim still sends with it.
     await sendAccepted(stack, apiKey, orderUpdateRequest());
   });
 
-  it('an inbound message is filed under the number that received it, or flagged when that number is not the WABA\'s', async () => {
+  it("an inbound message is filed under the number that received it, or flagged when that number is not the WABA's", async () => {
     const inbound = (id: string) => ({
       contacts: [{ profile: { name: 'Asha' }, wa_id: DEMO.recipient }],
-      messages: [{ from: DEMO.recipient, id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'Where is my order?' } }],
+      messages: [
+        {
+          from: DEMO.recipient,
+          id,
+          timestamp: String(Math.floor(Date.now() / 1000)),
+          type: 'text',
+          text: { body: 'Where is my order?' },
+        },
+      ],
     });
     expect((await signedPost(messagesChange(VICTIM.wabaId, VICTIM, inbound('wamid.in-1')))).status).toBe(200);
     expect((await signedPost(messagesChange(MALLORY.wabaId, VICTIM, inbound('wamid.in-2')))).status).toBe(200);
-    expect((await signedPost(messagesChange(VICTIM.wabaId, { metaPhoneNumberId: '106540352240000', display: '15550780000' }, inbound('wamid.in-3')))).status).toBe(200);
+    expect(
+      (
+        await signedPost(
+          messagesChange(
+            VICTIM.wabaId,
+            { metaPhoneNumberId: '106540352240000', display: '15550780000' },
+            inbound('wamid.in-3'),
+          ),
+        )
+      ).status,
+    ).toBe(200);
     stack.webhooks.applier.kick();
-    const filed = await Promise.all(['wamid.in-1', 'wamid.in-2', 'wamid.in-3'].map(async (wamid) => (await closedEvents(wamid))[0]));
-    expect(filed.map((e) => ({ kind: e?.kind, account_id: e?.account_id, sender_id: e?.sender_id, rejected_reason: e?.rejected_reason }))).toEqual([
+    const filed = await Promise.all(
+      ['wamid.in-1', 'wamid.in-2', 'wamid.in-3'].map(async (wamid) => (await closedEvents(wamid))[0]),
+    );
+    expect(
+      filed.map((e) => ({
+        kind: e?.kind,
+        account_id: e?.account_id,
+        sender_id: e?.sender_id,
+        rejected_reason: e?.rejected_reason,
+      })),
+    ).toEqual([
       { kind: 'message', account_id: victim, sender_id: victimPn, rejected_reason: null },
       { kind: 'message', account_id: null, sender_id: null, rejected_reason: 'phone_number_not_in_waba' },
       { kind: 'message', account_id: null, sender_id: null, rejected_reason: 'unknown_phone_number' },
@@ -238,12 +395,22 @@ describe('a webhook event applies only to what its envelope owns', () => {
     expect(first.status, JSON.stringify(first.body)).toBe(200);
     expect(first.body.events).toHaveLength(5);
     expect(first.body.events.every((e: { rejected_reason: string | null }) => e.rejected_reason !== null)).toBe(true);
-    expect(first.body.events[0]).toMatchObject({ kind: 'message', wamid: 'wamid.in-3', rejected_reason: 'unknown_phone_number', meta_phone_number_id: '106540352240000' });
+    expect(first.body.events[0]).toMatchObject({
+      kind: 'message',
+      wamid: 'wamid.in-3',
+      rejected_reason: 'unknown_phone_number',
+      meta_phone_number_id: '106540352240000',
+    });
     expect(first.body.events[0]).not.toHaveProperty('payload');
     const rest = await admin(`?rejected=true&limit=5&before=${first.body.next_before}`);
     expect(rest.body.events).toHaveLength(5);
     expect(rest.body.next_before).toBeNull();
-    expect(rest.body.events.at(-1)).toMatchObject({ kind: 'status', wamid: 'wamid.mallory-1', message_id: expect.stringMatching(/^msg_/), account_id: mallory });
+    expect(rest.body.events.at(-1)).toMatchObject({
+      kind: 'status',
+      wamid: 'wamid.mallory-1',
+      message_id: expect.stringMatching(/^msg_/),
+      account_id: mallory,
+    });
 
     const wrong = await admin('?rejected=maybe');
     expect(wrong.status).toBe(400);

@@ -10,7 +10,10 @@ describe('app secret rotation', () => {
   let stack: TestStack;
 
   beforeAll(async () => {
-    stack = await startStack({ worker: false, env: { META_APP_SECRET: '', META_APP_SECRETS: `${newSecret},${oldSecret}` } });
+    stack = await startStack({
+      worker: false,
+      env: { META_APP_SECRET: '', META_APP_SECRETS: `${newSecret},${oldSecret}` },
+    });
   });
   afterAll(() => stack?.close());
 
@@ -34,11 +37,17 @@ describe('app secret rotation', () => {
       ],
     });
     const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-    return fetch(`${stack.webhooks.url}/webhooks/meta`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body });
+    return fetch(`${stack.webhooks.url}/webhooks/meta`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+      body,
+    });
   }
 
   const storedWamids = async () =>
-    (await stack.api.ctx.db.selectFrom('message_events').select('wamid').orderBy('wamid').execute()).map((event) => event.wamid);
+    (await stack.api.ctx.db.selectFrom('message_events').select('wamid').orderBy('wamid').execute()).map(
+      (event) => event.wamid,
+    );
 
   it('accepts a webhook signed with the new secret and one signed with the old', async () => {
     expect(stack.config.meta.appSecrets).toEqual([newSecret, oldSecret]);
@@ -52,7 +61,10 @@ describe('app secret rotation', () => {
     const before = await storedWamids();
     const forged = await postStatus('wamid.signed-with-another', randomBytes(16).toString('hex'));
     expect(forged.status).toBe(401);
-    expect(await forged.json()).toMatchObject({ success: false, error: { code: 'invalid_signature', message: expect.stringContaining('X-Hub-Signature-256') } });
+    expect(await forged.json()).toMatchObject({
+      success: false,
+      error: { code: 'invalid_signature', message: expect.stringContaining('X-Hub-Signature-256') },
+    });
     expect(await storedWamids()).toEqual(before);
     expect(before).not.toContain('wamid.signed-with-another');
   });

@@ -26,7 +26,9 @@ export interface WorkerContext {
 
 export function createWorkerContext(config: DakConfig, overrides: Partial<WorkerContext> = {}): WorkerContext {
   const logger = overrides.logger ?? createLogger({ name: 'worker', level: config.logLevel });
-  const db = overrides.db ?? createDatabase({
+  const db =
+    overrides.db ??
+    createDatabase({
       url: config.db.url,
       poolSize: config.db.poolSize,
       applicationName: 'dak-worker',
@@ -44,7 +46,11 @@ export function createWorkerContext(config: DakConfig, overrides: Partial<Worker
     limiter: overrides.limiter ?? new PhoneNumberRateLimiter(redis, config.redis.prefix),
     graph:
       overrides.graph ??
-      new GraphClient({ baseUrl: config.meta.graphUrl, version: config.meta.graphVersion, timeoutMs: config.meta.requestTimeoutMs }),
+      new GraphClient({
+        baseUrl: config.meta.graphUrl,
+        version: config.meta.graphVersion,
+        timeoutMs: config.meta.requestTimeoutMs,
+      }),
     phones: overrides.phones ?? new PhoneNumberCache(db, config.encryptionKey),
     logger,
     registry,

@@ -19,7 +19,10 @@ export interface RetentionResult {
  * no longer count) and raw webhook events, inbound message bodies among them, older than
  * EVENT_RETENTION_DAYS. Only closed events go: one still waiting for its message stays.
  */
-export async function pruneExpired(ctx: WorkerContext, options: { now?: Date; chunk?: number } = {}): Promise<RetentionResult> {
+export async function pruneExpired(
+  ctx: WorkerContext,
+  options: { now?: Date; chunk?: number } = {},
+): Promise<RetentionResult> {
   const now = (options.now ?? new Date()).getTime();
   const chunk = options.chunk ?? CHUNK;
   const keysBefore = new Date(now - IDEMPOTENCY_WINDOW_MS);

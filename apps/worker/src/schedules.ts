@@ -52,7 +52,10 @@ export class ScheduleKeeper {
   private lastSweepAt: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
-  private readonly onReady = () => void this.ensureSchedules().catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'could not re-create the maintenance schedules after reconnecting'));
+  private readonly onReady = () =>
+    void this.ensureSchedules().catch((error: unknown) =>
+      this.ctx.logger.warn({ err: error }, 'could not re-create the maintenance schedules after reconnecting'),
+    );
 
   constructor(private readonly ctx: WorkerContext) {
     this.schedules = maintenanceSchedules(ctx.config);
@@ -67,9 +70,12 @@ export class ScheduleKeeper {
     for (const schedule of this.schedules.on) await this.upsert(schedule);
     for (const id of this.schedules.off) await this.ctx.queues.maintenance.removeJobScheduler(id);
     this.ctx.redis.on('ready', this.onReady);
-    this.timer = setInterval(() => {
-      this.checking ??= this.check().finally(() => (this.checking = undefined));
-    }, Math.max(this.intervalMs, 250));
+    this.timer = setInterval(
+      () => {
+        this.checking ??= this.check().finally(() => (this.checking = undefined));
+      },
+      Math.max(this.intervalMs, 250),
+    );
   }
 
   async stop(): Promise<void> {
@@ -125,7 +131,10 @@ export class ScheduleKeeper {
   private async ensureSchedules(): Promise<void> {
     for (const schedule of this.schedules.on) {
       if (await this.ctx.queues.maintenance.getJobScheduler(schedule.id)) continue;
-      this.ctx.logger.warn({ schedule: schedule.id }, 'maintenance schedule missing from Redis (restarted without its data?); re-creating it');
+      this.ctx.logger.warn(
+        { schedule: schedule.id },
+        'maintenance schedule missing from Redis (restarted without its data?); re-creating it',
+      );
       await this.upsert(schedule);
     }
   }

@@ -65,7 +65,10 @@ export async function processSend(ctx: WorkerContext, job: Job<SendJob>, token?:
     // A job that disagrees with its message was not made by Dak's enqueue: never send a
     // message from a number it does not belong to, and never retry such a job.
     ctx.metrics.sends.inc({ outcome: 'refused' });
-    ctx.logger.error({ messageId: row.id, jobSenderId: data.senderId, messageSenderId: row.sender_id }, 'send job names another phone number than its message; nothing sent');
+    ctx.logger.error(
+      { messageId: row.id, jobSenderId: data.senderId, messageSenderId: row.sender_id },
+      'send job names another phone number than its message; nothing sent',
+    );
     throw new UnrecoverableError(`job phone number ${data.senderId} is not the number of message ${row.id}`);
   }
   const sender = await ctx.phones.get(row.sender_id);
@@ -78,7 +81,11 @@ export async function processSend(ctx: WorkerContext, job: Job<SendJob>, token?:
     return 'not queued (already sent, failed or being sent)';
   }
   if (message.expires_at && message.expires_at.getTime() <= Date.now()) {
-    await failBeforeMeta(ctx, message.id, { code: 'expired', title: 'Not sent before expires_in ran out', source: 'dak' });
+    await failBeforeMeta(ctx, message.id, {
+      code: 'expired',
+      title: 'Not sent before expires_in ran out',
+      source: 'dak',
+    });
     return 'expired';
   }
   // A claim that stalled (the database answered every waiting claim at once) would release all
@@ -86,7 +93,9 @@ export async function processSend(ctx: WorkerContext, job: Job<SendJob>, token?:
   // that one is far off, the row is given back unchanged and the job waits for it in the
   // delayed set, as before any claim.
   if (Date.now() - slot > STALLED_CLAIM_MS) {
-    await pace(ctx, job, { ...data, slot: undefined }, sender, token, () => releaseClaim(ctx.db, message.id, undefined));
+    await pace(ctx, job, { ...data, slot: undefined }, sender, token, () =>
+      releaseClaim(ctx.db, message.id, undefined),
+    );
   }
   return send(ctx, job, data, sender, message, token);
 }
@@ -108,7 +117,8 @@ async function pace(
   let slot = data.slot;
   for (;;) {
     const now = Date.now();
-    if (slot === undefined || now - slot > MAX_LATENESS_MS) slot = now + (await ctx.limiter.reserve(sender.id, sender.mps * PACING_SHARE, now));
+    if (slot === undefined || now - slot > MAX_LATENESS_MS)
+      slot = now + (await ctx.limiter.reserve(sender.id, sender.mps * PACING_SHARE, now));
     const wait = slot - now;
     // Parked jobs come back a little early (BullMQ wakes them in coarse steps); the last
     // stretch is slept here, so the send leaves on time.
@@ -137,7 +147,11 @@ async function send(
   token?: string,
 ): Promise<string> {
   const started = performance.now();
-  const outcome = await ctx.graph.sendMessage(sender.metaPhoneNumberId, sender.accessToken, buildTemplateSendBody(message));
+  const outcome = await ctx.graph.sendMessage(
+    sender.metaPhoneNumberId,
+    sender.accessToken,
+    buildTemplateSendBody(message),
+  );
   ctx.metrics.metaLatency.observe({ outcome: outcome.kind }, (performance.now() - started) / 1000);
 
   switch (outcome.kind) {
@@ -154,10 +168,17 @@ async function send(
       // claimed: a status webhook (matched by biz_opaque_callback_data) settles it, and if none
       // arrives within the lease the sweeper sends it again.
       ctx.metrics.sends.inc({ outcome: 'unknown' });
-      ctx.logger.warn({ messageId: message.id, reason: outcome.reason }, 'no answer from the Cloud API; waiting for a status webhook before resending');
+      ctx.logger.warn(
+        { messageId: message.id, reason: outcome.reason },
+        'no answer from the Cloud API; waiting for a status webhook before resending',
+      );
       return `unknown (${outcome.reason})`;
     case 'unreachable':
-      return retry(ctx, job, message.id, { code: 'meta_unreachable', title: `Cloud API unreachable (${outcome.reason})`, source: 'dak' });
+      return retry(ctx, job, message.id, {
+        code: 'meta_unreachable',
+        title: `Cloud API unreachable (${outcome.reason})`,
+        source: 'dak',
+      });
     case 'rejected':
       break;
   }
@@ -175,7 +196,12 @@ async function send(
       const retries = data.pairRetries ?? 0;
       await releaseClaim(ctx.db, message.id, error);
       ctx.metrics.sends.inc({ outcome: 'deferred' });
-      return defer(job, { ...data, slot: undefined, pairRetries: retries + 1 }, Date.now() + Math.min(4 ** retries * 1_000, MAX_PAIR_WAIT_MS), token);
+      return defer(
+        job,
+        { ...data, slot: undefined, pairRetries: retries + 1 },
+        Date.now() + Math.min(4 ** retries * 1_000, MAX_PAIR_WAIT_MS),
+        token,
+      );
     }
     case 'transient':
     case 'app_rate':

@@ -19,11 +19,20 @@ export async function syncAllTemplates(ctx: WorkerContext): Promise<TemplateSync
   const summary: TemplateSyncSummary = { accounts: 0, synced: 0, deleted: 0, failed: 0 };
   for (const account of await listAccounts(ctx.db)) {
     try {
-      const result = await syncAccountTemplates(ctx.db, (wabaId, token) => fetchTemplateList(ctx.graph, wabaId, token), ctx.config.encryptionKey, account.id);
+      const result = await syncAccountTemplates(
+        ctx.db,
+        (wabaId, token) => fetchTemplateList(ctx.graph, wabaId, token),
+        ctx.config.encryptionKey,
+        account.id,
+      );
       summary.accounts += 1;
       summary.synced += result.synced;
       summary.deleted += result.deleted;
-      if (result.deleted > 0) ctx.logger.info({ accountId: account.id, deleted: result.deleted }, "templates no longer in Meta's list marked DELETED");
+      if (result.deleted > 0)
+        ctx.logger.info(
+          { accountId: account.id, deleted: result.deleted },
+          "templates no longer in Meta's list marked DELETED",
+        );
     } catch (error) {
       // An account without a phone number has no token to ask Meta with yet: nothing to do.
       if (error instanceof DakError && error.code === 'no_access_token') continue;

@@ -25,7 +25,11 @@ export interface RunningWorkers {
 export const LOCK_DURATION_MS = 10_000;
 export const STALLED_INTERVAL_MS = 5_000;
 export const MAX_STALLED_COUNT = 2;
-const LOCKS = { lockDuration: LOCK_DURATION_MS, stalledInterval: STALLED_INTERVAL_MS, maxStalledCount: MAX_STALLED_COUNT };
+const LOCKS = {
+  lockDuration: LOCK_DURATION_MS,
+  stalledInterval: STALLED_INTERVAL_MS,
+  maxStalledCount: MAX_STALLED_COUNT,
+};
 
 /**
  * Starts the send worker and the maintenance worker. The sweep, the template sync and the

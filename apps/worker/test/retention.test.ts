@@ -26,7 +26,14 @@ describe('retention', () => {
   async function seed(now: number) {
     await db().deleteFrom('idempotency_keys').execute();
     await db().deleteFrom('message_events').execute();
-    const key = (name: string, age: number) => ({ account_id: accountId, key: name, request_hash: 'h', status_code: 200, response: '{}', created_at: new Date(now - age) });
+    const key = (name: string, age: number) => ({
+      account_id: accountId,
+      key: name,
+      request_hash: 'h',
+      status_code: 200,
+      response: '{}',
+      created_at: new Date(now - age),
+    });
     await db()
       .insertInto('idempotency_keys')
       .values([key('old-1', 25 * HOUR), key('old-2', 30 * HOUR), key('old-3', 48 * HOUR), key('fresh', 23 * HOUR)])
@@ -54,7 +61,9 @@ describe('retention', () => {
 
   const remaining = async () => ({
     keys: (await db().selectFrom('idempotency_keys').select('key').orderBy('key').execute()).map((r) => r.key),
-    events: (await db().selectFrom('message_events').select('dedupe_key').orderBy('dedupe_key').execute()).map((r) => r.dedupe_key),
+    events: (await db().selectFrom('message_events').select('dedupe_key').orderBy('dedupe_key').execute()).map(
+      (r) => r.dedupe_key,
+    ),
   });
 
   it('deletes expired keys and closed events past the retention period, in bounded chunks, and nothing else', async () => {

@@ -1,6 +1,14 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRedis, retryBackoff, retryDelay, retryJobOptions, SEND_RETRY, sendJobOptions, type RetryPolicy } from '@dak/queue';
+import {
+  createRedis,
+  retryBackoff,
+  retryDelay,
+  retryJobOptions,
+  SEND_RETRY,
+  sendJobOptions,
+  type RetryPolicy,
+} from '@dak/queue';
 import { testRedisUrl, uniquePrefix, waitFor } from '@dak/dev-env';
 
 // The send worker's retries follow SEND_RETRY: BullMQ asks the worker's strategy for every
@@ -35,7 +43,11 @@ describe('the retry policy, on a real Redis', () => {
       if (job.attemptsMade >= policy.attempts) failed = true;
       else delays.push(job.delay);
     });
-    closers.push(() => connection.quit(), () => queue.obliterate({ force: true }).then(() => queue.close()), () => worker.close());
+    closers.push(
+      () => connection.quit(),
+      () => queue.obliterate({ force: true }).then(() => queue.close()),
+      () => worker.close(),
+    );
     return { queue, starts, delays, done: () => failed };
   }
 
@@ -52,17 +64,24 @@ describe('the retry policy, on a real Redis', () => {
     // Each retry is read from Redis (the delay BullMQ stored with the delayed job), then
     // promoted at once so the test need not wait a minute and more.
     const { queue, done } = await failingJob(SEND_RETRY);
-    await queue.add('send', { messageId: 'msg_retried', phoneNumberId: 'pn_x' }, { ...sendJobOptions('msg_retried'), removeOnFail: false });
+    await queue.add(
+      'send',
+      { messageId: 'msg_retried', phoneNumberId: 'pn_x' },
+      { ...sendJobOptions('msg_retried'), removeOnFail: false },
+    );
     const stored: number[] = [];
-    await waitFor(async () => {
-      // Read once it is delayed: it stays so until promoted, so the job read is the delayed one.
-      if ((await queue.getJobState('msg_retried')) === 'delayed') {
-        const job = await queue.getJob('msg_retried');
-        stored.push(job!.delay);
-        await job!.promote();
-      }
-      return done() || undefined;
-    }, { what: 'the last try', timeoutMs: 20_000, intervalMs: 20 });
+    await waitFor(
+      async () => {
+        // Read once it is delayed: it stays so until promoted, so the job read is the delayed one.
+        if ((await queue.getJobState('msg_retried')) === 'delayed') {
+          const job = await queue.getJob('msg_retried');
+          stored.push(job!.delay);
+          await job!.promote();
+        }
+        return done() || undefined;
+      },
+      { what: 'the last try', timeoutMs: 20_000, intervalMs: 20 },
+    );
     expect(stored).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000]);
     expect(await (await queue.getJob('msg_retried'))?.getState()).toBe('failed');
   });

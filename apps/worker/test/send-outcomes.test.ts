@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO, orderUpdateRequest as sendBody, sendAccepted as send, startStack, waitFor, waitForMessage as waitStatus, type TestStack } from '@dak/dev-env';
+import {
+  DEMO,
+  orderUpdateRequest as sendBody,
+  sendAccepted as send,
+  startStack,
+  waitFor,
+  waitForMessage as waitStatus,
+  type TestStack,
+} from '@dak/dev-env';
 
 // What the worker does with each answer Meta can give: never lose a message, never send one
 // twice when that can be avoided, never move money twice.
@@ -16,7 +24,7 @@ describe('the worker and what Meta answers', () => {
     return { stack, ...seeded };
   }
 
-  it('a permanent refusal fails the message with Meta\'s code and gives the hold back', async () => {
+  it("a permanent refusal fails the message with Meta's code and gives the hold back", async () => {
     const { stack: s, apiKey, accountId } = await setUp();
     s.sim.control.addFault({ kind: 'error', code: 131031, count: 1 });
     const id = await send(s, apiKey);
@@ -48,7 +56,11 @@ describe('the worker and what Meta answers', () => {
   });
 
   it('a lost request with no webhook within the lease is sent again by the sweeper', async () => {
-    const { stack: s, apiKey } = await setUp({ META_REQUEST_TIMEOUT_MS: '500', SEND_LEASE_MS: '1500', SWEEP_INTERVAL_MS: '300' });
+    const { stack: s, apiKey } = await setUp({
+      META_REQUEST_TIMEOUT_MS: '500',
+      SEND_LEASE_MS: '1500',
+      SWEEP_INTERVAL_MS: '300',
+    });
     s.sim.control.addFault({ kind: 'drop', when: 'before', count: 1 });
     const id = await send(s, apiKey);
     const read = await waitStatus(s, apiKey, id, 'read', 15_000);
@@ -92,20 +104,31 @@ describe('the worker and what Meta answers', () => {
     expect(s.sim.control.requests({ route: 'messages' })).toHaveLength(1);
   });
 
-  it('several workers together keep to the phone number\'s messages per second', async () => {
+  it("several workers together keep to the phone number's messages per second", async () => {
     const { stack: s, apiKey } = await setUp({}, false);
     const mps = 20;
-    await s.api.ctx.db.updateTable('phone_numbers').set({ mps }).where('meta_phone_number_id', '=', DEMO.metaPhoneNumberId).execute();
+    await s.api.ctx.db
+      .updateTable('phone_numbers')
+      .set({ mps })
+      .where('meta_phone_number_id', '=', DEMO.metaPhoneNumberId)
+      .execute();
     s.sim.control.updatePhoneNumber(DEMO.metaPhoneNumberId, { mps });
     const count = 60;
     const ids: string[] = [];
     for (let i = 0; i < count; i++) ids.push(await send(s, apiKey, sendBody(`9198200${String(10000 + i)}`)));
     const started = Date.now();
     await Promise.all([s.startWorker(), s.startWorker(), s.startWorker()]);
-    await waitFor(async () => {
-      const rows = await s.api.ctx.db.selectFrom('messages').select('status').where('status', 'in', ['queued', 'sending']).execute();
-      return rows.length === 0;
-    }, { timeoutMs: 20_000, what: 'every message to leave the queue' });
+    await waitFor(
+      async () => {
+        const rows = await s.api.ctx.db
+          .selectFrom('messages')
+          .select('status')
+          .where('status', 'in', ['queued', 'sending'])
+          .execute();
+        return rows.length === 0;
+      },
+      { timeoutMs: 20_000, what: 'every message to leave the queue' },
+    );
     const elapsed = Date.now() - started;
     const responses = s.sim.control.requests({ route: 'messages' });
     expect(responses.filter((r) => r.response.status !== 200).map((r) => r.response)).toEqual([]);

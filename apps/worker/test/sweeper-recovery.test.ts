@@ -25,7 +25,9 @@ describe('the sweeper when Redis loses its data', () => {
   });
 
   it('re-creates its schedule after the scheduler keys are deleted, and then enqueues the message whose job was lost with them', async () => {
-    stack = await startStack({ env: { SWEEP_INTERVAL_MS: '300', SWEEP_GRACE_MS: '0', TEMPLATE_SYNC_INTERVAL_MS: '60000' } });
+    stack = await startStack({
+      env: { SWEEP_INTERVAL_MS: '300', SWEEP_GRACE_MS: '0', TEMPLATE_SYNC_INTERVAL_MS: '60000' },
+    });
     const s = stack;
     const { apiKey } = await s.seedDemo({ credit: '10.00' });
     const { ctx } = s.worker!;
@@ -36,10 +38,16 @@ describe('the sweeper when Redis loses its data', () => {
     // waits in Redis for a retry. Then Redis forgets everything, that job and the schedules too.
     s.sim.control.addFault({ kind: 'error', code: 131000, count: 1 });
     const id = await send(s, apiKey);
-    await waitFor(() => s.sim.control.requests({ route: 'messages' }).length === 1, { what: 'the first, refused attempt' });
+    await waitFor(() => s.sim.control.requests({ route: 'messages' }).length === 1, {
+      what: 'the first, refused attempt',
+    });
     // Its job waits in the delayed set for the retry: no worker holds it when Redis forgets.
-    await waitFor(async () => (await ctx.queues.send.getJobState(id)) === 'delayed', { what: 'the job to wait for its retry' });
-    expect((await ctx.db.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status).toBe('queued');
+    await waitFor(async () => (await ctx.queues.send.getJobState(id)) === 'delayed', {
+      what: 'the job to wait for its retry',
+    });
+    expect(
+      (await ctx.db.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status,
+    ).toBe('queued');
     const forgotten = Date.now();
     expect(await forgetEverything(ctx.redis, s.config.redis.prefix)).toBeGreaterThan(0);
     expect(await maintenance.getJobScheduler('sweep')).toBeUndefined();
@@ -49,7 +57,10 @@ describe('the sweeper when Redis loses its data', () => {
     // A sweep job already in flight when Redis forgot may send it before the keeper's next
     // check (one interval) re-creates the schedules: wait for that check, not for luck.
     for (const id of ['sweep', 'template-sync']) {
-      await waitFor(async () => (await maintenance.getJobScheduler(id)) !== undefined, { what: `the ${id} schedule re-created`, timeoutMs: 5_000 });
+      await waitFor(async () => (await maintenance.getJobScheduler(id)) !== undefined, {
+        what: `the ${id} schedule re-created`,
+        timeoutMs: 5_000,
+      });
     }
     expect(s.sim.control.requests({ route: 'messages' })).toHaveLength(2);
     const lastRun = (await ctx.metrics.sweepLastRun.get()).values[0]?.value ?? 0;
@@ -61,12 +72,17 @@ describe('the sweeper when Redis loses its data', () => {
     stack = await startStack({ worker: false, env: { SWEEP_INTERVAL_MS: '200' } });
     const s = stack;
     // This worker's Postgres is unreachable: every sweep fails.
-    const { workers } = await s.startWorker({ db: createDatabase({ url: 'postgres://postgres@127.0.0.1:1/nowhere', connectTimeoutMs: 200 }) });
+    const { workers } = await s.startWorker({
+      db: createDatabase({ url: 'postgres://postgres@127.0.0.1:1/nowhere', connectTimeoutMs: 200 }),
+    });
     const app = express();
     app.use(healthRouter({ sweeper: async () => workers.assertSweeping?.() }));
     const server = await listen(app, 0);
     try {
-      await waitFor(async () => (await fetch(`${server.url}/readyz`)).status === 503, { timeoutMs: 30_000, what: '/readyz to fail' });
+      await waitFor(async () => (await fetch(`${server.url}/readyz`)).status === 503, {
+        timeoutMs: 30_000,
+        what: '/readyz to fail',
+      });
       expect(() => workers.assertSweeping!()).toThrow(/sweeper has not run/);
     } finally {
       await server.close();

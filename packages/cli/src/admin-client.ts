@@ -6,7 +6,11 @@ import createClient from 'openapi-fetch';
 import type { components, paths } from './generated/api';
 
 type Schemas = components['schemas'];
-type JsonBody<P extends keyof paths, M extends 'post' | 'patch'> = paths[P][M] extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
+type JsonBody<P extends keyof paths, M extends 'post' | 'patch'> = paths[P][M] extends {
+  requestBody: { content: { 'application/json': infer B } };
+}
+  ? B
+  : never;
 
 export type Wallet = Schemas['AccountWallet'];
 export type Account = Schemas['Account'];
@@ -49,7 +53,10 @@ export class AdminApiUnreachableError extends Error {
     cause: unknown,
   ) {
     const reason = (cause as { cause?: { code?: string; message?: string } })?.cause;
-    super(`Cannot reach Dak's admin API at ${url} (${reason?.code ?? reason?.message ?? (cause as Error)?.message ?? cause}).`, { cause });
+    super(
+      `Cannot reach Dak's admin API at ${url} (${reason?.code ?? reason?.message ?? (cause as Error)?.message ?? cause}).`,
+      { cause },
+    );
     this.name = 'AdminApiUnreachableError';
   }
 }
@@ -60,7 +67,10 @@ export function adminClient(baseUrl: string, adminToken: string) {
   const client = createClient<paths>({ baseUrl: base, headers });
 
   /** Any non-2xx answer becomes an AdminApiError; no answer at all, an AdminApiUnreachableError. */
-  async function answer<D>(request: string, pending: Promise<{ data?: D; error?: unknown; response: Response }>): Promise<D> {
+  async function answer<D>(
+    request: string,
+    pending: Promise<{ data?: D; error?: unknown; response: Response }>,
+  ): Promise<D> {
     let result: Awaited<typeof pending>;
     try {
       result = await pending;
@@ -96,46 +106,86 @@ export function adminClient(baseUrl: string, adminToken: string) {
     createAccount: (body: CreateAccountInput) => answer('POST /accounts', client.POST('/admin/v1/accounts', { body })),
     /** With its wallet. */
     getAccount: async (accountId: string) => {
-      const found = await answer(`GET /accounts/${accountId}`, client.GET('/admin/v1/accounts/{id}', account(accountId)));
+      const found = await answer(
+        `GET /accounts/${accountId}`,
+        client.GET('/admin/v1/accounts/{id}', account(accountId)),
+      );
       return found as Account & { wallet: Wallet };
     },
     updateAccount: (accountId: string, body: UpdateAccountInput) =>
       answer(`PATCH /accounts/${accountId}`, client.PATCH('/admin/v1/accounts/{id}', { ...account(accountId), body })),
 
     listPhoneNumbers: (accountId: string) =>
-      answer(`GET /accounts/${accountId}/phone-numbers`, client.GET('/admin/v1/accounts/{id}/phone-numbers', account(accountId))),
+      answer(
+        `GET /accounts/${accountId}/phone-numbers`,
+        client.GET('/admin/v1/accounts/{id}/phone-numbers', account(accountId)),
+      ),
     addPhoneNumber: (accountId: string, body: AddPhoneNumberInput) =>
-      answer(`POST /accounts/${accountId}/phone-numbers`, client.POST('/admin/v1/accounts/{id}/phone-numbers', { ...account(accountId), body })),
+      answer(
+        `POST /accounts/${accountId}/phone-numbers`,
+        client.POST('/admin/v1/accounts/{id}/phone-numbers', { ...account(accountId), body }),
+      ),
     /** By Dak's id (`pn_…`) or Meta's phone_number_id. */
     updatePhoneNumber: (phoneNumber: string, body: UpdatePhoneNumberInput) =>
-      answer(`PATCH /phone-numbers/${phoneNumber}`, client.PATCH('/admin/v1/phone-numbers/{id}', { params: { path: { id: phoneNumber } }, body })),
+      answer(
+        `PATCH /phone-numbers/${phoneNumber}`,
+        client.PATCH('/admin/v1/phone-numbers/{id}', { params: { path: { id: phoneNumber } }, body }),
+      ),
 
-    listApiKeys: (accountId: string) => answer(`GET /accounts/${accountId}/api-keys`, client.GET('/admin/v1/accounts/{id}/api-keys', account(accountId))),
+    listApiKeys: (accountId: string) =>
+      answer(`GET /accounts/${accountId}/api-keys`, client.GET('/admin/v1/accounts/{id}/api-keys', account(accountId))),
     /** The answer's `key` is shown this once. */
     createApiKey: (accountId: string, body: CreateApiKeyInput) =>
-      answer(`POST /accounts/${accountId}/api-keys`, client.POST('/admin/v1/accounts/{id}/api-keys', { ...account(accountId), body })),
+      answer(
+        `POST /accounts/${accountId}/api-keys`,
+        client.POST('/admin/v1/accounts/{id}/api-keys', { ...account(accountId), body }),
+      ),
     updateApiKey: (keyId: string, body: UpdateApiKeyInput) =>
-      answer(`PATCH /api-keys/${keyId}`, client.PATCH('/admin/v1/api-keys/{id}', { params: { path: { id: keyId } }, body })),
-    revokeApiKey: (keyId: string) => answer(`DELETE /api-keys/${keyId}`, client.DELETE('/admin/v1/api-keys/{id}', { params: { path: { id: keyId } } })),
+      answer(
+        `PATCH /api-keys/${keyId}`,
+        client.PATCH('/admin/v1/api-keys/{id}', { params: { path: { id: keyId } }, body }),
+      ),
+    revokeApiKey: (keyId: string) =>
+      answer(
+        `DELETE /api-keys/${keyId}`,
+        client.DELETE('/admin/v1/api-keys/{id}', { params: { path: { id: keyId } } }),
+      ),
 
-    wallet: (accountId: string) => answer(`GET /accounts/${accountId}/wallet`, client.GET('/admin/v1/accounts/{id}/wallet', account(accountId))),
+    wallet: (accountId: string) =>
+      answer(`GET /accounts/${accountId}/wallet`, client.GET('/admin/v1/accounts/{id}/wallet', account(accountId))),
     /** The reference makes it idempotent: `replayed` is true when it was already applied. */
     topUp: (accountId: string, body: TopUpInput) =>
-      answer(`POST /accounts/${accountId}/wallet/topups`, client.POST('/admin/v1/accounts/{id}/wallet/topups', { ...account(accountId), body })),
+      answer(
+        `POST /accounts/${accountId}/wallet/topups`,
+        client.POST('/admin/v1/accounts/{id}/wallet/topups', { ...account(accountId), body }),
+      ),
     /** Newest first; pass `next_before` as `before` for the next page. */
     ledger: (accountId: string, page: { limit?: number; before?: number } = {}) =>
-      answer(`GET /accounts/${accountId}/wallet/ledger`, client.GET('/admin/v1/accounts/{id}/wallet/ledger', { params: { path: { id: accountId }, query: page } })),
+      answer(
+        `GET /accounts/${accountId}/wallet/ledger`,
+        client.GET('/admin/v1/accounts/{id}/wallet/ledger', { params: { path: { id: accountId }, query: page } }),
+      ),
 
     /** Newest first; `rejected: true` only the refused ones; pass `next_before` as `before` for the next page. */
     webhookEvents: (page: { rejected?: boolean; limit?: number; before?: number } = {}) => {
       const { rejected, ...rest } = page;
-      const query = { ...rest, ...(rejected !== undefined ? { rejected: rejected ? ('true' as const) : ('false' as const) } : {}) };
+      const query = {
+        ...rest,
+        ...(rejected !== undefined ? { rejected: rejected ? ('true' as const) : ('false' as const) } : {}),
+      };
       return answer('GET /webhook-events', client.GET('/admin/v1/webhook-events', { params: { query } }));
     },
 
     syncTemplates: (accountId: string) =>
-      answer(`POST /accounts/${accountId}/templates/sync`, client.POST('/admin/v1/accounts/{id}/templates/sync', account(accountId))),
-    listTemplates: (accountId: string) => answer(`GET /accounts/${accountId}/templates`, client.GET('/admin/v1/accounts/{id}/templates', account(accountId))),
+      answer(
+        `POST /accounts/${accountId}/templates/sync`,
+        client.POST('/admin/v1/accounts/{id}/templates/sync', account(accountId)),
+      ),
+    listTemplates: (accountId: string) =>
+      answer(
+        `GET /accounts/${accountId}/templates`,
+        client.GET('/admin/v1/accounts/{id}/templates', account(accountId)),
+      ),
   };
 }
 

@@ -19,14 +19,22 @@ interface Run {
 }
 
 /** Runs `dak …` as a real child process; never rejects, the exit code is part of the result. */
-function dak(args: string[], options: { cwd?: string; stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
+function dak(
+  args: string[],
+  options: { cwd?: string; stdin?: string; env?: Record<string, string> } = {},
+): Promise<Run> {
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   if (!options.env?.DAK_ADMIN_TOKEN) delete env.DAK_ADMIN_TOKEN;
   if (!options.env?.DAK_API_URL) delete env.DAK_API_URL;
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['--import', tsxLoader, main, ...args], { cwd: options.cwd ?? process.cwd(), env }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      ['--import', tsxLoader, main, ...args],
+      { cwd: options.cwd ?? process.cwd(), env },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
     child.stdin!.end(options.stdin ?? '');
   });
 }
@@ -51,18 +59,58 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
   afterAll(() => stack?.close());
 
   it('creates an account, adds its number, issues a key, tops up, syncs templates and shows the wallet', async () => {
-    const account = await json('accounts', 'create', '--name', 'CLI Store', '--waba-id', DEMO.wabaId, '--category-price', 'MARKETING=0.20');
-    expect(account).toMatchObject({ id: expect.stringMatching(/^acc_/), name: 'CLI Store', waba_id: DEMO.wabaId, price: '0.10', category_prices: { MARKETING: '0.20' } });
+    const account = await json(
+      'accounts',
+      'create',
+      '--name',
+      'CLI Store',
+      '--waba-id',
+      DEMO.wabaId,
+      '--category-price',
+      'MARKETING=0.20',
+    );
+    expect(account).toMatchObject({
+      id: expect.stringMatching(/^acc_/),
+      name: 'CLI Store',
+      waba_id: DEMO.wabaId,
+      price: '0.10',
+      category_prices: { MARKETING: '0.20' },
+    });
 
     // `--access-token -` reads the token from stdin, keeping it out of argv.
-    const added = await dak([...globals, 'phone-numbers', 'add', account.id, '--phone-number-id', DEMO.metaPhoneNumberId, '--display', DEMO.displayPhoneNumber, '--access-token', '-', '--mps', '40'], {
-      stdin: `${stack.accessToken}\n`,
-    });
+    const added = await dak(
+      [
+        ...globals,
+        'phone-numbers',
+        'add',
+        account.id,
+        '--phone-number-id',
+        DEMO.metaPhoneNumberId,
+        '--display',
+        DEMO.displayPhoneNumber,
+        '--access-token',
+        '-',
+        '--mps',
+        '40',
+      ],
+      {
+        stdin: `${stack.accessToken}\n`,
+      },
+    );
     expect(added.code, added.stderr).toBe(0);
     expect(JSON.parse(added.stdout)).toMatchObject({ phone_number_id: DEMO.metaPhoneNumberId, mps: 40 });
     expect(added.stdout).not.toContain(stack.accessToken);
 
-    const created = await dak([...globals, 'api-keys', 'create', account.id, '--name', 'production', '--requests-per-second', '7']);
+    const created = await dak([
+      ...globals,
+      'api-keys',
+      'create',
+      account.id,
+      '--name',
+      'production',
+      '--requests-per-second',
+      '7',
+    ]);
     expect(created.code, created.stderr).toBe(0);
     const key = JSON.parse(created.stdout);
     expect(key.key).toMatch(/^dak_/);
@@ -70,12 +118,29 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
     expect(created.stderr).toMatch(/cannot be shown again/);
     expect((await stack.call('GET', '/api/whatsapp/v1/wallet', { key: key.key })).status).toBe(200);
 
-    expect(await json('wallet', 'topup', account.id, '25.50', '--reference', 'inv-7')).toMatchObject({ replayed: false, wallet: { available: '25.50' } });
-    expect(await json('wallet', 'topup', account.id, '25.50', '--reference', 'inv-7')).toMatchObject({ replayed: true, wallet: { available: '25.50' } });
+    expect(await json('wallet', 'topup', account.id, '25.50', '--reference', 'inv-7')).toMatchObject({
+      replayed: false,
+      wallet: { available: '25.50' },
+    });
+    expect(await json('wallet', 'topup', account.id, '25.50', '--reference', 'inv-7')).toMatchObject({
+      replayed: true,
+      wallet: { available: '25.50' },
+    });
 
-    expect(await json('templates', 'sync', account.id)).toEqual({ synced: Object.keys(templateFixtures).length, deleted: 0 });
+    expect(await json('templates', 'sync', account.id)).toEqual({
+      synced: Object.keys(templateFixtures).length,
+      deleted: 0,
+    });
 
-    expect(await json('wallet', 'show', account.id)).toEqual({ currency: 'INR', available: '25.50', held: '0.00', captured: '0.00', refunded: '0.00', topped_up: '25.50', debt: '0.00' });
+    expect(await json('wallet', 'show', account.id)).toEqual({
+      currency: 'INR',
+      available: '25.50',
+      held: '0.00',
+      captured: '0.00',
+      refunded: '0.00',
+      topped_up: '25.50',
+      debt: '0.00',
+    });
     const quiet = await dak([...globals, '--quiet', 'wallet', 'show', account.id]);
     expect(quiet.stdout).toBe('available 25.50 INR\theld 0.00\n');
 
@@ -90,9 +155,18 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
       return run.stdout;
     };
     // Changes first, then the reads side by side (each is its own process).
-    expect(await short('accounts', 'update', accountId, '--price', '0.15', '--clear-category-prices', '--requests-per-second', '50')).toBe(
-      `${accountId}\tprice 0.15\tno category prices\t50 req/s\n`,
-    );
+    expect(
+      await short(
+        'accounts',
+        'update',
+        accountId,
+        '--price',
+        '0.15',
+        '--clear-category-prices',
+        '--requests-per-second',
+        '50',
+      ),
+    ).toBe(`${accountId}\tprice 0.15\tno category prices\t50 req/s\n`);
     const [unlimited, keyUpdated, phoneUpdated] = await Promise.all([
       short('accounts', 'update', accountId, '--requests-per-second', 'none'),
       short('api-keys', 'update', keyId, '--requests-per-second', '9'),
@@ -119,7 +193,7 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
     expect((await stack.call('GET', '/api/whatsapp/v1/wallet', { key })).status).toBe(401);
   });
 
-  it('prints Dak\'s error message and exits 1, without a stack trace', async () => {
+  it("prints Dak's error message and exits 1, without a stack trace", async () => {
     const [wrongToken, badAmount, missing, down] = await Promise.all([
       dak(['--url', stack.api.url, '--token', 'not-the-admin-token', 'accounts', 'list']),
       dak([...globals, 'wallet', 'topup', 'acc_missing', '1.234', '--reference', 'x']),
@@ -133,9 +207,15 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
     );
 
     expect(badAmount.code).toBe(1);
-    expect(badAmount.stderr).toMatch(/^error: Invalid request body: amount: amount must be a decimal string with at most 2 decimals.*\(invalid_request, HTTP 400\)\n$/);
+    expect(badAmount.stderr).toMatch(
+      /^error: Invalid request body: amount: amount must be a decimal string with at most 2 decimals.*\(invalid_request, HTTP 400\)\n$/,
+    );
 
-    expect(missing).toMatchObject({ code: 1, stdout: '', stderr: 'error: No account "acc_missing". (account_not_found, HTTP 404)\n' });
+    expect(missing).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'error: No account "acc_missing". (account_not_found, HTTP 404)\n',
+    });
 
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^error: Cannot reach Dak's admin API at http:\/\/127\.0\.0\.1:9 .*Is Dak running\?/);
@@ -144,16 +224,24 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
   });
 
   it('takes the URL and token from the environment, else the token from ./.dak/local.env', async () => {
-    const fromEnv = await dak(['-q', 'accounts', 'list'], { env: { DAK_API_URL: stack.api.url, DAK_ADMIN_TOKEN: stack.adminToken } });
+    const fromEnv = await dak(['-q', 'accounts', 'list'], {
+      env: { DAK_API_URL: stack.api.url, DAK_ADMIN_TOKEN: stack.adminToken },
+    });
     expect(fromEnv.code, fromEnv.stderr).toBe(0);
 
     const dir = mkdtempSync(join(tmpdir(), 'dak-cli-'));
     try {
       const none = await dak(['accounts', 'list'], { cwd: dir, env: { DAK_API_URL: stack.api.url } });
-      expect(none).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: No admin token: pass --token, set DAK_ADMIN_TOKEN/) });
+      expect(none).toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(/^error: No admin token: pass --token, set DAK_ADMIN_TOKEN/),
+      });
 
       mkdirSync(join(dir, '.dak'));
-      writeFileSync(join(dir, '.dak', 'local.env'), `DAK_ADMIN_TOKEN=${stack.adminToken}\nDAK_ENCRYPTION_KEY=${'0'.repeat(64)}\n`);
+      writeFileSync(
+        join(dir, '.dak', 'local.env'),
+        `DAK_ADMIN_TOKEN=${stack.adminToken}\nDAK_ENCRYPTION_KEY=${'0'.repeat(64)}\n`,
+      );
       const local = await dak(['-q', 'accounts', 'list'], { cwd: dir, env: { DAK_API_URL: stack.api.url } });
       expect(local.code, local.stderr).toBe(0);
       expect(local.stdout).toBe(fromEnv.stdout);
@@ -168,30 +256,48 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
   });
 
   it('lists the webhook events Dak refused, with why', async () => {
-    await stack.api.ctx.db.insertInto('message_events').values([
-      { dedupe_key: 'status:cli-ok', kind: 'status', wamid: 'wamid.cli-ok', status: 'sent', payload: '{}', applied_at: new Date() },
-      {
-        dedupe_key: 'status:cli-refused',
-        kind: 'status',
-        wamid: 'wamid.cli-refused',
-        message_id: 'msg_01jq8z6k2r9v4t3n5b7c8d9e0f',
-        status: 'failed',
-        waba_id: '555000111222',
-        meta_phone_number_id: '106540352249999',
-        payload: '{}',
-        applied_at: new Date(),
-        rejected_reason: 'message_of_other_account',
-      },
-    ]).execute();
-    const [all, refused] = await Promise.all([json('webhook-events', 'list'), dak([...globals, '-q', 'webhook-events', 'list', '--rejected', '--limit', '5'])]);
-    expect(all.events.map((e: { wamid: string }) => e.wamid)).toEqual(expect.arrayContaining(['wamid.cli-ok', 'wamid.cli-refused']));
+    await stack.api.ctx.db
+      .insertInto('message_events')
+      .values([
+        {
+          dedupe_key: 'status:cli-ok',
+          kind: 'status',
+          wamid: 'wamid.cli-ok',
+          status: 'sent',
+          payload: '{}',
+          applied_at: new Date(),
+        },
+        {
+          dedupe_key: 'status:cli-refused',
+          kind: 'status',
+          wamid: 'wamid.cli-refused',
+          message_id: 'msg_01jq8z6k2r9v4t3n5b7c8d9e0f',
+          status: 'failed',
+          waba_id: '555000111222',
+          meta_phone_number_id: '106540352249999',
+          payload: '{}',
+          applied_at: new Date(),
+          rejected_reason: 'message_of_other_account',
+        },
+      ])
+      .execute();
+    const [all, refused] = await Promise.all([
+      json('webhook-events', 'list'),
+      dak([...globals, '-q', 'webhook-events', 'list', '--rejected', '--limit', '5']),
+    ]);
+    expect(all.events.map((e: { wamid: string }) => e.wamid)).toEqual(
+      expect.arrayContaining(['wamid.cli-ok', 'wamid.cli-refused']),
+    );
     expect(refused.code, refused.stderr).toBe(0);
-    expect(refused.stdout).toMatch(/^\d+\t\S+\tstatus\tfailed\tmessage_of_other_account\twaba 555000111222\tnumber 106540352249999\tmsg_01jq8z6k2r9v4t3n5b7c8d9e0f\n$/);
+    expect(refused.stdout).toMatch(
+      /^\d+\t\S+\tstatus\tfailed\tmessage_of_other_account\twaba 555000111222\tnumber 106540352249999\tmsg_01jq8z6k2r9v4t3n5b7c8d9e0f\n$/,
+    );
   });
 
   it('--help works without a token or a running API', async () => {
     const help = await dak(['--help'], { cwd: tmpdir() });
     expect(help.code).toBe(0);
-    for (const command of ['accounts', 'phone-numbers', 'api-keys', 'wallet', 'templates']) expect(help.stdout).toContain(command);
+    for (const command of ['accounts', 'phone-numbers', 'api-keys', 'wallet', 'templates'])
+      expect(help.stdout).toContain(command);
   });
 });

@@ -17,7 +17,9 @@ export interface CliConfig {
 }
 
 const schema = z.object({
-  DAK_API_URL: z.url({ protocol: /^https?$/, error: 'an http(s) URL such as http://127.0.0.1:3000' }).default(`http://127.0.0.1:${LOCAL_DEFAULTS.ports.api}`),
+  DAK_API_URL: z
+    .url({ protocol: /^https?$/, error: 'an http(s) URL such as http://127.0.0.1:3000' })
+    .default(`http://127.0.0.1:${LOCAL_DEFAULTS.ports.api}`),
   DAK_ADMIN_TOKEN: z.string().min(1).optional(),
 });
 
@@ -36,7 +38,11 @@ export function readLocalSecrets(file: string): Record<string, string> {
  * admin token `npm start` saved in `<cwd>/.dak/local.env` is used, so a local operator needs
  * no setup.
  */
-export function loadCliConfig(env: Env = process.env, flags: { url?: string; token?: string } = {}, cwd = process.cwd()): CliConfig {
+export function loadCliConfig(
+  env: Env = process.env,
+  flags: { url?: string; token?: string } = {},
+  cwd = process.cwd(),
+): CliConfig {
   const raw = parseEnv(schema, {
     DAK_API_URL: flags.url ?? (env.DAK_API_URL || undefined),
     DAK_ADMIN_TOKEN: flags.token ?? (env.DAK_ADMIN_TOKEN || undefined),
@@ -46,5 +52,7 @@ export function loadCliConfig(env: Env = process.env, flags: { url?: string; tok
   if (raw.DAK_ADMIN_TOKEN) return { apiUrl, adminToken: raw.DAK_ADMIN_TOKEN, tokenSource: 'env' };
   const file = join(cwd, LOCAL_SECRETS_FILE);
   const local = existsSync(file) ? readLocalSecrets(file).DAK_ADMIN_TOKEN : undefined;
-  return local ? { apiUrl, adminToken: local, tokenSource: 'local-file' } : { apiUrl, adminToken: undefined, tokenSource: 'none' };
+  return local
+    ? { apiUrl, adminToken: local, tokenSource: 'local-file' }
+    : { apiUrl, adminToken: undefined, tokenSource: 'none' };
 }

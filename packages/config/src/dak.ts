@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { optional, parseEnv, port, type Env } from './env';
-import { DEVELOPMENT_ENCRYPTION_KEY, LOCAL_APP_SECRET, LOCAL_VERIFY_TOKEN, appSecretList, appSecretsOf, secretProblems } from './secrets';
+import {
+  DEVELOPMENT_ENCRYPTION_KEY,
+  LOCAL_APP_SECRET,
+  LOCAL_VERIFY_TOKEN,
+  appSecretList,
+  appSecretsOf,
+  secretProblems,
+} from './secrets';
 
 export const LOCAL_DEFAULTS = {
   databaseUrl: 'postgres://postgres@127.0.0.1:5432/dak',
@@ -19,9 +26,14 @@ const schema = z.object({
   REDIS_URL: z.url().default(LOCAL_DEFAULTS.redisUrl),
   QUEUE_PREFIX: z.string().min(1).default('dak'),
   DAK_ADMIN_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
-  DAK_ENCRYPTION_KEY: optional(z.string().regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters (32 bytes), e.g. `openssl rand -hex 32`')),
+  DAK_ENCRYPTION_KEY: optional(
+    z.string().regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters (32 bytes), e.g. `openssl rand -hex 32`'),
+  ),
   META_GRAPH_URL: optional(z.url()),
-  META_GRAPH_VERSION: z.string().regex(/^v\d+\.\d+$/, 'must look like v23.0').default(LOCAL_DEFAULTS.graphVersion),
+  META_GRAPH_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/, 'must look like v23.0')
+    .default(LOCAL_DEFAULTS.graphVersion),
   META_APP_SECRETS: optional(appSecretList),
   META_APP_SECRET: optional(z.string()),
   META_VERIFY_TOKEN: optional(z.string()),
@@ -70,7 +82,14 @@ export interface DakConfig {
   };
   /** Interface the HTTP listeners bind to (0.0.0.0 in containers). */
   host: string;
-  ports: { api: number; webhooks: number; metaSim: number; workerMetrics: number; apiMetrics: number; webhooksMetrics: number };
+  ports: {
+    api: number;
+    webhooks: number;
+    metaSim: number;
+    workerMetrics: number;
+    apiMetrics: number;
+    webhooksMetrics: number;
+  };
   /** Interface of the internal /metrics listeners (127.0.0.1 unless a scraper elsewhere needs them). */
   metricsHost: string;
   worker: { concurrency: number; sweepIntervalMs: number; sendLeaseMs: number; sweepGraceMs: number };
@@ -108,7 +127,12 @@ export function loadConfig(env: Env = process.env): DakConfig {
       webhooksMetrics: raw.WEBHOOKS_METRICS_PORT,
     },
     metricsHost: raw.METRICS_HOST,
-    worker: { concurrency: raw.WORKER_CONCURRENCY, sweepIntervalMs: raw.SWEEP_INTERVAL_MS, sendLeaseMs: raw.SEND_LEASE_MS, sweepGraceMs: raw.SWEEP_GRACE_MS },
+    worker: {
+      concurrency: raw.WORKER_CONCURRENCY,
+      sweepIntervalMs: raw.SWEEP_INTERVAL_MS,
+      sendLeaseMs: raw.SEND_LEASE_MS,
+      sweepGraceMs: raw.SWEEP_GRACE_MS,
+    },
     pricing: { defaultPriceMinor: raw.DEFAULT_PRICE_MINOR, currency: raw.DEFAULT_CURRENCY },
     templateSync: { intervalMs: raw.TEMPLATE_SYNC_INTERVAL_MS },
     retention: { eventDays: raw.EVENT_RETENTION_DAYS },

@@ -15,13 +15,16 @@ export class ConfigError extends Error {
  */
 export function parseEnv<S extends z.ZodType>(schema: S, env: Env, alsoRefused: string[] = []): z.output<S> {
   const result = schema.safeParse(env);
-  const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`);
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`);
   problems.push(...alsoRefused);
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   return result.data;
 }
 
 /** An unset variable, or one set to the empty string (as `${VAR:-}` in docker-compose leaves it). */
-export const optional = <T extends z.ZodType>(inner: T) => z.preprocess((value) => (value === '' ? undefined : value), inner.optional());
+export const optional = <T extends z.ZodType>(inner: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), inner.optional());
 
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);

@@ -11,16 +11,24 @@ export const DEVELOPMENT_ENCRYPTION_KEY = '0'.repeat(62) + 'da';
 // docker-compose.yml and the demo seed used to carry), so in production they are no secret.
 // Compared case-insensitively: a hex key in capitals is the same key.
 const PUBLISHED_VALUES = new Set(
-  [LOCAL_APP_SECRET, LOCAL_VERIFY_TOKEN, DEVELOPMENT_ENCRYPTION_KEY, 'local-admin-token-change-me', 'EAAGdemoaccesstokenforthelocalsimulator'].map(
-    (value) => value.toLowerCase(),
-  ),
+  [
+    LOCAL_APP_SECRET,
+    LOCAL_VERIFY_TOKEN,
+    DEVELOPMENT_ENCRYPTION_KEY,
+    'local-admin-token-change-me',
+    'EAAGdemoaccesstokenforthelocalsimulator',
+  ].map((value) => value.toLowerCase()),
 );
 
 const APP_SECRET_HINT = "your Meta app's secret, from App settings > Basic in Meta's app dashboard";
 
 /** What each production secret is and how to make one, for the message that asks for it. */
 const PRODUCTION_SECRETS: { names: string; values: (env: Env) => string[]; hint: string }[] = [
-  { names: 'DAK_ADMIN_TOKEN', values: (env) => present(env.DAK_ADMIN_TOKEN), hint: 'generate one: openssl rand -hex 24' },
+  {
+    names: 'DAK_ADMIN_TOKEN',
+    values: (env) => present(env.DAK_ADMIN_TOKEN),
+    hint: 'generate one: openssl rand -hex 24',
+  },
   {
     names: 'DAK_ENCRYPTION_KEY',
     values: (env) => present(env.DAK_ENCRYPTION_KEY),
@@ -38,7 +46,10 @@ const PRODUCTION_SECRETS: { names: string; values: (env: Env) => string[]; hint:
 /** META_APP_SECRETS: the accepted app secrets, comma separated. */
 export const appSecretList = z
   .string()
-  .refine((list) => list.split(',').every((secret) => secret.trim() !== ''), 'must be secrets separated by single commas, with no empty item');
+  .refine(
+    (list) => list.split(',').every((secret) => secret.trim() !== ''),
+    'must be secrets separated by single commas, with no empty item',
+  );
 
 function present(value: string | undefined): string[] {
   return value ? [value] : [];
@@ -48,7 +59,10 @@ function present(value: string | undefined): string[] {
  * Every app secret a webhook signature may be made with: META_APP_SECRETS (comma separated,
  * several while one is rotated) or META_APP_SECRET; undefined when neither is set.
  */
-export function appSecretsOf(env: { META_APP_SECRETS?: string | undefined; META_APP_SECRET?: string | undefined }): string[] | undefined {
+export function appSecretsOf(env: {
+  META_APP_SECRETS?: string | undefined;
+  META_APP_SECRET?: string | undefined;
+}): string[] | undefined {
   if (env.META_APP_SECRETS) return env.META_APP_SECRETS.split(',').map((secret) => secret.trim());
   return env.META_APP_SECRET ? [env.META_APP_SECRET] : undefined;
 }
@@ -61,14 +75,18 @@ export function appSecretsOf(env: { META_APP_SECRETS?: string | undefined; META_
 export function secretProblems(env: Env): string[] {
   const problems: string[] = [];
   if (env.META_APP_SECRETS && env.META_APP_SECRET) {
-    problems.push('META_APP_SECRET: set either META_APP_SECRETS (every accepted secret, comma separated) or META_APP_SECRET, not both');
+    problems.push(
+      'META_APP_SECRET: set either META_APP_SECRETS (every accepted secret, comma separated) or META_APP_SECRET, not both',
+    );
   }
   if (env.NODE_ENV !== 'production') return problems;
   for (const secret of PRODUCTION_SECRETS) {
     const values = secret.values(env);
     if (values.length === 0) problems.push(`${secret.names}: required in production (${secret.hint})`);
     else if (values.some((value) => PUBLISHED_VALUES.has(value.toLowerCase()))) {
-      problems.push(`${secret.names}: refused in production, this value is published in Dak's repository so anyone can use it (${secret.hint})`);
+      problems.push(
+        `${secret.names}: refused in production, this value is published in Dak's repository so anyone can use it (${secret.hint})`,
+      );
     }
   }
   return problems;

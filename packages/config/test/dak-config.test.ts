@@ -31,14 +31,26 @@ describe('loadConfig in production', () => {
     expect(config.env).toBe('production');
     expect(config.adminToken).toBe(production.DAK_ADMIN_TOKEN);
     expect(config.encryptionKey.toString('hex')).toBe(production.DAK_ENCRYPTION_KEY);
-    expect(config.meta).toMatchObject({ appSecrets: [production.META_APP_SECRET], verifyToken: production.META_VERIFY_TOKEN, graphUrl: 'https://graph.facebook.com' });
+    expect(config.meta).toMatchObject({
+      appSecrets: [production.META_APP_SECRET],
+      verifyToken: production.META_VERIFY_TOKEN,
+      graphUrl: 'https://graph.facebook.com',
+    });
   });
 
   it('refuses to start with no secret at all, in one message listing each', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
-    expect(variablesOf(problems)).toEqual(['DAK_ADMIN_TOKEN', 'DAK_ENCRYPTION_KEY', 'META_APP_SECRETS or META_APP_SECRET', 'META_VERIFY_TOKEN', 'META_GRAPH_URL']);
+    expect(variablesOf(problems)).toEqual([
+      'DAK_ADMIN_TOKEN',
+      'DAK_ENCRYPTION_KEY',
+      'META_APP_SECRETS or META_APP_SECRET',
+      'META_VERIFY_TOKEN',
+      'META_GRAPH_URL',
+    ]);
     for (const problem of problems) expect(problem).toMatch(/: required in production \(.+\)$/);
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/^Invalid configuration:\n {2}- DAK_ADMIN_TOKEN: required in production \(generate one: openssl rand -hex 24\)\n/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      /^Invalid configuration:\n {2}- DAK_ADMIN_TOKEN: required in production \(generate one: openssl rand -hex 24\)\n/,
+    );
   });
 
   it.each([
@@ -50,7 +62,9 @@ describe('loadConfig in production', () => {
   ])('refuses to start without %s, unset or empty', (variable, named) => {
     const { [variable]: _left, ...without } = production;
     expect(problemsOf(without)).toEqual([expect.stringMatching(new RegExp(`^${named}: required in production`))]);
-    expect(problemsOf({ ...production, [variable]: '' })).toEqual([expect.stringMatching(new RegExp(`^${named}: required in production`))]);
+    expect(problemsOf({ ...production, [variable]: '' })).toEqual([
+      expect.stringMatching(new RegExp(`^${named}: required in production`)),
+    ]);
   });
 
   it.each([
@@ -62,15 +76,21 @@ describe('loadConfig in production', () => {
     ['META_VERIFY_TOKEN', LOCAL_DEFAULTS.verifyToken, 'META_VERIFY_TOKEN'],
   ])('refuses %s set to the published value %s', (variable, value, named) => {
     expect(problemsOf({ ...production, [variable]: value })).toEqual([
-      expect.stringMatching(new RegExp(`^${named}: refused in production, this value is published in Dak's repository so anyone can use it \\(.+\\)$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^${named}: refused in production, this value is published in Dak's repository so anyone can use it \\(.+\\)$`,
+        ),
+      ),
     ]);
   });
 
   it('refuses a published app secret anywhere in META_APP_SECRETS', () => {
     const { META_APP_SECRET: _single, ...env } = production;
-    expect(variablesOf(problemsOf({ ...env, META_APP_SECRETS: `${production.META_APP_SECRET},${LOCAL_DEFAULTS.appSecret}` }))).toEqual([
-      'META_APP_SECRETS or META_APP_SECRET',
-    ]);
+    expect(
+      variablesOf(
+        problemsOf({ ...env, META_APP_SECRETS: `${production.META_APP_SECRET},${LOCAL_DEFAULTS.appSecret}` }),
+      ),
+    ).toEqual(['META_APP_SECRETS or META_APP_SECRET']);
   });
 
   it('lists every published value, missing secret and malformed value in one message', () => {
@@ -82,7 +102,13 @@ describe('loadConfig in production', () => {
       META_VERIFY_TOKEN: LOCAL_DEFAULTS.verifyToken,
       META_GRAPH_URL: 'graph.facebook.com',
     });
-    expect(variablesOf(problems)).toEqual(['META_GRAPH_URL', 'DAK_ADMIN_TOKEN', 'DAK_ENCRYPTION_KEY', 'META_APP_SECRETS or META_APP_SECRET', 'META_VERIFY_TOKEN']);
+    expect(variablesOf(problems)).toEqual([
+      'META_GRAPH_URL',
+      'DAK_ADMIN_TOKEN',
+      'DAK_ENCRYPTION_KEY',
+      'META_APP_SECRETS or META_APP_SECRET',
+      'META_VERIFY_TOKEN',
+    ]);
     expect(problems.slice(1).every((problem) => problem.includes('published in Dak'))).toBe(true);
   });
 });
@@ -90,11 +116,16 @@ describe('loadConfig in production', () => {
 describe('app secrets for rotation', () => {
   it('reads several secrets from META_APP_SECRETS, trimmed, in order', () => {
     const { META_APP_SECRET: _single, ...env } = production;
-    expect(loadConfig({ ...env, META_APP_SECRETS: 'new-secret-2026, old-secret-2025' }).meta.appSecrets).toEqual(['new-secret-2026', 'old-secret-2025']);
+    expect(loadConfig({ ...env, META_APP_SECRETS: 'new-secret-2026, old-secret-2025' }).meta.appSecrets).toEqual([
+      'new-secret-2026',
+      'old-secret-2025',
+    ]);
   });
 
   it('refuses an empty item and both variables at once, in every environment', () => {
-    expect(problemsOf({ META_APP_SECRETS: 'a,,b' })).toEqual(['META_APP_SECRETS: must be secrets separated by single commas, with no empty item']);
+    expect(problemsOf({ META_APP_SECRETS: 'a,,b' })).toEqual([
+      'META_APP_SECRETS: must be secrets separated by single commas, with no empty item',
+    ]);
     expect(problemsOf({ META_APP_SECRETS: 'a,b', META_APP_SECRET: 'c' })).toEqual([
       'META_APP_SECRET: set either META_APP_SECRETS (every accepted secret, comma separated) or META_APP_SECRET, not both',
     ]);
@@ -111,6 +142,10 @@ describe('loadConfig outside production', () => {
     const config = loadConfig(nodeEnv ? { NODE_ENV: nodeEnv } : {});
     expect(config.adminToken).toBeUndefined();
     expect(config.encryptionKey.toString('hex')).toBe(DEVELOPMENT_KEY);
-    expect(config.meta).toMatchObject({ appSecrets: [LOCAL_DEFAULTS.appSecret], verifyToken: LOCAL_DEFAULTS.verifyToken, graphUrl: 'http://127.0.0.1:3002' });
+    expect(config.meta).toMatchObject({
+      appSecrets: [LOCAL_DEFAULTS.appSecret],
+      verifyToken: LOCAL_DEFAULTS.verifyToken,
+      graphUrl: 'http://127.0.0.1:3002',
+    });
   });
 });

@@ -10,7 +10,7 @@ export const ERROR_CODES = {
   invalid_value: { status: 400, means: 'a value cannot be stored (a NUL character, an out-of-range number)' },
   invalid_phone_number: { status: 400, means: 'the recipient is not a plausible phone number' },
   invalid_idempotency_key: { status: 400, means: 'Idempotency-Key is empty or too long' },
-  invalid_challenge: { status: 400, means: "hub.challenge is not the number Meta sends" },
+  invalid_challenge: { status: 400, means: 'hub.challenge is not the number Meta sends' },
   no_access_token: { status: 400, means: 'the account has no phone number with an access token to call Meta with' },
   meta_refused: { status: 400, means: "Meta refused the request; the message carries Meta's error" },
   foreign_next_page: { status: 400, means: "Meta's paging link points outside the configured Graph API" },
@@ -50,8 +50,11 @@ export const ERROR_CODES = {
 
   rate_limited: { status: 429, means: 'the request rate is used up; retry after Retry-After seconds' },
 
-  internal_error: { status: 500, means: 'a fault on Dak\'s side' },
-  service_unavailable: { status: 503, means: 'a dependency (Postgres or Redis) is down; retry after Retry-After seconds' },
+  internal_error: { status: 500, means: "a fault on Dak's side" },
+  service_unavailable: {
+    status: 503,
+    means: 'a dependency (Postgres or Redis) is down; retry after Retry-After seconds',
+  },
 } as const satisfies Record<string, { status: number; means: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -4,7 +4,10 @@
  * leading zero). Returns null when it is not.
  */
 export function normalizeRecipient(input: string): string | null {
-  const stripped = input.trim().replace(/^\+/, '').replace(/[\s\-().]/g, '');
+  const stripped = input
+    .trim()
+    .replace(/^\+/, '')
+    .replace(/[\s\-().]/g, '');
   if (!/^[1-9]\d{7,14}$/.test(stripped)) return null;
   return stripped;
 }

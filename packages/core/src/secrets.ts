@@ -21,7 +21,11 @@ export function safeEqual(a: string, b: string): boolean {
  * configured secrets may have made it (several while one is rotated); each is compared in
  * constant time, and all of them are tried so the time does not tell which one matched.
  */
-export function verifyMetaSignature(rawBody: Buffer, header: string | undefined, appSecrets: readonly string[]): boolean {
+export function verifyMetaSignature(
+  rawBody: Buffer,
+  header: string | undefined,
+  appSecrets: readonly string[],
+): boolean {
   if (!header?.startsWith('sha256=')) return false;
   const signature = header.slice('sha256='.length).toLowerCase();
   let matched = false;
@@ -36,12 +40,15 @@ export function encryptSecret(plaintext: string, key: Buffer): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return ['v1', iv, cipher.getAuthTag(), ciphertext].map((part) => (typeof part === 'string' ? part : part.toString('base64url'))).join('.');
+  return ['v1', iv, cipher.getAuthTag(), ciphertext]
+    .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
+    .join('.');
 }
 
 export function decryptSecret(sealed: string, key: Buffer): string {
   const [version, iv, tag, ciphertext] = sealed.split('.');
-  if (version !== 'v1' || !iv || !tag || ciphertext === undefined) throw new Error('Unrecognised encrypted secret format');
+  if (version !== 'v1' || !iv || !tag || ciphertext === undefined)
+    throw new Error('Unrecognised encrypted secret format');
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
   return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');

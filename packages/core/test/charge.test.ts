@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { CHARGE_HAPPENINGS, CHARGE_MOVEMENTS, CHARGE_STATES, chargeMovements, type ChargeHappening, type ChargeMovement, type ChargeState } from '../src/index';
+import {
+  CHARGE_HAPPENINGS,
+  CHARGE_MOVEMENTS,
+  CHARGE_STATES,
+  chargeMovements,
+  type ChargeHappening,
+  type ChargeMovement,
+  type ChargeState,
+} from '../src/index';
 
 // Every charge state × every happening, and the movements each must make (in order).
 const TABLE: Record<ChargeState, Record<ChargeHappening, ChargeMovement[]>> = {
@@ -47,7 +55,9 @@ describe('chargeMovements', () => {
     for (const row of Object.values(TABLE)) expect(Object.keys(row).sort()).toEqual([...CHARGE_HAPPENINGS].sort());
   });
 
-  const rows = CHARGE_STATES.flatMap((state) => CHARGE_HAPPENINGS.map((happening) => [state, happening, TABLE[state][happening]] as const));
+  const rows = CHARGE_STATES.flatMap((state) =>
+    CHARGE_HAPPENINGS.map((happening) => [state, happening, TABLE[state][happening]] as const),
+  );
   it.each(rows)('%s, then %s → %j', (state, happening, expected) => {
     expect(chargeMovements(state, happening)).toEqual(expected);
   });
@@ -62,7 +72,10 @@ describe('chargeMovements', () => {
 
   it('moves nothing a second time: what just happened, happening again, finds nothing left to do', () => {
     for (const [state, happening] of rows) {
-      const end = chargeMovements(state, happening).reduce<ChargeState>((_, movement) => CHARGE_MOVEMENTS[movement].to, state);
+      const end = chargeMovements(state, happening).reduce<ChargeState>(
+        (_, movement) => CHARGE_MOVEMENTS[movement].to,
+        state,
+      );
       expect(chargeMovements(end, happening)).toEqual([]);
     }
   });

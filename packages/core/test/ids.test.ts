@@ -3,7 +3,8 @@ import { isMessageId, newId } from '../src/ids';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 const timeOf = (id: string) => [...id.slice(4, 14)].reduce((ms, char) => ms * 32 + ALPHABET.indexOf(char), 0);
-const randomOf = (id: string) => [...id.slice(14)].reduce((value, char) => value * 32n + BigInt(ALPHABET.indexOf(char)), 0n);
+const randomOf = (id: string) =>
+  [...id.slice(14)].reduce((value, char) => value * 32n + BigInt(ALPHABET.indexOf(char)), 0n);
 
 describe('message ids', () => {
   it('10,000 made in a tight loop are unique, in the order they were made, and not consecutive', () => {
@@ -21,7 +22,9 @@ describe('message ids', () => {
     expect(new Set(times).size).toBeLessThan(ids.length);
     // Within a millisecond each id is the last plus a random step of up to 2^40: a monotonic
     // ULID would step by exactly 1, so its neighbour is one guess away.
-    const steps = ids.slice(1).flatMap((id, i) => (timeOf(id) === timeOf(ids[i]!) ? [randomOf(id) - randomOf(ids[i]!)] : []));
+    const steps = ids
+      .slice(1)
+      .flatMap((id, i) => (timeOf(id) === timeOf(ids[i]!) ? [randomOf(id) - randomOf(ids[i]!)] : []));
     expect(steps.length).toBeGreaterThan(1_000);
     expect(steps.every((step) => step > 1n && step <= 2n ** 40n + 1n)).toBe(true);
     expect(new Set(steps).size).toBe(steps.length);
@@ -31,7 +34,8 @@ describe('message ids', () => {
     const counts = new Map<string, number>();
     // Each in a millisecond of its own, so each random part is drawn afresh.
     const base = Date.now() + 1_000;
-    for (let i = 0; i < 2_000; i++) for (const char of newId('msg', base + i).slice(15)) counts.set(char, (counts.get(char) ?? 0) + 1);
+    for (let i = 0; i < 2_000; i++)
+      for (const char of newId('msg', base + i).slice(15)) counts.set(char, (counts.get(char) ?? 0) + 1);
     // 30,000 characters (the first random one holds only 3 bits), about 940 expected each: a
     // uniform draw stays well within 800..1,200.
     expect([...counts.keys()].sort().join('')).toBe(ALPHABET);

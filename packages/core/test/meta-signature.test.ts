@@ -9,7 +9,9 @@ describe('verifyMetaSignature', () => {
   it('accepts a signature made with any configured secret', () => {
     expect(verifyMetaSignature(body, sign('new-secret'), ['new-secret', 'old-secret'])).toBe(true);
     expect(verifyMetaSignature(body, sign('old-secret'), ['new-secret', 'old-secret'])).toBe(true);
-    expect(verifyMetaSignature(body, sign('old-secret').toUpperCase().replace('SHA256=', 'sha256='), ['old-secret'])).toBe(true);
+    expect(
+      verifyMetaSignature(body, sign('old-secret').toUpperCase().replace('SHA256=', 'sha256='), ['old-secret']),
+    ).toBe(true);
   });
 
   it('refuses another secret, another body, a missing or malformed header, and an empty list', () => {

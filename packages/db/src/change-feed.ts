@@ -89,7 +89,10 @@ export class ChangeFeed {
  * misses (undefined) and failures are not kept. The TTL is a backstop only.
  */
 export class AccountCache<V> {
-  private readonly entries = new Map<string, { accountId: string | undefined; value: Promise<V | undefined>; expires: number }>();
+  private readonly entries = new Map<
+    string,
+    { accountId: string | undefined; value: Promise<V | undefined>; expires: number }
+  >();
 
   constructor(
     feed: ChangeFeed,
@@ -126,6 +129,7 @@ export class AccountCache<V> {
 
   private dropAccount(accountId: string): void {
     // An entry still loading has no account yet: drop it too, it may have read the old row.
-    for (const [key, entry] of this.entries) if (entry.accountId === accountId || entry.accountId === undefined) this.entries.delete(key);
+    for (const [key, entry] of this.entries)
+      if (entry.accountId === accountId || entry.accountId === undefined) this.entries.delete(key);
   }
 }

@@ -13,7 +13,8 @@ const INT8_OID = 20;
  */
 function parseInt8(value: string): number {
   const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed)) throw new RangeError(`int8 value ${value} is beyond 2^53 and cannot be read exactly`);
+  if (!Number.isSafeInteger(parsed))
+    throw new RangeError(`int8 value ${value} is beyond 2^53 and cannot be read exactly`);
   return parsed;
 }
 

@@ -2,7 +2,8 @@ import { loadConfig } from '@dak/config';
 import { createDatabase, ensureDatabaseExists, migrateToLatest } from './database';
 
 const config = loadConfig();
-if (await ensureDatabaseExists(config.db.url)) console.log(`created database ${new URL(config.db.url).pathname.slice(1)}`);
+if (await ensureDatabaseExists(config.db.url))
+  console.log(`created database ${new URL(config.db.url).pathname.slice(1)}`);
 const db = createDatabase({ url: config.db.url, poolSize: 1, applicationName: 'dak-migrate' });
 try {
   const { results = [] } = await migrateToLatest(db);

@@ -2,7 +2,12 @@ import { DakError, decryptSecret, type MetaTemplate } from '@dak/core';
 import type { Database } from './database';
 import { findAccountById } from './repositories/accounts';
 import { listPhoneNumbers } from './repositories/phone-numbers';
-import { deleteTemplatesReplacedBy, markMissingTemplatesDeleted, upsertTemplates, type TemplateUpsert } from './repositories/templates';
+import {
+  deleteTemplatesReplacedBy,
+  markMissingTemplatesDeleted,
+  upsertTemplates,
+  type TemplateUpsert,
+} from './repositories/templates';
 
 export interface TemplateSyncResult {
   /** Templates Meta listed, now stored as Meta returned them. */
@@ -36,7 +41,10 @@ export async function syncAccountTemplates(
   // Every number of a WABA may read its templates; the first one's token is as good as any.
   const [phone] = await listPhoneNumbers(db, accountId);
   if (!phone) {
-    throw new DakError('no_access_token', 'Add a phone number (with its access token) to this account before syncing templates.');
+    throw new DakError(
+      'no_access_token',
+      'Add a phone number (with its access token) to this account before syncing templates.',
+    );
   }
   const fetchedAt = new Date();
   const listed = await listTemplates(account.waba_id, decryptSecret(phone.access_token_encrypted, encryptionKey));
@@ -47,7 +55,12 @@ export async function syncAccountTemplates(
       await deleteTemplatesReplacedBy(trx, accountId, chunk);
       synced += await upsertTemplates(trx, accountId, chunk, fetchedAt);
     }
-    const deleted = await markMissingTemplatesDeleted(trx, accountId, templates.map((t) => t.id), fetchedAt);
+    const deleted = await markMissingTemplatesDeleted(
+      trx,
+      accountId,
+      templates.map((t) => t.id),
+      fetchedAt,
+    );
     return { synced, deleted };
   });
 }

@@ -48,25 +48,55 @@ describe('message statuses', () => {
     const [id] = await accepted(owner);
     const w = wamid();
     expect(await claimMessage(db(), id!, at(0))).toMatchObject({ status: 'sending', attempts: 1 });
-    expect(await recordAccepted(db(), id!, w, at(1))).toMatchObject({ status: 'sent', wamid: w, sent_at: at(1), claimed_at: null });
+    expect(await recordAccepted(db(), id!, w, at(1))).toMatchObject({
+      status: 'sent',
+      wamid: w,
+      sent_at: at(1),
+      claimed_at: null,
+    });
 
-    expect(await report(id!, 'read', 30, w)).toMatchObject({ status: 'read', sent_at: at(1), delivered_at: at(30), read_at: at(30) });
-    expect(await report(id!, 'delivered', 20, w)).toMatchObject({ status: 'read', delivered_at: at(20), read_at: at(30) });
+    expect(await report(id!, 'read', 30, w)).toMatchObject({
+      status: 'read',
+      sent_at: at(1),
+      delivered_at: at(30),
+      read_at: at(30),
+    });
+    expect(await report(id!, 'delivered', 20, w)).toMatchObject({
+      status: 'read',
+      delivered_at: at(20),
+      read_at: at(30),
+    });
     // A duplicate, later delivered changes nothing; Meta's sent never replaces the worker's record.
     expect(await report(id!, 'delivered', 25, w)).toMatchObject({ status: 'read', delivered_at: at(20) });
     expect(await report(id!, 'sent', 0, w)).toMatchObject({ status: 'read', sent_at: at(1) });
     // A failure after the read neither moves the status back nor records an error.
-    expect(await report(id!, 'failed', 40, w)).toMatchObject({ status: 'read', error: null, sent_at: at(1), delivered_at: at(20), read_at: at(30) });
+    expect(await report(id!, 'failed', 40, w)).toMatchObject({
+      status: 'read',
+      error: null,
+      sent_at: at(1),
+      delivered_at: at(20),
+      read_at: at(30),
+    });
   });
 
-  it('a status that beats the worker\'s record of Meta\'s answer: the worker does not move it back', async () => {
+  it("a status that beats the worker's record of Meta's answer: the worker does not move it back", async () => {
     const owner = await seedWalletAccount(db(), 100);
     const [id] = await accepted(owner);
     const w = wamid();
     await claimMessage(db(), id!, at(0));
     // Meta's delivered (matched by callback data) arrives while the worker still waits for Meta's 200.
-    expect(await report(id!, 'delivered', 5, w)).toMatchObject({ status: 'delivered', wamid: w, sent_at: at(5), delivered_at: at(5), claimed_at: null });
-    expect(await recordAccepted(db(), id!, w, at(6))).toMatchObject({ status: 'delivered', sent_at: at(5), delivered_at: at(5) });
+    expect(await report(id!, 'delivered', 5, w)).toMatchObject({
+      status: 'delivered',
+      wamid: w,
+      sent_at: at(5),
+      delivered_at: at(5),
+      claimed_at: null,
+    });
+    expect(await recordAccepted(db(), id!, w, at(6))).toMatchObject({
+      status: 'delivered',
+      sent_at: at(5),
+      delivered_at: at(5),
+    });
     // A claim only takes a queued message: the delivered one is never sent again.
     expect(await claimMessage(db(), id!, at(7))).toBeUndefined();
   });
@@ -77,9 +107,17 @@ describe('message statuses', () => {
     const w = wamid();
     await claimMessage(db(), id!, at(0));
     expect(await report(id!, 'failed', 3, w)).toMatchObject({ status: 'failed', failed_at: at(3), error: metaError });
-    expect(await recordAccepted(db(), id!, w, at(4))).toMatchObject({ status: 'failed', sent_at: at(4), error: metaError });
+    expect(await recordAccepted(db(), id!, w, at(4))).toMatchObject({
+      status: 'failed',
+      sent_at: at(4),
+      error: metaError,
+    });
     // Then delivered after all: it moves on past failed.
-    expect(await report(id!, 'delivered', 9, w)).toMatchObject({ status: 'delivered', delivered_at: at(9), failed_at: at(3) });
+    expect(await report(id!, 'delivered', 9, w)).toMatchObject({
+      status: 'delivered',
+      delivered_at: at(9),
+      failed_at: at(3),
+    });
   });
 
   it('the wamid is learnt once: a later report cannot change it', async () => {
@@ -96,7 +134,15 @@ describe('message statuses', () => {
     const dakError: MessageError = { code: 'expired', title: 'Not sent before expires_in ran out', source: 'dak' };
     await report(sent!, 'sent', 1, wamid());
     expect(await recordFailedBeforeMeta(db(), sent!, dakError, ['queued', 'sending'], at(2))).toBeUndefined();
-    expect(await findMessage(db(), owner.accountId, sent!)).toMatchObject({ status: 'sent', error: null, failed_at: null });
-    expect(await recordFailedBeforeMeta(db(), queued!, dakError, ['queued', 'sending'], at(2))).toMatchObject({ status: 'failed', error: dakError, failed_at: at(2) });
+    expect(await findMessage(db(), owner.accountId, sent!)).toMatchObject({
+      status: 'sent',
+      error: null,
+      failed_at: null,
+    });
+    expect(await recordFailedBeforeMeta(db(), queued!, dakError, ['queued', 'sending'], at(2))).toMatchObject({
+      status: 'failed',
+      error: dakError,
+      failed_at: at(2),
+    });
   });
 });

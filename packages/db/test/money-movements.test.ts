@@ -10,7 +10,13 @@ import {
   topUp,
 } from '@dak/db';
 import type { ChargeMovement, ChargeState } from '@dak/core';
-import { expectWalletInvariant, messageToAccept, seedWalletAccount, useTestDatabase, type WalletAccount } from '@dak/dev-env';
+import {
+  expectWalletInvariant,
+  messageToAccept,
+  seedWalletAccount,
+  useTestDatabase,
+  type WalletAccount,
+} from '@dak/dev-env';
 
 // Every money movement of one message, step by step, on a real Postgres: the exact balance after
 // each, the ledger entry it leaves (once, however often it is repeated), and the wallet's
@@ -19,13 +25,21 @@ describe('money movements', () => {
   const database = useTestDatabase();
   const db = () => database.db;
 
-  type Balance = { available: number; held: number; captured: number; refunded: number; debt: number; topped_up: number };
+  type Balance = {
+    available: number;
+    held: number;
+    captured: number;
+    refunded: number;
+    debt: number;
+    topped_up: number;
+  };
   async function expectWallet(owner: WalletAccount, balance: Balance) {
     expect(await findWallet(db(), owner.accountId)).toMatchObject(balance);
     await expectWalletInvariant(db(), owner.accountId);
   }
 
-  const chargeOf = async (owner: WalletAccount, id: string) => (await findMessage(db(), owner.accountId, id))?.charge_state;
+  const chargeOf = async (owner: WalletAccount, id: string) =>
+    (await findMessage(db(), owner.accountId, id))?.charge_state;
 
   /** The message's ledger entries, oldest first, as `kind amount`. */
   async function ledgerOf(owner: WalletAccount, messageId: string) {
@@ -61,8 +75,10 @@ describe('money movements', () => {
 
   /** The account's wallet_captures rows, where captures from holds are counted. */
   const captureShardsOf = async (owner: WalletAccount) =>
-    (await sql<{ shard: number; captured: number }>`
-      select shard, captured from wallet_captures where account_id = ${owner.accountId} order by shard`.execute(db())).rows;
+    (
+      await sql<{ shard: number; captured: number }>`
+      select shard, captured from wallet_captures where account_id = ${owner.accountId} order by shard`.execute(db())
+    ).rows;
 
   it('hold, capture (in its capture shard), refund, and a delivery after failed that takes the refund back', async () => {
     const owner = await seedWalletAccount(db(), 100);
@@ -99,7 +115,8 @@ describe('money movements', () => {
     const owner = await seedWalletAccount(db(), 100);
     const m = messageToAccept(owner, 30);
     await insertMessagesWithHold(db(), owner.accountId, [m]);
-    for (const movement of ['capture', 'refund', 'refund_reversal'] as const) expect(await moveMessageCharge(db(), m.id, movement)).toBe(true);
+    for (const movement of ['capture', 'refund', 'refund_reversal'] as const)
+      expect(await moveMessageCharge(db(), m.id, movement)).toBe(true);
     // The charge state allows a refund again (it is `captured`); the unique (message, kind)
     // ledger entry does not, and the whole statement (state, wallet, ledger) rolls back.
     await expect(moveMessageCharge(db(), m.id, 'refund')).rejects.toThrow(/ledger_entries_message_kind_key/);

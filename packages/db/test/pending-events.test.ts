@@ -21,7 +21,14 @@ describe('events waiting for their message', () => {
 
   function statusEvent(over: Partial<NewMessageEvent> = {}): NewMessageEvent {
     const wamid = `wamid.${randomBytes(8).toString('hex')}`;
-    return { dedupe_key: `status:test:${wamid}:delivered`, kind: 'status', wamid, status: 'delivered', payload: JSON.stringify({}), ...over };
+    return {
+      dedupe_key: `status:test:${wamid}:delivered`,
+      kind: 'status',
+      wamid,
+      status: 'delivered',
+      payload: JSON.stringify({}),
+      ...over,
+    };
   }
 
   /** Stores the events and answers which of them the applier would take now, with `expired`. */
@@ -52,7 +59,9 @@ describe('events waiting for their message', () => {
       // now() is the transaction's start, the same in every statement that follows; the times
       // go in as text so they keep Postgres's microseconds.
       const { rows } = await sql<{ day: string; past: string }>`
-        select (now() - interval '1 day')::text as day, (now() - interval '1 day 1 microsecond')::text as past`.execute(trx);
+        select (now() - interval '1 day')::text as day, (now() - interval '1 day 1 microsecond')::text as past`.execute(
+        trx,
+      );
       const fresh = statusEvent({ received_at: new Date() });
       const atTheDay = statusEvent({ received_at: rows[0]!.day });
       const pastTheDay = statusEvent({ received_at: rows[0]!.past });
@@ -90,7 +99,9 @@ describe('events waiting for their message', () => {
       const old = statusEvent({ received_at: new Date(Date.now() - 25 * 3600_000) });
       expect(await takenOf(trx, [old])).toEqual(new Map([[old.dedupe_key, true]]));
       const [event] = (await lockApplicableEvents(trx, 10_000)).filter((e) => e.dedupe_key === old.dedupe_key);
-      await closeEvents(trx, [{ id: event!.id, account_id: null, sender_id: null, message_id: null, rejected_reason: 'unknown_message' }]);
+      await closeEvents(trx, [
+        { id: event!.id, account_id: null, sender_id: null, message_id: null, rejected_reason: 'unknown_message' },
+      ]);
       expect((await lockApplicableEvents(trx, 10_000)).some((e) => e.dedupe_key === old.dedupe_key)).toBe(false);
       expect(await insertEvents(trx, [old])).toBe(0);
     });

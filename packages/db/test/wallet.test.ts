@@ -1,12 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  findWallet,
-  insertMessagesWithHold,
-  moveMessageCharge,
-  sql,
-  topUp,
-  type Database,
-} from '@dak/db';
+import { findWallet, insertMessagesWithHold, moveMessageCharge, sql, topUp, type Database } from '@dak/db';
 import { expectWalletInvariant, messageToAccept, seedWalletAccount, useTestDatabase } from '@dak/dev-env';
 
 // The wallet's money movements on a real Postgres, one statement each: late charges that the
@@ -83,7 +76,9 @@ describe('wallet movements', () => {
       await holdOpen;
     });
     // ...while a new hold goes through at once: waiting for the capture's commit would lose the race.
-    const tooSlow = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the hold waited for the capture')), 2_000).unref());
+    const tooSlow = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('the hold waited for the capture')), 2_000).unref(),
+    );
     try {
       expect(await Promise.race([insertMessagesWithHold(db, id, [messageToAccept(owner)]), tooSlow])).toBe(true);
     } finally {

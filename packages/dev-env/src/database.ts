@@ -50,7 +50,8 @@ export function useTestDatabase(poolSize = 4): { readonly db: Database } {
   });
   return {
     get db() {
-      if (!db) throw new Error('useTestDatabase().db is read before the file\'s tests run: read it inside a test or hook');
+      if (!db)
+        throw new Error("useTestDatabase().db is read before the file's tests run: read it inside a test or hook");
       return db;
     },
   };

@@ -18,7 +18,14 @@ export interface WalletAccount {
 export async function seedWalletAccount(db: Database, credit: number): Promise<WalletAccount> {
   const accountId = newId('acc');
   const wabaId = digits(15);
-  await insertAccount(db, { id: accountId, name: 'Repository test', waba_id: wabaId, currency: 'INR', price_minor: 10, category_prices: {} });
+  await insertAccount(db, {
+    id: accountId,
+    name: 'Repository test',
+    waba_id: wabaId,
+    currency: 'INR',
+    price_minor: 10,
+    category_prices: {},
+  });
   await createWallet(db, accountId, 'INR');
   const metaPhoneNumberId = digits(15);
   const phone = await insertPhoneNumber(db, {
@@ -55,5 +62,8 @@ export function messageToAccept(account: WalletAccount, price = 10): MessageToAc
 }
 
 function digits(length: number): string {
-  return BigInt(`0x${randomBytes(8).toString('hex')}`).toString().padStart(length, '1').slice(-length);
+  return BigInt(`0x${randomBytes(8).toString('hex')}`)
+    .toString()
+    .padStart(length, '1')
+    .slice(-length);
 }

@@ -20,7 +20,9 @@ export function demoBusiness(accessToken: string, overrides: Partial<BusinessSee
     waba_id: DEMO.wabaId,
     name: DEMO.accountName,
     access_token: accessToken,
-    phone_numbers: [{ phone_number_id: DEMO.metaPhoneNumberId, display_phone_number: DEMO.displayPhoneNumber, mps: 80 }],
+    phone_numbers: [
+      { phone_number_id: DEMO.metaPhoneNumberId, display_phone_number: DEMO.displayPhoneNumber, mps: 80 },
+    ],
     // meta-sim keeps its own template type (it shares no code with Dak's template logic).
     templates: Object.values(templateFixtures) as unknown as BusinessSeed['templates'],
     ...overrides,
@@ -47,7 +49,13 @@ export async function seedAccount(
   const existing = (await admin.listAccounts()).accounts.find((a) => a.waba_id === business.waba_id);
   const accountId =
     existing?.id ??
-    (await admin.createAccount({ name: business.name ?? business.waba_id, waba_id: business.waba_id, ...(options.price ? { price: options.price } : {}) })).id;
+    (
+      await admin.createAccount({
+        name: business.name ?? business.waba_id,
+        waba_id: business.waba_id,
+        ...(options.price ? { price: options.price } : {}),
+      })
+    ).id;
   const registered = new Set((await admin.listPhoneNumbers(accountId)).phone_numbers.map((p) => p.phone_number_id));
   for (const phone of business.phone_numbers) {
     if (registered.has(phone.phone_number_id)) continue;
@@ -60,6 +68,19 @@ export async function seedAccount(
   }
   if (options.credit) await admin.topUp(accountId, { amount: options.credit, reference: `seed-${business.waba_id}` });
   const { synced } = await admin.syncTemplates(accountId);
-  const apiKey = options.createKey === false ? undefined : (await admin.createApiKey(accountId, { name: 'demo', ...(options.requestsPerSecond ? { requests_per_second: options.requestsPerSecond } : {}) })).key;
-  return { accountId, metaPhoneNumberId: business.phone_numbers[0]!.phone_number_id, synced, ...(apiKey ? { apiKey } : {}) };
+  const apiKey =
+    options.createKey === false
+      ? undefined
+      : (
+          await admin.createApiKey(accountId, {
+            name: 'demo',
+            ...(options.requestsPerSecond ? { requests_per_second: options.requestsPerSecond } : {}),
+          })
+        ).key;
+  return {
+    accountId,
+    metaPhoneNumberId: business.phone_numbers[0]!.phone_number_id,
+    synced,
+    ...(apiKey ? { apiKey } : {}),
+  };
 }

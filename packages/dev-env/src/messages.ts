@@ -15,7 +15,11 @@ export function orderUpdateRequest(recipient: string = DEMO.recipient) {
 }
 
 /** Sends and expects Dak to accept; returns the message id. */
-export async function sendAccepted(stack: TestStack, key: string, body: unknown = orderUpdateRequest()): Promise<string> {
+export async function sendAccepted(
+  stack: TestStack,
+  key: string,
+  body: unknown = orderUpdateRequest(),
+): Promise<string> {
   const response = await stack.call('POST', '/api/whatsapp/v1/send-message', { key, body });
   expect(response.status, JSON.stringify(response.body)).toBe(200);
   return response.body.message_id as string;

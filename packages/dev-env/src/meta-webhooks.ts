@@ -3,17 +3,27 @@ import { DEMO } from './demo';
 import type { TestStack } from './stack';
 
 /** POSTs a payload to the stack's webhook receiver, signed as Meta signs (X-Hub-Signature-256). */
-export function postSignedWebhook(stack: TestStack, payload: unknown, secret = stack.config.meta.appSecrets[0]!): Promise<Response> {
+export function postSignedWebhook(
+  stack: TestStack,
+  payload: unknown,
+  secret = stack.config.meta.appSecrets[0]!,
+): Promise<Response> {
   const body = JSON.stringify(payload);
   return fetch(`${stack.webhooks.url}/webhooks/meta`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` },
+    headers: {
+      'content-type': 'application/json',
+      'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+    },
     body,
   });
 }
 
 /** Meta's envelope around status updates, from the demo business's number unless told otherwise. */
-export function statusEnvelope(statuses: unknown[], from: { wabaId?: string; metaPhoneNumberId?: string; displayPhoneNumber?: string } = {}) {
+export function statusEnvelope(
+  statuses: unknown[],
+  from: { wabaId?: string; metaPhoneNumberId?: string; displayPhoneNumber?: string } = {},
+) {
   return {
     object: 'whatsapp_business_account',
     entry: [

@@ -57,7 +57,11 @@ function cpuSecondsOf(pid: number | undefined): number {
 
 /** Starts one Dak app (or any Node script) with the given environment; its output is kept, not printed. */
 export function startProcess(name: string, args: string[], env: Record<string, string>): DakProcess {
-  const child = spawn(process.execPath, args, { cwd: REPOSITORY_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: REPOSITORY_ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let tail = '';
   const keep = (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-4_000);
@@ -67,7 +71,11 @@ export function startProcess(name: string, args: string[], env: Record<string, s
   return { name, child, cpuSeconds: () => cpuSecondsOf(child.pid), output: () => tail };
 }
 
-export async function stopProcess(process: DakProcess, signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<void> {
+export async function stopProcess(
+  process: DakProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+  timeoutMs = 15_000,
+): Promise<void> {
   const { child } = process;
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -81,7 +89,8 @@ export async function stopProcess(process: DakProcess, signal: NodeJS.Signals = 
 export async function waitForHttp(url: string, process: DakProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (process.child.exitCode !== null) throw new Error(`${process.name} exited (${process.child.exitCode}):\n${process.output()}`);
+    if (process.child.exitCode !== null)
+      throw new Error(`${process.name} exited (${process.child.exitCode}):\n${process.output()}`);
     try {
       if ((await fetch(url)).ok) return;
     } catch {
@@ -157,7 +166,10 @@ export async function startDakProcesses(options: DakProcessesOptions): Promise<D
     return process;
   };
   try {
-    const metaSim = launch('meta-sim', 'meta-sim', { META_SIM_WEBHOOK_URL: `${webhooksUrl}/webhooks/meta`, ...options.metaSimEnv });
+    const metaSim = launch('meta-sim', 'meta-sim', {
+      META_SIM_WEBHOOK_URL: `${webhooksUrl}/webhooks/meta`,
+      ...options.metaSimEnv,
+    });
     const webhooks = launch('webhooks', 'webhooks');
     const api = launch('api', 'api');
     const workers = Array.from({ length: options.workers ?? 1 }, (_, i) => launch(`worker-${i + 1}`, 'worker'));

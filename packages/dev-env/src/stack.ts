@@ -4,7 +4,13 @@ import { closeApiContext, createApiContext, createApp, type ApiContext } from '@
 import { listen, type RunningServer } from '@dak/http';
 import { startMetaSim, type MetaSimOptions, type RunningMetaSim } from '@dak/meta-sim';
 import { EventApplier, createWebhooksApp, createWebhooksContext, type WebhooksContext } from '@dak/webhooks';
-import { closeWorkerContext, createWorkerContext, startWorkers, type RunningWorkers, type WorkerContext } from '@dak/worker';
+import {
+  closeWorkerContext,
+  createWorkerContext,
+  startWorkers,
+  type RunningWorkers,
+  type WorkerContext,
+} from '@dak/worker';
 import { createTestDatabase, testRedisUrl, uniquePrefix, type TestDatabase } from './database';
 import { adminClient, demoBusiness, seedAccount, type AdminClient, type SeededAccount } from './demo';
 
@@ -32,7 +38,11 @@ export interface TestStack {
   /** Seeds the demo business (registered in meta-sim) into Dak; returns its ids and an API key. */
   seedDemo(options?: { credit?: string }): Promise<SeededAccount & { apiKey: string }>;
   /** Calls the public API with a key. */
-  call(method: string, path: string, options?: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  call(
+    method: string,
+    path: string,
+    options?: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   startWorker(overrides?: Partial<WorkerContext>): Promise<{ ctx: WorkerContext; workers: RunningWorkers }>;
   close(): Promise<void>;
 }
@@ -102,7 +112,11 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       let body: string | undefined = callOptions.rawBody;
       if (callOptions.body !== undefined) body = JSON.stringify(callOptions.body);
       if (body !== undefined) headers['content-type'] ??= 'application/json';
-      const response = await fetch(`${apiServer.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+      const response = await fetch(`${apiServer.url}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+      });
       const text = await response.text();
       let parsed: unknown = text;
       try {

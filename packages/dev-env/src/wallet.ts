@@ -23,7 +23,9 @@ export async function expectWalletInvariant(db: Database, accountId: string): Pr
       (select coalesce(sum(amount_minor), 0) from ledger_entries where account_id = ${accountId} and kind = 'topup')::int8 as ledger_topups,
       (select coalesce(sum(price_minor), 0) from messages where account_id = ${accountId} and charge_state = 'held')::int8 as messages_held,
       (select coalesce(sum(price_minor), 0) from messages where account_id = ${accountId} and charge_state in ('captured', 'refunded'))::int8 as messages_captured,
-      (select coalesce(sum(price_minor), 0) from messages where account_id = ${accountId} and charge_state = 'refunded')::int8 as messages_refunded`.execute(db);
+      (select coalesce(sum(price_minor), 0) from messages where account_id = ${accountId} and charge_state = 'refunded')::int8 as messages_refunded`.execute(
+    db,
+  );
   const w = { ...wallet!, ...rows[0]! };
   const state = JSON.stringify(w);
   expect(w.topped_up, `topped_up = available − debt + held + captured − refunded: ${state}`).toBe(

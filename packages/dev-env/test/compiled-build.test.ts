@@ -15,13 +15,22 @@ interface Finished {
 }
 
 /** Runs node with only the given environment (nothing inherited from the test run). */
-function runNode(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; finished: Promise<Finished> } {
-  const child = spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function runNode(
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; output: () => string; finished: Promise<Finished> } {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk));
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
-  const finished = new Promise<Finished>((resolveExit) => child.on('close', (code) => resolveExit({ code, stdout, stderr })));
+  const finished = new Promise<Finished>((resolveExit) =>
+    child.on('close', (code) => resolveExit({ code, stdout, stderr })),
+  );
   return { child, output: () => stdout, finished };
 }
 
@@ -58,7 +67,12 @@ describe('the compiled build', () => {
   afterAll(() => database?.drop());
 
   it('starts the API with plain node in production, answering /healthz, /readyz and the docs assets', async () => {
-    const api = runNode(['apps/api/dist/main.js'], { ...production, PORT: '0', API_METRICS_PORT: '0', HOST: '127.0.0.1' });
+    const api = runNode(['apps/api/dist/main.js'], {
+      ...production,
+      PORT: '0',
+      API_METRICS_PORT: '0',
+      HOST: '127.0.0.1',
+    });
     try {
       const url = await waitFor(
         () => /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"api listening"/.exec(api.output())?.[1],

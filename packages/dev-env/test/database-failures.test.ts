@@ -5,7 +5,15 @@ import { createApiContext, createApp } from '@dak/api';
 import { loadConfig } from '@dak/config';
 import { createDatabase } from '@dak/db';
 import { listen } from '@dak/http';
-import { DEMO, orderUpdateRequest, postSignedWebhook, startStack, statusEnvelope, waitFor, type TestStack } from '@dak/dev-env';
+import {
+  DEMO,
+  orderUpdateRequest,
+  postSignedWebhook,
+  startStack,
+  statusEnvelope,
+  waitFor,
+  type TestStack,
+} from '@dak/dev-env';
 
 // Postgres going away under a request: the request fails with a clear 503 (or, for Meta's
 // webhooks, a non-200 that Meta retries), and the process stays up and serves the next one.
@@ -67,38 +75,54 @@ describe('a database connection lost under a request', () => {
   it.each([
     ['alone', {}],
     ['in a transaction (Idempotency-Key)', { 'Idempotency-Key': 'terminated-mid-accept' }],
-  ])('a send (%s) whose connection is terminated while it waits on a lock gets 503 with Retry-After; the next send is accepted', async (_how, headers) => {
-    const walletBefore = await stack.admin.wallet(accountId);
-    const release = await holdLock('select * from wallets where account_id = $1 for update', [accountId]);
-    const blocked = stack.call('POST', '/api/whatsapp/v1/send-message', { key: apiKey, body: orderUpdateRequest(), headers });
-    await terminateBlocked('dak-api', '%wallets%');
-    const answer = await blocked;
-    await release();
+  ])(
+    'a send (%s) whose connection is terminated while it waits on a lock gets 503 with Retry-After; the next send is accepted',
+    async (_how, headers) => {
+      const walletBefore = await stack.admin.wallet(accountId);
+      const release = await holdLock('select * from wallets where account_id = $1 for update', [accountId]);
+      const blocked = stack.call('POST', '/api/whatsapp/v1/send-message', {
+        key: apiKey,
+        body: orderUpdateRequest(),
+        headers,
+      });
+      await terminateBlocked('dak-api', '%wallets%');
+      const answer = await blocked;
+      await release();
 
-    expect(answer.status).toBe(503);
-    expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(answer.body).toMatchObject({ success: false, error: { code: 'service_unavailable' } });
-    // Nothing was stored or held for the failed request.
-    expect(await stack.admin.wallet(accountId)).toEqual(walletBefore);
+      expect(answer.status).toBe(503);
+      expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(answer.body).toMatchObject({ success: false, error: { code: 'service_unavailable' } });
+      // Nothing was stored or held for the failed request.
+      expect(await stack.admin.wallet(accountId)).toEqual(walletBefore);
 
-    // The process is up and serves the client's retry. (A retry sent at once can still meet the
-    // dead connection if the pool hands it out before it has seen the socket close: a 503 too.)
-    const next = await waitFor(
-      async () => {
-        const answer = await stack.call('POST', '/api/whatsapp/v1/send-message', { key: apiKey, body: orderUpdateRequest(), headers });
-        expect([200, 503], JSON.stringify(answer.body)).toContain(answer.status);
-        return answer.status === 200 ? answer : undefined;
-      },
-      { intervalMs: 200, what: 'the retry to be accepted' },
-    );
-    expect(next.body).toMatchObject({ success: true, status: 'queued' });
-    await stack.admin.topUp(accountId, { amount: '0.10', reference: `refill-${Date.now()}` });
-    expect(unhandled).toEqual([]);
-  });
+      // The process is up and serves the client's retry. (A retry sent at once can still meet the
+      // dead connection if the pool hands it out before it has seen the socket close: a 503 too.)
+      const next = await waitFor(
+        async () => {
+          const answer = await stack.call('POST', '/api/whatsapp/v1/send-message', {
+            key: apiKey,
+            body: orderUpdateRequest(),
+            headers,
+          });
+          expect([200, 503], JSON.stringify(answer.body)).toContain(answer.status);
+          return answer.status === 200 ? answer : undefined;
+        },
+        { intervalMs: 200, what: 'the retry to be accepted' },
+      );
+      expect(next.body).toMatchObject({ success: true, status: 'queued' });
+      await stack.admin.topUp(accountId, { amount: '0.10', reference: `refill-${Date.now()}` });
+      expect(unhandled).toEqual([]);
+    },
+  );
 
-  it("a webhook POST whose connection is terminated gets a non-200, so Meta retries it; the retry is stored", async () => {
+  it('a webhook POST whose connection is terminated gets a non-200, so Meta retries it; the retry is stored', async () => {
     const payload = statusEnvelope([
-      { id: 'wamid.HBgLOTE5ODIwMzg4ODEwFQIAERgSQUJDREVGMDEyMzQ1Njc4OTAA', status: 'sent', timestamp: '1764547200', recipient_id: DEMO.recipient },
+      {
+        id: 'wamid.HBgLOTE5ODIwMzg4ODEwFQIAERgSQUJDREVGMDEyMzQ1Njc4OTAA',
+        status: 'sent',
+        timestamp: '1764547200',
+        recipient_id: DEMO.recipient,
+      },
     ]);
     const post = () => postSignedWebhook(stack, payload);
     const release = await holdLock('lock table message_events in exclusive mode');
@@ -111,7 +135,9 @@ describe('a database connection lost under a request', () => {
     // Meta retries until it hears 200. (The first retry can still meet the dead connection if
     // it is handed out before the pool has seen the socket close; that one is a 503 as well.)
     await waitFor(async () => (await post()).status === 200, { intervalMs: 200, what: "Meta's retry to be stored" });
-    const { rows } = await admin.query("select count(*)::int as n from message_events where payload::text like '%QUJDREVGMDEyMzQ1Njc4OTAA%'");
+    const { rows } = await admin.query(
+      "select count(*)::int as n from message_events where payload::text like '%QUJDREVGMDEyMzQ1Njc4OTAA%'",
+    );
     expect(rows[0]?.n).toBe(1);
     expect(unhandled).toEqual([]);
   });
@@ -122,8 +148,15 @@ describe('a database connection lost under a request', () => {
  * a starting Postgres does: ErrorResponse FATAL 57P03 "the database system is starting up".
  */
 function startingUpPostgres(): Promise<Server> {
-  const field = (type: string, value: string) => Buffer.concat([Buffer.from(type), Buffer.from(value), Buffer.from([0])]);
-  const fields = Buffer.concat([field('S', 'FATAL'), field('V', 'FATAL'), field('C', '57P03'), field('M', 'the database system is starting up'), Buffer.from([0])]);
+  const field = (type: string, value: string) =>
+    Buffer.concat([Buffer.from(type), Buffer.from(value), Buffer.from([0])]);
+  const fields = Buffer.concat([
+    field('S', 'FATAL'),
+    field('V', 'FATAL'),
+    field('C', '57P03'),
+    field('M', 'the database system is starting up'),
+    Buffer.from([0]),
+  ]);
   const length = Buffer.alloc(4);
   length.writeInt32BE(fields.length + 4);
   const errorResponse = Buffer.concat([Buffer.from('E'), length, fields]);
@@ -138,12 +171,19 @@ describe('Postgres starting up', () => {
   it('57P03 is answered 503 with Retry-After, not 500', async () => {
     const fake = await startingUpPostgres();
     const { port } = fake.address() as { port: number };
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/dak`, DAK_ADMIN_TOKEN: 'a'.repeat(32) });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/dak`,
+      DAK_ADMIN_TOKEN: 'a'.repeat(32),
+    });
     const db = createDatabase({ url: config.db.url });
     const ctx = createApiContext(config, { db });
     const server = await listen(createApp(ctx), 0);
     try {
-      const response = await fetch(`${server.url}/api/whatsapp/v1/wallet`, { headers: { authorization: 'Bearer dak_live_0123456789abcdef0123456789abcdef' } });
+      const response = await fetch(`${server.url}/api/whatsapp/v1/wallet`, {
+        headers: { authorization: 'Bearer dak_live_0123456789abcdef0123456789abcdef' },
+      });
       expect(response.status).toBe(503);
       expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(await response.json()).toMatchObject({ success: false, error: { code: 'service_unavailable' } });

@@ -26,7 +26,11 @@ describe('a message from the API to Meta and back', () => {
       },
     });
     expect(sent.status).toBe(200);
-    expect(sent.body).toEqual({ success: true, message_id: expect.stringMatching(/^msg_[0-9a-z]{26}$/), status: 'queued' });
+    expect(sent.body).toEqual({
+      success: true,
+      message_id: expect.stringMatching(/^msg_[0-9a-z]{26}$/),
+      status: 'queued',
+    });
     const id = sent.body.message_id as string;
 
     const read = await waitFor(
@@ -47,7 +51,8 @@ describe('a message from the API to Meta and back', () => {
       error: null,
       charge: { amount: '0.10', currency: 'INR', state: 'captured' },
     });
-    for (const key of ['queued_at', 'sent_at', 'delivered_at', 'read_at']) expect(read.timestamps[key]).toEqual(expect.any(String));
+    for (const key of ['queued_at', 'sent_at', 'delivered_at', 'read_at'])
+      expect(read.timestamps[key]).toEqual(expect.any(String));
     expect(read.timestamps.failed_at).toBeNull();
 
     // The wamid finds the same message.
@@ -66,29 +71,67 @@ describe('a message from the API to Meta and back', () => {
         template: {
           name: 'order_update',
           language: { code: orderUpdate.language },
-          components: [{ type: 'body', parameters: [{ type: 'text', text: 'John Doe' }, { type: 'text', text: 'ORD-12345' }] }],
+          components: [
+            {
+              type: 'body',
+              parameters: [
+                { type: 'text', text: 'John Doe' },
+                { type: 'text', text: 'ORD-12345' },
+              ],
+            },
+          ],
         },
       },
     ]);
 
     // The money: 10.00 topped up, 0.10 captured, nothing held.
     const wallet = await stack.admin.wallet((await stack.admin.listAccounts()).accounts[0]!.id);
-    expect(wallet).toMatchObject({ available: '9.90', held: '0.00', captured: '0.10', refunded: '0.00', topped_up: '10.00' });
+    expect(wallet).toMatchObject({
+      available: '9.90',
+      held: '0.00',
+      captured: '0.10',
+      refunded: '0.00',
+      topped_up: '10.00',
+    });
   });
 
   it('rejects a webhook with a bad signature with 401 and changes nothing', async () => {
-    const before = await stack.api.ctx.db.selectFrom('message_events').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const before = await stack.api.ctx.db
+      .selectFrom('message_events')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     const body = JSON.stringify({
       object: 'whatsapp_business_account',
-      entry: [{ id: DEMO.wabaId, changes: [{ field: 'messages', value: { statuses: [{ id: 'wamid.forged', status: 'read', timestamp: '1751142888', recipient_id: DEMO.recipient }] } }] }],
+      entry: [
+        {
+          id: DEMO.wabaId,
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                statuses: [
+                  { id: 'wamid.forged', status: 'read', timestamp: '1751142888', recipient_id: DEMO.recipient },
+                ],
+              },
+            },
+          ],
+        },
+      ],
     });
     const wrongSignature = `sha256=${createHmac('sha256', 'not-the-app-secret').update(body).digest('hex')}`;
     for (const headers of [{ 'x-hub-signature-256': wrongSignature }, {} as Record<string, string>]) {
-      const response = await fetch(`${stack.webhooks.url}/webhooks/meta`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      const response = await fetch(`${stack.webhooks.url}/webhooks/meta`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
       expect(response.status).toBe(401);
       expect(await response.json()).toMatchObject({ success: false, error: { code: 'invalid_signature' } });
     }
-    const after = await stack.api.ctx.db.selectFrom('message_events').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const after = await stack.api.ctx.db
+      .selectFrom('message_events')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
   });
 });

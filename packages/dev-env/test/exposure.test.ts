@@ -37,20 +37,31 @@ describe('what the listeners expose', () => {
   });
   afterAll(() => stack?.close());
 
-  const handshake = (query: Record<string, string>) => fetch(`${stack.webhooks.url}/webhooks/meta?${new URLSearchParams(query)}`);
+  const handshake = (query: Record<string, string>) =>
+    fetch(`${stack.webhooks.url}/webhooks/meta?${new URLSearchParams(query)}`);
   const verifyToken = () => stack.config.meta.verifyToken;
 
   it('every answer of the API, the webhook receiver, a metrics listener and meta-sim carries the security headers', async () => {
     const metrics = await listenMetrics(stack.api.ctx.metrics, { port: 0, host: '127.0.0.1' });
     try {
       const answers: [string, Response][] = [
-        ['api 200', await fetch(`${stack.api.url}/api/whatsapp/v1/wallet`, { headers: { authorization: `Bearer ${apiKey}` } })],
+        [
+          'api 200',
+          await fetch(`${stack.api.url}/api/whatsapp/v1/wallet`, { headers: { authorization: `Bearer ${apiKey}` } }),
+        ],
         ['api 401', await fetch(`${stack.api.url}/api/whatsapp/v1/wallet`)],
         ['api 404', await fetch(`${stack.api.url}/nothing-here`)],
         ['api /docs', await fetch(`${stack.api.url}/docs/`)],
         ['api /openapi.json', await fetch(`${stack.api.url}/openapi.json`)],
         ['api /healthz', await fetch(`${stack.api.url}/healthz`)],
-        ['webhooks handshake', await handshake({ 'hub.mode': 'subscribe', 'hub.verify_token': verifyToken(), 'hub.challenge': '1158201444' })],
+        [
+          'webhooks handshake',
+          await handshake({
+            'hub.mode': 'subscribe',
+            'hub.verify_token': verifyToken(),
+            'hub.challenge': '1158201444',
+          }),
+        ],
         ['webhooks 401', await fetch(`${stack.webhooks.url}/webhooks/meta`, { method: 'POST', body: '{}' })],
         ['metrics listener', await fetch(`${metrics.url}/metrics`)],
         ['meta-sim', await fetch(`${stack.sim.url}/healthz`)],
@@ -66,22 +77,37 @@ describe('what the listeners expose', () => {
   });
 
   it("the handshake echoes hub.challenge only when it is Meta's plain number", async () => {
-    const ok = await handshake({ 'hub.mode': 'subscribe', 'hub.verify_token': verifyToken(), 'hub.challenge': '1158201444' });
+    const ok = await handshake({
+      'hub.mode': 'subscribe',
+      'hub.verify_token': verifyToken(),
+      'hub.challenge': '1158201444',
+    });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toBe('1158201444');
 
     for (const challenge of ['<script>alert(1)</script>', '12ab', '', '1'.repeat(33), '1158201444\n<html>']) {
-      const refused = await handshake({ 'hub.mode': 'subscribe', 'hub.verify_token': verifyToken(), 'hub.challenge': challenge });
+      const refused = await handshake({
+        'hub.mode': 'subscribe',
+        'hub.verify_token': verifyToken(),
+        'hub.challenge': challenge,
+      });
       expect(refused.status, JSON.stringify(challenge)).toBe(400);
       const body = await refused.json();
-      expect(body).toMatchObject({ success: false, error: { code: 'invalid_challenge', message: 'hub.challenge must be the number Meta sends: 1 to 32 digits.' } });
+      expect(body).toMatchObject({
+        success: false,
+        error: { code: 'invalid_challenge', message: 'hub.challenge must be the number Meta sends: 1 to 32 digits.' },
+      });
     }
     const wrongToken = await handshake({ 'hub.mode': 'subscribe', 'hub.verify_token': 'nope', 'hub.challenge': '<b>' });
     expect(wrongToken.status).toBe(403);
 
     // meta-sim's own handshake sends a number, as Meta does.
     const simulated = await fetch(`${stack.sim.url}/_sim/webhook-verify`, { method: 'POST' });
-    expect(await simulated.json()).toMatchObject({ ok: true, status: 200, challenge: expect.stringMatching(/^\d{10}$/) });
+    expect(await simulated.json()).toMatchObject({
+      ok: true,
+      status: 200,
+      challenge: expect.stringMatching(/^\d{10}$/),
+    });
   });
 
   it('/metrics is served on the internal listener only, not on the public API or webhook listeners', async () => {
@@ -109,9 +135,17 @@ describe('what the listeners expose', () => {
 
     // An API whose Redis is unreachable: not ready, and the answer names no host or error.
     const log = captured();
-    const ctx = createApiContext(loadConfig({ ...process.env, DATABASE_URL: stack.database.url, REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'warn' }), {
-      logger: createLogger({ name: 'api', level: 'warn', destination: log.stream }),
-    });
+    const ctx = createApiContext(
+      loadConfig({
+        ...process.env,
+        DATABASE_URL: stack.database.url,
+        REDIS_URL: 'redis://127.0.0.1:1',
+        LOG_LEVEL: 'warn',
+      }),
+      {
+        logger: createLogger({ name: 'api', level: 'warn', destination: log.stream }),
+      },
+    );
     // The refused connections are this test's point, not noise for its output.
     for (const emitter of [ctx.redis, ctx.queues.send, ctx.queues.maintenance]) emitter.on('error', () => undefined);
     const server = await listen(createApp(ctx), 0);
@@ -135,15 +169,33 @@ describe('what the listeners expose', () => {
     const api = await listen(createApp(apiCtx), 0);
     const webhooks = await listen(createWebhooksApp(webhooksCtx, applier), 0);
     const simLog = captured();
-    const sim = await startMetaSim({ appSecret: 'exposure-test-secret', logger: createSimLogger('debug', simLog.stream), businesses: [] });
+    const sim = await startMetaSim({
+      appSecret: 'exposure-test-secret',
+      logger: createSimLogger('debug', simLog.stream),
+      businesses: [],
+    });
     const servers: RunningServer[] = [api, webhooks];
     try {
-      const query = new URLSearchParams({ 'hub.mode': 'subscribe', 'hub.verify_token': verifyToken(), 'hub.challenge': '42' });
+      const query = new URLSearchParams({
+        'hub.mode': 'subscribe',
+        'hub.verify_token': verifyToken(),
+        'hub.challenge': '42',
+      });
       expect((await fetch(`${webhooks.url}/webhooks/meta?${query}`)).status).toBe(200);
-      expect((await fetch(`${api.url}/api/whatsapp/v1/wallet?key=${apiKey}`, { headers: { authorization: `Bearer ${apiKey}` } })).status).toBe(200);
-      expect((await fetch(`${api.url}/api/whatsapp/v1/wallet`, { headers: { authorization: `Bearer ${apiKey}x` } })).status).toBe(401);
+      expect(
+        (
+          await fetch(`${api.url}/api/whatsapp/v1/wallet?key=${apiKey}`, {
+            headers: { authorization: `Bearer ${apiKey}` },
+          })
+        ).status,
+      ).toBe(200);
+      expect(
+        (await fetch(`${api.url}/api/whatsapp/v1/wallet`, { headers: { authorization: `Bearer ${apiKey}x` } })).status,
+      ).toBe(401);
       const simToken = `EAAG${'s'.repeat(40)}`;
-      await fetch(`${sim.url}/v23.0/1234567890/message_templates?access_token=${simToken}`, { headers: { authorization: `Bearer ${simToken}` } });
+      await fetch(`${sim.url}/v23.0/1234567890/message_templates?access_token=${simToken}`, {
+        headers: { authorization: `Bearer ${simToken}` },
+      });
 
       const dakLog = log.text();
       // The requests were logged, without their query or credentials.

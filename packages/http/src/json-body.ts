@@ -46,16 +46,24 @@ export function jsonBody(options: JsonBodyOptions): RequestHandler {
       if (failure?.type === 'entity.too.large') {
         const size = typeof failure.length === 'number' ? `is ${failure.length} bytes` : 'is too large';
         next(
-          new DakError('body_too_large', `The request body ${size}; this endpoint takes at most ${kilobytes(options.limitBytes)}. ${options.tooLargeHint}`, {
-            limit_bytes: options.limitBytes,
-          }),
+          new DakError(
+            'body_too_large',
+            `The request body ${size}; this endpoint takes at most ${kilobytes(options.limitBytes)}. ${options.tooLargeHint}`,
+            {
+              limit_bytes: options.limitBytes,
+            },
+          ),
         );
         return;
       }
       if (error) return next(error);
       if (req.body !== null && typeof req.body === 'object' && nestedDeeperThan(req.body, maxDepth)) {
         next(
-          new DakError('json_too_deep', `The JSON body is nested more than ${maxDepth} levels deep; no Dak request needs that many. Send the documented shape.`, { max_depth: maxDepth }),
+          new DakError(
+            'json_too_deep',
+            `The JSON body is nested more than ${maxDepth} levels deep; no Dak request needs that many. Send the documented shape.`,
+            { max_depth: maxDepth },
+          ),
         );
         return;
       }

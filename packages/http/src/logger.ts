@@ -16,7 +16,12 @@ const REDACT = [
 ];
 
 /** `destination` defaults to stdout; tests pass a stream they read back. */
-export function createLogger(options: { name: string; level: string; pretty?: boolean; destination?: DestinationStream }): Logger {
+export function createLogger(options: {
+  name: string;
+  level: string;
+  pretty?: boolean;
+  destination?: DestinationStream;
+}): Logger {
   const settings = { name: options.name, level: options.level, redact: { paths: REDACT, censor: '[redacted]' } };
   return options.destination ? pino(settings, options.destination) : pino(settings);
 }
@@ -38,9 +43,14 @@ export function httpLogger(logger: Logger): RequestHandler {
       res.setHeader('x-request-id', id);
       return id;
     },
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    customLogLevel: (_req, res, error) =>
+      error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
     serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: withoutQuery(req.url) }),
+      req: (req: { id: unknown; method: string; url: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: withoutQuery(req.url),
+      }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   });

@@ -11,7 +11,10 @@ export interface RunningServer {
 }
 
 const DRAINING_BODY = JSON.stringify(
-  errorBody('service_unavailable', 'This server is shutting down. Retry the request; it will reach a running instance.'),
+  errorBody(
+    'service_unavailable',
+    'This server is shutting down. Retry the request; it will reach a running instance.',
+  ),
 );
 
 /**

@@ -31,9 +31,32 @@ describe('the dependency failure classifier', () => {
     ['pg pool: connect timeout', new Error('timeout exceeded when trying to connect')],
     ['ioredis: closed', new Error('Connection is closed.')],
     ['ioredis: offline', new Error("Stream isn't writeable and enableOfflineQueue options is false")],
-    ['ioredis: max retries', Object.assign(new Error('Reached the max retries per request limit (which is 1). Refer to "maxRetriesPerRequest" option for details.'), { name: 'MaxRetriesPerRequestError' })],
-    ['dual-stack refusal', Object.assign(new AggregateError([errno('ECONNREFUSED', 'connect ECONNREFUSED ::1:5432'), errno('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432')], ''), {})],
-    ['wrapped in a cause', new Error('query failed', { cause: pgError('57P01', 'terminating connection due to administrator command') })],
+    [
+      'ioredis: max retries',
+      Object.assign(
+        new Error(
+          'Reached the max retries per request limit (which is 1). Refer to "maxRetriesPerRequest" option for details.',
+        ),
+        { name: 'MaxRetriesPerRequestError' },
+      ),
+    ],
+    [
+      'dual-stack refusal',
+      Object.assign(
+        new AggregateError(
+          [
+            errno('ECONNREFUSED', 'connect ECONNREFUSED ::1:5432'),
+            errno('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432'),
+          ],
+          '',
+        ),
+        {},
+      ),
+    ],
+    [
+      'wrapped in a cause',
+      new Error('query failed', { cause: pgError('57P01', 'terminating connection due to administrator command') }),
+    ],
   ])('%s is a dependency failure (503)', (_name, error) => {
     expect(isConnectionFailure(error)).toBe(true);
   });

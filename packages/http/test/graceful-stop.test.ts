@@ -25,7 +25,11 @@ function readResponses(socket: Socket, count: number): Promise<string[]> {
     };
     socket.on('data', onData);
     socket.once('error', reject);
-    socket.once('close', () => (responses.length >= count ? undefined : reject(new Error(`socket closed after ${responses.length} responses: ${buffer}`))));
+    socket.once('close', () =>
+      responses.length >= count
+        ? undefined
+        : reject(new Error(`socket closed after ${responses.length} responses: ${buffer}`)),
+    );
   });
 }
 

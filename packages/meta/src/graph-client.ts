@@ -23,10 +23,15 @@ const fetchFailureSchema = z.object({ cause: z.object({ code: z.string() }) });
 
 /** Meta's answer to a send: the first message's wamid and, on newer versions, its status. */
 const sendAnswerSchema = z.object({
-  messages: z.tuple([z.object({ id: z.string().min(1), message_status: z.string().optional().catch(undefined) })], z.unknown()),
+  messages: z.tuple(
+    [z.object({ id: z.string().min(1), message_status: z.string().optional().catch(undefined) })],
+    z.unknown(),
+  ),
 });
 
-const componentSchema = z.custom<MetaTemplateComponent>((value) => typeof value === 'object' && value !== null && !Array.isArray(value));
+const componentSchema = z.custom<MetaTemplateComponent>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+);
 /** A template as the Graph API lists it; its components are read by @dak/core's describeTemplate when it is used. */
 const templateSchema = z.looseObject({
   id: z.union([z.string().min(1), z.number().transform(String)]),
@@ -37,7 +42,10 @@ const templateSchema = z.looseObject({
   parameter_format: z.enum(['POSITIONAL', 'NAMED']).optional(),
   components: z.array(componentSchema),
 });
-const templatePageSchema = z.object({ data: z.array(templateSchema).optional(), paging: z.object({ next: z.unknown().optional() }).optional() });
+const templatePageSchema = z.object({
+  data: z.array(templateSchema).optional(),
+  paging: z.object({ next: z.unknown().optional() }).optional(),
+});
 
 /** Meta answered 2xx with something Dak cannot read. */
 export class UnexpectedAnswerError extends Error {
@@ -65,7 +73,9 @@ export class ForeignPagingError extends Error {
     readonly graphOrigin: string,
     what: string,
   ) {
-    super(`${what}: the next page is on ${nextOrigin}, not on the Graph API (${graphOrigin}); stopped paging and sent nothing there`);
+    super(
+      `${what}: the next page is on ${nextOrigin}, not on the Graph API (${graphOrigin}); stopped paging and sent nothing there`,
+    );
     this.name = 'ForeignPagingError';
   }
 }
@@ -96,7 +106,9 @@ export class GraphClient {
       payload = await response.json();
     } catch {
       // A 5xx page that is not JSON, or the body was cut: Meta's answer is unknown.
-      return response.ok ? { kind: 'unknown', reason: 'unreadable success body' } : { kind: 'rejected', httpStatus: response.status, error: {} };
+      return response.ok
+        ? { kind: 'unknown', reason: 'unreadable success body' }
+        : { kind: 'rejected', httpStatus: response.status, error: {} };
     }
     if (response.ok) {
       const answer = sendAnswerSchema.safeParse(payload);
@@ -115,12 +127,22 @@ export class GraphClient {
   async listTemplates(wabaId: string, accessToken: string): Promise<MetaTemplate[]> {
     const fields = 'id,name,language,status,category,parameter_format,components';
     const graphOrigin = new URL(this.options.baseUrl).origin;
-    let next: string | undefined = this.url(`${encodeURIComponent(wabaId)}/message_templates?fields=${fields}&limit=100`);
+    let next: string | undefined = this.url(
+      `${encodeURIComponent(wabaId)}/message_templates?fields=${fields}&limit=100`,
+    );
     const templates: MetaTemplate[] = [];
     while (next) {
-      const page: z.infer<typeof templatePageSchema> = await this.getJson(next, accessToken, 'template list', templatePageSchema);
+      const page: z.infer<typeof templatePageSchema> = await this.getJson(
+        next,
+        accessToken,
+        'template list',
+        templatePageSchema,
+      );
       templates.push(...(page.data ?? []));
-      next = page.paging?.next === undefined || page.paging.next === null ? undefined : sameOrigin(page.paging.next, graphOrigin);
+      next =
+        page.paging?.next === undefined || page.paging.next === null
+          ? undefined
+          : sameOrigin(page.paging.next, graphOrigin);
     }
     return templates;
   }
@@ -129,7 +151,12 @@ export class GraphClient {
     return this.getJson(this.url(encodeURIComponent(templateId)), accessToken, 'template fetch', templateSchema);
   }
 
-  private async getJson<T extends z.ZodType>(url: string, accessToken: string, what: string, schema: T): Promise<z.infer<T>> {
+  private async getJson<T extends z.ZodType>(
+    url: string,
+    accessToken: string,
+    what: string,
+    schema: T,
+  ): Promise<z.infer<T>> {
     const response = await fetch(url, {
       headers: { authorization: `Bearer ${accessToken}` },
       signal: AbortSignal.timeout(this.options.timeoutMs),

@@ -13,7 +13,10 @@ export const metaErrorSchema = z.looseObject({
   type: z.string().optional().catch(undefined),
   error_subcode: z.number().optional().catch(undefined),
   error_data: z
-    .looseObject({ messaging_product: z.string().optional().catch(undefined), details: z.string().optional().catch(undefined) })
+    .looseObject({
+      messaging_product: z.string().optional().catch(undefined),
+      details: z.string().optional().catch(undefined),
+    })
     .optional()
     .catch(undefined),
   fbtrace_id: z.string().optional().catch(undefined),

@@ -8,17 +8,32 @@ import { ForeignPagingError, GraphApiError, type GraphClient } from './graph-cli
  * ServiceUnavailableError when Meta did not answer (or answered something unreadable); the
  * original error is its `cause`.
  */
-export async function fetchTemplateList(graph: GraphClient, wabaId: string, accessToken: string): Promise<MetaTemplate[]> {
+export async function fetchTemplateList(
+  graph: GraphClient,
+  wabaId: string,
+  accessToken: string,
+): Promise<MetaTemplate[]> {
   try {
     return await graph.listTemplates(wabaId, accessToken);
   } catch (error) {
     if (error instanceof ForeignPagingError) {
-      throw new DakError('foreign_next_page', `Meta's template list pointed its next page at ${error.nextOrigin}, not at the Graph API (${error.graphOrigin}); Dak stopped so the access token is not sent there, and stored nothing. Check META_GRAPH_URL.`, { next_origin: error.nextOrigin, graph_origin: error.graphOrigin });
+      throw new DakError(
+        'foreign_next_page',
+        `Meta's template list pointed its next page at ${error.nextOrigin}, not at the Graph API (${error.graphOrigin}); Dak stopped so the access token is not sent there, and stored nothing. Check META_GRAPH_URL.`,
+        { next_origin: error.nextOrigin, graph_origin: error.graphOrigin },
+      );
     }
     if (error instanceof GraphApiError && error.httpStatus < 500) {
-      throw new DakError('meta_refused', `Meta refused the template list: ${error.error?.message ?? `HTTP ${error.httpStatus}`}. Check the WABA id and access token.`, { meta_error: error.error });
+      throw new DakError(
+        'meta_refused',
+        `Meta refused the template list: ${error.error?.message ?? `HTTP ${error.httpStatus}`}. Check the WABA id and access token.`,
+        { meta_error: error.error },
+      );
     }
-    const unavailable = new ServiceUnavailableError('The Cloud API did not answer the template list. Retry shortly.', 30);
+    const unavailable = new ServiceUnavailableError(
+      'The Cloud API did not answer the template list. Retry shortly.',
+      30,
+    );
     unavailable.cause = error;
     throw unavailable;
   }

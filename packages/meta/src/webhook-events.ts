@@ -50,7 +50,11 @@ export function extractWebhookEvents(body: unknown): WebhookEvent[] {
     const wabaId = entry.id;
     for (const { field, value } of entry.changes) {
       if (field === 'messages') {
-        const envelope: Envelope = { wabaId, metaPhoneNumberId: metaPhoneNumberIdOf(value), metadata: value.metadata ?? null };
+        const envelope: Envelope = {
+          wabaId,
+          metaPhoneNumberId: metaPhoneNumberIdOf(value),
+          metadata: value.metadata ?? null,
+        };
         for (const status of jsonList.parse(value.statuses)) events.push(statusEvent(status, envelope));
         for (const message of jsonList.parse(value.messages)) events.push(inboundEvent(message, value, envelope));
         if (!value.statuses && !value.messages) events.push(otherEvent(field, value, wabaId));
@@ -85,7 +89,8 @@ function statusEvent(raw: Json, envelope: Envelope): WebhookEvent {
   const callback = status.biz_opaque_callback_data;
   const sender = `${envelope.wabaId}:${envelope.metaPhoneNumberId}`;
   return {
-    dedupe_key: status.id && status.status ? `status:${sender}:${status.id}:${status.status}` : `status:${sender}:${hash(raw)}`,
+    dedupe_key:
+      status.id && status.status ? `status:${sender}:${status.id}:${status.status}` : `status:${sender}:${hash(raw)}`,
     kind: 'status',
     message_id: callback && isMessageId(callback) ? callback : null,
     wamid: status.id,
@@ -157,7 +162,12 @@ export function readStoredEvent(event: { kind: string; payload: unknown }): Stor
     case 'status': {
       const report = readObject(statusSchema, payload.status);
       const reported = isReportedStatus(report.status) ? report.status : null;
-      return { kind: 'status', reported, error: reported === 'failed' ? messageErrorFromStatus(report.errors) : null, report };
+      return {
+        kind: 'status',
+        reported,
+        error: reported === 'failed' ? messageErrorFromStatus(report.errors) : null,
+        report,
+      };
     }
     case 'message':
       return { kind: 'message', message: readObject(inboundMessageSchema, payload.message) };

@@ -62,7 +62,10 @@ export interface StatusCandidate {
 export type EnvelopeCheck = { ok: true; sender: RegisteredNumber } | { ok: false; reason: RejectReason };
 
 /** The envelope names a registered number of the entry's WABA. */
-export function checkEnvelope(claim: Pick<EventClaim, 'waba_id' | 'meta_phone_number_id'>, sender: RegisteredNumber | undefined): EnvelopeCheck {
+export function checkEnvelope(
+  claim: Pick<EventClaim, 'waba_id' | 'meta_phone_number_id'>,
+  sender: RegisteredNumber | undefined,
+): EnvelopeCheck {
   if (!claim.waba_id || !claim.meta_phone_number_id) return { ok: false, reason: 'missing_envelope' };
   if (!sender) return { ok: false, reason: 'unknown_phone_number' };
   if (sender.waba_id !== claim.waba_id) return { ok: false, reason: 'phone_number_not_in_waba' };
@@ -94,11 +97,14 @@ export function decideStatus(input: {
   if (!envelope.ok) return { outcome: 'reject', reason: envelope.reason };
   const { sender } = envelope;
   if (target.account_id !== sender.account_id) return { outcome: 'reject', reason: 'message_of_other_account', sender };
-  if (target.meta_phone_number_id !== sender.meta_phone_number_id) return { outcome: 'reject', reason: 'message_of_other_number', sender };
+  if (target.meta_phone_number_id !== sender.meta_phone_number_id)
+    return { outcome: 'reject', reason: 'message_of_other_number', sender };
   if (byWamid) {
-    if (claim.message_id && claim.message_id !== byWamid.id) return { outcome: 'reject', reason: 'callback_mismatch', sender };
+    if (claim.message_id && claim.message_id !== byWamid.id)
+      return { outcome: 'reject', reason: 'callback_mismatch', sender };
     return { outcome: 'apply', message: byWamid, sender };
   }
-  if (target.wamid !== null && target.wamid !== claim.wamid) return { outcome: 'reject', reason: 'wamid_mismatch', sender };
+  if (target.wamid !== null && target.wamid !== claim.wamid)
+    return { outcome: 'reject', reason: 'wamid_mismatch', sender };
   return { outcome: 'apply', message: target, sender };
 }

@@ -6,7 +6,10 @@ import { metaErrorSchema } from './meta-errors';
 // list) instead of failing the whole body, and the applier decides what that means.
 
 /** An id or a word: a non-empty string, or a number read as its decimal string. */
-export const text = z.union([z.string().min(1), z.number().transform(String)]).nullable().catch(null);
+export const text = z
+  .union([z.string().min(1), z.number().transform(String)])
+  .nullable()
+  .catch(null);
 /** Unix seconds (a string or a number) as a date; null when not a positive number. */
 export const unixTime = z.coerce
   .number()
@@ -23,21 +26,38 @@ const list = <T extends z.ZodType>(item: T) => z.array(item.catch(() => item.par
 /** Meta's envelope: `entry[].changes[].value`, each value kept as it came. */
 export const webhookBodySchema = z
   .object({
-    entry: list(z.object({ id: text, time: z.unknown().optional(), changes: list(z.object({ field: z.unknown().optional(), value: jsonObject })) })),
+    entry: list(
+      z.object({
+        id: text,
+        time: z.unknown().optional(),
+        changes: list(z.object({ field: z.unknown().optional(), value: jsonObject })),
+      }),
+    ),
   })
   .catch({ entry: [] });
 
 /** A change's value names the phone number it concerns in `metadata`. */
-export const valueMetadataSchema = z.object({ metadata: z.object({ phone_number_id: text }).catch({ phone_number_id: null }) });
+export const valueMetadataSchema = z.object({
+  metadata: z.object({ phone_number_id: text }).catch({ phone_number_id: null }),
+});
 
 export const pricingSchema = z
-  .looseObject({ billable: z.boolean().optional().catch(undefined), pricing_model: optionalString, category: optionalString, type: optionalString })
+  .looseObject({
+    billable: z.boolean().optional().catch(undefined),
+    pricing_model: optionalString,
+    category: optionalString,
+    type: optionalString,
+  })
   .nullable()
   .catch(null);
 export type MetaPricing = z.infer<typeof pricingSchema>;
 
 export const conversationSchema = z
-  .looseObject({ id: optionalString, origin: z.looseObject({ type: optionalString }).optional().catch(undefined), expiration_timestamp: text })
+  .looseObject({
+    id: optionalString,
+    origin: z.looseObject({ type: optionalString }).optional().catch(undefined),
+    expiration_timestamp: text,
+  })
   .nullable()
   .catch(null);
 export type MetaConversation = z.infer<typeof conversationSchema>;

@@ -21,7 +21,10 @@ export type SendJob = z.infer<typeof sendJobFields>;
 
 export const sendJobSchema = z.preprocess(
   // Jobs enqueued before the sender_id rename call it phoneNumberId; drop this a release after it, when none is left in Redis.
-  (data) => (data && typeof data === 'object' && !('senderId' in data) && 'phoneNumberId' in data ? { ...data, senderId: data.phoneNumberId } : data),
+  (data) =>
+    data && typeof data === 'object' && !('senderId' in data) && 'phoneNumberId' in data
+      ? { ...data, senderId: data.phoneNumberId }
+      : data,
   sendJobFields,
 );
 
@@ -56,9 +59,16 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
   };
 }
 
-export async function enqueueSends(queue: Queue<SendJob>, messages: { id: string; sender_id: string }[]): Promise<void> {
+export async function enqueueSends(
+  queue: Queue<SendJob>,
+  messages: { id: string; sender_id: string }[],
+): Promise<void> {
   if (messages.length === 0) return;
   await queue.addBulk(
-    messages.map((m) => ({ name: 'send', data: { messageId: m.id, senderId: m.sender_id }, opts: sendJobOptions(m.id) })),
+    messages.map((m) => ({
+      name: 'send',
+      data: { messageId: m.id, senderId: m.sender_id },
+      opts: sendJobOptions(m.id),
+    })),
   );
 }

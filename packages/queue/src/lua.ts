@@ -6,7 +6,9 @@ import type { Redis } from 'ioredis';
  * a Redis sees it (NOSCRIPT, then EVAL, which caches it). Sending the text with every call cost
  * a tenth of the API's CPU when the request limiter ran on every request.
  */
-export function luaScript(source: string): (redis: Redis, keys: string[], args: (string | number)[]) => Promise<unknown> {
+export function luaScript(
+  source: string,
+): (redis: Redis, keys: string[], args: (string | number)[]) => Promise<unknown> {
   const sha = createHash('sha1').update(source).digest('hex');
   return async (redis, keys, args) => {
     try {

@@ -71,9 +71,16 @@ export class RequestRateLimiter {
     const keys = limits.map((limit) => `${this.prefix}:requests:${limit.scope}`);
     const args = limits.flatMap((limit) => [1000 / limit.requestsPerSecond, limit.requestsPerSecond]);
     const reply = (await take(this.redis, keys, args)) as string[];
-    const states = limits.map((limit, i) => ({ limit, remaining: Math.max(0, Number(reply[2 + 2 * i])), resetMs: Number(reply[3 + 2 * i]) }));
+    const states = limits.map((limit, i) => ({
+      limit,
+      remaining: Math.max(0, Number(reply[2 + 2 * i])),
+      resetMs: Number(reply[3 + 2 * i]),
+    }));
     const binding = states.reduce((tightest, state) =>
-      state.remaining < tightest.remaining || (state.remaining === tightest.remaining && state.resetMs > tightest.resetMs) ? state : tightest,
+      state.remaining < tightest.remaining ||
+      (state.remaining === tightest.remaining && state.resetMs > tightest.resetMs)
+        ? state
+        : tightest,
     );
     return { allowed: reply[0] === '1', retryAfterMs: Number(reply[1]), binding };
   }

@@ -37,7 +37,7 @@ describe('per-number pacing', () => {
     expect(slowWaits).toEqual(Array.from({ length: 100 }, () => 0));
   });
 
-  it('a number\'s schedule is its own: another number\'s backlog does not delay it', async () => {
+  it("a number's schedule is its own: another number's backlog does not delay it", async () => {
     const pacing = limiter();
     const [busy, idle] = [number(), number()];
     for (let i = 0; i < 50; i++) await pacing.reserve(busy, 10, NOW);
@@ -65,7 +65,9 @@ describe('per-number pacing', () => {
   it('many workers reserving at once on separate connections never book one slot twice', async () => {
     const workers = Array.from({ length: 8 }, () => limiter());
     const pn = number();
-    const waits = (await Promise.all(workers.map((w) => Promise.all(Array.from({ length: 50 }, () => w.reserve(pn, 100, NOW)))))).flat();
+    const waits = (
+      await Promise.all(workers.map((w) => Promise.all(Array.from({ length: 50 }, () => w.reserve(pn, 100, NOW)))))
+    ).flat();
     // 400 reservations at 100/s: the slots 0, 10, ..., 3,990 ms, each taken exactly once.
     expect(waits.sort((a, b) => a - b)).toEqual(Array.from({ length: 400 }, (_, i) => i * 10));
   });

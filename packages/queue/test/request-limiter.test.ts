@@ -9,7 +9,10 @@ import { RequestRateLimiter, type RequestLimit } from '../src/request-limiter';
 describe('request limiter', () => {
   const redis = useTestRedis('requests');
   const limiter = () => new RequestRateLimiter(redis.connect(), redis.prefix);
-  const limit = (requestsPerSecond: number, label = 'key'): RequestLimit => ({ scope: `${label}:${randomBytes(6).toString('hex')}`, requestsPerSecond });
+  const limit = (requestsPerSecond: number, label = 'key'): RequestLimit => ({
+    scope: `${label}:${randomBytes(6).toString('hex')}`,
+    requestsPerSecond,
+  });
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   /** Runs `body` and answers how many milliseconds it took. */
@@ -19,7 +22,7 @@ describe('request limiter', () => {
     return [result, performance.now() - start];
   }
 
-  it('a burst of one second\'s worth goes through, the next is refused with how long to wait', async () => {
+  it("a burst of one second's worth goes through, the next is refused with how long to wait", async () => {
     const requests = limiter();
     const key = limit(5); // a request every 200 ms, 5 at once
     const [[first, ...rest], elapsed] = await timed(async () => {
@@ -77,7 +80,9 @@ describe('request limiter', () => {
   it('requests from many connections at once never exceed the burst', async () => {
     const callers = Array.from({ length: 6 }, () => limiter());
     const key = limit(10); // one every 100 ms
-    const [decisions, elapsed] = await timed(() => Promise.all(callers.flatMap((c) => Array.from({ length: 10 }, () => c.take([key])))));
+    const [decisions, elapsed] = await timed(() =>
+      Promise.all(callers.flatMap((c) => Array.from({ length: 10 }, () => c.take([key])))),
+    );
     const allowed = decisions.filter((d) => d.allowed).length;
     // Exactly the burst, plus one per 100 ms the 60 calls took.
     expect(allowed).toBeGreaterThanOrEqual(10);
@@ -88,7 +93,9 @@ describe('request limiter', () => {
     const requests = limiter();
     const key = limit(10, 'key'); // one every 100 ms
     const account = limit(4, 'account'); // one every 250 ms
-    const [decisions, elapsed] = await timed(() => Promise.all(Array.from({ length: 5 }, () => requests.take([key, account]))));
+    const [decisions, elapsed] = await timed(() =>
+      Promise.all(Array.from({ length: 5 }, () => requests.take([key, account]))),
+    );
     expect(decisions.map((d) => [d.allowed, d.binding.limit.scope, d.binding.remaining])).toEqual([
       [true, account.scope, 3],
       [true, account.scope, 2],
@@ -110,7 +117,9 @@ describe('request limiter', () => {
       [2, 500],
     ] as const) {
       const key = limit(rate);
-      const [decisions, elapsed] = await timed(() => Promise.all(Array.from({ length: rate + 1 }, () => requests.take([key]))));
+      const [decisions, elapsed] = await timed(() =>
+        Promise.all(Array.from({ length: rate + 1 }, () => requests.take([key]))),
+      );
       const refused = decisions[rate]!;
       expect(decisions.map((d) => d.allowed)).toEqual([...Array.from({ length: rate }, () => true), false]);
       expect(refused.retryAfterMs).toBeLessThanOrEqual(interval);

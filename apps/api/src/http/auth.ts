@@ -40,7 +40,8 @@ const TOUCH_INTERVAL_MS = 60_000;
  */
 function refuseUnread(req: Request, res: Response, error: DakError): never {
   const length = req.headers['content-length'];
-  if ((length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) res.setHeader('Connection', 'close');
+  if ((length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined)
+    res.setHeader('Connection', 'close');
   throw error;
 }
 
@@ -50,13 +51,24 @@ export function requireApiKey(ctx: ApiContext): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const token = bearer(req);
     if (!token) {
-      refuseUnread(req, res, new DakError('missing_api_key', 'Missing API key. Send it as `Authorization: Bearer <your API key>`.'));
+      refuseUnread(
+        req,
+        res,
+        new DakError('missing_api_key', 'Missing API key. Send it as `Authorization: Bearer <your API key>`.'),
+      );
     }
     const hash = hashApiKey(token);
     // Cached: a revoked key, or a change of the account's prices or limits, drops it at once (ctx.cache).
     const key = await ctx.cache.apiKeys.get(hash, () => findActiveApiKeyByHash(ctx.db, hash));
     if (!key || (key.expires_at && key.expires_at.getTime() <= Date.now())) {
-      refuseUnread(req, res, new DakError('invalid_api_key', 'The API key is not valid: it is unknown, revoked or expired. Create a new key and retry.'));
+      refuseUnread(
+        req,
+        res,
+        new DakError(
+          'invalid_api_key',
+          'The API key is not valid: it is unknown, revoked or expired. Create a new key and retry.',
+        ),
+      );
     }
     // last_used_at is a hint for operators, not an audit log: write it at most once a minute.
     const lastTouched = Math.max(touched.get(key.id) ?? 0, key.last_used_at?.getTime() ?? 0);
@@ -84,10 +96,21 @@ export function requireAdminToken(ctx: ApiContext): RequestHandler {
   return (req, res, next) => {
     const token = bearer(req);
     if (!ctx.config.adminToken) {
-      refuseUnread(req, res, new DakError('admin_disabled', 'The admin API is disabled: set DAK_ADMIN_TOKEN to enable it.'));
+      refuseUnread(
+        req,
+        res,
+        new DakError('admin_disabled', 'The admin API is disabled: set DAK_ADMIN_TOKEN to enable it.'),
+      );
     }
     if (!token || !safeEqual(token, ctx.config.adminToken)) {
-      refuseUnread(req, res, new DakError('invalid_admin_token', 'Missing or wrong admin token. Send `Authorization: Bearer $DAK_ADMIN_TOKEN`.'));
+      refuseUnread(
+        req,
+        res,
+        new DakError(
+          'invalid_admin_token',
+          'Missing or wrong admin token. Send `Authorization: Bearer $DAK_ADMIN_TOKEN`.',
+        ),
+      );
     }
     next();
   };
@@ -120,8 +143,11 @@ export function requireAdminTokenOrBasic(ctx: ApiContext): RequestHandler {
       return;
     }
     res.setHeader('WWW-Authenticate', 'Basic realm="Dak admin", charset="UTF-8"');
-    throw new DakError('invalid_admin_token', password === undefined
+    throw new DakError(
+      'invalid_admin_token',
+      password === undefined
         ? 'Sign in with any user name and $DAK_ADMIN_TOKEN as the password (HTTP Basic), or send `Authorization: Bearer $DAK_ADMIN_TOKEN`.'
-        : 'Wrong admin token. Sign in with any user name and $DAK_ADMIN_TOKEN as the password.');
+        : 'Wrong admin token. Sign in with any user name and $DAK_ADMIN_TOKEN as the password.',
+    );
   };
 }

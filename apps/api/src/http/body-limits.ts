@@ -17,7 +17,8 @@ export const BODY_LIMITS = {
    */
   sendMessage: {
     limitBytes: SEND_MESSAGE_BYTES,
-    tooLargeHint: 'A send-message body carries one message; its variables are bounded by Meta\'s limits (see the 400 for each). Send several messages as separate requests.',
+    tooLargeHint:
+      "A send-message body carries one message; its variables are bounded by Meta's limits (see the 400 for each). Send several messages as separate requests.",
   },
   /**
    * 1 to 10,000 messages. Measured: 10,000 messages of the demo `order_update` template (two

@@ -24,9 +24,14 @@ export function rateLimit(ctx: ApiContext): RequestHandler {
   const limiter = new RequestRateLimiter(ctx.redis, ctx.config.redis.prefix);
   return async (req, res, next) => {
     const principal = principalOf(req);
-    const limits: RequestLimit[] = [{ scope: `key:${principal.keyId}`, requestsPerSecond: principal.requestsPerSecond }];
+    const limits: RequestLimit[] = [
+      { scope: `key:${principal.keyId}`, requestsPerSecond: principal.requestsPerSecond },
+    ];
     if (principal.account.requests_per_second !== null) {
-      limits.push({ scope: `account:${principal.accountId}`, requestsPerSecond: principal.account.requests_per_second });
+      limits.push({
+        scope: `account:${principal.accountId}`,
+        requestsPerSecond: principal.account.requests_per_second,
+      });
     }
     let decision: LimitDecision;
     try {
@@ -43,8 +48,12 @@ export function rateLimit(ctx: ApiContext): RequestHandler {
       res.setHeader('Retry-After', String(retryAfter));
       const { limit } = decision.binding;
       const scope = limit.scope.startsWith('account:') ? 'account' : 'key';
-      throw new DakError('rate_limited', `Too many requests: ${SCOPE_NAMES[scope]} allows ${limit.requestsPerSecond} requests per second. Retry after ${retryAfter} s (Retry-After), ` +
-          'spread requests out, or ask the operator for a higher limit. Nothing was done for this request.', { scope, requests_per_second: limit.requestsPerSecond, retry_after_seconds: retryAfter });
+      throw new DakError(
+        'rate_limited',
+        `Too many requests: ${SCOPE_NAMES[scope]} allows ${limit.requestsPerSecond} requests per second. Retry after ${retryAfter} s (Retry-After), ` +
+          'spread requests out, or ask the operator for a higher limit. Nothing was done for this request.',
+        { scope, requests_per_second: limit.requestsPerSecond, retry_after_seconds: retryAfter },
+      );
     }
     next();
   };

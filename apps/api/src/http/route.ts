@@ -38,7 +38,11 @@ type Responses = Partial<Record<200 | 201, ResponseSpec>>;
 
 /** What a handler answers: one of the route's documented statuses, with a body of that status's schema. */
 export type Answer<R extends Responses> = {
-  [S in keyof R & number]: { status: S; body: R[S] extends { schema: infer Z extends z.ZodType } ? z.input<Z> : never; headers?: Record<string, string> };
+  [S in keyof R & number]: {
+    status: S;
+    body: R[S] extends { schema: infer Z extends z.ZodType } ? z.input<Z> : never;
+    headers?: Record<string, string>;
+  };
 }[keyof R & number];
 
 type Input<A extends Auth, P, Q, B> = {
@@ -125,13 +129,24 @@ export function defineRoute<
   };
 }
 
-function openapiEntry(spec: RouteSpec<Auth, Responses, unknown, unknown, unknown>, registry: OpenAPIRegistry): RouteConfig {
+function openapiEntry(
+  spec: RouteSpec<Auth, Responses, unknown, unknown, unknown>,
+  registry: OpenAPIRegistry,
+): RouteConfig {
   const body = spec.body as BodySpec<z.ZodType> | undefined;
-  const codes = [...(spec.errors ?? []), ...(body ? BODY_ERRORS : []), ...AUTH_ERRORS[spec.auth], 'service_unavailable' as const];
+  const codes = [
+    ...(spec.errors ?? []),
+    ...(body ? BODY_ERRORS : []),
+    ...AUTH_ERRORS[spec.auth],
+    'service_unavailable' as const,
+  ];
   if ((spec.query || spec.body || spec.params) && !codes.includes('invalid_request')) codes.unshift('invalid_request');
   const responses: Record<string, ResponseConfig> = {};
   for (const [status, response] of Object.entries(spec.responses) as [string, ResponseSpec][]) {
-    responses[status] = { ...jsonResponse(response.description, response.schema, response.example), ...(response.headers ? { headers: response.headers } : {}) };
+    responses[status] = {
+      ...jsonResponse(response.description, response.schema, response.example),
+      ...(response.headers ? { headers: response.headers } : {}),
+    };
   }
   const request: NonNullable<RouteConfig['request']> = {
     ...(spec.params ? { params: spec.params as ParamsSchema } : {}),
@@ -141,7 +156,11 @@ function openapiEntry(spec: RouteSpec<Auth, Responses, unknown, unknown, unknown
   };
   if (body) {
     const schema = body.component ? registry.register(body.component, body.schema) : body.schema;
-    const samples = body.examples ? { examples: body.examples } : body.example !== undefined ? { example: body.example } : {};
+    const samples = body.examples
+      ? { examples: body.examples }
+      : body.example !== undefined
+        ? { example: body.example }
+        : {};
     request.body = { required: true, content: { 'application/json': { schema, ...samples } } };
   }
   return {

@@ -11,15 +11,26 @@ export const errorBodySchema = z
   .object({
     success: z.literal(false),
     error: z.object({
-      code: z.string().openapi({ description: 'Stable, snake_case: branch on this, not on the message.', example: 'template_not_found' }),
+      code: z
+        .string()
+        .openapi({
+          description: 'Stable, snake_case: branch on this, not on the message.',
+          example: 'template_not_found',
+        }),
       message: z.string().openapi({ description: 'What is wrong and how to fix it, for people.' }),
-      details: z.record(z.string(), z.unknown()).optional().openapi({ description: 'Structured facts about the error, e.g. each invalid field.' }),
+      details: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .openapi({ description: 'Structured facts about the error, e.g. each invalid field.' }),
     }),
   })
   .openapi('Error');
 
 /** Amounts are decimal strings in the account's currency, never floats. */
-export const moneySchema = z.string().regex(/^-?\d+\.\d{2}$/).openapi({ description: 'A decimal string with two decimals', example: '0.10' });
+export const moneySchema = z
+  .string()
+  .regex(/^-?\d+\.\d{2}$/)
+  .openapi({ description: 'A decimal string with two decimals', example: '0.10' });
 
 export const timestampSchema = z.iso.datetime().openapi({ example: '2026-03-14T09:30:00.000Z' });
 
@@ -27,15 +38,20 @@ const retryAfter = z.string().openapi({ description: 'Seconds to wait before ret
 
 /** IETF RateLimit headers, sent with every answer of the public API past authentication. */
 const rateLimitHeaders = {
-  'RateLimit-Limit': z.string().openapi({ description: 'Requests per second allowed (also the burst)', example: '100' }),
+  'RateLimit-Limit': z
+    .string()
+    .openapi({ description: 'Requests per second allowed (also the burst)', example: '100' }),
   'RateLimit-Remaining': z.string().openapi({ description: 'Requests still allowed at once', example: '0' }),
-  'RateLimit-Reset': z.string().openapi({ description: 'Seconds until the whole burst is available again', example: '1' }),
+  'RateLimit-Reset': z
+    .string()
+    .openapi({ description: 'Seconds until the whole burst is available again', example: '1' }),
   'RateLimit-Policy': z.string().openapi({ description: 'The limit as `<requests>;w=<seconds>`', example: '100;w=1' }),
 };
 
 function errorHeaders(status: string): Pick<ResponseConfig, 'headers'> {
   if (status === '503') return { headers: z.object({ 'Retry-After': retryAfter }) };
-  if (status === '429') return { headers: z.object({ 'Retry-After': retryAfter.openapi({ example: '1' }), ...rateLimitHeaders }) };
+  if (status === '429')
+    return { headers: z.object({ 'Retry-After': retryAfter.openapi({ example: '1' }), ...rateLimitHeaders }) };
   return {};
 }
 

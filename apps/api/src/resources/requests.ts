@@ -7,8 +7,14 @@ import { z } from '../openapi/zod';
 export const decimal = (what: string, maxMinor: number) =>
   z
     .string()
-    .refine((v) => parseDecimalToMinor(v) !== null, `${what} must be a decimal string with at most 2 decimals, e.g. "0.10"`)
-    .refine((v) => (parseDecimalToMinor(v) ?? 0n) <= BigInt(maxMinor), `${what} must be at most ${formatMinor(maxMinor)}`);
+    .refine(
+      (v) => parseDecimalToMinor(v) !== null,
+      `${what} must be a decimal string with at most 2 decimals, e.g. "0.10"`,
+    )
+    .refine(
+      (v) => (parseDecimalToMinor(v) ?? 0n) <= BigInt(maxMinor),
+      `${what} must be at most ${formatMinor(maxMinor)}`,
+    );
 
 /** A decimal string the schema has checked, in minor units. */
 export const minor = (value: string) => Number(parseDecimalToMinor(value)!);

@@ -32,7 +32,12 @@ export function bearerOf(exchange: Pick<MetaExchange, 'headers' | 'query'>): str
   return exchange.query.access_token;
 }
 
-export function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function writeJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=UTF-8',
@@ -44,7 +49,8 @@ export function writeJson(res: ServerResponse, status: number, body: unknown, he
 
 export function errorOutcome(core: SimCore, error: unknown): Outcome {
   if (!(error instanceof MetaApiError)) core.logger.error({ err: error }, 'meta route failed');
-  const meta = error instanceof MetaApiError ? error : new MetaApiError(1, 'An unknown error occurred', { httpStatus: 500 });
+  const meta =
+    error instanceof MetaApiError ? error : new MetaApiError(1, 'An unknown error occurred', { httpStatus: 500 });
   return { status: meta.httpStatus, body: metaErrorBody(meta, core.ids.fbtraceId()) };
 }
 
@@ -99,7 +105,10 @@ export async function serveMeta(
     await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 1_000).unref());
     if (res.destroyed) return;
   }
-  const lost = fault?.kind === 'timeout' || fault?.kind === 'drop' ? { kind: fault.kind, when: fault.when ?? 'before' } : undefined;
+  const lost =
+    fault?.kind === 'timeout' || fault?.kind === 'drop'
+      ? { kind: fault.kind, when: fault.when ?? 'before' }
+      : undefined;
   if (lost?.when === 'before') return loseAnswer(lost.kind);
 
   let outcome: Outcome;
@@ -117,7 +126,8 @@ export async function serveMeta(
   }
   if (lost) return loseAnswer(lost.kind, outcome);
   record.response = { status: outcome.status, body: outcome.body };
-  const traceId = outcome.status >= 400 ? (outcome.body as { error?: { fbtrace_id?: string } }).error?.fbtrace_id : undefined;
+  const traceId =
+    outcome.status >= 400 ? (outcome.body as { error?: { fbtrace_id?: string } }).error?.fbtrace_id : undefined;
   writeJson(res, outcome.status, outcome.body, traceId ? { 'x-fb-trace-id': traceId } : {});
 
   function loseAnswer(kind: 'timeout' | 'drop', processed?: Outcome): void {

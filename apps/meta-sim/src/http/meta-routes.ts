@@ -28,7 +28,12 @@ export function metaRoutes(core: SimCore): express.Router {
   const router = express.Router();
   router.use(express.raw({ type: () => true, limit: '4mb' }));
 
-  const serve = (req: Request, res: Response, target: FaultTarget, handle: (exchange: MetaExchange, json: unknown) => Outcome) => {
+  const serve = (
+    req: Request,
+    res: Response,
+    target: FaultTarget,
+    handle: (exchange: MetaExchange, json: unknown) => Outcome,
+  ) => {
     const exchange = exchangeOf(req, res);
     return serveMeta(core, exchange, target, (json) => handle(exchange, json));
   };
@@ -37,10 +42,14 @@ export function metaRoutes(core: SimCore): express.Router {
     const token = bearerOf(exchange);
     const tokenWaba = token ? core.store.wabaForToken(token) : undefined;
     if (!tokenWaba) {
-      throw new MetaApiError(190, token ? 'Invalid OAuth access token - Cannot parse access token' : 'An access token is required');
+      throw new MetaApiError(
+        190,
+        token ? 'Invalid OAuth access token - Cannot parse access token' : 'An access token is required',
+      );
     }
     if (!core.store.businesses.has(wabaId)) throw unknownObject(wabaId);
-    if (tokenWaba !== wabaId) throw new MetaApiError(190, `The access token is not valid for WhatsApp Business Account ${wabaId}`);
+    if (tokenWaba !== wabaId)
+      throw new MetaApiError(190, `The access token is not valid for WhatsApp Business Account ${wabaId}`);
   };
 
   router.get('/:version/:wabaId/message_templates', (req, res) => {
@@ -73,13 +82,18 @@ export function metaRoutes(core: SimCore): express.Router {
     const templateWaba = core.store.wabaOfTemplate(id);
     const numberWaba = core.store.phoneNumbers.get(id)?.wabaId;
     const wabaId = templateWaba ?? numberWaba ?? (core.store.businesses.has(id) ? id : undefined);
-    return serve(req, res, { route: templateWaba ? 'templates' : 'other', ...(wabaId ? { wabaId } : {}) }, (exchange) => {
-      const token = bearerOf(exchange);
-      const tokenWaba = token ? core.store.wabaForToken(token) : undefined;
-      if (!tokenWaba) throw new MetaApiError(190, 'Invalid OAuth access token - Cannot parse access token');
-      if (!wabaId || tokenWaba !== wabaId) throw unknownObject(id);
-      return { status: 200, body: describeObject(core, id, exchange.query.fields) };
-    });
+    return serve(
+      req,
+      res,
+      { route: templateWaba ? 'templates' : 'other', ...(wabaId ? { wabaId } : {}) },
+      (exchange) => {
+        const token = bearerOf(exchange);
+        const tokenWaba = token ? core.store.wabaForToken(token) : undefined;
+        if (!tokenWaba) throw new MetaApiError(190, 'Invalid OAuth access token - Cannot parse access token');
+        if (!wabaId || tokenWaba !== wabaId) throw unknownObject(id);
+        return { status: 200, body: describeObject(core, id, exchange.query.fields) };
+      },
+    );
   });
 
   router.use((req, res) => {

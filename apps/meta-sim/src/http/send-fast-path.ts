@@ -20,7 +20,9 @@ export function sendFastPath(core: SimCore): (req: IncomingMessage, res: ServerR
     if (!match) return false;
     if (debug) {
       const started = Date.now();
-      res.on('finish', () => core.logger.debug({ url: req.url, status: res.statusCode, ms: Date.now() - started }, 'send'));
+      res.on('finish', () =>
+        core.logger.debug({ url: req.url, status: res.statusCode, ms: Date.now() - started }, 'send'),
+      );
     }
     const version = match[1] as string;
     const phoneNumberId = safeDecode(match[2] as string);
@@ -40,7 +42,16 @@ export function sendFastPath(core: SimCore): (req: IncomingMessage, res: ServerR
         return;
       }
       const raw = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
-      const exchange = { method: 'POST', path: req.url?.split('?')[0] ?? '', version, query, headers: req.headers, raw, req, res };
+      const exchange = {
+        method: 'POST',
+        path: req.url?.split('?')[0] ?? '',
+        version,
+        query,
+        headers: req.headers,
+        raw,
+        req,
+        res,
+      };
       void serveMeta(core, exchange, { route: 'messages', phoneNumberId }, (json) => {
         const number = authorizeNumber(core.store, phoneNumberId, bearerOf(exchange));
         return { status: 200, body: core.messages.send(number, json) };

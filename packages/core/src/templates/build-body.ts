@@ -44,7 +44,10 @@ export function buildBody(
   if (isAuthentication && valid) valid = checkOtpCode(first.value, first.placeholder.placeholder, errors);
   if (!valid) return { component: null, firstText: null };
 
-  const hydrated = hydrate(body.text, new Map(filled.map(({ placeholder, value }) => [placeholder.name, fallbackText(value)])));
+  const hydrated = hydrate(
+    body.text,
+    new Map(filled.map(({ placeholder, value }) => [placeholder.name, fallbackText(value)])),
+  );
   const length = characterCount(hydrated);
   if (length > BODY_TEXT_MAX) {
     errors.push({

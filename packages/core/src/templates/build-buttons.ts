@@ -79,7 +79,12 @@ function buildButton(
   if (button.takes === 'nothing') {
     if (values.length === 0) return null;
     const why = button.type === 'URL' ? ' (its URL is static)' : '';
-    errors.push({ ...at, message: `${label(button)} expects no values${why}, got ${values.length}`, expected: 0, received: values.length });
+    errors.push({
+      ...at,
+      message: `${label(button)} expects no values${why}, got ${values.length}`,
+      expected: 0,
+      received: values.length,
+    });
     return null;
   }
   if (values.length > 1 || (button.required && values.length === 0)) {
@@ -108,12 +113,23 @@ function buildButton(
       if (!withinLimit(button, VALUE_NAME.payload, value, QUICK_REPLY_PAYLOAD_MAX, 'Dak', errors)) return null;
       return { type: 'button', sub_type: 'quick_reply', index, parameters: [{ type: 'payload', payload: value }] };
     case 'coupon_code':
-      if (value === undefined || !withinLimit(button, VALUE_NAME.coupon_code, value, COUPON_CODE_MAX, 'Meta', errors)) return null;
-      return { type: 'button', sub_type: 'copy_code', index, parameters: [{ type: 'coupon_code', coupon_code: value }] };
+      if (value === undefined || !withinLimit(button, VALUE_NAME.coupon_code, value, COUPON_CODE_MAX, 'Meta', errors))
+        return null;
+      return {
+        type: 'button',
+        sub_type: 'copy_code',
+        index,
+        parameters: [{ type: 'coupon_code', coupon_code: value }],
+      };
     case 'flow_token':
       if (value === undefined) return null; // Meta then uses its default token, "unused".
       if (!withinLimit(button, VALUE_NAME.flow_token, value, FLOW_TOKEN_MAX, 'Dak', errors)) return null;
-      return { type: 'button', sub_type: 'flow', index, parameters: [{ type: 'action', action: { flow_token: value } }] };
+      return {
+        type: 'button',
+        sub_type: 'flow',
+        index,
+        parameters: [{ type: 'action', action: { flow_token: value } }],
+      };
   }
 }
 
@@ -145,13 +161,21 @@ function otpComponent(
 function checkUrlSuffix(button: ButtonDescription, suffix: string, errors: TemplateVariableError[]): boolean {
   const at = { component: 'button' as const, index: button.index };
   if (/\s/.test(suffix)) {
-    errors.push({ ...at, message: `${label(button)} URL suffix must not contain whitespace; URL-encode it`, received: suffix });
+    errors.push({
+      ...at,
+      message: `${label(button)} URL suffix must not contain whitespace; URL-encode it`,
+      received: suffix,
+    });
     return false;
   }
   // A function replacement, so a `$&` in the suffix is taken literally.
   const url = (button.url ?? '').replace('{{1}}', () => suffix);
   if (!isHttpUrl(url)) {
-    errors.push({ ...at, message: `${label(button)} gives "${url}" once filled, which is not an http(s) URL`, received: url });
+    errors.push({
+      ...at,
+      message: `${label(button)} gives "${url}" once filled, which is not an http(s) URL`,
+      received: url,
+    });
     return false;
   }
   const length = characterCount(url);

@@ -8,8 +8,7 @@ import type { BodyVariable, ButtonVariable, HeaderVariable, SendVariable } from 
 import { templateShape } from './template-shape';
 
 export type BuildTemplateComponentsResult =
-  | { ok: true; components: MetaSendComponent[] }
-  | { ok: false; errors: TemplateVariableError[] };
+  { ok: true; components: MetaSendComponent[] } | { ok: false; errors: TemplateVariableError[] };
 
 /**
  * Checks a send's variables against the template and turns them into the `components` of
@@ -17,7 +16,10 @@ export type BuildTemplateComponentsResult =
  * with no entry for a part that needs no parameter. Every mismatch is reported, not just
  * the first.
  */
-export function buildTemplateComponents(template: MetaTemplate, variables: SendVariable[]): BuildTemplateComponentsResult {
+export function buildTemplateComponents(
+  template: MetaTemplate,
+  variables: SendVariable[],
+): BuildTemplateComponentsResult {
   const shape = templateShape(template);
   const errors: TemplateVariableError[] = [];
   const entries = groupVariables(variables, errors);
@@ -29,10 +31,19 @@ export function buildTemplateComponents(template: MetaTemplate, variables: SendV
   const body = entries.skip.has('body')
     ? { component: null, firstText: null }
     : buildBody(shape.body, shape.parameter_format, entries.body, isAuthentication, errors);
-  const buttons = buildButtons(shape.buttons, entries.buttons, entries.skipButtons, isAuthentication ? body.firstText : null, errors);
+  const buttons = buildButtons(
+    shape.buttons,
+    entries.buttons,
+    entries.skipButtons,
+    isAuthentication ? body.firstText : null,
+    errors,
+  );
 
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, components: [...(header ? [header] : []), ...(body.component ? [body.component] : []), ...buttons] };
+  return {
+    ok: true,
+    components: [...(header ? [header] : []), ...(body.component ? [body.component] : []), ...buttons],
+  };
 }
 
 interface GroupedVariables {

@@ -82,10 +82,17 @@ function buildTextHeader(
   const filled = fillPlaceholders('header', header.placeholders, format, entry?.values, errors);
   if (!filled || filled.length === 0) return null;
   const valid = filled.every(({ placeholder, value }) =>
-    checkParameterText(value, `header ${placeholder.placeholder}`, { component: 'header', placeholder: placeholder.placeholder }, errors),
+    checkParameterText(
+      value,
+      `header ${placeholder.placeholder}`,
+      { component: 'header', placeholder: placeholder.placeholder },
+      errors,
+    ),
   );
   if (!valid) return null;
-  const length = characterCount(hydrate(header.text, new Map(filled.map(({ placeholder, value }) => [placeholder.name, value]))));
+  const length = characterCount(
+    hydrate(header.text, new Map(filled.map(({ placeholder, value }) => [placeholder.name, value]))),
+  );
   if (length > HEADER_TEXT_MAX) {
     errors.push({
       component: 'header',

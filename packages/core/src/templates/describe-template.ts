@@ -50,7 +50,10 @@ function exampleVariables(shape: TemplateShape): SendVariable[] {
 
 // A placeholder Meta gave no example for (rare: Meta asks for one at review) is filled with
 // its own name, which passes every check and shows the caller where it lands.
-function exampleValues(placeholders: PlaceholderDescription[], format: ParameterFormat): string[] | Record<string, string> {
+function exampleValues(
+  placeholders: PlaceholderDescription[],
+  format: ParameterFormat,
+): string[] | Record<string, string> {
   const value = (p: PlaceholderDescription) => p.example ?? p.name;
   if (format === 'NAMED') return Object.fromEntries(placeholders.map((p) => [p.name, value(p)]));
   return placeholders.map(value);

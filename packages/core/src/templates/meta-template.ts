@@ -104,12 +104,7 @@ export interface MetaFlowButton {
 }
 
 export type MetaTemplateButton =
-  | MetaQuickReplyButton
-  | MetaUrlButton
-  | MetaPhoneNumberButton
-  | MetaCopyCodeButton
-  | MetaOtpButton
-  | MetaFlowButton;
+  MetaQuickReplyButton | MetaUrlButton | MetaPhoneNumberButton | MetaCopyCodeButton | MetaOtpButton | MetaFlowButton;
 
 export interface MetaButtonsComponent {
   type: 'BUTTONS';
@@ -117,7 +112,4 @@ export interface MetaButtonsComponent {
 }
 
 export type MetaTemplateComponent =
-  | MetaHeaderComponent
-  | MetaBodyComponent
-  | MetaFooterComponent
-  | MetaButtonsComponent;
+  MetaHeaderComponent | MetaBodyComponent | MetaFooterComponent | MetaButtonsComponent;

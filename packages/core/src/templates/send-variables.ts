@@ -37,7 +37,11 @@ const BODY_LIMIT_TEXT = `Meta's limit for a body parameter`;
 const currencyParameter = z.strictObject({
   type: z.literal('currency'),
   currency: z.strictObject({
-    fallback_value: capped(BODY_PARAMETER_MAX, BODY_LIMIT_TEXT, 'must be a string (the text shown where the amount cannot be formatted)'),
+    fallback_value: capped(
+      BODY_PARAMETER_MAX,
+      BODY_LIMIT_TEXT,
+      'must be a string (the text shown where the amount cannot be formatted)',
+    ),
     code: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code in capitals, such as "INR"'),
     amount_1000: z.number().int('must be an integer: the amount multiplied by 1000'),
   }),
@@ -57,7 +61,7 @@ const bodyValue = z.union(
       error: 'must have type "currency" or "date_time"',
     }),
   ],
-  { error: 'must be a string, a number, or a currency / date_time parameter in Meta\'s shape' },
+  { error: "must be a string, a number, or a currency / date_time parameter in Meta's shape" },
 );
 
 const parameterName = z
@@ -84,16 +88,25 @@ function listOrNamed<T extends z.ZodType>(value: T) {
 
 const coordinate = (min: number, max: number) =>
   z
-    .union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a number').transform(Number)], {
-      error: 'must be a number',
-    })
+    .union(
+      [
+        z.number(),
+        z
+          .string()
+          .regex(/^-?\d+(\.\d+)?$/, 'must be a number')
+          .transform(Number),
+      ],
+      {
+        error: 'must be a number',
+      },
+    )
     .pipe(z.number().min(min, `must be between ${min} and ${max}`).max(max, `must be between ${min} and ${max}`));
 
 const headerMedia = z.strictObject({
   type: z.enum(['image', 'video', 'document'], { error: 'must be "image", "video" or "document"' }),
   link: capped(MEDIA_LINK_MAX, 'the longest media URL Dak passes to Meta').optional(),
   id: capped(MEDIA_ID_MAX, "Meta's media ids are about 16 digits").optional(),
-  filename: capped(MEDIA_FILENAME_MAX, 'Dak\'s limit for a document filename').optional(),
+  filename: capped(MEDIA_FILENAME_MAX, "Dak's limit for a document filename").optional(),
 });
 
 const headerLocation = z.strictObject({
@@ -143,7 +156,10 @@ export const sendVariableSchema = z.discriminatedUnion('type', [headerVariable, 
 
 export const sendVariablesSchema = z
   .array(sendVariableSchema, { error: 'must be an array of header, body and button entries' })
-  .max(VARIABLE_ENTRIES_MAX, `must have at most ${VARIABLE_ENTRIES_MAX} entries (one header, one body and up to 10 buttons)`);
+  .max(
+    VARIABLE_ENTRIES_MAX,
+    `must have at most ${VARIABLE_ENTRIES_MAX} entries (one header, one body and up to 10 buttons)`,
+  );
 
 export type SendVariable = z.output<typeof sendVariableSchema>;
 /** What a caller may send: numbers and string indexes are still unconverted here. */

@@ -35,7 +35,8 @@ export interface BodyDescription {
 }
 
 /** What a button's `values` carry at send time. */
-export type ButtonInput = 'url_suffix' | 'payload' | 'coupon_code' | 'otp_code' | 'flow_token' | 'nothing' | 'unsupported';
+export type ButtonInput =
+  'url_suffix' | 'payload' | 'coupon_code' | 'otp_code' | 'flow_token' | 'nothing' | 'unsupported';
 
 export type ButtonSubType = 'url' | 'quick_reply' | 'copy_code' | 'flow' | 'phone_number';
 
@@ -154,7 +155,12 @@ function describeButton(
     }
     case 'PHONE_NUMBER':
       return {
-        ...base, sub_type: 'phone_number', phone_number: button.phone_number, takes: 'nothing', required: false, example: null,
+        ...base,
+        sub_type: 'phone_number',
+        phone_number: button.phone_number,
+        takes: 'nothing',
+        required: false,
+        example: null,
       };
     case 'FLOW':
       return { ...base, sub_type: 'flow', takes: 'flow_token', required: false, example: null };

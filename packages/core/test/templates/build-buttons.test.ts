@@ -33,8 +33,18 @@ describe('quick replies (festive_offer)', () => {
       ]),
     );
     expect(components.slice(2)).toEqual([
-      { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'SHOP_DIWALI' }] },
-      { type: 'button', sub_type: 'quick_reply', index: '1', parameters: [{ type: 'payload', payload: 'STOP_PROMOS' }] },
+      {
+        type: 'button',
+        sub_type: 'quick_reply',
+        index: '0',
+        parameters: [{ type: 'payload', payload: 'SHOP_DIWALI' }],
+      },
+      {
+        type: 'button',
+        sub_type: 'quick_reply',
+        index: '1',
+        parameters: [{ type: 'payload', payload: 'STOP_PROMOS' }],
+      },
     ]);
   });
 
@@ -50,9 +60,9 @@ describe('quick replies (festive_offer)', () => {
       'button 0 (QUICK_REPLY) expects at most 1 value (the payload), got 2',
       'button 1 (QUICK_REPLY) payload is 257 characters; Dak allows at most 256',
     ]);
-    expect(errorsOf(buildTemplateComponents(festive, [...festiveText, { type: 'button', index: 0, values: [''] }]))).toEqual([
-      'button 0 (QUICK_REPLY) payload is empty',
-    ]);
+    expect(
+      errorsOf(buildTemplateComponents(festive, [...festiveText, { type: 'button', index: 0, values: [''] }])),
+    ).toEqual(['button 0 (QUICK_REPLY) payload is empty']);
   });
 });
 
@@ -69,7 +79,12 @@ describe('copy-code coupon (coupon_offer)', () => {
             { type: 'text', text: '20%' },
           ],
         },
-        { type: 'button', sub_type: 'copy_code', index: '0', parameters: [{ type: 'coupon_code', coupon_code: 'SAVE20' }] },
+        {
+          type: 'button',
+          sub_type: 'copy_code',
+          index: '0',
+          parameters: [{ type: 'coupon_code', coupon_code: 'SAVE20' }],
+        },
       ],
     });
   });
@@ -78,7 +93,10 @@ describe('copy-code coupon (coupon_offer)', () => {
     expect(errorsOf(buildTemplateComponents(coupon, [couponBody]))).toEqual([
       'button 0 (COPY_CODE) expects 1 value (the coupon code), got 0',
     ]);
-    const long = buildTemplateComponents(coupon, [couponBody, { type: 'button', index: 0, values: ['DIWALI2026MEGA20'] }]);
+    const long = buildTemplateComponents(coupon, [
+      couponBody,
+      { type: 'button', index: 0, values: ['DIWALI2026MEGA20'] },
+    ]);
     expect(long).toEqual({
       ok: false,
       errors: [
@@ -128,7 +146,10 @@ describe('authentication with a copy-code button (login_otp)', () => {
   ];
 
   it('fills the button from the body code', () => {
-    expect(buildTemplateComponents(otp, [{ type: 'body', values: ['482913'] }])).toEqual({ ok: true, components: expected });
+    expect(buildTemplateComponents(otp, [{ type: 'body', values: ['482913'] }])).toEqual({
+      ok: true,
+      components: expected,
+    });
   });
 
   it('accepts the code given in the button too, when it is the same', () => {
@@ -160,7 +181,10 @@ describe('authentication with a copy-code button (login_otp)', () => {
       'body {{1}} (the one-time code) is 16 characters; Meta allows at most 15',
     ]);
     const currency = buildTemplateComponents(otp, [
-      { type: 'body', values: [{ type: 'currency', currency: { fallback_value: '₹1', code: 'INR', amount_1000: 1000 } }] },
+      {
+        type: 'body',
+        values: [{ type: 'currency', currency: { fallback_value: '₹1', code: 'INR', amount_1000: 1000 } }],
+      },
     ]);
     expect(errorsOf(currency)).toEqual(['body {{1}} is the one-time code and must be text, got a currency parameter']);
   });
@@ -183,8 +207,18 @@ describe('several buttons at once (order_support)', () => {
       components: [
         { type: 'header', parameters: [{ type: 'text', text: 'ORD-55120' }] },
         { type: 'body', parameters: [{ type: 'text', text: 'Sana' }] },
-        { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'LOVED_ORD-55120' }] },
-        { type: 'button', sub_type: 'quick_reply', index: '1', parameters: [{ type: 'payload', payload: 'PROBLEM_ORD-55120' }] },
+        {
+          type: 'button',
+          sub_type: 'quick_reply',
+          index: '0',
+          parameters: [{ type: 'payload', payload: 'LOVED_ORD-55120' }],
+        },
+        {
+          type: 'button',
+          sub_type: 'quick_reply',
+          index: '1',
+          parameters: [{ type: 'payload', payload: 'PROBLEM_ORD-55120' }],
+        },
         { type: 'button', sub_type: 'url', index: '2', parameters: [{ type: 'text', text: 'ORD-55120' }] },
       ],
     });
@@ -207,7 +241,10 @@ describe('several buttons at once (order_support)', () => {
   });
 
   it('checks a sub_type against the button at that index', () => {
-    const result = buildTemplateComponents(support, [...supportText, { type: 'button', index: 0, sub_type: 'url', values: ['ORD-55120'] }]);
+    const result = buildTemplateComponents(support, [
+      ...supportText,
+      { type: 'button', index: 0, sub_type: 'url', values: ['ORD-55120'] },
+    ]);
     expect(errorsOf(result)).toEqual([
       'button 0 is a QUICK_REPLY button (sub_type quick_reply), not url',
       'button 2 (URL) expects 1 value (the URL suffix), got 0',
@@ -225,7 +262,9 @@ describe('flow button (feedback_survey)', () => {
   });
 
   it('sends a flow token when given', () => {
-    const components = componentsOf(buildTemplateComponents(survey, [body, { type: 'button', index: 0, values: ['survey-msg-7731'] }]));
+    const components = componentsOf(
+      buildTemplateComponents(survey, [body, { type: 'button', index: 0, values: ['survey-msg-7731'] }]),
+    );
     expect(components[1]).toEqual({
       type: 'button',
       sub_type: 'flow',

@@ -23,7 +23,10 @@ describe('image header and URL button (order_shipped)', () => {
     expect(result).toEqual({
       ok: true,
       components: [
-        { type: 'header', parameters: [{ type: 'image', image: { link: 'https://cdn.kiranacart.in/orders/20931.jpg' } }] },
+        {
+          type: 'header',
+          parameters: [{ type: 'image', image: { link: 'https://cdn.kiranacart.in/orders/20931.jpg' } }],
+        },
         {
           type: 'body',
           parameters: [
@@ -107,7 +110,9 @@ describe('image header and URL button (order_shipped)', () => {
       ],
     });
     const withSuffix = (suffix: string) =>
-      errorsOf(buildTemplateComponents(orderShipped, [header, shippedBody, { type: 'button', index: 0, values: [suffix] }]));
+      errorsOf(
+        buildTemplateComponents(orderShipped, [header, shippedBody, { type: 'button', index: 0, values: [suffix] }]),
+      );
     expect(withSuffix('')).toEqual(['button 0 (URL) URL suffix is empty']);
     expect(withSuffix('ORD 1')).toEqual(['button 0 (URL) URL suffix must not contain whitespace; URL-encode it']);
     // `$&` is literal text in a suffix, not a replacement pattern.
@@ -129,7 +134,10 @@ describe('video header (product_launch_video)', () => {
     expect(result).toEqual({
       ok: true,
       components: [
-        { type: 'header', parameters: [{ type: 'video', video: { link: 'https://cdn.soundhaus.in/launch/aero-x2.mp4' } }] },
+        {
+          type: 'header',
+          parameters: [{ type: 'video', video: { link: 'https://cdn.soundhaus.in/launch/aero-x2.mp4' } }],
+        },
         { type: 'body', parameters: [{ type: 'text', text: 'Aero X2 headphones' }] },
       ],
     });
@@ -149,7 +157,11 @@ describe('document header (invoice_ready)', () => {
     const result = buildTemplateComponents(invoice, [
       {
         type: 'header',
-        media: { type: 'document', link: 'https://billing.ravitraders.in/inv/2026-0042.pdf', filename: 'INV-2026-0042.pdf' },
+        media: {
+          type: 'document',
+          link: 'https://billing.ravitraders.in/inv/2026-0042.pdf',
+          filename: 'INV-2026-0042.pdf',
+        },
       },
       invoiceBody,
     ]);
@@ -177,7 +189,10 @@ describe('document header (invoice_ready)', () => {
   });
 
   it('takes a media id without a filename, and rejects an empty filename', () => {
-    const byId = buildTemplateComponents(invoice, [{ type: 'header', media: { type: 'document', id: '904718273645102' } }, invoiceBody]);
+    const byId = buildTemplateComponents(invoice, [
+      { type: 'header', media: { type: 'document', id: '904718273645102' } },
+      invoiceBody,
+    ]);
     expect(byId.ok && byId.components[0]).toEqual({
       type: 'header',
       parameters: [{ type: 'document', document: { id: '904718273645102' } }],
@@ -195,7 +210,12 @@ describe('location header (store_pickup_location)', () => {
     const result = buildTemplateComponents(pickup, [
       {
         type: 'header',
-        location: { latitude: 19.0728, longitude: 72.8826, name: 'Kirana Cart Kurla', address: 'LBS Marg, Kurla West, Mumbai 400070' },
+        location: {
+          latitude: 19.0728,
+          longitude: 72.8826,
+          name: 'Kirana Cart Kurla',
+          address: 'LBS Marg, Kurla West, Mumbai 400070',
+        },
       },
       pickupBody,
     ]);
@@ -207,7 +227,12 @@ describe('location header (store_pickup_location)', () => {
           parameters: [
             {
               type: 'location',
-              location: { latitude: 19.0728, longitude: 72.8826, name: 'Kirana Cart Kurla', address: 'LBS Marg, Kurla West, Mumbai 400070' },
+              location: {
+                latitude: 19.0728,
+                longitude: 72.8826,
+                name: 'Kirana Cart Kurla',
+                address: 'LBS Marg, Kurla West, Mumbai 400070',
+              },
             },
           ],
         },
@@ -217,7 +242,10 @@ describe('location header (store_pickup_location)', () => {
   });
 
   it('needs only the coordinates', () => {
-    const result = buildTemplateComponents(pickup, [{ type: 'header', location: { latitude: 19.0728, longitude: 72.8826 } }, pickupBody]);
+    const result = buildTemplateComponents(pickup, [
+      { type: 'header', location: { latitude: 19.0728, longitude: 72.8826 } },
+      pickupBody,
+    ]);
     expect(result.ok && result.components[0]).toEqual({
       type: 'header',
       parameters: [{ type: 'location', location: { latitude: 19.0728, longitude: 72.8826 } }],

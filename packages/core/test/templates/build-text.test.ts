@@ -200,7 +200,8 @@ describe('named parameters (festive_offer)', () => {
         {
           component: 'body',
           placeholder: '{{percent}}',
-          message: 'body has no placeholder {{percent}}; its placeholders are {{first_name}}, {{discount}}, {{valid_until}}',
+          message:
+            'body has no placeholder {{percent}}; its placeholders are {{first_name}}, {{discount}}, {{valid_until}}',
           expected: ['first_name', 'discount', 'valid_until'],
           received: 'percent',
         },
@@ -209,7 +210,9 @@ describe('named parameters (festive_offer)', () => {
   });
 
   it('rejects a list for a NAMED template and a missing named header', () => {
-    expect(errorsOf(buildTemplateComponents(festive, [{ type: 'body', values: ['Meera', '30%', '2 November'] }]))).toEqual([
+    expect(
+      errorsOf(buildTemplateComponents(festive, [{ type: 'body', values: ['Meera', '30%', '2 November'] }])),
+    ).toEqual([
       'header is missing {{sale_name}}',
       'body expects named values as an object ({{first_name}}, {{discount}}, {{valid_until}}), got a list',
     ]);

@@ -60,8 +60,24 @@ describe('describeTemplate', () => {
         ],
       },
       buttons: [
-        { index: 0, type: 'QUICK_REPLY', sub_type: 'quick_reply', text: 'Shop now', takes: 'payload', required: false, example: null },
-        { index: 1, type: 'QUICK_REPLY', sub_type: 'quick_reply', text: 'Stop promotions', takes: 'payload', required: false, example: null },
+        {
+          index: 0,
+          type: 'QUICK_REPLY',
+          sub_type: 'quick_reply',
+          text: 'Shop now',
+          takes: 'payload',
+          required: false,
+          example: null,
+        },
+        {
+          index: 1,
+          type: 'QUICK_REPLY',
+          sub_type: 'quick_reply',
+          text: 'Stop promotions',
+          takes: 'payload',
+          required: false,
+          example: null,
+        },
       ],
       variables: [
         { type: 'header', values: { sale_name: 'Diwali Sale' } },
@@ -89,7 +105,15 @@ describe('describeTemplate', () => {
 
   it('describes copy-code, phone, static URL and flow buttons', () => {
     expect(describeTemplate(templateFixture('coupon_offer')).buttons).toEqual([
-      { index: 0, type: 'COPY_CODE', sub_type: 'copy_code', text: 'Copy offer code', takes: 'coupon_code', required: true, example: 'SAVE20' },
+      {
+        index: 0,
+        type: 'COPY_CODE',
+        sub_type: 'copy_code',
+        text: 'Copy offer code',
+        takes: 'coupon_code',
+        required: true,
+        example: 'SAVE20',
+      },
       {
         index: 1,
         type: 'URL',
@@ -112,7 +136,15 @@ describe('describeTemplate', () => {
       example: null,
     });
     expect(describeTemplate(templateFixture('feedback_survey')).buttons).toEqual([
-      { index: 0, type: 'FLOW', sub_type: 'flow', text: 'Take the survey', takes: 'flow_token', required: false, example: null },
+      {
+        index: 0,
+        type: 'FLOW',
+        sub_type: 'flow',
+        text: 'Take the survey',
+        takes: 'flow_token',
+        required: false,
+        example: null,
+      },
     ]);
   });
 

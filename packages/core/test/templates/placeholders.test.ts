@@ -9,11 +9,9 @@ describe('extractPlaceholders', () => {
   });
 
   it('returns named placeholders in order of appearance, tolerating spaces in the braces', () => {
-    expect(extractPlaceholders('Hi {{first_name}}, {{ discount }} off until {{valid_until}}. {{first_name}}!')).toEqual([
-      'first_name',
-      'discount',
-      'valid_until',
-    ]);
+    expect(extractPlaceholders('Hi {{first_name}}, {{ discount }} off until {{valid_until}}. {{first_name}}!')).toEqual(
+      ['first_name', 'discount', 'valid_until'],
+    );
   });
 
   it('finds nothing in static text or in single braces', () => {
@@ -28,7 +26,9 @@ describe('hydrate', () => {
       ['1', 'John'],
       ['2', 'ORD-1'],
     ]);
-    expect(hydrate('Hi {{1}}, order {{2}} ({{3}}), again {{1}}', values)).toBe('Hi John, order ORD-1 ({{3}}), again John');
+    expect(hydrate('Hi {{1}}, order {{2}} ({{3}}), again {{1}}', values)).toBe(
+      'Hi John, order ORD-1 ({{3}}), again John',
+    );
   });
 });
 
@@ -50,8 +50,14 @@ describe('templateShape', () => {
   });
 
   it('reads the media type of media headers', () => {
-    expect(templateShape(templateFixture('product_launch_video')).header).toMatchObject({ format: 'VIDEO', media_type: 'video' });
-    expect(templateShape(templateFixture('invoice_ready')).header).toMatchObject({ format: 'DOCUMENT', media_type: 'document' });
+    expect(templateShape(templateFixture('product_launch_video')).header).toMatchObject({
+      format: 'VIDEO',
+      media_type: 'video',
+    });
+    expect(templateShape(templateFixture('invoice_ready')).header).toMatchObject({
+      format: 'DOCUMENT',
+      media_type: 'document',
+    });
   });
 
   it('infers NAMED for templates synced before Meta added parameter_format', () => {
@@ -66,11 +72,22 @@ describe('templateShape', () => {
       ...templateFixture('login_otp'),
       components: [
         ...templateFixture('login_otp').components.filter((c) => c.type !== 'BUTTONS'),
-        { type: 'BUTTONS' as const, buttons: [{ type: 'OTP' as const, otp_type: 'COPY_CODE' as const, text: 'Copy code' }] },
+        {
+          type: 'BUTTONS' as const,
+          buttons: [{ type: 'OTP' as const, otp_type: 'COPY_CODE' as const, text: 'Copy code' }],
+        },
       ],
     };
     expect(templateShape(created).buttons).toEqual([
-      { index: 0, type: 'OTP', sub_type: 'url', text: 'Copy code', takes: 'otp_code', required: false, example: '482913' },
+      {
+        index: 0,
+        type: 'OTP',
+        sub_type: 'url',
+        text: 'Copy code',
+        takes: 'otp_code',
+        required: false,
+        example: '482913',
+      },
     ]);
   });
 });

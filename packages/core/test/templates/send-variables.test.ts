@@ -69,7 +69,12 @@ describe('parseSendVariables', () => {
   });
 
   it('names the entry of an unknown type', () => {
-    expect(parseSendVariables([{ type: 'body', values: [] }, { type: 'footer', values: ['x'] }])).toEqual({
+    expect(
+      parseSendVariables([
+        { type: 'body', values: [] },
+        { type: 'footer', values: ['x'] },
+      ]),
+    ).toEqual({
       ok: false,
       errors: [
         { component: 'variables', index: 1, message: 'variables[1].type: type must be "header", "body" or "button"' },
@@ -80,7 +85,10 @@ describe('parseSendVariables', () => {
   it('finds the field at fault inside a currency parameter', () => {
     expect(
       messagesOf([
-        { type: 'body', values: ['a', { type: 'currency', currency: { fallback_value: '₹1', code: 'inr', amount_1000: 1.5 } }] },
+        {
+          type: 'body',
+          values: ['a', { type: 'currency', currency: { fallback_value: '₹1', code: 'inr', amount_1000: 1.5 } }],
+        },
       ]),
     ).toEqual([
       'variables[0].values[1].currency.code: must be an ISO 4217 code in capitals, such as "INR"',

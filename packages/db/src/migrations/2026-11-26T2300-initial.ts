@@ -8,7 +8,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('waba_id', 'text', (c) => c.notNull().unique())
     .addColumn('currency', 'text', (c) => c.notNull().defaultTo('INR'))
-    .addColumn('price_minor', 'integer', (c) => c.notNull().defaultTo(10).check(sql`price_minor >= 0`))
+    .addColumn('price_minor', 'integer', (c) =>
+      c
+        .notNull()
+        .defaultTo(10)
+        .check(sql`price_minor >= 0`),
+    )
     .addColumn('category_prices', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
@@ -20,7 +25,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('phone_number_id', 'text', (c) => c.notNull().unique())
     .addColumn('display_phone_number', 'text', (c) => c.notNull())
     .addColumn('access_token_encrypted', 'text', (c) => c.notNull())
-    .addColumn('mps', 'integer', (c) => c.notNull().defaultTo(80).check(sql`mps between 1 and 1000`))
+    .addColumn('mps', 'integer', (c) =>
+      c
+        .notNull()
+        .defaultTo(80)
+        .check(sql`mps between 1 and 1000`),
+    )
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
@@ -141,8 +151,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('wallets')
     .addColumn('account_id', 'text', (c) => c.primaryKey().references('accounts.id').onDelete('cascade'))
     .addColumn('currency', 'text', (c) => c.notNull())
-    .addColumn('available', 'bigint', (c) => c.notNull().defaultTo(0).check(sql`available >= 0`))
-    .addColumn('held', 'bigint', (c) => c.notNull().defaultTo(0).check(sql`held >= 0`))
+    .addColumn('available', 'bigint', (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`available >= 0`),
+    )
+    .addColumn('held', 'bigint', (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`held >= 0`),
+    )
     .addColumn('captured', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('refunded', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('topped_up', 'bigint', (c) => c.notNull().defaultTo(0))
@@ -177,7 +197,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .unique()
     .where(sql.ref('kind'), '=', 'topup')
     .execute();
-  await db.schema.createIndex('ledger_entries_account_idx').on('ledger_entries').columns(['account_id', 'id']).execute();
+  await db.schema
+    .createIndex('ledger_entries_account_idx')
+    .on('ledger_entries')
+    .columns(['account_id', 'id'])
+    .execute();
 
   await db.schema
     .createTable('idempotency_keys')

@@ -9,14 +9,22 @@ import { sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .alterTable('wallets')
-    .addColumn('debt', 'bigint', (c) => c.notNull().defaultTo(0).check(sql`debt >= 0`))
+    .addColumn('debt', 'bigint', (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`debt >= 0`),
+    )
     .execute();
   await sql`alter table wallets drop constraint wallets_balanced`.execute(db);
   await db.schema
     .alterTable('wallets')
     .addCheckConstraint('wallets_balanced', sql`topped_up = available - debt + held + captured - refunded`)
     .execute();
-  await db.schema.alterTable('wallets').addCheckConstraint('wallets_debt_only_when_empty', sql`debt = 0 or available = 0`).execute();
+  await db.schema
+    .alterTable('wallets')
+    .addCheckConstraint('wallets_debt_only_when_empty', sql`debt = 0 or available = 0`)
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -18,7 +18,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('wallet_captures')
     .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
     .addColumn('shard', 'smallint', (c) => c.notNull().check(sql`shard between 0 and 15`))
-    .addColumn('captured', 'bigint', (c) => c.notNull().defaultTo(0).check(sql`captured >= 0`))
+    .addColumn('captured', 'bigint', (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`captured >= 0`),
+    )
     .addPrimaryKeyConstraint('wallet_captures_pkey', ['account_id', 'shard'])
     .execute();
 }

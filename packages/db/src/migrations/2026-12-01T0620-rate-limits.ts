@@ -5,7 +5,12 @@ import { sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .alterTable('api_keys')
-    .addColumn('requests_per_second', 'integer', (c) => c.notNull().defaultTo(100).check(sql`requests_per_second between 1 and 10000`))
+    .addColumn('requests_per_second', 'integer', (c) =>
+      c
+        .notNull()
+        .defaultTo(100)
+        .check(sql`requests_per_second between 1 and 10000`),
+    )
     .execute();
   await db.schema
     .alterTable('accounts')

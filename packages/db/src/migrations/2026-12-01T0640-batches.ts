@@ -26,7 +26,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('template_id', 'text', (c) => c.notNull())
     .addColumn('template_name', 'text', (c) => c.notNull())
     .addColumn('template_language', 'text', (c) => c.notNull())
-    .addColumn('priority', 'text', (c) => c.notNull().check(sql`priority in ('authentication', 'utility', 'marketing')`))
+    .addColumn('priority', 'text', (c) =>
+      c.notNull().check(sql`priority in ('authentication', 'utility', 'marketing')`),
+    )
     .addColumn('currency', 'text', (c) => c.notNull())
     .addColumn('accepted', 'integer', (c) => c.notNull().check(sql`accepted > 0`))
     .addColumn('rejected', 'integer', (c) => c.notNull().check(sql`rejected >= 0`))
@@ -46,16 +48,31 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       select case when status = 'sending' then 'queued' else status end
     $$`.execute(db);
 
-  await sql`create index if not exists messages_account_status_idx on messages (account_id, dak_public_status(status), id)`.execute(db);
-  await sql`create index if not exists messages_account_batch_idx on messages (account_id, batch_id, id) where batch_id is not null`.execute(db);
-  await sql`create index if not exists messages_account_recipient_idx on messages (account_id, recipient, id)`.execute(db);
-  await sql`create index if not exists messages_account_client_reference_idx on messages (account_id, client_reference, id) where client_reference is not null`.execute(db);
+  await sql`create index if not exists messages_account_status_idx on messages (account_id, dak_public_status(status), id)`.execute(
+    db,
+  );
+  await sql`create index if not exists messages_account_batch_idx on messages (account_id, batch_id, id) where batch_id is not null`.execute(
+    db,
+  );
+  await sql`create index if not exists messages_account_recipient_idx on messages (account_id, recipient, id)`.execute(
+    db,
+  );
+  await sql`create index if not exists messages_account_client_reference_idx on messages (account_id, client_reference, id) where client_reference is not null`.execute(
+    db,
+  );
   await sql`drop index if exists messages_client_reference_idx`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`create index if not exists messages_client_reference_idx on messages (account_id, client_reference) where client_reference is not null`.execute(db);
-  for (const index of ['messages_account_client_reference_idx', 'messages_account_recipient_idx', 'messages_account_batch_idx', 'messages_account_status_idx']) {
+  await sql`create index if not exists messages_client_reference_idx on messages (account_id, client_reference) where client_reference is not null`.execute(
+    db,
+  );
+  for (const index of [
+    'messages_account_client_reference_idx',
+    'messages_account_recipient_idx',
+    'messages_account_batch_idx',
+    'messages_account_status_idx',
+  ]) {
     await sql`drop index if exists ${sql.id(index)}`.execute(db);
   }
   await sql`drop function if exists dak_public_status(text)`.execute(db);

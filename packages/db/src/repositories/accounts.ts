@@ -3,7 +3,14 @@ import type { Account } from '../schema/index';
 
 export async function insertAccount(
   db: Database,
-  account: { id: string; name: string; waba_id: string; currency: string; price_minor: number; category_prices: Record<string, number> },
+  account: {
+    id: string;
+    name: string;
+    waba_id: string;
+    currency: string;
+    price_minor: number;
+    category_prices: Record<string, number>;
+  },
 ): Promise<Account> {
   return db
     .insertInto('accounts')
@@ -27,7 +34,12 @@ export async function listAccounts(db: Database): Promise<Account[]> {
 export async function updateAccount(
   db: Database,
   id: string,
-  changes: { name?: string; price_minor?: number; category_prices?: Record<string, number>; requests_per_second?: number | null },
+  changes: {
+    name?: string;
+    price_minor?: number;
+    category_prices?: Record<string, number>;
+    requests_per_second?: number | null;
+  },
 ): Promise<Account | undefined> {
   return db
     .updateTable('accounts')

@@ -2,32 +2,43 @@ import type { Database } from '../database';
 import type { Insertable } from 'kysely';
 import type { Account, ApiKey, ApiKeysTable } from '../schema/index';
 
-export async function insertApiKey(
-  db: Database,
-  row: Insertable<ApiKeysTable>,
-): Promise<ApiKey> {
+export async function insertApiKey(db: Database, row: Insertable<ApiKeysTable>): Promise<ApiKey> {
   return db.insertInto('api_keys').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-export type ActiveApiKey = ApiKey & { account: Pick<Account, 'currency' | 'price_minor' | 'category_prices' | 'requests_per_second'> };
+export type ActiveApiKey = ApiKey & {
+  account: Pick<Account, 'currency' | 'price_minor' | 'category_prices' | 'requests_per_second'>;
+};
 
 /**
  * A key that exists, is not revoked and has not expired, with what a send needs of its account
  * (currency, prices and its request rate limit), in one query: this runs on every request.
  */
-export async function findActiveApiKeyByHash(db: Database, keyHash: string, now = new Date()): Promise<ActiveApiKey | undefined> {
+export async function findActiveApiKeyByHash(
+  db: Database,
+  keyHash: string,
+  now = new Date(),
+): Promise<ActiveApiKey | undefined> {
   const row = await db
     .selectFrom('api_keys as k')
     .innerJoin('accounts as a', 'a.id', 'k.account_id')
     .selectAll('k')
-    .select(['a.currency', 'a.price_minor', 'a.category_prices', 'a.requests_per_second as account_requests_per_second'])
+    .select([
+      'a.currency',
+      'a.price_minor',
+      'a.category_prices',
+      'a.requests_per_second as account_requests_per_second',
+    ])
     .where('k.key_hash', '=', keyHash)
     .where('k.revoked_at', 'is', null)
     .where((eb) => eb.or([eb('k.expires_at', 'is', null), eb('k.expires_at', '>', now)]))
     .executeTakeFirst();
   if (!row) return undefined;
   const { currency, price_minor, category_prices, account_requests_per_second, ...key } = row;
-  return { ...key, account: { currency, price_minor, category_prices, requests_per_second: account_requests_per_second } };
+  return {
+    ...key,
+    account: { currency, price_minor, category_prices, requests_per_second: account_requests_per_second },
+  };
 }
 
 export async function touchApiKey(db: Database, id: string, now = new Date()): Promise<void> {

@@ -94,7 +94,9 @@ export async function lockMessagesOf(db: Database, events: MessageEvent[]): Prom
   await db
     .selectFrom('messages')
     .select('id')
-    .where((eb) => eb.or([...(ids.length ? [eb('id', 'in', ids)] : []), ...(wamids.length ? [eb('wamid', 'in', wamids)] : [])]))
+    .where((eb) =>
+      eb.or([...(ids.length ? [eb('id', 'in', ids)] : []), ...(wamids.length ? [eb('wamid', 'in', wamids)] : [])]),
+    )
     .orderBy('id')
     .forUpdate()
     .execute();
@@ -111,7 +113,9 @@ export async function findStatusCandidates(db: Database, ids: string[], wamids: 
     .selectFrom('messages as m')
     .innerJoin('phone_numbers as pn', 'pn.id', 'm.sender_id')
     .select(['m.id', 'm.wamid', 'm.account_id', 'pn.meta_phone_number_id'])
-    .where((eb) => eb.or([...(ids.length ? [eb('m.id', 'in', ids)] : []), ...(wamids.length ? [eb('m.wamid', 'in', wamids)] : [])]))
+    .where((eb) =>
+      eb.or([...(ids.length ? [eb('m.id', 'in', ids)] : []), ...(wamids.length ? [eb('m.wamid', 'in', wamids)] : [])]),
+    )
     .execute();
 }
 

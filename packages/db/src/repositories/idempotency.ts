@@ -8,7 +8,12 @@ export interface StoredResponse {
 }
 
 /** Keys older than 24 h no longer count (SPEC: same key + same body within 24 h). */
-export async function findIdempotentResponse(db: Database, accountId: string, key: string, now = new Date()): Promise<StoredResponse | undefined> {
+export async function findIdempotentResponse(
+  db: Database,
+  accountId: string,
+  key: string,
+  now = new Date(),
+): Promise<StoredResponse | undefined> {
   return db
     .selectFrom('idempotency_keys')
     .select(['request_hash', 'status_code', 'response'])
@@ -34,7 +39,12 @@ export async function saveIdempotentResponse(
     .onConflict((oc) =>
       oc
         .columns(['account_id', 'key'])
-        .doUpdateSet({ request_hash: row.request_hash, status_code: row.status_code, response: JSON.stringify(row.response), created_at: now })
+        .doUpdateSet({
+          request_hash: row.request_hash,
+          status_code: row.status_code,
+          response: JSON.stringify(row.response),
+          created_at: now,
+        })
         .where('idempotency_keys.created_at', '<=', new Date(now.getTime() - 24 * 3600_000)),
     )
     .returning('key')

@@ -9,7 +9,11 @@ import type { Message, MessageToAccept, StoredMessageStatus } from '../schema/in
  * ledger entries. All or nothing; returns false when the balance is short or in debt. One round trip, so
  * no transaction is needed around it (the idempotent path still runs it inside one).
  */
-export async function insertMessagesWithHold(db: Database, accountId: string, messages: MessageToAccept[]): Promise<boolean> {
+export async function insertMessagesWithHold(
+  db: Database,
+  accountId: string,
+  messages: MessageToAccept[],
+): Promise<boolean> {
   if (messages.length === 0) return true;
   const total = messages.reduce((sum, m) => sum + m.price_minor, 0);
   const rows = JSON.stringify(
@@ -65,10 +69,20 @@ export async function claimMessage(db: Database, id: string, now = new Date()): 
  * Meta did not take the message (a retryable answer), or the worker gives it back before
  * calling Meta: it goes back to `queued`. `error` undefined keeps the last recorded error.
  */
-export async function releaseClaim(db: Database, id: string, error: MessageError | null | undefined, now = new Date()): Promise<boolean> {
+export async function releaseClaim(
+  db: Database,
+  id: string,
+  error: MessageError | null | undefined,
+  now = new Date(),
+): Promise<boolean> {
   const result = await db
     .updateTable('messages')
-    .set({ status: 'queued', claimed_at: null, ...(error !== undefined ? { error: error ? JSON.stringify(error) : null } : {}), updated_at: now })
+    .set({
+      status: 'queued',
+      claimed_at: null,
+      ...(error !== undefined ? { error: error ? JSON.stringify(error) : null } : {}),
+      updated_at: now,
+    })
     .where('id', '=', id)
     .where('status', '=', 'sending')
     .executeTakeFirst();
@@ -79,7 +93,12 @@ export async function releaseClaim(db: Database, id: string, error: MessageError
  * Meta accepted the message. A status webhook may have arrived first and moved it on already,
  * so the status only advances and each timestamp is set once.
  */
-export async function recordAccepted(db: Database, id: string, wamid: string, now = new Date()): Promise<Message | undefined> {
+export async function recordAccepted(
+  db: Database,
+  id: string,
+  wamid: string,
+  now = new Date(),
+): Promise<Message | undefined> {
   return db
     .updateTable('messages')
     .set({
@@ -144,9 +163,19 @@ export async function applyReportedStatus(
     .set({
       status: sql<StoredMessageStatus>`case when ${advances} then ${report.status} else status end`,
       wamid: sql<string>`coalesce(wamid, ${report.wamid})`,
-      ...Object.fromEntries(IMPLIED_COLUMNS[report.status].map((implied) => [implied, sql<Date>`coalesce(${sql.ref(implied)}, ${report.at})`])),
-      [column]: report.status === 'sent' ? sql<Date>`coalesce(sent_at, ${report.at})` : sql<Date>`least(${sql.ref(column)}, ${report.at})`,
-      ...(report.error ? { error: sql<string>`case when ${advances} then ${JSON.stringify(report.error)}::jsonb else error end` } : {}),
+      ...Object.fromEntries(
+        IMPLIED_COLUMNS[report.status].map((implied) => [
+          implied,
+          sql<Date>`coalesce(${sql.ref(implied)}, ${report.at})`,
+        ]),
+      ),
+      [column]:
+        report.status === 'sent'
+          ? sql<Date>`coalesce(sent_at, ${report.at})`
+          : sql<Date>`least(${sql.ref(column)}, ${report.at})`,
+      ...(report.error
+        ? { error: sql<string>`case when ${advances} then ${JSON.stringify(report.error)}::jsonb else error end` }
+        : {}),
       claimed_at: null,
       updated_at: new Date(),
     })
@@ -170,7 +199,10 @@ export async function requeueStaleClaims(db: Database, leaseMs: number, now = ne
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(
-          selectFrom('message_events as e').select('e.id').whereRef('e.message_id', '=', 'messages.id').where('e.rejected_reason', 'is', null),
+          selectFrom('message_events as e')
+            .select('e.id')
+            .whereRef('e.message_id', '=', 'messages.id')
+            .where('e.rejected_reason', 'is', null),
         ),
       ),
     )

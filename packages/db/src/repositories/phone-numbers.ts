@@ -2,15 +2,19 @@ import type { Database } from '../database';
 import type { Insertable } from 'kysely';
 import type { PhoneNumber, PhoneNumbersTable } from '../schema/index';
 
-export async function insertPhoneNumber(
-  db: Database,
-  row: Insertable<PhoneNumbersTable>,
-): Promise<PhoneNumber> {
+export async function insertPhoneNumber(db: Database, row: Insertable<PhoneNumbersTable>): Promise<PhoneNumber> {
   return db.insertInto('phone_numbers').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function findPhoneNumberByMetaId(db: Database, metaPhoneNumberId: string): Promise<PhoneNumber | undefined> {
-  return db.selectFrom('phone_numbers').selectAll().where('meta_phone_number_id', '=', metaPhoneNumberId).executeTakeFirst();
+export async function findPhoneNumberByMetaId(
+  db: Database,
+  metaPhoneNumberId: string,
+): Promise<PhoneNumber | undefined> {
+  return db
+    .selectFrom('phone_numbers')
+    .selectAll()
+    .where('meta_phone_number_id', '=', metaPhoneNumberId)
+    .executeTakeFirst();
 }
 
 export async function findPhoneNumberById(db: Database, id: string): Promise<PhoneNumber | undefined> {

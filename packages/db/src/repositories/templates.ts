@@ -19,7 +19,12 @@ export const DELETED_TEMPLATE_STATUS = 'DELETED';
  * the newer sync; the status only when it is newer than what the row holds, so a status
  * webhook applied after the list was fetched (PAUSED, say) is not undone by the older list.
  */
-export async function upsertTemplates(db: Database, accountId: string, templates: TemplateUpsert[], fetchedAt = new Date()): Promise<number> {
+export async function upsertTemplates(
+  db: Database,
+  accountId: string,
+  templates: TemplateUpsert[],
+  fetchedAt = new Date(),
+): Promise<number> {
   if (templates.length === 0) return 0;
   const now = new Date();
   const result = await db
@@ -42,7 +47,12 @@ export async function upsertTemplates(db: Database, accountId: string, templates
           language: eb.ref('excluded.language'),
           category: eb.ref('excluded.category'),
           status: eb.case().when(listIsNewer).then(eb.ref('excluded.status')).else(eb.ref('templates.status')).end(),
-          status_reason: eb.case().when(listIsNewer).then(eb.ref('excluded.status_reason')).else(eb.ref('templates.status_reason')).end(),
+          status_reason: eb
+            .case()
+            .when(listIsNewer)
+            .then(eb.ref('excluded.status_reason'))
+            .else(eb.ref('templates.status_reason'))
+            .end(),
           parameter_format: eb.ref('excluded.parameter_format'),
           components: eb.ref('excluded.components'),
           synced_at: eb.ref('excluded.synced_at'),
@@ -59,13 +69,19 @@ export async function upsertTemplates(db: Database, accountId: string, templates
  * name be reused some time after a deletion), so the new one can take the (name, language)
  * slot. Messages keep the name, language and id they were sent with.
  */
-export async function deleteTemplatesReplacedBy(db: Database, accountId: string, templates: TemplateUpsert[]): Promise<number> {
+export async function deleteTemplatesReplacedBy(
+  db: Database,
+  accountId: string,
+  templates: TemplateUpsert[],
+): Promise<number> {
   if (templates.length === 0) return 0;
   const result = await db
     .deleteFrom('templates')
     .where('account_id', '=', accountId)
     .where((eb) =>
-      eb.or(templates.map((t) => eb.and([eb('name', '=', t.name), eb('language', '=', t.language), eb('id', '!=', t.id)]))),
+      eb.or(
+        templates.map((t) => eb.and([eb('name', '=', t.name), eb('language', '=', t.language), eb('id', '!=', t.id)])),
+      ),
     )
     .executeTakeFirst();
   return Number(result.numDeletedRows);
@@ -76,7 +92,12 @@ export async function deleteTemplatesReplacedBy(db: Database, accountId: string,
  * DELETED, unless a status webhook changed them after that list was fetched. They stay in the
  * table so their id still answers, with a status that says why they cannot be sent.
  */
-export async function markMissingTemplatesDeleted(db: Database, accountId: string, presentIds: string[], fetchedAt: Date): Promise<number> {
+export async function markMissingTemplatesDeleted(
+  db: Database,
+  accountId: string,
+  presentIds: string[],
+  fetchedAt: Date,
+): Promise<number> {
   let query = db
     .updateTable('templates')
     .set({ status: DELETED_TEMPLATE_STATUS, status_reason: "no longer in Meta's template list", updated_at: fetchedAt })

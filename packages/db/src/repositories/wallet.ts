@@ -4,7 +4,11 @@ import type { Database } from '../database';
 import type { LedgerKind, Wallet } from '../schema/index';
 
 export async function createWallet(db: Database, accountId: string, currency: string): Promise<void> {
-  await db.insertInto('wallets').values({ account_id: accountId, currency }).onConflict((oc) => oc.doNothing()).execute();
+  await db
+    .insertInto('wallets')
+    .values({ account_id: accountId, currency })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
 }
 
 /**
@@ -38,10 +42,17 @@ export async function findWallet(db: Database, accountId: string): Promise<Walle
     .executeTakeFirst();
 }
 
-export type TopUpResult = { outcome: 'applied' | 'replayed'; amountMinor: number; wallet: Wallet } | { outcome: 'conflict'; amountMinor: number };
+export type TopUpResult =
+  | { outcome: 'applied' | 'replayed'; amountMinor: number; wallet: Wallet }
+  | { outcome: 'conflict'; amountMinor: number };
 
 /** A top-up is idempotent by its reference: the same reference never credits twice. Run inside a transaction. */
-export async function topUp(db: Database, accountId: string, amountMinor: number, reference: string): Promise<TopUpResult> {
+export async function topUp(
+  db: Database,
+  accountId: string,
+  amountMinor: number,
+  reference: string,
+): Promise<TopUpResult> {
   const inserted = await db
     .insertInto('ledger_entries')
     .values({ account_id: accountId, kind: 'topup', amount_minor: amountMinor, reference })
@@ -101,7 +112,10 @@ export function captureShard(messageId: string): number {
 // touches the books: its ledger entry and the wallet's columns, changed together. The wallet's
 // check constraint keeps `topped_up = available - debt + held + captured - refunded`. A
 // capture's held → captured is written to wallet_captures instead (see moveMessageCharge).
-const BOOKS: Record<ChargeMovement, { kind: LedgerKind; wallet: Partial<Record<'available' | 'held' | 'captured' | 'refunded', 1 | -1>> }> = {
+const BOOKS: Record<
+  ChargeMovement,
+  { kind: LedgerKind; wallet: Partial<Record<'available' | 'held' | 'captured' | 'refunded', 1 | -1>> }
+> = {
   capture: { kind: 'capture', wallet: { held: -1, captured: 1 } },
   capture_released: { kind: 'capture', wallet: { available: -1, captured: 1 } },
   release: { kind: 'release', wallet: { held: -1, available: 1 } },

@@ -15,7 +15,13 @@ export const accountRoutes = [
     body: {
       schema: createAccountSchema,
       limit: BODY_LIMITS.small,
-      example: { name: 'Demo Store', waba_id: '102290129340398', currency: 'INR', price: '0.10', category_prices: { MARKETING: '0.20' } },
+      example: {
+        name: 'Demo Store',
+        waba_id: '102290129340398',
+        currency: 'INR',
+        price: '0.10',
+        category_prices: { MARKETING: '0.20' },
+      },
     },
     responses: { 201: { description: 'Created', schema: accountSchema } },
     errors: ['account_exists'],
@@ -27,7 +33,10 @@ export const accountRoutes = [
     operationId: 'listAccounts',
     summary: 'Every account',
     responses: { 200: { description: 'The accounts', schema: accountListSchema } },
-  }).handle(async ({ ctx }) => ({ status: 200, body: { accounts: (await listAccounts(ctx.db)).map((a) => presentAccount(a)) } })),
+  }).handle(async ({ ctx }) => ({
+    status: 200,
+    body: { accounts: (await listAccounts(ctx.db)).map((a) => presentAccount(a)) },
+  })),
   defineRoute({
     method: 'get',
     path: '/accounts/:id',
@@ -38,9 +47,9 @@ export const accountRoutes = [
     responses: { 200: { description: 'The account', schema: accountSchema } },
     errors: ['account_not_found'],
   }).handle(async ({ ctx, params }) => {
-      const account = await requireAccount(ctx, params.id);
-      return { status: 200, body: presentAccount(account, await findWallet(ctx.db, account.id)) };
-    }),
+    const account = await requireAccount(ctx, params.id);
+    return { status: 200, body: presentAccount(account, await findWallet(ctx.db, account.id)) };
+  }),
   defineRoute({
     method: 'patch',
     path: '/accounts/:id',
@@ -55,8 +64,15 @@ export const accountRoutes = [
       '`category_prices` replaces the whole map: a category left out goes back to `price`, and `{}` removes every category price. ' +
       'A category price beats `price` for templates of that category.',
     params: accountParams,
-    body: { schema: updateAccountSchema, limit: BODY_LIMITS.small, example: { price: '0.12', category_prices: { MARKETING: '0.25' } } },
+    body: {
+      schema: updateAccountSchema,
+      limit: BODY_LIMITS.small,
+      example: { price: '0.12', category_prices: { MARKETING: '0.25' } },
+    },
     responses: { 200: { description: 'Updated (without the wallet)', schema: accountSchema } },
     errors: ['account_not_found'],
-  }).handle(async ({ ctx, params, body }) => ({ status: 200, body: presentAccount(await updateAccount(ctx, params.id, body)) })),
+  }).handle(async ({ ctx, params, body }) => ({
+    status: 200,
+    body: presentAccount(await updateAccount(ctx, params.id, body)),
+  })),
 ];

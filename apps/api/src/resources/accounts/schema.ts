@@ -13,8 +13,21 @@ export const accountSchema = z
     waba_id: z.string().openapi({ example: '102290129340398' }),
     currency: z.string().openapi({ example: 'INR' }),
     price: moneySchema.openapi({ description: 'Default price of a message' }),
-    category_prices: z.record(z.string(), moneySchema).openapi({ description: 'Prices by template category, where they differ from `price`', example: { MARKETING: '0.20' } }),
-    requests_per_second: z.number().int().nullable().openapi({ description: 'Requests per second over all the account\'s keys together; null = no account-wide limit (each key keeps its own)', example: null }),
+    category_prices: z
+      .record(z.string(), moneySchema)
+      .openapi({
+        description: 'Prices by template category, where they differ from `price`',
+        example: { MARKETING: '0.20' },
+      }),
+    requests_per_second: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({
+        description:
+          "Requests per second over all the account's keys together; null = no account-wide limit (each key keeps its own)",
+        example: null,
+      }),
     created_at: timestampSchema,
     wallet: adminWalletSchema.optional().openapi({ description: 'Included by GET /accounts/{id}' }),
   })
@@ -27,10 +40,15 @@ export const accountListSchema = z.object({ accounts: z.array(accountSchema) }).
 export const createAccountSchema = z.object({
   name: z.string().trim().min(1).max(200),
   waba_id: z.string().regex(/^\d{5,20}$/, 'the WhatsApp Business Account id: digits'),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as INR').optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as INR')
+    .optional(),
   price: decimal('price', MAX_PRICE_MINOR).optional(),
   // partialRecord: zod 4's record over an enum would require every category.
-  category_prices: z.partialRecord(z.enum(['MARKETING', 'UTILITY', 'AUTHENTICATION']), decimal('each category price', MAX_PRICE_MINOR)).optional(),
+  category_prices: z
+    .partialRecord(z.enum(['MARKETING', 'UTILITY', 'AUTHENTICATION']), decimal('each category price', MAX_PRICE_MINOR))
+    .optional(),
 });
 
 const accountRequestsPerSecond = z
@@ -44,8 +62,13 @@ export const updateAccountSchema = createAccountSchema
   .pick({ name: true, price: true, category_prices: true })
   .extend({ requests_per_second: accountRequestsPerSecond.nullable() })
   .partial()
-  .refine((body) => Object.keys(body).length > 0, nothingToChange(['name', 'price', 'category_prices', 'requests_per_second']));
+  .refine(
+    (body) => Object.keys(body).length > 0,
+    nothingToChange(['name', 'price', 'category_prices', 'requests_per_second']),
+  );
 
 export const accountParams = z.object({
-  id: z.string().openapi({ param: { description: "The account's id (`acc_…`)" }, example: 'acc_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
+  id: z
+    .string()
+    .openapi({ param: { description: "The account's id (`acc_…`)" }, example: 'acc_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
 });

@@ -1,11 +1,19 @@
 import type { z } from 'zod';
 import { DakError, newId } from '@dak/core';
-import { createWallet, findAccountById, findAccountByWabaId, insertAccount, updateAccount as updateAccountRow, type Account } from '@dak/db';
+import {
+  createWallet,
+  findAccountById,
+  findAccountByWabaId,
+  insertAccount,
+  updateAccount as updateAccountRow,
+  type Account,
+} from '@dak/db';
 import type { ApiContext } from '../../context';
 import { minor } from '../requests';
 import type { createAccountSchema, updateAccountSchema } from './schema';
 
-const minorPrices = (prices: Record<string, string>) => Object.fromEntries(Object.entries(prices).map(([k, v]) => [k, minor(v)]));
+const minorPrices = (prices: Record<string, string>) =>
+  Object.fromEntries(Object.entries(prices).map(([k, v]) => [k, minor(v)]));
 
 export async function requireAccount(ctx: ApiContext, id: string): Promise<Account> {
   const account = await findAccountById(ctx.db, id);
@@ -36,7 +44,11 @@ export async function createAccount(ctx: ApiContext, input: z.infer<typeof creat
  * A new price applies to messages accepted from now on: each message keeps the price it was
  * held at. `category_prices` replaces the whole map (`{}` removes every category price).
  */
-export async function updateAccount(ctx: ApiContext, id: string, input: z.infer<typeof updateAccountSchema>): Promise<Account> {
+export async function updateAccount(
+  ctx: ApiContext,
+  id: string,
+  input: z.infer<typeof updateAccountSchema>,
+): Promise<Account> {
   await requireAccount(ctx, id);
   const updated = await updateAccountRow(ctx.db, id, {
     ...(input.name !== undefined ? { name: input.name } : {}),

@@ -4,7 +4,14 @@ import { defineRoute } from '../../http/route';
 import { accountParams } from '../accounts/schema';
 import { requireAccount } from '../accounts/service';
 import { presentApiKey } from './presenter';
-import { apiKeyListSchema, apiKeyParams, apiKeySchema, createApiKeySchema, createdApiKeySchema, updateApiKeySchema } from './schema';
+import {
+  apiKeyListSchema,
+  apiKeyParams,
+  apiKeySchema,
+  createApiKeySchema,
+  createdApiKeySchema,
+  updateApiKeySchema,
+} from './schema';
 import { createApiKey, revokeApiKey, updateApiKey } from './service';
 
 export const apiKeyRoutes = [
@@ -18,7 +25,11 @@ export const apiKeyRoutes = [
       'Several keys may be active at once, so keys rotate without downtime. `phone_number_ids` restricts the key to those numbers. ' +
       "`requests_per_second` (default 100, with a burst of one second's worth) limits the key's requests; past it the public API answers 429.",
     params: accountParams,
-    body: { schema: createApiKeySchema, limit: BODY_LIMITS.small, example: { name: 'production', phone_number_ids: ['106540352242922'], requests_per_second: 200 } },
+    body: {
+      schema: createApiKeySchema,
+      limit: BODY_LIMITS.small,
+      example: { name: 'production', phone_number_ids: ['106540352242922'], requests_per_second: 200 },
+    },
     responses: { 201: { description: 'Issued', schema: createdApiKeySchema } },
     errors: ['account_not_found'],
   }).handle(async ({ ctx, params, body }) => ({ status: 201, body: await createApiKey(ctx, params.id, body) })),
@@ -32,9 +43,9 @@ export const apiKeyRoutes = [
     responses: { 200: { description: 'The keys', schema: apiKeyListSchema } },
     errors: ['account_not_found'],
   }).handle(async ({ ctx, params }) => {
-      await requireAccount(ctx, params.id);
-      return { status: 200, body: { api_keys: (await listApiKeys(ctx.db, params.id)).map(presentApiKey) } };
-    }),
+    await requireAccount(ctx, params.id);
+    return { status: 200, body: { api_keys: (await listApiKeys(ctx.db, params.id)).map(presentApiKey) } };
+  }),
   defineRoute({
     method: 'patch',
     path: '/api-keys/:id',

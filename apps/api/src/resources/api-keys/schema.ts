@@ -10,8 +10,17 @@ export const apiKeySchema = z
     account_id: z.string(),
     name: z.string().openapi({ example: 'production' }),
     prefix: z.string().openapi({ description: 'The first characters of the key, to recognise it' }),
-    phone_number_ids: z.array(z.string()).nullable().openapi({ description: 'The numbers the key may send from; null = all' }),
-    requests_per_second: z.number().int().openapi({ description: "The key's rate limit (100 unless set), with a burst of one second's worth", example: 100 }),
+    phone_number_ids: z
+      .array(z.string())
+      .nullable()
+      .openapi({ description: 'The numbers the key may send from; null = all' }),
+    requests_per_second: z
+      .number()
+      .int()
+      .openapi({
+        description: "The key's rate limit (100 unless set), with a burst of one second's worth",
+        example: 100,
+      }),
     expires_at: nullableTimestampSchema,
     revoked_at: nullableTimestampSchema,
     last_used_at: nullableTimestampSchema.openapi({ description: 'Updated at most once a minute' }),
@@ -20,7 +29,11 @@ export const apiKeySchema = z
   .openapi('ApiKey');
 
 export const createdApiKeySchema = apiKeySchema
-  .extend({ key: z.string().openapi({ description: 'The key itself, shown only in this answer (Dak stores its SHA-256)', example: 'dak_…' }) })
+  .extend({
+    key: z
+      .string()
+      .openapi({ description: 'The key itself, shown only in this answer (Dak stores its SHA-256)', example: 'dak_…' }),
+  })
   .openapi('CreatedApiKey');
 
 export const apiKeyListSchema = z.object({ api_keys: z.array(apiKeySchema) }).openapi('ApiKeyList');
@@ -37,7 +50,10 @@ const keyRequestsPerSecond = z
 export const createApiKeySchema = z.object({
   name: z.string().trim().min(1).max(100),
   expires_at: z.iso.datetime({ offset: true }).optional(),
-  phone_number_ids: z.array(z.string().regex(/^\d{5,20}$/)).min(1).optional(),
+  phone_number_ids: z
+    .array(z.string().regex(/^\d{5,20}$/))
+    .min(1)
+    .optional(),
   requests_per_second: keyRequestsPerSecond.optional(),
 });
 

@@ -1,18 +1,28 @@
 import type { z } from 'zod';
 import { DakError, generateApiKey, hashApiKey, newId } from '@dak/core';
-import { insertApiKey, listPhoneNumbers, revokeApiKey as revokeApiKeyRow, updateApiKey as updateApiKeyRow } from '@dak/db';
+import {
+  insertApiKey,
+  listPhoneNumbers,
+  revokeApiKey as revokeApiKeyRow,
+  updateApiKey as updateApiKeyRow,
+} from '@dak/db';
 import type { ApiContext } from '../../context';
 import { requireAccount } from '../accounts/service';
 import { presentApiKey } from './presenter';
 import type { createApiKeySchema, createdApiKeySchema, updateApiKeySchema } from './schema';
 
 /** The key is returned once, here; only its hash is stored. */
-export async function createApiKey(ctx: ApiContext, accountId: string, input: z.infer<typeof createApiKeySchema>): Promise<z.infer<typeof createdApiKeySchema>> {
+export async function createApiKey(
+  ctx: ApiContext,
+  accountId: string,
+  input: z.infer<typeof createApiKeySchema>,
+): Promise<z.infer<typeof createdApiKeySchema>> {
   await requireAccount(ctx, accountId);
   if (input.phone_number_ids) {
     const own = new Set((await listPhoneNumbers(ctx.db, accountId)).map((p) => p.meta_phone_number_id));
     const unknown = input.phone_number_ids.filter((id) => !own.has(id));
-    if (unknown.length > 0) throw new DakError('invalid_request', `phone_number_ids not in this account: ${unknown.join(', ')}`, { unknown });
+    if (unknown.length > 0)
+      throw new DakError('invalid_request', `phone_number_ids not in this account: ${unknown.join(', ')}`, { unknown });
   }
   const { key, prefix } = generateApiKey();
   const row = await insertApiKey(ctx.db, {

@@ -63,7 +63,10 @@ export class AcceptCoalescer {
   private async commitGroup(accountId: string, group: Waiting[]): Promise<Waiting[]> {
     if (group.length > 1) {
       try {
-        await this.commit(accountId, group.flatMap((w) => w.rows));
+        await this.commit(
+          accountId,
+          group.flatMap((w) => w.rows),
+        );
         return group;
       } catch {
         // Someone in the group could not be accepted: each one on its own, below.

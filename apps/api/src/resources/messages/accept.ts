@@ -1,5 +1,11 @@
 import { DakError, formatMinor } from '@dak/core';
-import { findWallet, insertMessagesWithHold, saveIdempotentResponse, type Database, type MessageToAccept } from '@dak/db';
+import {
+  findWallet,
+  insertMessagesWithHold,
+  saveIdempotentResponse,
+  type Database,
+  type MessageToAccept,
+} from '@dak/db';
 import { enqueueSends, type Queues } from '@dak/queue';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
@@ -53,9 +59,22 @@ export async function acceptMessages(
 }
 
 /** The API process's one coalescer: statements and rows counted, so an operator sees how much is shared. */
-export function createAcceptCoalescer(db: Database, queues: Queues, logger: Logger, registry: Registry): AcceptCoalescer {
-  const statements = new Counter({ name: 'dak_api_accept_statements_total', help: 'Accept statements run (each holds and inserts one or more requests\' messages)', registers: [registry] });
-  const accepted = new Counter({ name: 'dak_api_accepted_messages_total', help: 'Messages accepted (committed with their hold)', registers: [registry] });
+export function createAcceptCoalescer(
+  db: Database,
+  queues: Queues,
+  logger: Logger,
+  registry: Registry,
+): AcceptCoalescer {
+  const statements = new Counter({
+    name: 'dak_api_accept_statements_total',
+    help: "Accept statements run (each holds and inserts one or more requests' messages)",
+    registers: [registry],
+  });
+  const accepted = new Counter({
+    name: 'dak_api_accepted_messages_total',
+    help: 'Messages accepted (committed with their hold)',
+    registers: [registry],
+  });
   return new AcceptCoalescer(
     async (accountId, rows) => {
       statements.inc();
@@ -72,9 +91,15 @@ async function holdAndInsert(db: Database, accountId: string, rows: MessageToAcc
 
 async function enqueueAccepted(queues: Queues, logger: Logger, rows: MessageToAccept[]): Promise<void> {
   try {
-    await enqueueSends(queues.send, rows.map((row) => ({ id: row.id, sender_id: row.sender_id })));
+    await enqueueSends(
+      queues.send,
+      rows.map((row) => ({ id: row.id, sender_id: row.sender_id })),
+    );
   } catch (error) {
-    logger.warn({ err: error, count: rows.length }, 'enqueue failed after commit; the sweeper will enqueue these messages');
+    logger.warn(
+      { err: error, count: rows.length },
+      'enqueue failed after commit; the sweeper will enqueue these messages',
+    );
   }
 }
 
@@ -83,9 +108,22 @@ async function insufficientFunds(db: Database, accountId: string, rows: MessageT
   const needed = rows.reduce((sum, row) => sum + row.price_minor, 0);
   const available = formatMinor(wallet?.available ?? 0);
   const currency = wallet ? ` ${wallet.currency}` : '';
-  const details = { required: formatMinor(needed), available, debt: formatMinor(wallet?.debt ?? 0), currency: wallet?.currency };
+  const details = {
+    required: formatMinor(needed),
+    available,
+    debt: formatMinor(wallet?.debt ?? 0),
+    currency: wallet?.currency,
+  };
   if (wallet && wallet.debt > 0) {
-    return new DakError('insufficient_funds', `The wallet owes ${formatMinor(wallet.debt)}${currency} (deliveries Meta reported after their credit was returned), so new sends are refused until a top-up covers it. Top up at least ${formatMinor(wallet.debt + needed)}${currency} and retry.`, details);
+    return new DakError(
+      'insufficient_funds',
+      `The wallet owes ${formatMinor(wallet.debt)}${currency} (deliveries Meta reported after their credit was returned), so new sends are refused until a top-up covers it. Top up at least ${formatMinor(wallet.debt + needed)}${currency} and retry.`,
+      details,
+    );
   }
-  return new DakError('insufficient_funds', `Not enough credit: this needs ${formatMinor(needed)}${currency} but ${available} is available. Top up the wallet and retry.`, details);
+  return new DakError(
+    'insufficient_funds',
+    `Not enough credit: this needs ${formatMinor(needed)}${currency} but ${available} is available. Top up the wallet and retry.`,
+    details,
+  );
 }

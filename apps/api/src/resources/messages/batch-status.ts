@@ -6,7 +6,11 @@ import type { Principal } from '../../http/auth';
 import type { batchStatusSchema } from './schema';
 
 /** `GET /batches/:id`: what the batch holds now, counted from its messages. */
-export async function batchStatus(ctx: ApiContext, principal: Principal, batchId: string): Promise<z.infer<typeof batchStatusSchema>> {
+export async function batchStatus(
+  ctx: ApiContext,
+  principal: Principal,
+  batchId: string,
+): Promise<z.infer<typeof batchStatusSchema>> {
   const batch = await findBatch(ctx.db, principal.accountId, batchId);
   if (!batch) {
     throw new DakError('batch_not_found', `No batch "${batchId}". Use the batch_id returned by send-batch.`);
@@ -21,7 +25,13 @@ export async function batchStatus(ctx: ApiContext, principal: Principal, batchId
     priority: batch.priority,
     accepted: batch.accepted,
     rejected: batch.rejected,
-    counts: { queued: totals.queued, sent: totals.sent, delivered: totals.delivered, read: totals.read, failed: totals.failed },
+    counts: {
+      queued: totals.queued,
+      sent: totals.sent,
+      delivered: totals.delivered,
+      read: totals.read,
+      failed: totals.failed,
+    },
     charges: {
       currency: batch.currency,
       held: formatMinor(totals.held_minor),

@@ -1,4 +1,14 @@
-import { DakError, buildTemplateComponents, priceFor, newId, normalizeRecipient, priorityOfCategory, type MetaTemplate, type Priority, type SendVariable } from '@dak/core';
+import {
+  DakError,
+  buildTemplateComponents,
+  priceFor,
+  newId,
+  normalizeRecipient,
+  priorityOfCategory,
+  type MetaTemplate,
+  type Priority,
+  type SendVariable,
+} from '@dak/core';
 import type { MessageToAccept, PhoneNumber, Template } from '@dak/db';
 import type { Principal } from '../../http/auth';
 import { toMetaTemplate } from '../templates/service';
@@ -17,7 +27,12 @@ export interface SendTarget {
   priority: Priority;
 }
 
-export function sendTarget(principal: Principal, sender: PhoneNumber, template: Template, priority?: Priority): SendTarget {
+export function sendTarget(
+  principal: Principal,
+  sender: PhoneNumber,
+  template: Template,
+  priority?: Priority,
+): SendTarget {
   return {
     accountId: principal.accountId,
     currency: principal.account.currency,
@@ -33,7 +48,11 @@ export function sendTarget(principal: Principal, sender: PhoneNumber, template: 
 export function recipientOf(phoneNumber: string): string {
   const recipient = normalizeRecipient(phoneNumber);
   if (!recipient) {
-    throw new DakError('invalid_phone_number', `phone_number "${phoneNumber}" is not a plausible phone number. Send digits with the country code, e.g. 919820388810 (+, spaces and dashes are allowed).`, { field: 'phone_number' });
+    throw new DakError(
+      'invalid_phone_number',
+      `phone_number "${phoneNumber}" is not a plausible phone number. Send digits with the country code, e.g. 919820388810 (+, spaces and dashes are allowed).`,
+      { field: 'phone_number' },
+    );
   }
   return recipient;
 }
@@ -50,7 +69,11 @@ export function messageRow(target: SendTarget, item: MessageItem, now: Date, bat
   const { template } = target;
   const built = buildTemplateComponents(target.metaTemplate, item.variables);
   if (!built.ok) {
-    throw new DakError('variables_mismatch', `The variables do not fit template "${template.name}": ${built.errors.map((e) => e.message).join('; ')}. GET /api/whatsapp/v1/get-template-by-id/${template.id} shows what it expects.`, { errors: built.errors });
+    throw new DakError(
+      'variables_mismatch',
+      `The variables do not fit template "${template.name}": ${built.errors.map((e) => e.message).join('; ')}. GET /api/whatsapp/v1/get-template-by-id/${template.id} shows what it expects.`,
+      { errors: built.errors },
+    );
   }
   return {
     id: newId('msg'),

@@ -22,7 +22,10 @@ const isoTime = z.iso.datetime({ offset: true });
 const timestamp = (name: string) =>
   z
     .string({ error: `give one ${name} time` })
-    .refine((value) => isoTime.safeParse(value).success && Date.parse(value) >= 0, 'an ISO 8601 time with a zone, 1970 or later, e.g. 2026-03-14T09:30:00Z')
+    .refine(
+      (value) => isoTime.safeParse(value).success && Date.parse(value) >= 0,
+      'an ISO 8601 time with a zone, 1970 or later, e.g. 2026-03-14T09:30:00Z',
+    )
     .transform((value) => new Date(value))
     .optional();
 
@@ -41,11 +44,16 @@ export const messageListQuerySchema = z
         .transform((value, ctx) => {
           const recipient = normalizeRecipient(value);
           if (recipient) return recipient;
-          ctx.addIssue({ code: 'custom', message: 'not a plausible phone number: digits with the country code, e.g. 919820388810' });
+          ctx.addIssue({
+            code: 'custom',
+            message: 'not a plausible phone number: digits with the country code, e.g. 919820388810',
+          });
           return z.NEVER;
         })
         .optional()
-        .describe('Only messages to this recipient; written as send-message takes it (+, spaces and dashes are stripped)'),
+        .describe(
+          'Only messages to this recipient; written as send-message takes it (+, spaces and dashes are stripped)',
+        ),
       batch_id: z
         .string({ error: 'give one batch id' })
         .min(1, 'must not be empty')
@@ -72,7 +80,10 @@ export const messageListQuerySchema = z
         .transform((value, ctx) => {
           const id = decodeCursor(value);
           if (id) return id;
-          ctx.addIssue({ code: 'custom', message: 'not a cursor from this endpoint: pass next_cursor from the previous page unchanged' });
+          ctx.addIssue({
+            code: 'custom',
+            message: 'not a cursor from this endpoint: pass next_cursor from the previous page unchanged',
+          });
           return z.NEVER;
         })
         .optional()
@@ -80,10 +91,15 @@ export const messageListQuerySchema = z
     },
     {
       error: (issue) =>
-        issue.code === 'unrecognized_keys' ? `unknown parameter ${issue.keys.map((k) => `"${k}"`).join(', ')}: the parameters are ${PARAMETERS}` : undefined,
+        issue.code === 'unrecognized_keys'
+          ? `unknown parameter ${issue.keys.map((k) => `"${k}"`).join(', ')}: the parameters are ${PARAMETERS}`
+          : undefined,
     },
   )
-  .refine((query) => !query.since || !query.until || query.since < query.until, { path: ['until'], message: 'must be later than since' });
+  .refine((query) => !query.since || !query.until || query.since < query.until, {
+    path: ['until'],
+    message: 'must be later than since',
+  });
 
 // Ids begin with their creation time (ULID: 48-bit milliseconds in 10 Crockford base-32
 // characters), so a time bound is also an id bound and every filter stays a range scan of its
@@ -96,12 +112,17 @@ const ID_AFTER_QUEUED_AT_MS = 10_000;
 /** The smallest message id made at `ms` (a prefix: every id of that millisecond sorts at or after it). */
 export function firstIdAt(ms: number): string {
   let time = '';
-  for (let rest = Math.max(0, Math.floor(ms)), i = 0; i < 10; i += 1, rest = Math.floor(rest / 32)) time = CROCKFORD[rest % 32] + time;
+  for (let rest = Math.max(0, Math.floor(ms)), i = 0; i < 10; i += 1, rest = Math.floor(rest / 32))
+    time = CROCKFORD[rest % 32] + time;
   return `msg_${time}`;
 }
 
 /** `GET /messages`: a page of the account's messages, newest first, each as message-status shows it. */
-export async function listAccountMessages(ctx: ApiContext, principal: Principal, query: z.output<typeof messageListQuerySchema>): Promise<z.infer<typeof messageListSchema>> {
+export async function listAccountMessages(
+  ctx: ApiContext,
+  principal: Principal,
+  query: z.output<typeof messageListQuerySchema>,
+): Promise<z.infer<typeof messageListSchema>> {
   const limit = query.limit ?? DEFAULT_LIST_LIMIT;
   const rows = await listMessages(ctx.db, principal.accountId, {
     ...(query.status ? { status: query.status } : {}),

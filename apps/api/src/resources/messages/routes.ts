@@ -15,7 +15,13 @@ import { z } from '../../openapi/zod';
 import { batchStatus } from './batch-status';
 import { listAccountMessages, messageListQuerySchema } from './messages-list';
 import { presentMessage } from './presenter';
-import { batchStatusSchema, messageListSchema, messageStatusSchema, sendBatchResponseSchema, sendMessageResponseSchema } from './schema';
+import {
+  batchStatusSchema,
+  messageListSchema,
+  messageStatusSchema,
+  sendBatchResponseSchema,
+  sendMessageResponseSchema,
+} from './schema';
 import { MAX_BATCH_MESSAGES, sendBatch, sendBatchRequestSchema } from './send-batch';
 import { MAX_IDEMPOTENCY_KEY, sendMessage, sendMessageSchema, type SendResult } from './send-message';
 
@@ -61,13 +67,27 @@ export const SEND_BATCH_EXAMPLE = {
   template_name: 'order_update',
   template_language: 'en_US',
   messages: [
-    { phone_number: '919820388810', variables: [{ type: 'body', values: ['John Doe', 'ORD-12345'] }], client_reference: 'order-12345' },
-    { phone_number: '+91 98203 88811', variables: [{ type: 'body', values: ['Asha Rao', 'ORD-12346'] }], client_reference: 'order-12346', expires_in: 3600 },
+    {
+      phone_number: '919820388810',
+      variables: [{ type: 'body', values: ['John Doe', 'ORD-12345'] }],
+      client_reference: 'order-12345',
+    },
+    {
+      phone_number: '+91 98203 88811',
+      variables: [{ type: 'body', values: ['Asha Rao', 'ORD-12346'] }],
+      client_reference: 'order-12346',
+      expires_in: 3600,
+    },
   ],
 };
 
 const replayedHeader = z.object({
-  'Idempotent-Replayed': z.literal('true').optional().openapi({ description: 'Present when this is the stored answer to an earlier request with the same Idempotency-Key' }),
+  'Idempotent-Replayed': z
+    .literal('true')
+    .optional()
+    .openapi({
+      description: 'Present when this is the stored answer to an earlier request with the same Idempotency-Key',
+    }),
 });
 
 function idempotencyKeyOf(req: Request): string | undefined {
@@ -76,7 +96,11 @@ function idempotencyKeyOf(req: Request): string | undefined {
 }
 
 function answer<B>(result: SendResult<B>) {
-  return { status: 200 as const, body: result.body, ...(result.replayed ? { headers: { 'Idempotent-Replayed': 'true' } } : {}) };
+  return {
+    status: 200 as const,
+    body: result.body,
+    ...(result.replayed ? { headers: { 'Idempotent-Replayed': 'true' } } : {}),
+  };
 }
 
 export const messageRoutes = [
@@ -94,19 +118,25 @@ export const messageRoutes = [
       `(${HEADER_PARAMETER_MAX} characters per header value, ${BODY_PARAMETER_MAX} per body value, ${BUTTON_PARAMETER_MAX} per button value ` +
       `or media link, at most ${VARIABLE_ENTRIES_MAX} entries and ${VALUES_PER_ENTRY_MAX} values each). A 400 lists at most ${MAX_LISTED_ISSUES} issues.`,
     headers: z.object({
-        'Idempotency-Key': z
-          .string()
-          .min(1)
-          .max(MAX_IDEMPOTENCY_KEY)
-          .optional()
-          .openapi({
-            description:
-              'Same key and same body within 24 h returns the first answer and sends nothing new; the same key with another body is a 409. ' +
-              'Only successful answers are remembered.',
-            example: 'order-12345-confirmation',
-          }),
+      'Idempotency-Key': z
+        .string()
+        .min(1)
+        .max(MAX_IDEMPOTENCY_KEY)
+        .optional()
+        .openapi({
+          description:
+            'Same key and same body within 24 h returns the first answer and sends nothing new; the same key with another body is a 409. ' +
+            'Only successful answers are remembered.',
+          example: 'order-12345-confirmation',
+        }),
     }),
-    body: { schema: sendMessageSchema, limit: BODY_LIMITS.sendMessage, component: 'SendMessageRequest', examples: sendMessageExamples, raw: true },
+    body: {
+      schema: sendMessageSchema,
+      limit: BODY_LIMITS.sendMessage,
+      component: 'SendMessageRequest',
+      examples: sendMessageExamples,
+      raw: true,
+    },
     responses: {
       200: {
         description: 'Accepted and queued',
@@ -126,7 +156,9 @@ export const messageRoutes = [
       'variables_mismatch',
       'template_not_approved',
     ],
-  }).handle(async ({ ctx, req, body, principal }) => answer(await sendMessage(ctx, principal, body, idempotencyKeyOf(req)))),
+  }).handle(async ({ ctx, req, body, principal }) =>
+    answer(await sendMessage(ctx, principal, body, idempotencyKeyOf(req))),
+  ),
   defineRoute({
     method: 'get',
     path: '/message-status/:message_id',
@@ -134,17 +166,25 @@ export const messageRoutes = [
     operationId: 'getMessageStatus',
     summary: "A message's status, timestamps, error and charge",
     params: z.object({
-      message_id: z.string().openapi({ param: { description: "Dak's id (`msg_…`) or Meta's wamid" }, example: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
+      message_id: z
+        .string()
+        .openapi({
+          param: { description: "Dak's id (`msg_…`) or Meta's wamid" },
+          example: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F',
+        }),
     }),
     responses: { 200: { description: 'The message', schema: messageStatusSchema } },
     errors: ['message_not_found'],
   }).handle(async ({ ctx, params, principal }) => {
-      const message = await findMessage(ctx.db, principal.accountId, params.message_id);
-      if (!message) {
-        throw new DakError('message_not_found', `No message "${params.message_id}". Use the message_id returned by send-message, or the message's wamid.`);
-      }
-      return { status: 200, body: { success: true, ...presentMessage(message) } };
-    }),
+    const message = await findMessage(ctx.db, principal.accountId, params.message_id);
+    if (!message) {
+      throw new DakError(
+        'message_not_found',
+        `No message "${params.message_id}". Use the message_id returned by send-message, or the message's wamid.`,
+      );
+    }
+    return { status: 200, body: { success: true, ...presentMessage(message) } };
+  }),
   defineRoute({
     method: 'post',
     path: '/send-batch',
@@ -161,20 +201,25 @@ export const messageRoutes = [
       "`priority` is the lane the messages wait in (authentication, utility, marketing; most urgent first): by default the template category's lane; a slower lane may be asked for, a faster one is a 422. " +
       'The body may be at most 8 MB (10,000 messages of about 840 bytes each).',
     headers: z.object({
-        'Idempotency-Key': z
-          .string()
-          .min(1)
-          .max(MAX_IDEMPOTENCY_KEY)
-          .optional()
-          .openapi({
-            description:
-              'Same key and same body within 24 h returns the first answer (same batch_id and message ids) and stores nothing new; the same key with another body is a 409.',
-            example: 'sale-2026-03-14',
-          }),
+      'Idempotency-Key': z.string().min(1).max(MAX_IDEMPOTENCY_KEY).optional().openapi({
+        description:
+          'Same key and same body within 24 h returns the first answer (same batch_id and message ids) and stores nothing new; the same key with another body is a 409.',
+        example: 'sale-2026-03-14',
+      }),
     }),
-    body: { schema: sendBatchRequestSchema, limit: BODY_LIMITS.sendBatch, component: 'SendBatchRequest', example: SEND_BATCH_EXAMPLE, raw: true },
+    body: {
+      schema: sendBatchRequestSchema,
+      limit: BODY_LIMITS.sendBatch,
+      component: 'SendBatchRequest',
+      example: SEND_BATCH_EXAMPLE,
+      raw: true,
+    },
     responses: {
-      200: { description: 'The batch: accepted messages are held for and queued', schema: sendBatchResponseSchema, headers: replayedHeader },
+      200: {
+        description: 'The batch: accepted messages are held for and queued',
+        schema: sendBatchResponseSchema,
+        headers: replayedHeader,
+      },
     },
     errors: [
       'invalid_idempotency_key',
@@ -188,7 +233,9 @@ export const messageRoutes = [
       'template_not_approved',
       'priority_not_allowed',
     ],
-  }).handle(async ({ ctx, req, body, principal }) => answer(await sendBatch(ctx, principal, body, idempotencyKeyOf(req)))),
+  }).handle(async ({ ctx, req, body, principal }) =>
+    answer(await sendBatch(ctx, principal, body, idempotencyKeyOf(req))),
+  ),
   defineRoute({
     method: 'get',
     path: '/batches/:batch_id',
@@ -196,11 +243,19 @@ export const messageRoutes = [
     operationId: 'getBatch',
     summary: "A batch's messages counted by status, and what they cost",
     params: z.object({
-      batch_id: z.string().openapi({ param: { description: 'The batch_id send-batch returned' }, example: 'bat_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
+      batch_id: z
+        .string()
+        .openapi({
+          param: { description: 'The batch_id send-batch returned' },
+          example: 'bat_01JQ8Z6K2R9V4T3N5B7C8D9E0F',
+        }),
     }),
     responses: { 200: { description: 'The batch', schema: batchStatusSchema } },
     errors: ['batch_not_found'],
-  }).handle(async ({ ctx, params, principal }) => ({ status: 200, body: await batchStatus(ctx, principal, params.batch_id) })),
+  }).handle(async ({ ctx, params, principal }) => ({
+    status: 200,
+    body: await batchStatus(ctx, principal, params.batch_id),
+  })),
   defineRoute({
     method: 'get',
     path: '/messages',
@@ -213,5 +268,8 @@ export const messageRoutes = [
       "Another account's batch_id simply matches nothing. Unknown parameters are a 400 naming them.",
     query: messageListQuerySchema,
     responses: { 200: { description: 'A page of messages', schema: messageListSchema } },
-  }).handle(async ({ ctx, query, principal }) => ({ status: 200, body: await listAccountMessages(ctx, principal, query) })),
+  }).handle(async ({ ctx, query, principal }) => ({
+    status: 200,
+    body: await listAccountMessages(ctx, principal, query),
+  })),
 ];

@@ -47,7 +47,9 @@ function batchSchema<Item extends z.ZodType>(item: Item) {
         .min(1, `must hold at least one message (at most ${MAX_BATCH_MESSAGES})`)
         .max(MAX_BATCH_MESSAGES, `at most ${MAX_BATCH_MESSAGES} messages; split larger sends into several batches`),
     })
-    .superRefine(checkTemplateReference, { when: ({ value }) => typeof value === 'object' && value !== null && !Array.isArray(value) });
+    .superRefine(checkTemplateReference, {
+      when: ({ value }) => typeof value === 'object' && value !== null && !Array.isArray(value),
+    });
 }
 
 /** What the handler parses: the batch's own fields; each item is checked on its own afterwards. */
@@ -64,19 +66,31 @@ export interface RejectedItem {
 const ISSUES_PER_ITEM = 10;
 
 function rejectedBySchema(index: number, error: z.ZodError): RejectedItem {
-  const issues = error.issues.slice(0, ISSUES_PER_ITEM).map((issue) => `messages[${index}]${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${issue.message}`);
+  const issues = error.issues
+    .slice(0, ISSUES_PER_ITEM)
+    .map(
+      (issue) =>
+        `messages[${index}]${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${issue.message}`,
+    );
   const more = error.issues.length > ISSUES_PER_ITEM ? ` (and ${error.issues.length - ISSUES_PER_ITEM} more)` : '';
   return { index, error: { code: 'invalid_request', message: `${issues.join('; ')}${more}` } };
 }
 
 /** An item's row, or why it cannot be sent: the checks and answers of send-message, per item. */
-function prepareItem(target: SendTarget, raw: unknown, index: number, now: Date, batchId: string): MessageToAccept | RejectedItem {
+function prepareItem(
+  target: SendTarget,
+  raw: unknown,
+  index: number,
+  now: Date,
+  batchId: string,
+): MessageToAccept | RejectedItem {
   const parsed = batchItemSchema.safeParse(raw);
   if (!parsed.success) return rejectedBySchema(index, parsed.error);
   try {
     return messageRow(target, { ...parsed.data, recipient: recipientOf(parsed.data.phone_number) }, now, batchId);
   } catch (error) {
-    if (error instanceof DakError) return { index, error: { code: error.code, message: `messages[${index}]: ${error.message}` } };
+    if (error instanceof DakError)
+      return { index, error: { code: error.code, message: `messages[${index}]: ${error.message}` } };
     throw error;
   }
 }
@@ -84,7 +98,11 @@ function prepareItem(target: SendTarget, raw: unknown, index: number, now: Date,
 function chosenPriority(requested: Priority | undefined, category: string, templateName: string): Priority {
   if (requested === undefined) return priorityOfCategory(category);
   if (!priorityAllowed(requested, category)) {
-    throw new DakError('priority_not_allowed', `priority "${requested}" is faster than template "${templateName}" may use: it is a ${category} template, so its lane is "${priorityOfCategory(category)}" or slower (${PRIORITY_HELP}). Omit priority to use the template's lane.`, { priority: requested, template_category: category });
+    throw new DakError(
+      'priority_not_allowed',
+      `priority "${requested}" is faster than template "${templateName}" may use: it is a ${category} template, so its lane is "${priorityOfCategory(category)}" or slower (${PRIORITY_HELP}). Omit priority to use the template's lane.`,
+      { priority: requested, template_category: category },
+    );
   }
   return requested;
 }
@@ -105,14 +123,29 @@ export async function sendBatch(
   checkIdempotencyKey(idempotencyKey);
   const items = (rawBody as { messages?: unknown } | null)?.messages;
   if (Array.isArray(items) && items.length > MAX_BATCH_MESSAGES) {
-    throw new DakError('batch_too_large', `This batch has ${items.length} messages; send-batch takes at most ${MAX_BATCH_MESSAGES}. Split it into several batches.`, { messages: items.length, max_messages: MAX_BATCH_MESSAGES });
+    throw new DakError(
+      'batch_too_large',
+      `This batch has ${items.length} messages; send-batch takes at most ${MAX_BATCH_MESSAGES}. Split it into several batches.`,
+      { messages: items.length, max_messages: MAX_BATCH_MESSAGES },
+    );
   }
-  const { request, hash, replay } = await parseSendRequest<typeof sendBatchSchema, SendBatchAnswer>(ctx, principal.accountId, sendBatchSchema, rawBody, idempotencyKey);
+  const { request, hash, replay } = await parseSendRequest<typeof sendBatchSchema, SendBatchAnswer>(
+    ctx,
+    principal.accountId,
+    sendBatchSchema,
+    rawBody,
+    idempotencyKey,
+  );
   if (replay) return replay;
 
   const sender = await resolveSender(ctx, principal, request.phone_number_id);
   const template = await resolveSendableTemplate(ctx, principal, templateReference(request));
-  const target = sendTarget(principal, sender, template, chosenPriority(request.priority, template.category, template.name));
+  const target = sendTarget(
+    principal,
+    sender,
+    template,
+    chosenPriority(request.priority, template.category, template.name),
+  );
   const batchId = newId('bat');
   const now = new Date();
   const rows: MessageToAccept[] = [];
@@ -127,10 +160,20 @@ export async function sendBatch(
     return prepared.id;
   });
   if (rows.length === 0) {
-    throw new DakError('no_valid_messages', `None of the ${rejected.length} messages can be sent, so nothing was stored or held. details.rejected gives each one's reason, e.g. ${rejected[0]!.error.message}`, { rejected });
+    throw new DakError(
+      'no_valid_messages',
+      `None of the ${rejected.length} messages can be sent, so nothing was stored or held. details.rejected gives each one's reason, e.g. ${rejected[0]!.error.message}`,
+      { rejected },
+    );
   }
 
-  const body: SendBatchAnswer = { success: true, batch_id: batchId, accepted: rows.length, rejected, message_ids: messageIds };
+  const body: SendBatchAnswer = {
+    success: true,
+    batch_id: batchId,
+    accepted: rows.length,
+    rejected,
+    message_ids: messageIds,
+  };
   const recordBatch = (trx: Database) =>
     insertBatch(trx, {
       id: batchId,

@@ -13,11 +13,33 @@ import { resolveSendableTemplate, type TemplateReference } from '../templates/se
 
 export const sendMessageSchema = z
   .object({
-    phone_number_id: z.string({ error: 'required: the Meta phone number id to send from' }).trim().min(1).max(64, 'at most 64 characters: a Meta phone number id'),
-    template_id: z.string({ error: 'must be a string: the Meta template id' }).trim().min(1).max(64, 'at most 64 characters: a Meta template id').optional(),
-    template_name: z.string({ error: 'must be a string: the template name as in Meta' }).trim().min(1).max(512, "at most 512 characters, Meta's limit for a template name").optional(),
-    template_language: z.string({ error: "must be a string: the template's language code, e.g. en_US" }).trim().min(1).max(16, 'at most 16 characters: a language code such as en_US').optional(),
-    phone_number: z.string({ error: 'required: the recipient, digits with country code' }).min(1).max(64, 'at most 64 characters: digits with country code'),
+    phone_number_id: z
+      .string({ error: 'required: the Meta phone number id to send from' })
+      .trim()
+      .min(1)
+      .max(64, 'at most 64 characters: a Meta phone number id'),
+    template_id: z
+      .string({ error: 'must be a string: the Meta template id' })
+      .trim()
+      .min(1)
+      .max(64, 'at most 64 characters: a Meta template id')
+      .optional(),
+    template_name: z
+      .string({ error: 'must be a string: the template name as in Meta' })
+      .trim()
+      .min(1)
+      .max(512, "at most 512 characters, Meta's limit for a template name")
+      .optional(),
+    template_language: z
+      .string({ error: "must be a string: the template's language code, e.g. en_US" })
+      .trim()
+      .min(1)
+      .max(16, 'at most 16 characters: a language code such as en_US')
+      .optional(),
+    phone_number: z
+      .string({ error: 'required: the recipient, digits with country code' })
+      .min(1)
+      .max(64, 'at most 64 characters: digits with country code'),
     variables: sendVariablesSchema.default([]),
     client_reference: z.string().max(256, 'at most 256 characters').optional(),
     expires_in: z
@@ -28,7 +50,9 @@ export const sendMessageSchema = z
       .optional(),
   })
   // Runs even when other fields are wrong, so one 400 lists every problem.
-  .superRefine(checkTemplateReference, { when: ({ value }) => typeof value === 'object' && value !== null && !Array.isArray(value) });
+  .superRefine(checkTemplateReference, {
+    when: ({ value }) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  });
 export type SendMessageRequest = z.infer<typeof sendMessageSchema>;
 type SendMessageAnswer = z.infer<typeof sendMessageResponseSchema>;
 
@@ -40,20 +64,31 @@ export function checkTemplateReference(
   const byId = request.template_id !== undefined;
   const byName = request.template_name !== undefined;
   const hasLanguage = request.template_language !== undefined;
-  const ways = 'template_id (the Meta template id), or template_name with template_language (e.g. "order_update" and "en_US")';
+  const ways =
+    'template_id (the Meta template id), or template_name with template_language (e.g. "order_update" and "en_US")';
   if (byId && (byName || hasLanguage)) {
     ctx.addIssue({ code: 'custom', path: ['template_id'], message: `give either ${ways}, not both` });
   } else if (!byId && !byName && !hasLanguage) {
     ctx.addIssue({ code: 'custom', path: ['template_id'], message: `required: ${ways}` });
   } else if (byName && !hasLanguage) {
-    ctx.addIssue({ code: 'custom', path: ['template_language'], message: "required with template_name: the template's language code, e.g. en_US" });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['template_language'],
+      message: "required with template_name: the template's language code, e.g. en_US",
+    });
   } else if (hasLanguage && !byName) {
-    ctx.addIssue({ code: 'custom', path: ['template_name'], message: 'required with template_language: the template name as in Meta' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['template_name'],
+      message: 'required with template_language: the template name as in Meta',
+    });
   }
 }
 
 /** How the request names its template; the schema guarantees exactly one way. */
-export function templateReference(request: Pick<SendMessageRequest, 'template_id' | 'template_name' | 'template_language'>): TemplateReference {
+export function templateReference(
+  request: Pick<SendMessageRequest, 'template_id' | 'template_name' | 'template_language'>,
+): TemplateReference {
   if (request.template_id !== undefined) return { id: request.template_id };
   return { name: request.template_name!, language: request.template_language! };
 }
@@ -68,20 +103,32 @@ export const MAX_IDEMPOTENCY_KEY = 255;
 
 export function checkIdempotencyKey(idempotencyKey: string | undefined): void {
   if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
-    throw new DakError('invalid_idempotency_key', `Idempotency-Key must be 1–${MAX_IDEMPOTENCY_KEY} characters.`, { header: 'Idempotency-Key' });
+    throw new DakError('invalid_idempotency_key', `Idempotency-Key must be 1–${MAX_IDEMPOTENCY_KEY} characters.`, {
+      header: 'Idempotency-Key',
+    });
   }
 }
 
 export function requestHash(body: unknown): string {
-  return createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(body ?? null))
+    .digest('hex');
 }
 
 /** Same key and same body within 24 h: the first response again. Same key, other body: 409. */
-export async function replayIdempotent<B>(ctx: ApiContext, accountId: string, key: string, hash: string): Promise<SendResult<B> | undefined> {
+export async function replayIdempotent<B>(
+  ctx: ApiContext,
+  accountId: string,
+  key: string,
+  hash: string,
+): Promise<SendResult<B> | undefined> {
   const stored = await findIdempotentResponse(ctx.db, accountId, key);
   if (!stored) return undefined;
   if (stored.request_hash !== hash) {
-    throw new DakError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request body in the last 24 hours. Use a new key for a new request.');
+    throw new DakError(
+      'idempotency_key_reused',
+      'This Idempotency-Key was already used with a different request body in the last 24 hours. Use a new key for a new request.',
+    );
   }
   // Stored by acceptAnswering from an answer of the same endpoint, so of the same shape.
   return { body: stored.response as B, replayed: true };
@@ -125,10 +172,23 @@ export async function sendMessage(
   idempotencyKey: string | undefined,
 ): Promise<SendResult<SendMessageAnswer>> {
   checkIdempotencyKey(idempotencyKey);
-  const { request, hash, replay } = await parseSendRequest<typeof sendMessageSchema, SendMessageAnswer>(ctx, principal.accountId, sendMessageSchema, rawBody, idempotencyKey);
+  const { request, hash, replay } = await parseSendRequest<typeof sendMessageSchema, SendMessageAnswer>(
+    ctx,
+    principal.accountId,
+    sendMessageSchema,
+    rawBody,
+    idempotencyKey,
+  );
   if (replay) return replay;
   const row = await prepareMessage(ctx, principal, request, new Date());
-  return acceptAnswering(ctx, principal.accountId, [row], { success: true, message_id: row.id, status: 'queued' }, idempotencyKey, hash);
+  return acceptAnswering(
+    ctx,
+    principal.accountId,
+    [row],
+    { success: true, message_id: row.id, status: 'queued' },
+    idempotencyKey,
+    hash,
+  );
 }
 
 /**
@@ -145,7 +205,13 @@ export async function acceptAnswering<B>(
   alongside?: (trx: Database) => Promise<void>,
 ): Promise<SendResult<B>> {
   try {
-    await acceptMessages(ctx, accountId, rows, idempotencyKey ? { key: idempotencyKey, requestHash: hash, response: body } : undefined, alongside);
+    await acceptMessages(
+      ctx,
+      accountId,
+      rows,
+      idempotencyKey ? { key: idempotencyKey, requestHash: hash, response: body } : undefined,
+      alongside,
+    );
   } catch (error) {
     if (error instanceof IdempotencyRaceError && idempotencyKey) {
       const replay = await replayIdempotent<B>(ctx, accountId, idempotencyKey, hash);

@@ -4,7 +4,13 @@ import { defineRoute } from '../../http/route';
 import { accountParams } from '../accounts/schema';
 import { requireAccount } from '../accounts/service';
 import { presentPhoneNumber } from './presenter';
-import { createPhoneNumberSchema, phoneNumberListSchema, phoneNumberParams, phoneNumberSchema, updatePhoneNumberSchema } from './schema';
+import {
+  createPhoneNumberSchema,
+  phoneNumberListSchema,
+  phoneNumberParams,
+  phoneNumberSchema,
+  updatePhoneNumberSchema,
+} from './schema';
 import { addPhoneNumber, changePhoneNumber } from './service';
 
 export const phoneNumberRoutes = [
@@ -19,11 +25,19 @@ export const phoneNumberRoutes = [
     body: {
       schema: createPhoneNumberSchema,
       limit: BODY_LIMITS.small,
-      example: { phone_number_id: '106540352242922', display_phone_number: '15550783881', access_token: 'EAAG…', mps: 80 },
+      example: {
+        phone_number_id: '106540352242922',
+        display_phone_number: '15550783881',
+        access_token: 'EAAG…',
+        mps: 80,
+      },
     },
     responses: { 201: { description: 'Registered', schema: phoneNumberSchema } },
     errors: ['account_not_found', 'phone_number_exists'],
-  }).handle(async ({ ctx, params, body }) => ({ status: 201, body: presentPhoneNumber(await addPhoneNumber(ctx, params.id, body)) })),
+  }).handle(async ({ ctx, params, body }) => ({
+    status: 201,
+    body: presentPhoneNumber(await addPhoneNumber(ctx, params.id, body)),
+  })),
   defineRoute({
     method: 'get',
     path: '/accounts/:id/phone-numbers',
@@ -34,9 +48,12 @@ export const phoneNumberRoutes = [
     responses: { 200: { description: 'The phone numbers', schema: phoneNumberListSchema } },
     errors: ['account_not_found'],
   }).handle(async ({ ctx, params }) => {
-      await requireAccount(ctx, params.id);
-      return { status: 200, body: { phone_numbers: (await listPhoneNumbers(ctx.db, params.id)).map(presentPhoneNumber) } };
-    }),
+    await requireAccount(ctx, params.id);
+    return {
+      status: 200,
+      body: { phone_numbers: (await listPhoneNumbers(ctx.db, params.id)).map(presentPhoneNumber) },
+    };
+  }),
   defineRoute({
     method: 'patch',
     path: '/phone-numbers/:id',
@@ -51,5 +68,8 @@ export const phoneNumberRoutes = [
     body: { schema: updatePhoneNumberSchema, limit: BODY_LIMITS.small, example: { access_token: 'EAAG…', mps: 250 } },
     responses: { 200: { description: 'Updated', schema: phoneNumberSchema } },
     errors: ['phone_number_not_found'],
-  }).handle(async ({ ctx, params, body }) => ({ status: 200, body: presentPhoneNumber(await changePhoneNumber(ctx, params.id, body)) })),
+  }).handle(async ({ ctx, params, body }) => ({
+    status: 200,
+    body: presentPhoneNumber(await changePhoneNumber(ctx, params.id, body)),
+  })),
 ];

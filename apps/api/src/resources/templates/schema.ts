@@ -10,9 +10,17 @@ export const templateSchema = z
     name: z.string().openapi({ example: 'order_update' }),
     language: z.string().openapi({ example: 'en_US' }),
     category: z.string().openapi({ example: 'UTILITY' }),
-    status: z.string().openapi({ description: "Meta's status (APPROVED, PENDING, REJECTED, PAUSED, DISABLED), or DELETED once Meta no longer lists it", example: 'APPROVED' }),
+    status: z
+      .string()
+      .openapi({
+        description:
+          "Meta's status (APPROVED, PENDING, REJECTED, PAUSED, DISABLED), or DELETED once Meta no longer lists it",
+        example: 'APPROVED',
+      }),
     parameter_format: z.enum(['POSITIONAL', 'NAMED']),
-    components: z.array(z.record(z.string(), z.unknown())).openapi({ description: "The components exactly as Meta's template API returns them" }),
+    components: z
+      .array(z.record(z.string(), z.unknown()))
+      .openapi({ description: "The components exactly as Meta's template API returns them" }),
   })
   .openapi('Template');
 
@@ -58,11 +66,15 @@ export const templateDescriptionSchema = z
       body: z.object({ text: z.string(), placeholders: z.array(placeholderSchema) }).nullable(),
       buttons: z.array(buttonDescriptionSchema),
     }),
-    variables: sendVariablesSchema.meta({ description: "Ready to send: every placeholder filled with Meta's examples" }),
+    variables: sendVariablesSchema.meta({
+      description: "Ready to send: every placeholder filled with Meta's examples",
+    }),
   })
   .openapi('TemplateDescription');
 
-export const templateListSchema = z.object({ success: z.literal(true), templates: z.array(templateSchema) }).openapi('TemplateList');
+export const templateListSchema = z
+  .object({ success: z.literal(true), templates: z.array(templateSchema) })
+  .openapi('TemplateList');
 
 export const templateSyncResultSchema = z
   .object({
@@ -85,11 +97,16 @@ export const templateFilterSchema = z
     status: z
       .string({ error: 'give one status, or several separated by commas' })
       .transform((value) => value.trim().toUpperCase())
-      .refine((value) => STATUS_LIST.test(value), 'a status such as APPROVED, or several separated by commas (APPROVED,PAUSED)')
+      .refine(
+        (value) => STATUS_LIST.test(value),
+        'a status such as APPROVED, or several separated by commas (APPROVED,PAUSED)',
+      )
       .optional(),
   })
-  .transform(({ status, ...rest }): TemplateFilter => ({ ...rest, ...(status ? { statuses: status.split(',') } : {}) }));
-
+  .transform(({ status, ...rest }): TemplateFilter => ({
+    ...rest,
+    ...(status ? { statuses: status.split(',') } : {}),
+  }));
 
 export const templateIdParams = z.object({
   template_id: z.string().openapi({ param: { description: "Meta's template id" }, example: '1284751902651784' }),

@@ -25,18 +25,32 @@ const NOT_SENDABLE: Record<string, string> = {
 };
 
 /** The template within the caller's account; it must be APPROVED to be sent. */
-export async function resolveSendableTemplate(ctx: ApiContext, principal: Principal, reference: TemplateReference): Promise<Template> {
+export async function resolveSendableTemplate(
+  ctx: ApiContext,
+  principal: Principal,
+  reference: TemplateReference,
+): Promise<Template> {
   const { accountId } = principal;
   const template =
     'id' in reference
-      ? await ctx.cache.templates.get(`id:${accountId}:${reference.id}`, () => findTemplate(ctx.db, accountId, reference.id))
+      ? await ctx.cache.templates.get(`id:${accountId}:${reference.id}`, () =>
+          findTemplate(ctx.db, accountId, reference.id),
+        )
       : await ctx.cache.templates.get(`name:${accountId}:${reference.name}:${reference.language}`, () =>
           findTemplateByName(ctx.db, accountId, reference.name, reference.language),
         );
   if (!template) throw await templateNotFound(ctx, principal.accountId, reference);
   if (template.status !== 'APPROVED') {
     const why = NOT_SENDABLE[template.status] ?? 'pick another template';
-    throw new DakError('template_not_approved', `Template "${template.name}" (${template.language}) is ${template.status}; only APPROVED templates can be sent: ${why}.`, { template_id: template.id, status: template.status, ...(template.status_reason ? { reason: template.status_reason } : {}) });
+    throw new DakError(
+      'template_not_approved',
+      `Template "${template.name}" (${template.language}) is ${template.status}; only APPROVED templates can be sent: ${why}.`,
+      {
+        template_id: template.id,
+        status: template.status,
+        ...(template.status_reason ? { reason: template.status_reason } : {}),
+      },
+    );
   }
   return template;
 }
@@ -44,11 +58,17 @@ export async function resolveSendableTemplate(ctx: ApiContext, principal: Princi
 async function templateNotFound(ctx: ApiContext, accountId: string, reference: TemplateReference): Promise<DakError> {
   const sync = 'GET /api/whatsapp/v1/templates lists them; if it was created recently, sync templates first';
   if ('id' in reference) {
-    return new DakError('template_not_found', `Unknown template_id "${reference.id}". Use the Meta id of one of your account's templates (${sync}).`);
+    return new DakError(
+      'template_not_found',
+      `Unknown template_id "${reference.id}". Use the Meta id of one of your account's templates (${sync}).`,
+    );
   }
   const languages = (await listTemplates(ctx.db, accountId, { name: reference.name })).map((t) => t.language);
   const hint = languages.length > 0 ? `it exists in ${languages.join(', ')}` : `${sync}`;
-  return new DakError('template_not_found', `No template "${reference.name}" in language "${reference.language}" (${hint}). Names and language codes match exactly, e.g. en_US.`);
+  return new DakError(
+    'template_not_found',
+    `No template "${reference.name}" in language "${reference.language}" (${hint}). Names and language codes match exactly, e.g. en_US.`,
+  );
 }
 
 export function toMetaTemplate(template: Template): MetaTemplate {
@@ -66,9 +86,15 @@ export function toMetaTemplate(template: Template): MetaTemplate {
 /** Fetches every template of the account's WABA from the Cloud API and stores them (see syncAccountTemplates). */
 export async function syncTemplates(ctx: ApiContext, accountId: string): Promise<TemplateSyncResult> {
   try {
-    return await syncAccountTemplates(ctx.db, (wabaId, token) => fetchTemplateList(ctx.graph, wabaId, token), ctx.config.encryptionKey, accountId);
+    return await syncAccountTemplates(
+      ctx.db,
+      (wabaId, token) => fetchTemplateList(ctx.graph, wabaId, token),
+      ctx.config.encryptionKey,
+      accountId,
+    );
   } catch (error) {
-    if (error instanceof ServiceUnavailableError) ctx.logger.warn({ err: error.cause ?? error, accountId }, 'template sync failed');
+    if (error instanceof ServiceUnavailableError)
+      ctx.logger.warn({ err: error.cause ?? error, accountId }, 'template sync failed');
     throw error;
   }
 }

@@ -4,7 +4,14 @@ import { BODY_LIMITS } from '../../http/body-limits';
 import { defineRoute } from '../../http/route';
 import { accountParams } from '../accounts/schema';
 import { presentPublicWallet } from './presenter';
-import { adminWalletSchema, ledgerPageSchema, ledgerQuerySchema, publicWalletSchema, topUpResultSchema, topUpSchema } from './schema';
+import {
+  adminWalletSchema,
+  ledgerPageSchema,
+  ledgerQuerySchema,
+  publicWalletSchema,
+  topUpResultSchema,
+  topUpSchema,
+} from './schema';
 import { applyTopUp, ledgerOf, walletOf } from './service';
 
 export const publicWalletRoutes = [
@@ -18,10 +25,11 @@ export const publicWalletRoutes = [
     responses: { 200: { description: 'The wallet', schema: publicWalletSchema } },
     errors: ['wallet_not_found'],
   }).handle(async ({ ctx, principal }) => {
-      const wallet = await findWallet(ctx.db, principal.accountId);
-      if (!wallet) throw new DakError('wallet_not_found', 'This account has no wallet yet. Ask the operator to top it up.');
-      return { status: 200, body: presentPublicWallet(wallet) };
-    }),
+    const wallet = await findWallet(ctx.db, principal.accountId);
+    if (!wallet)
+      throw new DakError('wallet_not_found', 'This account has no wallet yet. Ask the operator to top it up.');
+    return { status: 200, body: presentPublicWallet(wallet) };
+  }),
 ];
 
 export const adminWalletRoutes = [
@@ -31,18 +39,23 @@ export const adminWalletRoutes = [
     auth: 'admin',
     operationId: 'topUpWallet',
     summary: 'Credit the wallet; the reference makes it idempotent',
-    description: 'The same reference again answers 200 with `replayed: true` and credits nothing; with another amount it is a 409.',
+    description:
+      'The same reference again answers 200 with `replayed: true` and credits nothing; with another amount it is a 409.',
     params: accountParams,
-    body: { schema: topUpSchema, limit: BODY_LIMITS.small, example: { amount: '500.00', reference: 'invoice-2026-0042' } },
+    body: {
+      schema: topUpSchema,
+      limit: BODY_LIMITS.small,
+      example: { amount: '500.00', reference: 'invoice-2026-0042' },
+    },
     responses: {
       201: { description: 'Credited', schema: topUpResultSchema },
       200: { description: 'This reference was already applied; nothing credited again', schema: topUpResultSchema },
     },
     errors: ['account_not_found', 'topup_reference_reused'],
   }).handle(async ({ ctx, params, body }) => {
-      const result = await applyTopUp(ctx, params.id, body);
-      return result.replayed ? { status: 200, body: result } : { status: 201, body: result };
-    }),
+    const result = await applyTopUp(ctx, params.id, body);
+    return result.replayed ? { status: 200, body: result } : { status: 201, body: result };
+  }),
   defineRoute({
     method: 'get',
     path: '/accounts/:id/wallet',

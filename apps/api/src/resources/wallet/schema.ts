@@ -28,13 +28,18 @@ export const adminWalletSchema = z
     captured: moneySchema,
     refunded: moneySchema,
     topped_up: moneySchema.openapi({ description: 'topped_up = available − debt + held + captured − refunded' }),
-    debt: moneySchema.openapi({ description: 'Owed after late deliveries took more than the balance; a top-up pays it first; sends are refused while it is above zero' }),
+    debt: moneySchema.openapi({
+      description:
+        'Owed after late deliveries took more than the balance; a top-up pays it first; sends are refused while it is above zero',
+    }),
   })
   .openapi('AccountWallet');
 
 export const topUpResultSchema = z
   .object({
-    replayed: z.boolean().openapi({ description: 'true when this reference was already applied (nothing credited twice)' }),
+    replayed: z
+      .boolean()
+      .openapi({ description: 'true when this reference was already applied (nothing credited twice)' }),
     wallet: adminWalletSchema,
   })
   .openapi('TopUpResult');
@@ -43,10 +48,17 @@ export const ledgerEntrySchema = z
   .object({
     id: z.number().int().openapi({ description: 'Increasing with time; the paging cursor', example: 4211 }),
     kind: z.enum(['topup', 'hold', 'capture', 'release', 'refund', 'refund_reversal']).openapi({
-      description: 'topup credits; hold reserves a message\'s price on accept; capture when Meta takes it; release returns a hold that never reached Meta; refund returns a captured charge of a failed message; refund_reversal takes a refund back when a delivery arrives late',
+      description:
+        "topup credits; hold reserves a message's price on accept; capture when Meta takes it; release returns a hold that never reached Meta; refund returns a captured charge of a failed message; refund_reversal takes a refund back when a delivery arrives late",
     }),
     amount: moneySchema.openapi({ description: 'Always positive; `kind` says which way it moved', example: '0.10' }),
-    message_id: z.string().nullable().openapi({ description: 'The message this entry is for; null for a top-up', example: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
+    message_id: z
+      .string()
+      .nullable()
+      .openapi({
+        description: 'The message this entry is for; null for a top-up',
+        example: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F',
+      }),
     reference: z.string().nullable().openapi({ description: "A top-up's reference; null otherwise", example: null }),
     created_at: timestampSchema,
   })
@@ -55,14 +67,21 @@ export const ledgerEntrySchema = z
 export const ledgerPageSchema = z
   .object({
     entries: z.array(ledgerEntrySchema).openapi({ description: 'Newest first' }),
-    next_before: z.number().int().nullable().openapi({ description: 'Pass as `before` for the next (older) page; null on the last page', example: 4162 }),
+    next_before: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'Pass as `before` for the next (older) page; null on the last page', example: 4162 }),
   })
   .openapi('LedgerPage');
 
 // Requests.
 
 export const topUpSchema = z.object({
-  amount: decimal('amount', MAX_TOPUP_MINOR).refine((v) => (parseDecimalToMinor(v) ?? 0n) > 0n, 'amount must be more than zero'),
+  amount: decimal('amount', MAX_TOPUP_MINOR).refine(
+    (v) => (parseDecimalToMinor(v) ?? 0n) > 0n,
+    'amount must be more than zero',
+  ),
   reference: z.string().trim().min(1).max(200),
 });
 

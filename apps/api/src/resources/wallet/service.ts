@@ -9,7 +9,9 @@ import type { ledgerQuerySchema, topUpSchema } from './schema';
 
 export async function applyTopUp(ctx: ApiContext, accountId: string, input: z.infer<typeof topUpSchema>) {
   await requireAccount(ctx, accountId);
-  const result = await ctx.db.transaction().execute((trx) => topUp(trx, accountId, minor(input.amount), input.reference));
+  const result = await ctx.db
+    .transaction()
+    .execute((trx) => topUp(trx, accountId, minor(input.amount), input.reference));
   if (result.outcome === 'conflict') {
     throw new DakError(
       'topup_reference_reused',
@@ -27,7 +29,13 @@ export async function walletOf(ctx: ApiContext, accountId: string) {
 /** Newest first; `next_before` is the cursor for the next page, null on the last one. */
 export async function ledgerOf(ctx: ApiContext, accountId: string, query: z.infer<typeof ledgerQuerySchema>) {
   await requireAccount(ctx, accountId);
-  const rows = await listLedger(ctx.db, accountId, { limit: query.limit + 1, ...(query.before !== undefined ? { before: query.before } : {}) });
+  const rows = await listLedger(ctx.db, accountId, {
+    limit: query.limit + 1,
+    ...(query.before !== undefined ? { before: query.before } : {}),
+  });
   const page = rows.slice(0, query.limit);
-  return { entries: page.map(presentLedgerEntry), next_before: rows.length > query.limit ? Number(page.at(-1)!.id) : null };
+  return {
+    entries: page.map(presentLedgerEntry),
+    next_before: rows.length > query.limit ? Number(page.at(-1)!.id) : null,
+  };
 }

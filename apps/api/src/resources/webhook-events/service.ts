@@ -7,7 +7,10 @@ import type { webhookEventPageSchema, webhookEventsQuerySchema } from './schema'
  * Webhook events as stored, newest first, without their payloads (inbound bodies are personal
  * data); `next_before` is the cursor for the next page, null on the last one.
  */
-export async function webhookEventsPage(ctx: ApiContext, query: z.infer<typeof webhookEventsQuerySchema>): Promise<z.infer<typeof webhookEventPageSchema>> {
+export async function webhookEventsPage(
+  ctx: ApiContext,
+  query: z.infer<typeof webhookEventsQuerySchema>,
+): Promise<z.infer<typeof webhookEventPageSchema>> {
   const rows = await listWebhookEvents(ctx.db, {
     limit: query.limit + 1,
     ...(query.before !== undefined ? { before: query.before } : {}),

@@ -33,7 +33,17 @@ describe('statuses waiting for their message', () => {
       status: 'delivered',
       occurred_at: new Date(Date.now() - ageMs),
       received_at: new Date(Date.now() - ageMs),
-      payload: JSON.stringify({}),
+      // As the receiver stores a status (packages/meta extractWebhookEvents).
+      payload: JSON.stringify({
+        waba_id: owner.wabaId,
+        metadata: { phone_number_id: owner.metaPhoneNumberId },
+        status: {
+          id: wamid,
+          status: 'delivered',
+          timestamp: String(Math.floor((Date.now() - ageMs) / 1000)),
+          recipient_id: '919820388810',
+        },
+      }),
       waba_id: owner.wabaId,
       meta_phone_number_id: owner.metaPhoneNumberId,
     };

@@ -2,6 +2,7 @@ import {
   BODY_PARAMETER_MAX,
   BUTTON_PARAMETER_MAX,
   DakError,
+  type ErrorCode,
   HEADER_PARAMETER_MAX,
   VALUES_PER_ENTRY_MAX,
   VARIABLE_ENTRIES_MAX,
@@ -82,13 +83,21 @@ export const SEND_BATCH_EXAMPLE = {
 };
 
 const replayedHeader = z.object({
-  'Idempotent-Replayed': z
-    .literal('true')
-    .optional()
-    .openapi({
-      description: 'Present when this is the stored answer to an earlier request with the same Idempotency-Key',
-    }),
+  'Idempotent-Replayed': z.literal('true').optional().openapi({
+    description: 'Present when this is the stored answer to an earlier request with the same Idempotency-Key',
+  }),
 });
+
+/** What send-message and send-batch both check: the key, the sender, the template, the wallet. */
+const SEND_ERRORS: ErrorCode[] = [
+  'invalid_idempotency_key',
+  'insufficient_funds',
+  'phone_number_not_allowed',
+  'template_not_found',
+  'phone_number_not_found',
+  'idempotency_key_reused',
+  'template_not_approved',
+];
 
 function idempotencyKeyOf(req: Request): string | undefined {
   const header = req.headers['idempotency-key'];
@@ -145,17 +154,7 @@ export const messageRoutes = [
         headers: replayedHeader,
       },
     },
-    errors: [
-      'invalid_phone_number',
-      'invalid_idempotency_key',
-      'insufficient_funds',
-      'phone_number_not_allowed',
-      'template_not_found',
-      'phone_number_not_found',
-      'idempotency_key_reused',
-      'variables_mismatch',
-      'template_not_approved',
-    ],
+    errors: [...SEND_ERRORS, 'invalid_phone_number', 'variables_mismatch'],
   }).handle(async ({ ctx, req, body, principal }) =>
     answer(await sendMessage(ctx, principal, body, idempotencyKeyOf(req))),
   ),
@@ -166,12 +165,10 @@ export const messageRoutes = [
     operationId: 'getMessageStatus',
     summary: "A message's status, timestamps, error and charge",
     params: z.object({
-      message_id: z
-        .string()
-        .openapi({
-          param: { description: "Dak's id (`msg_…`) or Meta's wamid" },
-          example: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F',
-        }),
+      message_id: z.string().openapi({
+        param: { description: "Dak's id (`msg_…`) or Meta's wamid" },
+        example: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F',
+      }),
     }),
     responses: { 200: { description: 'The message', schema: messageStatusSchema } },
     errors: ['message_not_found'],
@@ -221,18 +218,7 @@ export const messageRoutes = [
         headers: replayedHeader,
       },
     },
-    errors: [
-      'invalid_idempotency_key',
-      'insufficient_funds',
-      'phone_number_not_allowed',
-      'template_not_found',
-      'phone_number_not_found',
-      'idempotency_key_reused',
-      'batch_too_large',
-      'no_valid_messages',
-      'template_not_approved',
-      'priority_not_allowed',
-    ],
+    errors: [...SEND_ERRORS, 'batch_too_large', 'no_valid_messages', 'priority_not_allowed'],
   }).handle(async ({ ctx, req, body, principal }) =>
     answer(await sendBatch(ctx, principal, body, idempotencyKeyOf(req))),
   ),
@@ -243,12 +229,10 @@ export const messageRoutes = [
     operationId: 'getBatch',
     summary: "A batch's messages counted by status, and what they cost",
     params: z.object({
-      batch_id: z
-        .string()
-        .openapi({
-          param: { description: 'The batch_id send-batch returned' },
-          example: 'bat_01JQ8Z6K2R9V4T3N5B7C8D9E0F',
-        }),
+      batch_id: z.string().openapi({
+        param: { description: 'The batch_id send-batch returned' },
+        example: 'bat_01JQ8Z6K2R9V4T3N5B7C8D9E0F',
+      }),
     }),
     responses: { 200: { description: 'The batch', schema: batchStatusSchema } },
     errors: ['batch_not_found'],

@@ -72,7 +72,7 @@ export function createApiContext(config: DakConfig, overrides: Partial<ApiContex
       }),
     logger,
     metrics,
-    accepts: overrides.accepts ?? createAcceptCoalescer(db, queues, logger, metrics),
+    accepts: overrides.accepts ?? createAcceptCoalescer(db, metrics),
     changes,
     cache: overrides.cache ?? {
       apiKeys: new AccountCache<ActiveApiKey>(changes, ['api_keys', 'accounts'], (key) => key.account_id),

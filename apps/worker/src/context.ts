@@ -5,7 +5,7 @@ import type { DakConfig } from '@dak/config';
 import { createDatabase, type Database } from '@dak/db';
 import { createLogger, createMetricsRegistry } from '@dak/http';
 import { GraphClient } from '@dak/meta';
-import { PhoneNumberRateLimiter, createQueues, createRedis, type Queues } from '@dak/queue';
+import { DispatchState, createQueues, createRedis, type Queues } from '@dak/queue';
 import { PhoneNumberCache } from './phone-number-cache';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';
 
@@ -14,7 +14,8 @@ export interface WorkerContext {
   db: Database;
   redis: Redis;
   queues: Queues;
-  limiter: PhoneNumberRateLimiter;
+  /** The dispatcher's shared state in Redis: its lease, each number's schedule, pauses, slow-downs. */
+  dispatch: DispatchState;
   graph: GraphClient;
   phones: PhoneNumberCache;
   logger: Logger;
@@ -43,7 +44,7 @@ export function createWorkerContext(config: DakConfig, overrides: Partial<Worker
     db,
     redis,
     queues: overrides.queues ?? createQueues(redis, config.redis.prefix),
-    limiter: overrides.limiter ?? new PhoneNumberRateLimiter(redis, config.redis.prefix),
+    dispatch: overrides.dispatch ?? new DispatchState(redis, config.redis.prefix),
     graph:
       overrides.graph ??
       new GraphClient({

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface WorkerMetrics {
   sends: Counter<'outcome'>;
+  admitted: Counter;
   metaLatency: Histogram<'outcome'>;
   swept: Counter<'reason'>;
   sweepLastRun: Gauge;
@@ -11,8 +12,13 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
   return {
     sends: new Counter({
       name: 'dak_worker_sends_total',
-      help: 'Send attempts by outcome (accepted, rejected, retried, deferred, unknown, skipped, refused: the job named another number than its message)',
+      help: 'Send attempts by outcome (accepted, rejected, retried, deferred, unknown, skipped: not claimable any more, late: given back to be admitted again)',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    admitted: new Counter({
+      name: 'dak_worker_admitted_total',
+      help: 'Messages the dispatcher admitted from Postgres into dispatch jobs',
       registers: [registry],
     }),
     metaLatency: new Histogram({
@@ -24,7 +30,7 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     }),
     swept: new Counter({
       name: 'dak_worker_swept_total',
-      help: 'Messages the sweeper re-enqueued or expired',
+      help: 'Messages the sweeper gave back to be sent again after a lost answer (stale_claim) or expired',
       labelNames: ['reason'],
       registers: [registry],
     }),

@@ -1,8 +1,16 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { MAINTENANCE_JOBS, QUEUE_NAMES, retryBackoff, SEND_RETRY, type MaintenanceJob, type SendJob } from '@dak/queue';
+import {
+  DISPATCH_JOB,
+  LEGACY_SEND_JOB,
+  MAINTENANCE_JOBS,
+  QUEUE_NAMES,
+  type DispatchJob,
+  type MaintenanceJob,
+} from '@dak/queue';
 import type { WorkerContext } from './context';
 import { ScheduleKeeper } from './schedules';
-import { processSend, RetryableSendError } from './send-processor';
+import { Admitter } from './dispatch/admitter';
+import { processDispatch } from './dispatch/send-job';
 import { sweep } from './sweeper';
 import { pruneExpired } from './retention';
 import { syncAllTemplates } from './template-sync-job';
@@ -36,21 +44,23 @@ const LOCKS = {
  * retention run from BullMQ job schedulers (kept alive by ScheduleKeeper), so however many
  * worker processes run, each happens once per interval.
  */
-export async function startWorkers(ctx: WorkerContext, options: { sweep?: boolean } = {}): Promise<RunningWorkers> {
+export async function startWorkers(
+  ctx: WorkerContext,
+  options: { sweep?: boolean; dispatch?: boolean } = {},
+): Promise<RunningWorkers> {
   const connection = ctx.redis;
   const prefix = ctx.config.redis.prefix;
-  const sendWorker = new Worker<SendJob>(QUEUE_NAMES.send, (job, token) => processSend(ctx, job, token), {
+  const sendWorker = new Worker<DispatchJob>(QUEUE_NAMES.send, (job) => runSendQueue(ctx, job), {
     connection,
     prefix,
     concurrency: ctx.config.worker.concurrency,
     ...LOCKS,
-    // The send jobs' options (sendJobOptions) name this strategy: BullMQ asks it for every retry's delay.
-    settings: { backoffStrategy: retryBackoff(SEND_RETRY) },
   });
-  sendWorker.on('failed', (job, error) => {
-    if (!(error instanceof RetryableSendError)) ctx.logger.error({ err: error, jobId: job?.id }, 'send job failed');
-  });
+  sendWorker.on('failed', (job, error) => ctx.logger.error({ err: error, jobId: job?.id }, 'dispatch job failed'));
   sendWorker.on('error', (error) => ctx.logger.error({ err: error }, 'send worker error'));
+  // Every process runs an admitter; only the one holding the lease admits.
+  const admitter = options.dispatch === false ? undefined : new Admitter(ctx);
+  admitter?.start();
 
   const workers: Worker[] = [sendWorker];
   let keeper: ScheduleKeeper | undefined;
@@ -74,6 +84,7 @@ export async function startWorkers(ctx: WorkerContext, options: { sweep?: boolea
     // returns unfinished jobs to the queue through stalled-job recovery).
     async close(deadlineMs = 30_000) {
       await keeper?.stop();
+      await admitter?.stop();
       const graceful = Promise.all(workers.map((w) => w.close()));
       const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), deadlineMs).unref());
       if ((await Promise.race([graceful, timer])) === 'timeout') {
@@ -82,6 +93,13 @@ export async function startWorkers(ctx: WorkerContext, options: { sweep?: boolea
       }
     },
   };
+}
+
+async function runSendQueue(ctx: WorkerContext, job: Job<DispatchJob>): Promise<string> {
+  if (job.name === DISPATCH_JOB) return processDispatch(ctx, job);
+  if (job.name === LEGACY_SEND_JOB) return 'a send job from before dispatch: its message is admitted from Postgres';
+  // A job from another version of Dak sharing the queue: never retried.
+  throw new UnrecoverableError(`unknown send-queue job "${job.name}"`);
 }
 
 async function runMaintenance(ctx: WorkerContext, job: Job<MaintenanceJob>, keeper: ScheduleKeeper): Promise<unknown> {

@@ -8,6 +8,7 @@ import {
   waitForMessage as waitStatus,
   type TestStack,
 } from '@dak/dev-env';
+import { DISPATCH_JOB } from '@dak/queue';
 
 // What the worker does with each answer Meta can give: never lose a message, never send one
 // twice when that can be avoided, never move money twice.
@@ -70,13 +71,15 @@ describe('the worker and what Meta answers', () => {
     expect(s.sim.control.messages()).toHaveLength(1);
   });
 
-  it('a queued message whose job vanished from Redis is enqueued again by the sweeper', async () => {
-    const { stack: s, apiKey } = await setUp({ SWEEP_GRACE_MS: '0', SWEEP_INTERVAL_MS: '300' }, false);
+  it('an admitted message whose dispatch job Redis lost is admitted again after SWEEP_GRACE_MS', async () => {
+    const { stack: s, apiKey } = await setUp({ SWEEP_GRACE_MS: '1500' }, false);
     const id = await send(s, apiKey);
-    // Redis lost the job (flush, failover): Postgres still has the row.
-    await s.api.ctx.queues.send.obliterate({ force: true });
+    // Admitted a moment ago, but Redis lost its job (flush, failover): Postgres still has the row.
+    const admittedAt = new Date();
+    await s.api.ctx.db.updateTable('messages').set({ admitted_at: admittedAt }).where('id', '=', id).execute();
     await s.startWorker();
-    await waitStatus(s, apiKey, id, 'read', 15_000);
+    const read = await waitStatus(s, apiKey, id, 'read', 15_000);
+    expect(Date.parse(read.timestamps.sent_at!) - admittedAt.getTime()).toBeGreaterThanOrEqual(1_500);
     expect(s.sim.control.requests({ route: 'messages' })).toHaveLength(1);
   });
 
@@ -92,14 +95,20 @@ describe('the worker and what Meta answers', () => {
     expect(s.sim.control.requests({ route: 'messages' })).toHaveLength(0);
   });
 
-  it('a duplicate job for the same message sends it once', async () => {
+  it('two dispatch jobs naming the same message, on two workers, send it once', async () => {
     const { stack: s, apiKey } = await setUp({}, false);
     const id = await send(s, apiKey);
-    const [job] = await s.api.ctx.queues.send.getJobs(['waiting']);
-    // A twin under another job id (as a stale re-enqueue could make) races the original.
-    await s.api.ctx.queues.send.add('send', job!.data, { jobId: `${id}-twin` });
-    await s.startWorker();
-    await s.startWorker();
+    const { sender_id } = await s.api.ctx.db
+      .selectFrom('messages')
+      .select('sender_id')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const at = Date.now() + 300;
+    await s.api.ctx.queues.send.addBulk([
+      { name: DISPATCH_JOB, data: { senderId: sender_id, sends: [[id, at]] } },
+      { name: DISPATCH_JOB, data: { senderId: sender_id, sends: [[id, at]] } },
+    ]);
+    await Promise.all([s.startWorker(), s.startWorker()]);
     await waitStatus(s, apiKey, id, 'read');
     expect(s.sim.control.requests({ route: 'messages' })).toHaveLength(1);
   });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from '@dak/db';
+import { DISPATCH_JOB, LEGACY_SEND_JOB } from '@dak/queue';
 import {
   DEMO,
   orderUpdateRequest as sendBody,
@@ -18,8 +19,8 @@ describe("the worker sends from the message's own number, at its pace", () => {
     stack = undefined;
   });
 
-  it("a job whose data names another tenant's number sends nothing from that number", async () => {
-    stack = await startStack({ worker: false, env: { SWEEP_GRACE_MS: '0', SWEEP_INTERVAL_MS: '300' } });
+  it("a dispatch job naming another tenant's number sends nothing from that number", async () => {
+    stack = await startStack({ worker: false });
     const s = stack;
     const { apiKey } = await s.seedDemo({ credit: '10.00' });
     // Another business on the same Dak, with its own number and token.
@@ -38,28 +39,22 @@ describe("the worker sends from the message's own number, at its pace", () => {
       .executeTakeFirstOrThrow();
 
     const id = await send(s, apiKey);
-    // Only a forged job exists for the message: it names the other tenant's number.
-    await s.api.ctx.queues.send.obliterate({ force: true });
-    await s.api.ctx.queues.send.add(
-      'send',
-      { messageId: id, senderId: otherNumber.id },
-      { jobId: `${id}-forged`, attempts: 1 },
-    );
+    // A forged job, due before the dispatcher runs: it names the message under the other tenant's number.
+    await s.api.ctx.queues.send.add(DISPATCH_JOB, { senderId: otherNumber.id, sends: [[id, Date.now()]] });
     const { ctx } = await s.startWorker();
 
-    // The forged job is refused; the sweeper then enqueues the message's own job, which sends
-    // it from its own number.
+    // The forged job claims nothing (the message is not that number's); the dispatcher admits
+    // the message under its own number, which sends it.
     await waitStatus(s, apiKey, id, 'read', 15_000);
     expect(s.sim.control.requests({ route: 'messages', phoneNumberId: '106540352242999' })).toHaveLength(0);
     expect(s.sim.control.requests({ route: 'messages', phoneNumberId: DEMO.metaPhoneNumberId })).toHaveLength(1);
     expect(await ctx.metrics.sends.get()).toMatchObject({
-      values: expect.arrayContaining([expect.objectContaining({ labels: { outcome: 'refused' }, value: 1 })]),
+      values: expect.arrayContaining([expect.objectContaining({ labels: { outcome: 'skipped' }, value: 1 })]),
     });
   });
 
-  it('a job enqueued before the sender_id rename (its sender named phoneNumberId) is still sent', async () => {
-    // No sweep within the test: only the old-shaped job can send the message.
-    stack = await startStack({ worker: false, env: { SWEEP_GRACE_MS: '600000' } });
+  it('a send job left in Redis from before dispatch is harmless, and its message is sent once', async () => {
+    stack = await startStack({ worker: false });
     const s = stack;
     const { apiKey } = await s.seedDemo({ credit: '10.00' });
     const id = await send(s, apiKey);
@@ -68,16 +63,18 @@ describe("the worker sends from the message's own number, at its pace", () => {
       .select('sender_id')
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
-    await s.api.ctx.queues.send.obliterate({ force: true });
-    await s.api.ctx.queues.send.add('send', { messageId: id, phoneNumberId: sender_id } as never, {
+    // As the API enqueued one per message before dispatch (and, before the sender_id rename, with phoneNumberId).
+    await s.api.ctx.queues.send.add(LEGACY_SEND_JOB, { messageId: id, phoneNumberId: sender_id } as never, {
       jobId: id,
-      attempts: 1,
     });
-    const { ctx } = await s.startWorker();
+    await s.startWorker();
 
     await waitStatus(s, apiKey, id, 'read', 15_000);
     expect(s.sim.control.requests({ route: 'messages', phoneNumberId: DEMO.metaPhoneNumberId })).toHaveLength(1);
-    expect((await ctx.metrics.sends.get()).values.filter((v) => v.labels.outcome === 'refused')).toEqual([]);
+    await waitFor(async () => (await s.api.ctx.queues.send.getJobState(id)) !== 'waiting', {
+      what: 'the old job to be taken',
+    });
+    expect(await s.api.ctx.queues.send.getJobState(id)).not.toBe('failed');
   });
 
   it("sends whose claims stalled behind a locked database go out at the number's rate, not together", async () => {
@@ -95,8 +92,8 @@ describe("the worker sends from the message's own number, at its pace", () => {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) ids.push(await send(s, apiKey, sendBody(`9198200${String(10000 + i)}`)));
 
-    // The database stalls: every claim (an UPDATE) waits on the lock while the slots the
-    // sends reserved go by.
+    // The database stalls: the admission and the claims (UPDATEs) wait on the lock while the
+    // slots of what was admitted go by.
     let unlock!: () => void;
     const unlocked = new Promise<void>((resolve) => (unlock = resolve));
     let locked!: () => void;
@@ -115,9 +112,9 @@ describe("the worker sends from the message's own number, at its pace", () => {
         where datname = current_database() and application_name = 'dak-worker' and wait_event_type = 'Lock'`.execute(
           s.api.ctx.db,
         );
-        return (rows[0]?.n ?? 0) >= 10;
+        return (rows[0]?.n ?? 0) >= 1;
       },
-      { what: 'claims blocked on the lock' },
+      { what: 'the dispatcher blocked on the lock' },
     );
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     unlock();

@@ -51,6 +51,11 @@ const schema = z.object({
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   SEND_LEASE_MS: z.coerce.number().int().min(100).default(120_000),
   SWEEP_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
+  // Dispatch (apps/worker/src/dispatch): every DISPATCH_TICK_MS one worker admits from Postgres
+  // what each number can send in the next DISPATCH_WINDOW_MS, at DISPATCH_RATE_SHARE of its mps.
+  DISPATCH_TICK_MS: z.coerce.number().int().min(10).max(1_000).default(100),
+  DISPATCH_WINDOW_MS: z.coerce.number().int().min(100).max(10_000).default(500),
+  DISPATCH_RATE_SHARE: z.coerce.number().gt(0).max(1).default(1),
   // Meta allows about 200 template-management requests per hour per WABA; a list of up to 100
   // templates is one request, so the default 15 min stays far below it. 0 turns it off.
   TEMPLATE_SYNC_INTERVAL_MS: z.coerce
@@ -93,6 +98,8 @@ export interface DakConfig {
   /** Interface of the internal /metrics listeners (127.0.0.1 unless a scraper elsewhere needs them). */
   metricsHost: string;
   worker: { concurrency: number; sweepIntervalMs: number; sendLeaseMs: number; sweepGraceMs: number };
+  /** How sends are admitted and paced (apps/worker/src/dispatch). */
+  dispatch: { tickMs: number; windowMs: number; rateShare: number };
   pricing: { defaultPriceMinor: number; currency: string };
   /** The worker's periodic template sync of every account; 0 means webhooks and the admin sync only. */
   templateSync: { intervalMs: number };
@@ -133,6 +140,7 @@ export function loadConfig(env: Env = process.env): DakConfig {
       sendLeaseMs: raw.SEND_LEASE_MS,
       sweepGraceMs: raw.SWEEP_GRACE_MS,
     },
+    dispatch: { tickMs: raw.DISPATCH_TICK_MS, windowMs: raw.DISPATCH_WINDOW_MS, rateShare: raw.DISPATCH_RATE_SHARE },
     pricing: { defaultPriceMinor: raw.DEFAULT_PRICE_MINOR, currency: raw.DEFAULT_CURRENCY },
     templateSync: { intervalMs: raw.TEMPLATE_SYNC_INTERVAL_MS },
     retention: { eventDays: raw.EVENT_RETENTION_DAYS },

@@ -6,6 +6,7 @@ export * from './repositories/phone-numbers';
 export * from './repositories/api-keys';
 export * from './repositories/templates';
 export * from './repositories/messages';
+export * from './repositories/dispatch';
 export * from './repositories/wallet';
 export * from './repositories/events';
 export * from './repositories/idempotency';

@@ -1,5 +1,5 @@
 export * from './jobs';
 export * from './retry-policy';
 export * from './connection';
-export * from './rate-limiter';
+export * from './dispatch-state';
 export * from './request-limiter';

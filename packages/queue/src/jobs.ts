@@ -1,54 +1,47 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { z } from 'zod';
-import { retryJobOptions, SEND_RETRY } from './retry-policy';
 
 /**
  * The job catalogue: every queue, job name and payload in one place. Jobs carry ids only;
- * Postgres owns the state. A send job's id is the message id, so enqueueing twice is harmless.
+ * Postgres owns the state: a dispatch job only names messages and their slots.
  */
 export const QUEUE_NAMES = { send: 'send', maintenance: 'maintenance' } as const;
 
-const sendJobFields = z.object({
-  messageId: z.string().startsWith('msg_'),
-  /** The number the message is sent from: Dak's id (`pn_…`), the message's `sender_id`. */
+/**
+ * A dispatch job: a slice of one number's schedule, made by the dispatcher from what it admitted
+ * (apps/worker/src/dispatch). Each send names its message and its slot (epoch ms); the worker
+ * claims them together and sends each at its slot.
+ */
+export const dispatchJobSchema = z.object({
+  /** The number they are sent from: Dak's id (`pn_…`); only messages of this number are claimed. */
   senderId: z.string().min(1),
-  /** A rate-limit slot this job already reserved (epoch ms), kept while it waits in the delayed set. */
-  slot: z.number().int().optional(),
-  /** How many times Meta answered 131056 (pair rate limit) for this message: the next wait is 4^n s. */
-  pairRetries: z.number().int().min(0).optional(),
+  sends: z.array(z.tuple([z.string().startsWith('msg_'), z.number()])).min(1),
 });
-export type SendJob = z.infer<typeof sendJobFields>;
+export type DispatchJob = z.infer<typeof dispatchJobSchema>;
+export const DISPATCH_JOB = 'dispatch';
 
-export const sendJobSchema = z.preprocess(
-  // Jobs enqueued before the sender_id rename call it phoneNumberId; drop this a release after it, when none is left in Redis.
-  (data) =>
-    data && typeof data === 'object' && !('senderId' in data) && 'phoneNumberId' in data
-      ? { ...data, senderId: data.phoneNumberId }
-      : data,
-  sendJobFields,
-);
+/**
+ * Before dispatch from Postgres, the API enqueued a `send` job per message. One left in Redis
+ * at the upgrade needs nothing: its message is queued in Postgres and the dispatcher admits it.
+ * Drop this a release later, when none is left.
+ */
+export const LEGACY_SEND_JOB = 'send';
 
 /** Periodic jobs, one per interval across all worker processes (BullMQ job schedulers). */
 export const MAINTENANCE_JOBS = { sweep: 'sweep', templateSync: 'template-sync', retention: 'retention' } as const;
 export type MaintenanceJob = Record<string, never>;
 
-export const sendJobOptions = (messageId: string): JobsOptions => ({
-  jobId: messageId,
-  ...retryJobOptions(SEND_RETRY),
-  // Postgres keeps the outcome; Redis keeps no finished jobs, so a re-enqueue after a lost
-  // job is never blocked by an old record with the same id.
-  removeOnComplete: true,
-  removeOnFail: true,
-});
+/** Postgres keeps every outcome, so Redis keeps no finished dispatch job. */
+export const dispatchJobOptions: JobsOptions = { removeOnComplete: true, removeOnFail: true };
 
 export interface Queues {
-  send: Queue<SendJob>;
+  send: Queue<DispatchJob>;
   maintenance: Queue<MaintenanceJob>;
   close(): Promise<void>;
 }
 
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
-  const send = new Queue<SendJob>(QUEUE_NAMES.send, { connection, prefix });
+  const send = new Queue<DispatchJob>(QUEUE_NAMES.send, { connection, prefix });
   const maintenance = new Queue<MaintenanceJob>(QUEUE_NAMES.maintenance, { connection, prefix });
   return {
     send,
@@ -57,18 +50,4 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
       await Promise.all([send.close(), maintenance.close()]);
     },
   };
-}
-
-export async function enqueueSends(
-  queue: Queue<SendJob>,
-  messages: { id: string; sender_id: string }[],
-): Promise<void> {
-  if (messages.length === 0) return;
-  await queue.addBulk(
-    messages.map((m) => ({
-      name: 'send',
-      data: { messageId: m.id, senderId: m.sender_id },
-      opts: sendJobOptions(m.id),
-    })),
-  );
 }

@@ -1,6 +1,4 @@
-import type { BackoffStrategy, JobsOptions } from 'bullmq';
-
-/** How a job that failed with a retryable error is tried again: exponential from `baseDelayMs`, capped. */
+/** How a send that failed with a retryable error is tried again: exponential from `baseDelayMs`, capped. */
 export interface RetryPolicy {
   /** Tries in all, the first included. */
   attempts: number;
@@ -11,21 +9,10 @@ export interface RetryPolicy {
 /** Sends: 1 s, 2 s, 4 s … up to a minute (Meta's transient errors clear within that), 8 tries. */
 export const SEND_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 1_000, maxDelayMs: 60_000 };
 
-/** The wait before the next try, after `attemptsMade` failed tries (1 for the first retry). */
+/**
+ * The wait before the next try, after `attemptsMade` failed tries (1 for the first retry). The
+ * dispatcher gives a failed send back to `queued` with `not_before` this far ahead.
+ */
 export function retryDelay(policy: RetryPolicy, attemptsMade: number): number {
   return Math.min(policy.baseDelayMs * 2 ** Math.max(0, attemptsMade - 1), policy.maxDelayMs);
-}
-
-/**
- * The job options that make BullMQ follow the policy. BullMQ's own strategies (`fixed`,
- * `exponential`) have no cap; any other type makes it ask the worker's `backoffStrategy`,
- * which must therefore be `retryBackoff(policy)` for the same policy.
- */
-export function retryJobOptions(policy: RetryPolicy): Pick<JobsOptions, 'attempts' | 'backoff'> {
-  return { attempts: policy.attempts, backoff: { type: 'custom' } };
-}
-
-/** The worker setting that computes the policy's delays (see retryJobOptions). */
-export function retryBackoff(policy: RetryPolicy): BackoffStrategy {
-  return (attemptsMade) => retryDelay(policy, attemptsMade);
 }

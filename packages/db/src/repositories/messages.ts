@@ -191,35 +191,26 @@ export async function applyReportedStatus(
  * naming this message) says nothing about it, so it cannot hold a message back.
  */
 export async function requeueStaleClaims(db: Database, leaseMs: number, now = new Date()) {
-  return db
-    .updateTable('messages')
-    .set({ status: 'queued', claimed_at: null, updated_at: now })
-    .where('status', '=', 'sending')
-    .where('claimed_at', '<', new Date(now.getTime() - leaseMs))
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('message_events as e')
-            .select('e.id')
-            .whereRef('e.message_id', '=', 'messages.id')
-            .where('e.rejected_reason', 'is', null),
+  return (
+    db
+      .updateTable('messages')
+      // No longer admitted: the dispatcher takes it again at the next tick.
+      .set({ status: 'queued', claimed_at: null, admitted_at: null, updated_at: now })
+      .where('status', '=', 'sending')
+      .where('claimed_at', '<', new Date(now.getTime() - leaseMs))
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('message_events as e')
+              .select('e.id')
+              .whereRef('e.message_id', '=', 'messages.id')
+              .where('e.rejected_reason', 'is', null),
+          ),
         ),
-      ),
-    )
-    .returning(['id', 'sender_id'])
-    .execute();
-}
-
-/** Queued rows old enough that their job should exist; the sweeper re-enqueues any without one. */
-export async function listQueuedOlderThan(db: Database, ageMs: number, limit: number, now = new Date()) {
-  return db
-    .selectFrom('messages')
-    .select(['id', 'sender_id'])
-    .where('status', '=', 'queued')
-    .where('queued_at', '<', new Date(now.getTime() - ageMs))
-    .orderBy('queued_at')
-    .limit(limit)
-    .execute();
+      )
+      .returning(['id', 'sender_id'])
+      .execute()
+  );
 }
 
 export async function expireQueued(db: Database, now = new Date()) {

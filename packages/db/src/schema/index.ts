@@ -90,6 +90,10 @@ export interface MessagesTable {
   expires_at: Timestamp | null;
   attempts: Generated<number>;
   claimed_at: Timestamp | null;
+  /** Not admitted for sending before this time (a retry's backoff, a pair-rate wait); null means now. */
+  not_before: Timestamp | null;
+  /** When the dispatcher last put it into a dispatch job (apps/worker/src/dispatch). */
+  admitted_at: Timestamp | null;
   queued_at: CreatedAt;
   sent_at: Timestamp | null;
   delivered_at: Timestamp | null;

@@ -8,13 +8,11 @@ interface Waiting {
 
 /** Takes one account's rows to Postgres (hold + rows, one statement) and resolves once they are committed. */
 export type CommitRows = (accountId: string, rows: MessageToAccept[]) => Promise<void>;
-/** What happens after a commit (the enqueue); it never throws and does not hold up the next statement. */
-export type AfterCommit = (rows: MessageToAccept[]) => Promise<void>;
 
 /**
  * Concurrent sends of one account share one accept statement. Each account has at most one
  * statement in flight; requests that arrive meanwhile wait, and when it returns they all go
- * together in the next one (up to `maxRows`), then in one enqueue. An idle account's first
+ * together in the next one (up to `maxRows`). An idle account's first
  * request goes at once, so nothing waits for a timer. The wallet row serialises an account's
  * holds anyway, so one statement at a time costs no parallelism; it only saves round trips,
  * row locks and commits.
@@ -22,8 +20,8 @@ export type AfterCommit = (rows: MessageToAccept[]) => Promise<void>;
  * A shared statement is all or nothing, but a request must not fail for its neighbours: if
  * the shared statement fails (the balance covers only some of them, or one row holds a value
  * Postgres refuses), each request is tried again alone, in arrival order, and gets its own
- * answer. Each request is answered only after its own rows are committed and the enqueue was
- * attempted.
+ * answer. Each request is answered once its own rows are committed: from then on the
+ * dispatcher admits them from Postgres (nothing is enqueued here).
  */
 export class AcceptCoalescer {
   /** Accounts with a statement in flight, and who waits behind it. */
@@ -31,7 +29,6 @@ export class AcceptCoalescer {
 
   constructor(
     private readonly commit: CommitRows,
-    private readonly afterCommit: AfterCommit,
     private readonly maxRows = 1_000,
   ) {}
 
@@ -52,8 +49,7 @@ export class AcceptCoalescer {
     let group = first;
     while (group.length > 0) {
       const committed = await this.commitGroup(accountId, group);
-      // The enqueue runs beside the next statement; each request is answered when it is done.
-      void this.afterCommit(committed.flatMap((w) => w.rows)).then(() => committed.forEach((w) => w.resolve()));
+      for (const waiting of committed) waiting.resolve();
       group = this.takeNext(accountId);
     }
     this.waiting.delete(accountId);

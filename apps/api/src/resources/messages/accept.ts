@@ -6,8 +6,6 @@ import {
   type Database,
   type MessageToAccept,
 } from '@dak/db';
-import { enqueueSends, type Queues } from '@dak/queue';
-import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { ApiContext } from '../../context';
 import { AcceptCoalescer } from './accept-coalescer';
@@ -28,10 +26,11 @@ export class IdempotencyRaceError extends Error {
 /**
  * The outbox step: the message rows and their wallet hold commit together (one statement), with
  * the idempotency record and `alongside` writes (a batch's row) when there are any (then in one
- * transaction, the hold last so the wallet row stays locked only until the commit); only then
- * are the jobs enqueued. If Redis is down at that moment the rows stay `queued` and the sweeper
- * enqueues them later, so an accepted message is never lost and no hold exists without its
- * message. Otherwise concurrent requests of one account share the statement (AcceptCoalescer).
+ * transaction, the hold last so the wallet row stays locked only until the commit). Nothing is
+ * enqueued: the worker's dispatcher admits queued rows from Postgres at each number's pace, so
+ * an accepted message is never lost, Redis being down does not touch the send path, and no hold
+ * exists without its message. Otherwise concurrent requests of one account share the statement
+ * (AcceptCoalescer).
  */
 export async function acceptMessages(
   ctx: ApiContext,
@@ -55,16 +54,10 @@ export async function acceptMessages(
     await alongside?.(trx);
     await holdAndInsert(trx, accountId, rows);
   });
-  await enqueueAccepted(ctx.queues, ctx.logger, rows);
 }
 
 /** The API process's one coalescer: statements and rows counted, so an operator sees how much is shared. */
-export function createAcceptCoalescer(
-  db: Database,
-  queues: Queues,
-  logger: Logger,
-  registry: Registry,
-): AcceptCoalescer {
+export function createAcceptCoalescer(db: Database, registry: Registry): AcceptCoalescer {
   const statements = new Counter({
     name: 'dak_api_accept_statements_total',
     help: "Accept statements run (each holds and inserts one or more requests' messages)",
@@ -75,32 +68,15 @@ export function createAcceptCoalescer(
     help: 'Messages accepted (committed with their hold)',
     registers: [registry],
   });
-  return new AcceptCoalescer(
-    async (accountId, rows) => {
-      statements.inc();
-      await holdAndInsert(db, accountId, rows);
-      accepted.inc(rows.length);
-    },
-    (rows) => enqueueAccepted(queues, logger, rows),
-  );
+  return new AcceptCoalescer(async (accountId, rows) => {
+    statements.inc();
+    await holdAndInsert(db, accountId, rows);
+    accepted.inc(rows.length);
+  });
 }
 
 async function holdAndInsert(db: Database, accountId: string, rows: MessageToAccept[]): Promise<void> {
   if (!(await insertMessagesWithHold(db, accountId, rows))) throw await insufficientFunds(db, accountId, rows);
-}
-
-async function enqueueAccepted(queues: Queues, logger: Logger, rows: MessageToAccept[]): Promise<void> {
-  try {
-    await enqueueSends(
-      queues.send,
-      rows.map((row) => ({ id: row.id, sender_id: row.sender_id })),
-    );
-  } catch (error) {
-    logger.warn(
-      { err: error, count: rows.length },
-      'enqueue failed after commit; the sweeper will enqueue these messages',
-    );
-  }
 }
 
 async function insufficientFunds(db: Database, accountId: string, rows: MessageToAccept[]): Promise<DakError> {

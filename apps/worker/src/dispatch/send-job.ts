@@ -1,0 +1,203 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { chargeMovements, type ChargeHappening, type MessageError } from '@dak/core';
+import {
+  claimForSending,
+  moveMessageCharges,
+  recordAcceptedMany,
+  recordFailedBeforeMetaMany,
+  releaseClaims,
+  type Database,
+  type Message,
+  type Release,
+} from '@dak/db';
+import { buildTemplateSendBody, classifyMetaError, messageErrorFromMeta, type SendOutcome } from '@dak/meta';
+import { dispatchJobSchema, retryDelay, SEND_RETRY, type DispatchJob } from '@dak/queue';
+import type { WorkerContext } from '../context';
+import type { SenderNumber } from '../phone-number-cache';
+
+/**
+ * A send later than this after its slot is given back to be admitted again, not sent: late
+ * sends bunch up with punctual ones, and Meta counts a bunch as too fast. Meta-sim (like Meta)
+ * tolerates a tenth more than the rate in any second, which this lateness stays well within.
+ */
+export const MAX_LATENESS_MS = 50;
+/** After a 130429, the number sends nothing for this long. */
+export const THROUGHPUT_PAUSE_MS = 1_000;
+/** After a 131056, that message waits 4^n s (n: its tries so far), at most this. */
+const MAX_PAIR_WAIT_MS = 4 ** 5 * 1_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What became of one job's messages; each list is written in one statement. */
+interface Outcomes {
+  accepted: { id: string; wamid: string }[];
+  released: Release[];
+  failed: { id: string; error: MessageError }[];
+  unknown: number;
+}
+
+/**
+ * Sends one dispatch job: claims its messages in one statement (only queued rows of the job's
+ * own number: a duplicate or forged job sends nothing twice and nothing from another number),
+ * sends each at its slot, then records every outcome set-wise: the accepted and their captures,
+ * the given back (with when they may go again), the failed and their releases.
+ */
+export async function processDispatch(ctx: WorkerContext, job: Job<DispatchJob>): Promise<string> {
+  const parsed = dispatchJobSchema.safeParse(job.data);
+  if (!parsed.success) throw new UnrecoverableError(`invalid dispatch job payload: ${parsed.error.message}`);
+  const { senderId, sends } = parsed.data;
+  const sender = await ctx.phones.get(senderId);
+  if (!sender) throw new UnrecoverableError(`phone number ${senderId} does not exist`);
+
+  const claimed = new Map(
+    (
+      await claimForSending(
+        ctx.db,
+        senderId,
+        sends.map(([id]) => id),
+      )
+    ).map((m) => [m.id, m]),
+  );
+  ctx.metrics.sends.inc({ outcome: 'skipped' }, sends.length - claimed.size);
+  if (claimed.size === 0) return 'nothing to send (already sent, failed or being sent)';
+
+  const outcomes: Outcomes = { accepted: [], released: [], failed: [], unknown: 0 };
+  let pausedUntil = (await ctx.dispatch.paces([senderId])).get(senderId)?.pausedUntil ?? 0;
+  const inFlight: Promise<void>[] = [];
+  for (const [id, slot] of sends) {
+    const message = claimed.get(id);
+    if (!message) continue;
+    if (message.expires_at && message.expires_at.getTime() <= Date.now()) {
+      outcomes.failed.push({
+        id,
+        error: { code: 'expired', title: 'Not sent before expires_in ran out', source: 'dak' },
+      });
+      continue;
+    }
+    const wait = slot - Date.now();
+    if (wait > 0) await sleep(wait);
+    if (pausedUntil > Date.now()) {
+      outcomes.released.push({ id, notBefore: new Date(pausedUntil), error: null });
+      continue;
+    }
+    if (Date.now() - slot > MAX_LATENESS_MS) {
+      ctx.metrics.sends.inc({ outcome: 'late' });
+      outcomes.released.push({ id, notBefore: null, error: null });
+      continue;
+    }
+    inFlight.push(
+      send(ctx, sender, message).then((outcome) => {
+        const paused = settle(outcome, message, outcomes);
+        if (paused) {
+          pausedUntil = Math.max(pausedUntil, paused);
+          void ctx.dispatch.pause(senderId, paused);
+        }
+      }),
+    );
+  }
+  await Promise.all(inFlight);
+  await record(ctx, outcomes);
+  return `accepted ${outcomes.accepted.length}, given back ${outcomes.released.length}, failed ${outcomes.failed.length}, unknown ${outcomes.unknown}`;
+}
+
+async function send(ctx: WorkerContext, sender: SenderNumber, message: Message): Promise<SendOutcome> {
+  const started = performance.now();
+  const outcome = await ctx.graph.sendMessage(
+    sender.metaPhoneNumberId,
+    sender.accessToken,
+    buildTemplateSendBody(message),
+  );
+  ctx.metrics.metaLatency.observe({ outcome: outcome.kind }, (performance.now() - started) / 1000);
+  return outcome;
+}
+
+/** Files one answer under its outcome; returns a pause of the number (epoch ms) when Meta asked for one. */
+function settle(outcome: SendOutcome, message: Message, outcomes: Outcomes): number | undefined {
+  const now = Date.now();
+  switch (outcome.kind) {
+    case 'accepted':
+      outcomes.accepted.push({ id: message.id, wamid: outcome.wamid });
+      return undefined;
+    case 'unknown':
+      // Meta may have taken it. Sending again now could deliver it twice, so the row stays
+      // claimed: a status webhook (matched by biz_opaque_callback_data) settles it, and if none
+      // arrives within the lease the sweeper gives it back to be sent again.
+      outcomes.unknown += 1;
+      return undefined;
+    case 'unreachable':
+      retryLater(
+        message,
+        { code: 'meta_unreachable', title: `Cloud API unreachable (${outcome.reason})`, source: 'dak' },
+        outcomes,
+      );
+      return undefined;
+    case 'rejected':
+      break;
+  }
+  const error = messageErrorFromMeta(outcome.error, `HTTP ${outcome.httpStatus}`);
+  switch (classifyMetaError(outcome.error.code)) {
+    case 'throughput':
+      outcomes.released.push({ id: message.id, notBefore: new Date(now + THROUGHPUT_PAUSE_MS), error });
+      return now + THROUGHPUT_PAUSE_MS;
+    case 'pair_rate': {
+      const wait = Math.min(4 ** Math.max(0, message.attempts - 1) * 1_000, MAX_PAIR_WAIT_MS);
+      outcomes.released.push({ id: message.id, notBefore: new Date(now + wait), error });
+      return undefined;
+    }
+    case 'transient':
+    case 'app_rate':
+      retryLater(message, error, outcomes);
+      return undefined;
+    case 'permanent':
+      outcomes.failed.push({ id: message.id, error });
+      return undefined;
+  }
+}
+
+/** Meta did not take it but may later: back to queued after SEND_RETRY's delay, or failed after its last try. */
+function retryLater(message: Message, error: MessageError, outcomes: Outcomes): void {
+  if (message.attempts >= SEND_RETRY.attempts) {
+    outcomes.failed.push({ id: message.id, error });
+    return;
+  }
+  outcomes.released.push({
+    id: message.id,
+    notBefore: new Date(Date.now() + retryDelay(SEND_RETRY, message.attempts)),
+    error,
+  });
+}
+
+async function record(ctx: WorkerContext, outcomes: Outcomes): Promise<void> {
+  // Accepted: recorded, then captured. Two statements, no transaction: if the process dies
+  // between them, each message's first status webhook captures its hold (any status does).
+  const accepted = await recordAcceptedMany(ctx.db, outcomes.accepted);
+  await moveCharges(ctx.db, accepted, 'accepted');
+  const released = await releaseClaims(ctx.db, outcomes.released);
+  // Failed before Meta: the status and the hold's release together.
+  if (outcomes.failed.length > 0) {
+    await ctx.db.transaction().execute(async (trx) => {
+      await moveCharges(
+        trx,
+        await recordFailedBeforeMetaMany(trx, outcomes.failed, ['sending', 'queued']),
+        'failed_before_meta',
+      );
+    });
+  }
+  const { sends } = ctx.metrics;
+  sends.inc({ outcome: 'accepted' }, accepted.length);
+  sends.inc({ outcome: 'retried' }, released);
+  sends.inc({ outcome: 'rejected' }, outcomes.failed.length);
+  sends.inc({ outcome: 'unknown' }, outcomes.unknown);
+}
+
+/** Makes, for each message, the movements chargeMovements decides for what just happened to it. */
+export async function moveCharges(
+  db: Database,
+  messages: Pick<Message, 'id' | 'charge_state'>[],
+  happening: ChargeHappening,
+) {
+  const moves = messages.flatMap((m) =>
+    chargeMovements(m.charge_state, happening).map((movement) => ({ messageId: m.id, movement })),
+  );
+  if (moves.length > 0) await moveMessageCharges(db, moves);
+}

@@ -16,11 +16,14 @@ import type { WorkerContext } from '../context';
 import type { SenderNumber } from '../phone-number-cache';
 
 /**
- * A send later than this after its slot is given back to be admitted again, not sent: late
- * sends bunch up with punctual ones, and Meta counts a bunch as too fast. Meta-sim (like Meta)
- * tolerates a tenth more than the rate in any second, which this lateness stays well within.
+ * A send later than this after its slot is given back to be admitted again, not sent. Lateness
+ * never changes how many a number sends over seconds (each admitted slot is used once), but late
+ * sends bunch with punctual ones: with every send at most this late, any second holds at most
+ * 8 % more than the rate (and one more than it at low rates, where this is under a slot's
+ * interval), within the tenth Meta (and meta-sim) tolerates. Later than that, a slot is lost
+ * instead of risking a 130429.
  */
-export const MAX_LATENESS_MS = 50;
+export const MAX_LATENESS_MS = 80;
 /** After a 130429, the number sends nothing for this long. */
 export const THROUGHPUT_PAUSE_MS = 1_000;
 /** After a 131056, that message waits 4^n s (n: its tries so far), at most this. */

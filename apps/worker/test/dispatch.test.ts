@@ -1,5 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO, messageStatus, startStack, waitFor, waitForMessage as waitStatus, type TestStack } from '@dak/dev-env';
+import {
+  DEMO,
+  messageStatus,
+  orderUpdateRequest,
+  seedAccount,
+  sendAccepted,
+  startStack,
+  waitFor,
+  waitForMessage as waitStatus,
+  type TestStack,
+} from '@dak/dev-env';
 import { templateFixtures } from '@dak/dev-env/template-fixtures';
 
 // Dispatch from Postgres: lanes, a bounded window in Redis, each number at its own rate, and a
@@ -74,7 +84,11 @@ describe('dispatch', () => {
     });
     expect(otp.status).toBe(200);
     const sent = await waitStatus(s, apiKey, otp.body.message_id, (m) => m.timestamps.sent_at !== null, 5_000);
-    expect(Date.parse(sent.timestamps.sent_at) - accepted).toBeLessThan(1_000);
+    // Admitted at the next tick into the number's next free slot, at most a window ahead; the
+    // rest is this machine's load (the whole stack in this process, beside another test file).
+    // `pnpm bench` measures it with the stack as separate processes.
+    const { tickMs, windowMs } = s.config.dispatch;
+    expect(Date.parse(sent.timestamps.sent_at) - accepted).toBeLessThan(tickMs + windowMs + 500);
     // The backlog was still there: the message went ahead of it.
     const queued = await s.api.ctx.db
       .selectFrom('messages')
@@ -84,13 +98,41 @@ describe('dispatch', () => {
     expect(Number(queued.n)).toBeGreaterThan(500);
   });
 
+  it("a backlog on one number never slows another tenant's number", async () => {
+    const { s, apiKey } = await setUp(20);
+    // Another business on the same Dak, with its own number and its own copy of order_update.
+    const template = { ...templateFixtures.order_update!, id: '1999000000000001' };
+    const other = {
+      waba_id: '102290129340999',
+      name: 'Other Shop',
+      access_token: 'EAAGothertenanttoken0000000000000000',
+      phone_numbers: [{ phone_number_id: '106540352242999', display_phone_number: '15550783999', mps: 80 }],
+      templates: [template] as never,
+    };
+    s.sim.control.addBusiness(other);
+    const seeded = await seedAccount(s.admin, other, { credit: '10.00' });
+    await sendBatch(s, apiKey, 'order_update', 1_000);
+    await waitFor(() => acceptedAt(s).length >= 20, { what: 'the backlog to be sending' });
+
+    const accepted = Date.now();
+    const id = await sendAccepted(s, seeded.apiKey!, {
+      ...orderUpdateRequest(),
+      phone_number_id: '106540352242999',
+      template_id: template.id,
+    });
+    const sent = await waitStatus(s, seeded.apiKey!, id, (m) => m.timestamps.sent_at !== null, 5_000);
+    const { tickMs } = s.config.dispatch;
+    // Its number has no backlog: admitted at the next tick into a free slot.
+    expect(Date.parse(sent.timestamps.sent_at) - accepted).toBeLessThan(tickMs + 500);
+  });
+
   it('Redis holds a window of sends, not the backlog', async () => {
     const { s, apiKey } = await setUp(10);
     await sendBatch(s, apiKey, 'order_update', 3_000);
     await waitFor(() => acceptedAt(s).length >= 10, { what: 'sending to start' });
     const jobs = await s.api.ctx.queues.send.getJobs(['waiting', 'delayed', 'active', 'prioritized']);
     const inRedis = jobs.reduce((sum, job) => sum + job.data.sends.length, 0);
-    // At 10/s a window of 0.5 s and a tick hold a handful, whatever waits in Postgres.
+    // At 10/s a window of 0.4 s and a tick hold a handful, whatever waits in Postgres.
     expect(inRedis).toBeLessThanOrEqual(10);
     const admitted = await s.api.ctx.db
       .selectFrom('messages')

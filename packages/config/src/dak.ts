@@ -53,8 +53,8 @@ const schema = z.object({
   SWEEP_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
   // Dispatch (apps/worker/src/dispatch): every DISPATCH_TICK_MS one worker admits from Postgres
   // what each number can send in the next DISPATCH_WINDOW_MS, at DISPATCH_RATE_SHARE of its mps.
-  DISPATCH_TICK_MS: z.coerce.number().int().min(10).max(1_000).default(100),
-  DISPATCH_WINDOW_MS: z.coerce.number().int().min(100).max(10_000).default(500),
+  DISPATCH_TICK_MS: z.coerce.number().int().min(10).max(1_000).default(50),
+  DISPATCH_WINDOW_MS: z.coerce.number().int().min(100).max(10_000).default(400),
   DISPATCH_RATE_SHARE: z.coerce.number().gt(0).max(1).default(1),
   // Meta allows about 200 template-management requests per hour per WABA; a list of up to 100
   // templates is one request, so the default 15 min stays far below it. 0 turns it off.

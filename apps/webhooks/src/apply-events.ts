@@ -13,18 +13,21 @@ import {
   findRegisteredNumbers,
   findStatusCandidates,
   findTemplateOwner,
+  holdMarketing,
   lockApplicableEvents,
   lockMessagesOf,
   moveMessageCharge,
   updateTemplateStatus,
   type Database,
   type EventClosing,
+  type MarketingHold,
   type Message,
   type PendingEvent,
 } from '@dak/db';
 import {
   checkEnvelope,
   decideStatus,
+  MARKETING_HOLD_MS,
   readStoredEvent,
   type RegisteredNumber,
   type RejectReason,
@@ -71,6 +74,8 @@ export async function applyPendingEvents(db: Database, limit = 500): Promise<App
       else batch.applied.push(event);
     }
     await moveMoney(trx, [...settled.values()]);
+    // Last in the lock order, after the wallets: hold rows, sorted by holdMarketing.
+    await holdMarketing(trx, marketingHoldsOf([...settled.values()]));
     await closeEvents(trx, closings);
     return batch;
   });
@@ -92,6 +97,29 @@ export function movementsFor(
   if (!isReportedStatus(message.status)) return [];
   const delivered = message.delivered_at !== null || message.read_at !== null;
   return chargeMovements(message.charge_state, message.status === 'failed' && delivered ? 'sent' : message.status);
+}
+
+/**
+ * Meta's 131049 (per-user marketing limit): the message stays failed and refunded, and that
+ * user gets no marketing from the account for MARKETING_HOLD_MS from Meta's time of the
+ * failure. Decided from where each message ended, like its money: a repeated report writes the
+ * same hold again (a no-op), and a message delivered after all holds nothing.
+ */
+export function marketingHoldsOf(
+  messages: Pick<Message, 'account_id' | 'recipient' | 'status' | 'error' | 'failed_at'>[],
+): MarketingHold[] {
+  return messages.flatMap((m) =>
+    m.status === 'failed' && m.error?.code === 131049 && m.failed_at
+      ? [
+          {
+            accountId: m.account_id,
+            recipient: m.recipient,
+            until: new Date(m.failed_at.getTime() + MARKETING_HOLD_MS),
+            reason: 'meta_131049',
+          },
+        ]
+      : [],
+  );
 }
 
 /** Captures first (their rows sorted by account and shard), then the wallet moves (sorted by account). */

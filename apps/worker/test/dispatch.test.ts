@@ -184,4 +184,56 @@ describe('dispatch', () => {
       20,
     );
   });
+
+  it('after a 131049, marketing to that recipient is held for a day while their other messages go', async () => {
+    const { s, apiKey } = await setUp(80);
+    const limited = '919000000049';
+    s.sim.control.addSpecialRecipient({ numbers: [limited], behaviour: 'marketing_limit' });
+    const coupon = templateFixtures.coupon_offer!;
+    const { variables } = (await s.call('GET', `/api/whatsapp/v1/get-template-by-id/${coupon.id}`, { key: apiKey }))
+      .body;
+    const marketing = {
+      phone_number_id: DEMO.metaPhoneNumberId,
+      template_id: coupon.id,
+      phone_number: limited,
+      variables,
+    };
+    const first = await sendAccepted(s, apiKey, marketing);
+    expect((await waitStatus(s, apiKey, first, 'failed', 10_000)).error).toMatchObject({ code: 131049 });
+
+    const second = await sendAccepted(s, apiKey, marketing);
+    const utility = await sendAccepted(s, apiKey, orderUpdateRequest(limited));
+    await waitStatus(s, apiKey, utility, 'read', 10_000);
+    // Two seconds on, the held one is still queued and was never offered to Meta.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await messageStatus(s, apiKey, second)).status).toBe('queued');
+    expect(s.sim.control.requests({ route: 'messages' })).toHaveLength(2);
+  });
+
+  it('a 131048 slows the whole number to half its rate, and the message is tried again', async () => {
+    const { s, apiKey } = await setUp(20);
+    s.sim.control.addFault({ kind: 'error', code: 131048, count: 1 });
+    const [id] = await sendBatch(s, apiKey, 'order_update', 1);
+    await waitFor(() => s.sim.control.requests({ route: 'messages' }).length === 1, { what: 'the refused send' });
+    const sender = await s.api.ctx.db
+      .selectFrom('phone_numbers')
+      .select('id')
+      .where('meta_phone_number_id', '=', DEMO.metaPhoneNumberId)
+      .executeTakeFirstOrThrow();
+    await waitFor(async () => (await s.worker!.ctx.dispatch.paces([sender.id])).get(sender.id)?.rateFactor === 0.5, {
+      what: 'the number slowed',
+    });
+    const read = await waitStatus(s, apiKey, id!, 'read', 10_000);
+    expect(read.charge.state).toBe('captured');
+
+    // Half of 20/s: a backlog now goes out at 10/s.
+    const before = s.sim.control.requests({ route: 'messages' }).length;
+    await sendBatch(s, apiKey, 'order_update', 100, 1);
+    const started = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const sent = s.sim.control.requests({ route: 'messages' }).filter((r) => Date.parse(r.at) >= started).length;
+    expect(before).toBe(2);
+    expect(sent).toBeGreaterThanOrEqual(27);
+    expect(sent).toBeLessThanOrEqual(33);
+  });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { retryDelay, SEND_RETRY } from '@dak/queue';
+import { retryDelay, SEND_RETRY } from '@dak/core';
 import { sendAccepted as send, startStack, waitForMessage as waitStatus, type TestStack } from '@dak/dev-env';
 
 // A send Meta refuses with a transient error goes back to `queued` with `not_before` as

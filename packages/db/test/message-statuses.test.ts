@@ -47,7 +47,7 @@ describe('message statuses', () => {
     const owner = await seedWalletAccount(db(), 100);
     const [id] = await accepted(owner);
     const w = wamid();
-    expect(await claimMessage(db(), id!, at(0))).toMatchObject({ status: 'sending', attempts: 1 });
+    expect(await claimMessage(db(), id!, at(0))).toMatchObject({ status: 'sending', attempts: 0 });
     expect(await recordAccepted(db(), id!, w, at(1))).toMatchObject({
       status: 'sent',
       wamid: w,

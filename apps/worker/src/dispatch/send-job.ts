@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { chargeMovements, type ChargeHappening, type MessageError } from '@dak/core';
 import {
   claimForSending,
+  holdMarketing,
   moveMessageCharges,
   recordAcceptedMany,
   recordFailedBeforeMetaMany,
@@ -10,8 +11,15 @@ import {
   type Message,
   type Release,
 } from '@dak/db';
-import { buildTemplateSendBody, classifyMetaError, messageErrorFromMeta, type SendOutcome } from '@dak/meta';
-import { dispatchJobSchema, retryDelay, SEND_RETRY, type DispatchJob } from '@dak/queue';
+import {
+  buildTemplateSendBody,
+  classifyMetaError,
+  messageErrorFromMeta,
+  sendRetryDecision,
+  type MetaErrorClass,
+  type SendOutcome,
+} from '@dak/meta';
+import { dispatchJobSchema, type DispatchJob } from '@dak/queue';
 import type { WorkerContext } from '../context';
 import type { SenderNumber } from '../phone-number-cache';
 
@@ -24,11 +32,6 @@ import type { SenderNumber } from '../phone-number-cache';
  * instead of risking a 130429.
  */
 export const MAX_LATENESS_MS = 80;
-/** After a 130429, the number sends nothing for this long. */
-export const THROUGHPUT_PAUSE_MS = 1_000;
-/** After a 131056, that message waits 4^n s (n: its tries so far), at most this. */
-const MAX_PAIR_WAIT_MS = 4 ** 5 * 1_000;
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What became of one job's messages; each list is written in one statement. */
@@ -36,8 +39,13 @@ interface Outcomes {
   accepted: { id: string; wamid: string }[];
   released: Release[];
   failed: { id: string; error: MessageError }[];
+  /** Marketing holds for recipients Meta refused marketing for (131049). */
+  holds: { accountId: string; recipient: string; until: Date; reason: string }[];
   unknown: number;
 }
+
+/** What Meta asked of the whole number: a pause (130429) or a slow-down (131048). */
+type NumberAsk = { pauseUntil: number } | { rateFactor: number; until: number } | undefined;
 
 /**
  * Sends one dispatch job: claims its messages in one statement (only queued rows of the job's
@@ -64,7 +72,7 @@ export async function processDispatch(ctx: WorkerContext, job: Job<DispatchJob>)
   ctx.metrics.sends.inc({ outcome: 'skipped' }, sends.length - claimed.size);
   if (claimed.size === 0) return 'nothing to send (already sent, failed or being sent)';
 
-  const outcomes: Outcomes = { accepted: [], released: [], failed: [], unknown: 0 };
+  const outcomes: Outcomes = { accepted: [], released: [], failed: [], holds: [], unknown: 0 };
   let pausedUntil = (await ctx.dispatch.paces([senderId])).get(senderId)?.pausedUntil ?? 0;
   const inFlight: Promise<void>[] = [];
   for (const [id, slot] of sends) {
@@ -89,11 +97,13 @@ export async function processDispatch(ctx: WorkerContext, job: Job<DispatchJob>)
       continue;
     }
     inFlight.push(
-      send(ctx, sender, message).then((outcome) => {
-        const paused = settle(outcome, message, outcomes);
-        if (paused) {
-          pausedUntil = Math.max(pausedUntil, paused);
-          void ctx.dispatch.pause(senderId, paused);
+      send(ctx, sender, message).then(async (outcome) => {
+        const ask = settle(outcome, message, outcomes);
+        if (ask && 'pauseUntil' in ask) {
+          pausedUntil = Math.max(pausedUntil, ask.pauseUntil);
+          await ctx.dispatch.pause(senderId, ask.pauseUntil);
+        } else if (ask) {
+          await ctx.dispatch.slowDown(senderId, ask.rateFactor, ask.until - Date.now());
         }
       }),
     );
@@ -114,9 +124,8 @@ async function send(ctx: WorkerContext, sender: SenderNumber, message: Message):
   return outcome;
 }
 
-/** Files one answer under its outcome; returns a pause of the number (epoch ms) when Meta asked for one. */
-function settle(outcome: SendOutcome, message: Message, outcomes: Outcomes): number | undefined {
-  const now = Date.now();
+/** Files one answer under its outcome; returns what Meta asked of the whole number, if anything. */
+function settle(outcome: SendOutcome, message: Message, outcomes: Outcomes): NumberAsk {
   switch (outcome.kind) {
     case 'accepted':
       outcomes.accepted.push({ id: message.id, wamid: outcome.wamid });
@@ -128,46 +137,62 @@ function settle(outcome: SendOutcome, message: Message, outcomes: Outcomes): num
       outcomes.unknown += 1;
       return undefined;
     case 'unreachable':
-      retryLater(
+      return refused(
         message,
+        'transient',
         { code: 'meta_unreachable', title: `Cloud API unreachable (${outcome.reason})`, source: 'dak' },
         outcomes,
       );
-      return undefined;
     case 'rejected':
-      break;
-  }
-  const error = messageErrorFromMeta(outcome.error, `HTTP ${outcome.httpStatus}`);
-  switch (classifyMetaError(outcome.error.code)) {
-    case 'throughput':
-      outcomes.released.push({ id: message.id, notBefore: new Date(now + THROUGHPUT_PAUSE_MS), error });
-      return now + THROUGHPUT_PAUSE_MS;
-    case 'pair_rate': {
-      const wait = Math.min(4 ** Math.max(0, message.attempts - 1) * 1_000, MAX_PAIR_WAIT_MS);
-      outcomes.released.push({ id: message.id, notBefore: new Date(now + wait), error });
-      return undefined;
-    }
-    case 'transient':
-    case 'app_rate':
-      retryLater(message, error, outcomes);
-      return undefined;
-    case 'permanent':
-      outcomes.failed.push({ id: message.id, error });
-      return undefined;
+      return refused(
+        message,
+        classifyMetaError(outcome.error.code),
+        messageErrorFromMeta(outcome.error, `HTTP ${outcome.httpStatus}`),
+        outcomes,
+      );
   }
 }
 
-/** Meta did not take it but may later: back to queued after SEND_RETRY's delay, or failed after its last try. */
-function retryLater(message: Message, error: MessageError, outcomes: Outcomes): void {
-  if (message.attempts >= SEND_RETRY.attempts) {
-    outcomes.failed.push({ id: message.id, error });
-    return;
-  }
-  outcomes.released.push({
-    id: message.id,
-    notBefore: new Date(Date.now() + retryDelay(SEND_RETRY, message.attempts)),
-    error,
+/** Carries out sendRetryDecision for a send Meta did not take. */
+function refused(message: Message, errorClass: MetaErrorClass, error: MessageError, outcomes: Outcomes): NumberAsk {
+  const now = Date.now();
+  const decision = sendRetryDecision({
+    errorClass,
+    attempt: message.attempts + 1,
+    now,
+    pairRetries: message.pair_retries,
   });
+  switch (decision.kind) {
+    case 'retry':
+      outcomes.released.push({ id: message.id, notBefore: new Date(decision.at), error, spent: true });
+      return undefined;
+    case 'delay_recipient':
+      outcomes.released.push({
+        id: message.id,
+        notBefore: new Date(decision.at),
+        error,
+        pairRetries: decision.pairRetries,
+      });
+      return undefined;
+    case 'push_back_number':
+      outcomes.released.push({ id: message.id, notBefore: new Date(decision.until), error });
+      return { pauseUntil: decision.until };
+    case 'slow_number':
+      if (decision.retryAt === null) outcomes.failed.push({ id: message.id, error });
+      else outcomes.released.push({ id: message.id, notBefore: new Date(decision.retryAt), error, spent: true });
+      return { rateFactor: decision.rateFactor, until: decision.until };
+    case 'fail':
+      outcomes.failed.push({ id: message.id, error });
+      if (decision.holdMarketingUntil !== null) {
+        outcomes.holds.push({
+          accountId: message.account_id,
+          recipient: message.recipient,
+          until: new Date(decision.holdMarketingUntil),
+          reason: `meta_${String(error.code)}`,
+        });
+      }
+      return undefined;
+  }
 }
 
 async function record(ctx: WorkerContext, outcomes: Outcomes): Promise<void> {
@@ -176,6 +201,7 @@ async function record(ctx: WorkerContext, outcomes: Outcomes): Promise<void> {
   const accepted = await recordAcceptedMany(ctx.db, outcomes.accepted);
   await moveCharges(ctx.db, accepted, 'accepted');
   const released = await releaseClaims(ctx.db, outcomes.released);
+  if (outcomes.holds.length > 0) await holdMarketing(ctx.db, outcomes.holds);
   // Failed before Meta: the status and the hold's release together.
   if (outcomes.failed.length > 0) {
     await ctx.db.transaction().execute(async (trx) => {

@@ -6,6 +6,8 @@ import { sql, type Kysely } from 'kysely';
  *
  * - `not_before`: a queued message is not admitted before this time (a retry's backoff, a
  *   recipient's pair-rate wait); null means now.
+ * - `pair_retries`: how many times Meta refused it for its recipient (131056); its next wait is
+ *   4^n s. `attempts` now counts the tries that spent one (transient refusals), not claims.
  * - `admitted_at`: when the dispatcher put the message into a dispatch job. A job Redis lost is
  *   noticed because its messages stay queued with an old admitted_at; they are admitted again.
  * - `dak_lane(priority, template_category)`: 0 authentication, 1 utility, 2 marketing. Rows
@@ -22,6 +24,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .alterTable('messages')
     .addColumn('not_before', 'timestamptz')
     .addColumn('admitted_at', 'timestamptz')
+    .addColumn('pair_retries', 'smallint', (c) => c.notNull().defaultTo(0))
     .execute();
   await sql`
     create function dak_lane(priority text, category text) returns smallint
@@ -36,5 +39,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop index if exists messages_dispatch_idx`.execute(db);
   await sql`drop function if exists dak_lane(text, text)`.execute(db);
-  await db.schema.alterTable('messages').dropColumn('admitted_at').dropColumn('not_before').execute();
+  await db.schema.alterTable('messages').dropColumn('pair_retries').dropColumn('admitted_at').dropColumn('not_before').execute();
 }

@@ -32,7 +32,8 @@ export interface Admitted {
  * Takes up to `count` messages of each number, most urgent lane first and FIFO within a lane,
  * and marks them admitted. Skipped: messages whose `not_before` is still ahead, and messages
  * admitted less than `readmitAfterMs` ago (their dispatch job is still due; one older than that
- * was lost with Redis and is taken again). Rows another admission holds are skipped, not
+ * was lost with Redis and is taken again), and marketing to a recipient under a marketing hold
+ * (Meta's 131049: not before the hold ends). Rows another admission holds are skipped, not
  * waited for. Returns them grouped by number, in send order.
  */
 export async function admitMessages(
@@ -53,6 +54,10 @@ export async function admitMessages(
         where m.sender_id = q.sender_id and m.status = 'queued'
           and (m.admitted_at is null or m.admitted_at < ${readmitBefore})
           and (m.not_before is null or m.not_before <= ${now})
+          and not (
+            dak_lane(m.priority, m.template_category) = 2
+            and exists (select 1 from marketing_holds h where h.account_id = m.account_id and h.recipient = m.recipient and h.until > ${now})
+          )
         order by dak_lane(m.priority, m.template_category), m.id
         limit q.k
         for update skip locked
@@ -79,7 +84,7 @@ export async function claimForSending(
   if (ids.length === 0) return [];
   return db
     .updateTable('messages')
-    .set((eb) => ({ status: 'sending', claimed_at: now, attempts: eb('attempts', '+', 1), updated_at: now }))
+    .set({ status: 'sending', claimed_at: now, updated_at: now })
     .where('id', 'in', ids)
     .where('sender_id', '=', senderId)
     .where('status', '=', 'queued')
@@ -118,6 +123,10 @@ export interface Release {
   notBefore: Date | null;
   /** Why it was given back; null keeps the last recorded error. */
   error: MessageError | null;
+  /** The try spent one of the retry policy's attempts. */
+  spent?: boolean;
+  /** Its count of refusals for its recipient (131056), when that changed. */
+  pairRetries?: number;
 }
 
 /**
@@ -133,12 +142,16 @@ export async function releaseClaims(db: Database, releases: Release[], now = new
       admitted_at = null,
       not_before = r.not_before,
       error = coalesce(r.error, m.error),
+      attempts = m.attempts + r.spent,
+      pair_retries = coalesce(r.pair_retries, m.pair_retries),
       updated_at = ${now}
     from unnest(
       ${releases.map((r) => r.id)}::text[],
       ${releases.map((r) => r.notBefore)}::timestamptz[],
-      ${releases.map((r) => (r.error ? JSON.stringify(r.error) : null))}::jsonb[]
-    ) as r(id, not_before, error)
+      ${releases.map((r) => (r.error ? JSON.stringify(r.error) : null))}::jsonb[],
+      ${releases.map((r) => (r.spent ? 1 : 0))}::int[],
+      ${releases.map((r) => r.pairRetries ?? null)}::int[]
+    ) as r(id, not_before, error, spent, pair_retries)
     where m.id = r.id and m.status = 'sending'`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }

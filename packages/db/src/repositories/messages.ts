@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { MessageError } from '@dak/core';
 import type { Database } from '../database';
 import type { Message, MessageToAccept, StoredMessageStatus } from '../schema/index';
+import { recordAcceptedMany, recordFailedBeforeMetaMany } from './dispatch';
 
 /**
  * The accept step in one statement: hold the messages' total from the account's wallet (only
@@ -17,7 +18,7 @@ export async function insertMessagesWithHold(
   if (messages.length === 0) return true;
   const total = messages.reduce((sum, m) => sum + m.price_minor, 0);
   const rows = JSON.stringify(
-    messages.map((m) => ({ ...m, status: 'queued', charge_state: 'held', attempts: 0, updated_at: m.queued_at })),
+    messages.map((m) => ({ ...m, status: 'queued', charge_state: 'held', attempts: 0, pair_retries: 0, updated_at: m.queued_at })),
   );
   const result = await sql<{ held: number }>`
     with hold as (
@@ -46,90 +47,31 @@ export async function findMessage(db: Database, accountId: string, idOrWamid: st
     .executeTakeFirst();
 }
 
-/** What a worker reads before it paces a send: whether it is still to be sent, and from which number. */
-export async function findMessageToSend(db: Database, id: string) {
-  return db.selectFrom('messages').select(['id', 'status', 'sender_id']).where('id', '=', id).executeTakeFirst();
-}
-
-/**
- * A worker takes a message to send it: only a `queued` row can be claimed, so two workers
- * (or a job and its re-enqueued twin) never both send it.
- */
+/** One message taken to be sent, as a dispatch job takes its set (claimForSending), for any number. */
 export async function claimMessage(db: Database, id: string, now = new Date()): Promise<Message | undefined> {
   return db
     .updateTable('messages')
-    .set((eb) => ({ status: 'sending', claimed_at: now, attempts: eb('attempts', '+', 1), updated_at: now }))
+    .set({ status: 'sending', claimed_at: now, updated_at: now })
     .where('id', '=', id)
     .where('status', '=', 'queued')
     .returningAll()
     .executeTakeFirst();
 }
 
-/**
- * Meta did not take the message (a retryable answer), or the worker gives it back before
- * calling Meta: it goes back to `queued`. `error` undefined keeps the last recorded error.
- */
-export async function releaseClaim(
-  db: Database,
-  id: string,
-  error: MessageError | null | undefined,
-  now = new Date(),
-): Promise<boolean> {
-  const result = await db
-    .updateTable('messages')
-    .set({
-      status: 'queued',
-      claimed_at: null,
-      ...(error !== undefined ? { error: error ? JSON.stringify(error) : null } : {}),
-      updated_at: now,
-    })
-    .where('id', '=', id)
-    .where('status', '=', 'sending')
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+/** recordAcceptedMany for one message. */
+export async function recordAccepted(db: Database, id: string, wamid: string, now = new Date()) {
+  return (await recordAcceptedMany(db, [{ id, wamid }], now))[0];
 }
 
-/**
- * Meta accepted the message. A status webhook may have arrived first and moved it on already,
- * so the status only advances and each timestamp is set once.
- */
-export async function recordAccepted(
-  db: Database,
-  id: string,
-  wamid: string,
-  now = new Date(),
-): Promise<Message | undefined> {
-  return db
-    .updateTable('messages')
-    .set({
-      wamid,
-      status: sql<StoredMessageStatus>`case when dak_status_rank(status) < 1 then 'sent' else status end`,
-      sent_at: sql<Date>`coalesce(sent_at, ${now})`,
-      claimed_at: null,
-      // A retried send's old error goes; a failure Meta already reported stays.
-      error: sql<string | null>`case when dak_status_rank(status) < 1 then null else error end`,
-      updated_at: now,
-    })
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst();
-}
-
-/** The message ends `failed` before Meta took it (refused, expired, out of retries). */
+/** recordFailedBeforeMetaMany for one message. */
 export async function recordFailedBeforeMeta(
   db: Database,
   id: string,
   error: MessageError,
   fromStatuses: StoredMessageStatus[],
   now = new Date(),
-): Promise<Message | undefined> {
-  return db
-    .updateTable('messages')
-    .set({ status: 'failed', error: JSON.stringify(error), failed_at: now, claimed_at: null, updated_at: now })
-    .where('id', '=', id)
-    .where('status', 'in', fromStatuses)
-    .returningAll()
-    .executeTakeFirst();
+) {
+  return (await recordFailedBeforeMetaMany(db, [{ id, error }], fromStatuses, now))[0];
 }
 
 const TIMESTAMP_COLUMN = { sent: 'sent_at', delivered: 'delivered_at', read: 'read_at', failed: 'failed_at' } as const;

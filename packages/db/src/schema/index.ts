@@ -88,12 +88,15 @@ export interface MessagesTable {
   /** The lane it was accepted in; null on rows from before lanes were recorded. */
   priority: Priority | null;
   expires_at: Timestamp | null;
+  /** Tries that spent one of SEND_RETRY's attempts (transient refusals). */
   attempts: Generated<number>;
   claimed_at: Timestamp | null;
   /** Not admitted for sending before this time (a retry's backoff, a pair-rate wait); null means now. */
   not_before: Timestamp | null;
   /** When the dispatcher last put it into a dispatch job (apps/worker/src/dispatch). */
   admitted_at: Timestamp | null;
+  /** How many times Meta refused it for its recipient (131056); the next wait is 4^n s. */
+  pair_retries: Generated<number>;
   queued_at: CreatedAt;
   sent_at: Timestamp | null;
   delivered_at: Timestamp | null;
@@ -182,6 +185,15 @@ export interface BatchesTable {
   created_at: CreatedAt;
 }
 
+/** A recipient an account must not send marketing to before `until` (Meta's 131049). */
+export interface MarketingHoldsTable {
+  account_id: string;
+  recipient: string;
+  until: Timestamp;
+  reason: string;
+  created_at: CreatedAt;
+}
+
 export interface DB {
   accounts: AccountsTable;
   phone_numbers: PhoneNumbersTable;
@@ -194,6 +206,7 @@ export interface DB {
   ledger_entries: LedgerEntriesTable;
   idempotency_keys: IdempotencyKeysTable;
   batches: BatchesTable;
+  marketing_holds: MarketingHoldsTable;
 }
 
 export type Account = Selectable<AccountsTable>;

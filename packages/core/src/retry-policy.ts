@@ -9,10 +9,7 @@ export interface RetryPolicy {
 /** Sends: 1 s, 2 s, 4 s … up to a minute (Meta's transient errors clear within that), 8 tries. */
 export const SEND_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 1_000, maxDelayMs: 60_000 };
 
-/**
- * The wait before the next try, after `attemptsMade` failed tries (1 for the first retry). The
- * dispatcher gives a failed send back to `queued` with `not_before` this far ahead.
- */
+/** The wait before the next try, after `attemptsMade` failed tries (1 for the first retry). */
 export function retryDelay(policy: RetryPolicy, attemptsMade: number): number {
   return Math.min(policy.baseDelayMs * 2 ** Math.max(0, attemptsMade - 1), policy.maxDelayMs);
 }

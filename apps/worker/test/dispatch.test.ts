@@ -84,11 +84,11 @@ describe('dispatch', () => {
     });
     expect(otp.status).toBe(200);
     const sent = await waitStatus(s, apiKey, otp.body.message_id, (m) => m.timestamps.sent_at !== null, 5_000);
-    // Admitted at the next tick into the number's next free slot, at most a window ahead; the
-    // rest is this machine's load (the whole stack in this process, beside another test file).
-    // `pnpm bench` measures it with the stack as separate processes.
-    const { tickMs, windowMs } = s.config.dispatch;
-    expect(Date.parse(sent.timestamps.sent_at) - accepted).toBeLessThan(tickMs + windowMs + 500);
+    // Admitted at the next tick into the number's next free slot, at most a window ahead (450 ms
+    // by default); behind the backlog it would wait 15 s. The bound leaves room for this
+    // machine's load (the whole stack in this process, beside another test file); `pnpm bench`
+    // measures it with the stack as separate processes.
+    expect(Date.parse(sent.timestamps.sent_at) - accepted).toBeLessThan(2_000);
     // The backlog was still there: the message went ahead of it.
     const queued = await s.api.ctx.db
       .selectFrom('messages')
@@ -121,9 +121,9 @@ describe('dispatch', () => {
       template_id: template.id,
     });
     const sent = await waitStatus(s, seeded.apiKey!, id, (m) => m.timestamps.sent_at !== null, 5_000);
-    const { tickMs } = s.config.dispatch;
-    // Its number has no backlog: admitted at the next tick into a free slot.
-    expect(Date.parse(sent.timestamps.sent_at) - accepted).toBeLessThan(tickMs + 500);
+    // Its number has no backlog: admitted at the next tick into a free slot. Queued behind the
+    // other number's backlog it would wait 50 s; the bound leaves room for this machine's load.
+    expect(Date.parse(sent.timestamps.sent_at) - accepted).toBeLessThan(2_000);
   });
 
   it('Redis holds a window of sends, not the backlog', async () => {

@@ -41,6 +41,10 @@ describe('dispatch state', () => {
     await dispatch.pause('pn_lapse', Date.now() + 150);
     await dispatch.slowDown('pn_lapse', 0.5, 150);
     await sleep(300);
-    expect((await dispatch.paces(['pn_lapse'])).get('pn_lapse')).toEqual({ nextSlot: 0, pausedUntil: 0, rateFactor: 1 });
+    expect((await dispatch.paces(['pn_lapse'])).get('pn_lapse')).toEqual({
+      nextSlot: 0,
+      pausedUntil: 0,
+      rateFactor: 1,
+    });
   });
 });

@@ -39,5 +39,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop index if exists messages_dispatch_idx`.execute(db);
   await sql`drop function if exists dak_lane(text, text)`.execute(db);
-  await db.schema.alterTable('messages').dropColumn('pair_retries').dropColumn('admitted_at').dropColumn('not_before').execute();
+  await db.schema
+    .alterTable('messages')
+    .dropColumn('pair_retries')
+    .dropColumn('admitted_at')
+    .dropColumn('not_before')
+    .execute();
 }

@@ -18,7 +18,14 @@ export async function insertMessagesWithHold(
   if (messages.length === 0) return true;
   const total = messages.reduce((sum, m) => sum + m.price_minor, 0);
   const rows = JSON.stringify(
-    messages.map((m) => ({ ...m, status: 'queued', charge_state: 'held', attempts: 0, pair_retries: 0, updated_at: m.queued_at })),
+    messages.map((m) => ({
+      ...m,
+      status: 'queued',
+      charge_state: 'held',
+      attempts: 0,
+      pair_retries: 0,
+      updated_at: m.queued_at,
+    })),
   );
   const result = await sql<{ held: number }>`
     with hold as (

@@ -39,7 +39,13 @@ const SIZES: Record<
     webhooks: { messages: 1_000, statusesPerPost: [50, 1], concurrency: 32, timeoutMs: 60_000 },
     fullStack: { requests: 10_000, warmup: 500, concurrency: 64, workers: 1, timeoutMs: 120_000 },
     batch: { batches: 40, perBatch: 1_000, concurrency: 4, listRows: 1_000_000, listRequests: 500 },
-    statuses: { messages: 10_000, statusesPerPost: [100, 1], concurrency: 32, timeoutMs: 120_000 },
+    statuses: {
+      messages: 10_000,
+      statusesPerPost: [100, 1],
+      statusesPerSecond: 5_000,
+      concurrency: 64,
+      timeoutMs: 120_000,
+    },
   },
   quick: {
     accept: { requests: 600, concurrency: 32, warmup: 100 },
@@ -47,7 +53,13 @@ const SIZES: Record<
     webhooks: { messages: 200, statusesPerPost: [50, 1], concurrency: 32, timeoutMs: 30_000 },
     fullStack: { requests: 2_000, warmup: 200, concurrency: 64, workers: 1, timeoutMs: 60_000 },
     batch: { batches: 8, perBatch: 1_000, concurrency: 4, listRows: 100_000, listRequests: 200 },
-    statuses: { messages: 2_000, statusesPerPost: [100, 1], concurrency: 32, timeoutMs: 60_000 },
+    statuses: {
+      messages: 2_000,
+      statusesPerPost: [100, 1],
+      statusesPerSecond: 5_000,
+      concurrency: 64,
+      timeoutMs: 60_000,
+    },
   },
 };
 
@@ -107,7 +119,7 @@ const scenarios: [string, string, () => Promise<ResultRow[]>][] = [
   ],
   [
     '6',
-    `6/6 statuses applied: ${sizes.statuses.messages * 3} statuses, ${sizes.statuses.statusesPerPost.join(' and ')} per POST, receiver in its own process`,
+    `6/6 statuses applied: ${sizes.statuses.messages * 3} statuses a run, ${sizes.statuses.statusesPerPost.join(' and ')} per POST, paced and flat out`,
     () => benchStatuses(target, sizes.statuses),
   ],
 ];

@@ -52,6 +52,49 @@ describe('faults on demand', () => {
     expect((await send(sim, plainSend('919820388810'), OTHER_TOKEN, OTHER_NUMBER)).status).toBe(404);
   });
 
+  it('131048 (spam rate limit) as a synchronous send error for one number, until the fault is removed', async () => {
+    sim = await startSim();
+    const other = await call<{ id: string }>(sim, 'POST', '/_sim/faults', {
+      kind: 'error',
+      code: 131048,
+      phoneNumberId: OTHER_NUMBER,
+    });
+    expect((await send(sim, plainSend('919820388810'))).status).toBe(200);
+    const fault = await call<{ id: string }>(sim, 'POST', '/_sim/faults', {
+      kind: 'error',
+      code: 131048,
+      phoneNumberId: NUMBER,
+      details:
+        'Message failed to send because there are restrictions on how many messages can be sent from this phone number.',
+    });
+    for (const to of ['919820388811', '919820388812']) {
+      const refused = await send(sim, plainSend(to));
+      expect(refused.status).toBe(400);
+      expect(refused.body).toEqual({
+        error: {
+          message: '(#131048) Spam rate limit hit',
+          type: 'OAuthException',
+          code: 131048,
+          error_data: {
+            messaging_product: 'whatsapp',
+            details:
+              'Message failed to send because there are restrictions on how many messages can be sent from this phone number.',
+          },
+          fbtrace_id: expect.any(String),
+        },
+      });
+    }
+    await sim.control.drain();
+    expect(sim.control.messages().map((m) => m.wa_id)).toEqual(['919820388810']);
+    // Only the accepted send has statuses: a refused send never reaches the webhooks.
+    expect(new Set(sim.control.webhooks().flatMap((w) => w.statuses.map((s) => s.id)))).toEqual(
+      new Set([sim.control.messages()[0]!.id]),
+    );
+    expect((await call(sim, 'DELETE', `/_sim/faults/${fault.body.id}`)).status).toBe(204);
+    expect((await send(sim, plainSend('919820388813'))).status).toBe(200);
+    expect(sim.control.faults().map((f) => f.id)).toEqual([other.body.id]);
+  });
+
   it('applies a probability from the seed: the same seed gives the same sequence', async () => {
     const run = async () => {
       const s = await startSim({ randomSeed: 7, faults: [{ kind: 'error', code: 131000, probability: 0.5 }] });

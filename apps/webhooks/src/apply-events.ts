@@ -6,12 +6,14 @@ import {
   findRegisteredNumbers,
   findStatusCandidates,
   findTemplateOwner,
+  holdMarketing,
   lockApplicableEvents,
   lockMessagesOf,
   moveMessageCharges,
   updateTemplateStatus,
   type Database,
   type EventClosing,
+  type MarketingHold,
   type Message,
   type PendingEvent,
   type StatusReport,
@@ -19,6 +21,7 @@ import {
 import {
   checkEnvelope,
   decideStatus,
+  MARKETING_HOLD_MS,
   readStoredEvent,
   type RegisteredNumber,
   type RejectReason,
@@ -66,7 +69,10 @@ export async function applyPendingEvents(db: Database, limit = 500): Promise<App
       if (outcome.rejected) batch.rejected.push({ event, reason: outcome.rejected });
       else batch.applied.push(event);
     }
-    await moveMoney(trx, await applyReportedStatuses(trx, reports));
+    const settled = await applyReportedStatuses(trx, reports);
+    await moveMoney(trx, settled);
+    // Last in the lock order, after the wallets: hold rows, sorted by holdMarketing.
+    await holdMarketing(trx, marketingHoldsOf(settled));
     await closeEvents(trx, closings);
     return batch;
   });
@@ -88,6 +94,29 @@ export function movementsFor(
   if (!isReportedStatus(message.status)) return [];
   const delivered = message.delivered_at !== null || message.read_at !== null;
   return chargeMovements(message.charge_state, message.status === 'failed' && delivered ? 'sent' : message.status);
+}
+
+/**
+ * Meta's 131049 (per-user marketing limit): the message stays failed and refunded, and that
+ * user gets no marketing from the account for MARKETING_HOLD_MS from Meta's time of the
+ * failure. Decided from where each message ended, like its money: a repeated report writes the
+ * same hold again (a no-op), and a message delivered after all holds nothing.
+ */
+export function marketingHoldsOf(
+  messages: Pick<Message, 'account_id' | 'recipient' | 'status' | 'error' | 'failed_at'>[],
+): MarketingHold[] {
+  return messages.flatMap((m) =>
+    m.status === 'failed' && m.error?.code === 131049 && m.failed_at
+      ? [
+          {
+            accountId: m.account_id,
+            recipient: m.recipient,
+            until: new Date(m.failed_at.getTime() + MARKETING_HOLD_MS),
+            reason: 'meta_131049',
+          },
+        ]
+      : [],
+  );
 }
 
 /** Every movement of the batch's money at once. */

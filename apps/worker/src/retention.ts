@@ -1,4 +1,4 @@
-import { deleteClosedEventsBefore, deleteIdempotencyKeysBefore } from '@dak/db';
+import { deleteClosedEventsBefore, deleteIdempotencyKeysBefore, deleteMarketingHoldsBefore } from '@dak/db';
 import type { WorkerContext } from './context';
 
 export const RETENTION_INTERVAL_MS = 3_600_000;
@@ -12,12 +12,14 @@ const MAX_CHUNKS_PER_RUN = 200;
 export interface RetentionResult {
   idempotencyKeys: number;
   events: number;
+  marketingHolds: number;
 }
 
 /**
  * Deletes what Dak no longer needs and should not keep: idempotency keys past their 24 h (they
  * no longer count) and raw webhook events, inbound message bodies among them, older than
- * EVENT_RETENTION_DAYS. Only closed events go: one still waiting for its message stays.
+ * EVENT_RETENTION_DAYS. Only closed events go: one still waiting for its message stays. Marketing
+ * holds go once their `until` has passed.
  */
 export async function pruneExpired(
   ctx: WorkerContext,
@@ -30,8 +32,9 @@ export async function pruneExpired(
   const result = {
     idempotencyKeys: await inChunks(chunk, (limit) => deleteIdempotencyKeysBefore(ctx.db, keysBefore, limit)),
     events: await inChunks(chunk, (limit) => deleteClosedEventsBefore(ctx.db, eventsBefore, limit)),
+    marketingHolds: await inChunks(chunk, (limit) => deleteMarketingHoldsBefore(ctx.db, new Date(now), limit)),
   };
-  if (result.idempotencyKeys > 0 || result.events > 0) ctx.logger.info(result, 'retention deleted expired rows');
+  if (Object.values(result).some((n) => n > 0)) ctx.logger.info(result, 'retention deleted expired rows');
   return result;
 }
 

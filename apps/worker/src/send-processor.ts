@@ -206,6 +206,8 @@ async function send(
     case 'transient':
     case 'app_rate':
       return retry(ctx, job, message.id, error);
+    case 'spam_rate':
+    case 'per_user_marketing':
     case 'permanent':
       await failBeforeMeta(ctx, message.id, error);
       return `rejected ${error.code}`;

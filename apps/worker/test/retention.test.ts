@@ -8,7 +8,8 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 // Idempotency keys expire after 24 h; raw webhook events (inbound bodies are personal data)
-// after EVENT_RETENTION_DAYS (2 here), but only once they are applied or closed.
+// after EVENT_RETENTION_DAYS (2 here), but only once they are applied or closed; marketing holds
+// (131049) once their `until` has passed.
 describe('retention', () => {
   let stack: TestStack;
   let accountId: string;
@@ -26,6 +27,17 @@ describe('retention', () => {
   async function seed(now: number) {
     await db().deleteFrom('idempotency_keys').execute();
     await db().deleteFrom('message_events').execute();
+    await db().deleteFrom('marketing_holds').execute();
+    const hold = (recipient: string, endsIn: number) => ({
+      account_id: accountId,
+      recipient,
+      until: new Date(now + endsIn),
+      reason: 'meta_131049',
+    });
+    await db()
+      .insertInto('marketing_holds')
+      .values([hold('919000000001', -HOUR), hold('919000000002', -30 * DAY), hold('919000000003', HOUR)])
+      .execute();
     const key = (name: string, age: number) => ({
       account_id: accountId,
       key: name,
@@ -64,6 +76,7 @@ describe('retention', () => {
     events: (await db().selectFrom('message_events').select('dedupe_key').orderBy('dedupe_key').execute()).map(
       (r) => r.dedupe_key,
     ),
+    holds: (await db().selectFrom('marketing_holds').select('recipient').execute()).map((r) => r.recipient),
   });
 
   it('deletes expired keys and closed events past the retention period, in bounded chunks, and nothing else', async () => {
@@ -72,9 +85,21 @@ describe('retention', () => {
     const ctx = createWorkerContext(stack.config);
     try {
       // Chunks of 2: three old keys take two statements, three old closed events too.
-      expect(await pruneExpired(ctx, { now: new Date(now), chunk: 2 })).toEqual({ idempotencyKeys: 3, events: 3 });
-      expect(await remaining()).toEqual({ keys: ['fresh'], events: ['old-waiting', 'recent-applied'] });
-      expect(await pruneExpired(ctx, { now: new Date(now), chunk: 2 })).toEqual({ idempotencyKeys: 0, events: 0 });
+      expect(await pruneExpired(ctx, { now: new Date(now), chunk: 2 })).toEqual({
+        idempotencyKeys: 3,
+        events: 3,
+        marketingHolds: 2,
+      });
+      expect(await remaining()).toEqual({
+        keys: ['fresh'],
+        events: ['old-waiting', 'recent-applied'],
+        holds: ['919000000003'],
+      });
+      expect(await pruneExpired(ctx, { now: new Date(now), chunk: 2 })).toEqual({
+        idempotencyKeys: 0,
+        events: 0,
+        marketingHolds: 0,
+      });
     } finally {
       await closeWorkerContext(ctx);
     }
@@ -87,7 +112,12 @@ describe('retention', () => {
 
     await seed(Date.now());
     await ctx.queues.maintenance.add(MAINTENANCE_JOBS.retention, {});
-    await waitFor(async () => (await remaining()).events.length === 2, { what: 'the retention job to run' });
-    expect(await remaining()).toEqual({ keys: ['fresh'], events: ['old-waiting', 'recent-applied'] });
+    // Holds are the run's last deletes: once they are gone, the run is done.
+    await waitFor(async () => (await remaining()).holds.length === 1, { what: 'the retention job to run' });
+    expect(await remaining()).toEqual({
+      keys: ['fresh'],
+      events: ['old-waiting', 'recent-applied'],
+      holds: ['919000000003'],
+    });
   });
 });

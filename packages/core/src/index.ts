@@ -7,3 +7,4 @@ export * from './secrets';
 export * from './templates/index';
 export * from './charge';
 export * from './priority';
+export * from './retry-policy';

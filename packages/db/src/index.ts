@@ -11,5 +11,6 @@ export * from './repositories/events';
 export * from './repositories/idempotency';
 export * from './repositories/batches';
 export * from './repositories/message-list';
+export * from './repositories/marketing-holds';
 export * from './template-sync';
 export { sql, type Transaction } from 'kysely';

@@ -5,3 +5,4 @@ export * from './template-list';
 export * from './webhook-events';
 export * from './webhook-provenance';
 export * from './webhook-schema';
+export * from './send-retry';

@@ -37,6 +37,10 @@ export type MetaErrorClass =
   | 'transient'
   /** Graph request limits: retry much later */
   | 'app_rate'
+  /** 131048, spam rate limit: too many of this number's messages are blocked or reported; slow the whole number */
+  | 'spam_rate'
+  /** 131049, per-user marketing limit: Meta keeps this user's marketing back; hold it for 24 h, no retry now */
+  | 'per_user_marketing'
   /** the message can never be sent as it is */
   | 'permanent';
 
@@ -51,6 +55,8 @@ const CLASSES: Record<number, MetaErrorClass> = {
   1: 'transient',
   4: 'app_rate',
   80007: 'app_rate',
+  131048: 'spam_rate',
+  131049: 'per_user_marketing',
 };
 
 /** Branch on `error.code`, never on the HTTP status or the title (META.md). */

@@ -1,20 +1,9 @@
 import type { BackoffStrategy, JobsOptions } from 'bullmq';
+import { retryDelay, type RetryPolicy } from '@dak/core';
 
-/** How a job that failed with a retryable error is tried again: exponential from `baseDelayMs`, capped. */
-export interface RetryPolicy {
-  /** Tries in all, the first included. */
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
-/** Sends: 1 s, 2 s, 4 s … up to a minute (Meta's transient errors clear within that), 8 tries. */
-export const SEND_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 1_000, maxDelayMs: 60_000 };
-
-/** The wait before the next try, after `attemptsMade` failed tries (1 for the first retry). */
-export function retryDelay(policy: RetryPolicy, attemptsMade: number): number {
-  return Math.min(policy.baseDelayMs * 2 ** Math.max(0, attemptsMade - 1), policy.maxDelayMs);
-}
+// The policy's numbers are pure (@dak/core, where the send-retry decision reads them too); what
+// BullMQ needs to follow them is here.
+export { retryDelay, SEND_RETRY, type RetryPolicy } from '@dak/core';
 
 /**
  * The job options that make BullMQ follow the policy. BullMQ's own strategies (`fixed`,

@@ -11,12 +11,10 @@ export const errorBodySchema = z
   .object({
     success: z.literal(false),
     error: z.object({
-      code: z
-        .string()
-        .openapi({
-          description: 'Stable, snake_case: branch on this, not on the message.',
-          example: 'template_not_found',
-        }),
+      code: z.string().openapi({
+        description: 'Stable, snake_case: branch on this, not on the message.',
+        example: 'template_not_found',
+      }),
       message: z.string().openapi({ description: 'What is wrong and how to fix it, for people.' }),
       details: z
         .record(z.string(), z.unknown())

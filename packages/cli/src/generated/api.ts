@@ -1335,7 +1335,7 @@ export interface operations {
                     "application/json": components["schemas"]["SendMessageResponse"];
                 };
             };
-            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `invalid_phone_number` (the recipient is not a plausible phone number), `invalid_idempotency_key` (Idempotency-Key is empty or too long), `malformed_json` (the body is not valid JSON), `json_too_deep` (the JSON body is nested deeper than any Dak request needs). */
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `invalid_idempotency_key` (Idempotency-Key is empty or too long), `invalid_phone_number` (the recipient is not a plausible phone number), `malformed_json` (the body is not valid JSON), `json_too_deep` (the JSON body is nested deeper than any Dak request needs). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1461,7 +1461,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Template or variables mismatch. `error.code`: `variables_mismatch` (the variables do not fit the template's placeholders), `template_not_approved` (the template is not APPROVED). */
+            /** @description Template or variables mismatch. `error.code`: `template_not_approved` (the template is not APPROVED), `variables_mismatch` (the variables do not fit the template's placeholders). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1471,7 +1471,7 @@ export interface operations {
                      * @example {
                      *       "success": false,
                      *       "error": {
-                     *         "code": "variables_mismatch",
+                     *         "code": "template_not_approved",
                      *         "message": "Template or variables mismatch: the message says what to fix."
                      *       }
                      *     }
@@ -1843,7 +1843,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Template or variables mismatch. `error.code`: `no_valid_messages` (every item of the batch is invalid), `template_not_approved` (the template is not APPROVED), `priority_not_allowed` (the priority is faster than the template's category allows). */
+            /** @description Template or variables mismatch. `error.code`: `template_not_approved` (the template is not APPROVED), `no_valid_messages` (every item of the batch is invalid), `priority_not_allowed` (the priority is faster than the template's category allows). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1853,7 +1853,7 @@ export interface operations {
                      * @example {
                      *       "success": false,
                      *       "error": {
-                     *         "code": "no_valid_messages",
+                     *         "code": "template_not_approved",
                      *         "message": "Template or variables mismatch: the message says what to fix."
                      *       }
                      *     }

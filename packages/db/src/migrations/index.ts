@@ -7,6 +7,7 @@ import * as eventProvenance from './2026-12-01T0610-event-provenance';
 import * as rateLimits from './2026-12-01T0620-rate-limits';
 import * as batches from './2026-12-01T0640-batches';
 import * as senderIds from './2026-12-01T0700-sender-ids';
+import * as marketingHolds from './2026-12-01T0710-marketing-holds';
 
 /** Every migration, in order. Add new ones at the end with a timestamped name. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0620-rate-limits': rateLimits,
   '2026-12-01T0640-batches': batches,
   '2026-12-01T0700-sender-ids': senderIds,
+  '2026-12-01T0710-marketing-holds': marketingHolds,
 };

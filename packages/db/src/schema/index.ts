@@ -178,6 +178,15 @@ export interface BatchesTable {
   created_at: CreatedAt;
 }
 
+/** A recipient an account must not send marketing to before `until` (Meta's 131049). */
+export interface MarketingHoldsTable {
+  account_id: string;
+  recipient: string;
+  until: Timestamp;
+  reason: string;
+  created_at: CreatedAt;
+}
+
 export interface DB {
   accounts: AccountsTable;
   phone_numbers: PhoneNumbersTable;
@@ -190,6 +199,7 @@ export interface DB {
   ledger_entries: LedgerEntriesTable;
   idempotency_keys: IdempotencyKeysTable;
   batches: BatchesTable;
+  marketing_holds: MarketingHoldsTable;
 }
 
 export type Account = Selectable<AccountsTable>;

@@ -13,21 +13,15 @@ export const accountSchema = z
     waba_id: z.string().openapi({ example: '102290129340398' }),
     currency: z.string().openapi({ example: 'INR' }),
     price: moneySchema.openapi({ description: 'Default price of a message' }),
-    category_prices: z
-      .record(z.string(), moneySchema)
-      .openapi({
-        description: 'Prices by template category, where they differ from `price`',
-        example: { MARKETING: '0.20' },
-      }),
-    requests_per_second: z
-      .number()
-      .int()
-      .nullable()
-      .openapi({
-        description:
-          "Requests per second over all the account's keys together; null = no account-wide limit (each key keeps its own)",
-        example: null,
-      }),
+    category_prices: z.record(z.string(), moneySchema).openapi({
+      description: 'Prices by template category, where they differ from `price`',
+      example: { MARKETING: '0.20' },
+    }),
+    requests_per_second: z.number().int().nullable().openapi({
+      description:
+        "Requests per second over all the account's keys together; null = no account-wide limit (each key keeps its own)",
+      example: null,
+    }),
     created_at: timestampSchema,
     wallet: adminWalletSchema.optional().openapi({ description: 'Included by GET /accounts/{id}' }),
   })

@@ -14,13 +14,10 @@ export const apiKeySchema = z
       .array(z.string())
       .nullable()
       .openapi({ description: 'The numbers the key may send from; null = all' }),
-    requests_per_second: z
-      .number()
-      .int()
-      .openapi({
-        description: "The key's rate limit (100 unless set), with a burst of one second's worth",
-        example: 100,
-      }),
+    requests_per_second: z.number().int().openapi({
+      description: "The key's rate limit (100 unless set), with a burst of one second's worth",
+      example: 100,
+    }),
     expires_at: nullableTimestampSchema,
     revoked_at: nullableTimestampSchema,
     last_used_at: nullableTimestampSchema.openapi({ description: 'Updated at most once a minute' }),

@@ -16,12 +16,10 @@ export const sendMessageResponseSchema = z
 
 export const messageErrorSchema = z
   .object({
-    code: z
-      .union([z.string(), z.number()])
-      .openapi({
-        description: "Meta's numeric code, or Dak's own (`expired`, `insufficient_funds`, …)",
-        example: 131026,
-      }),
+    code: z.union([z.string(), z.number()]).openapi({
+      description: "Meta's numeric code, or Dak's own (`expired`, `insufficient_funds`, …)",
+      example: 131026,
+    }),
     title: z.string().openapi({ example: 'Message undeliverable' }),
     details: z.string().optional(),
     source: z.enum(['meta', 'dak']),
@@ -32,13 +30,10 @@ export const messageStatusSchema = z
   .object({
     success: z.literal(true),
     message_id: z.string().openapi({ example: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
-    wamid: z
-      .string()
-      .nullable()
-      .openapi({
-        description: "Meta's message id, once Meta has accepted the message",
-        example: 'wamid.HBgMOTE5ODIwMzg4ODEwFQIAERgSQzVBRjE2QjQ4RjI0QkVGQjU2AA==',
-      }),
+    wamid: z.string().nullable().openapi({
+      description: "Meta's message id, once Meta has accepted the message",
+      example: 'wamid.HBgMOTE5ODIwMzg4ODEwFQIAERgSQzVBRjE2QjQ4RjI0QkVGQjU2AA==',
+    }),
     status: z
       .enum(MESSAGE_STATUSES)
       .openapi({ description: 'Only moves forward: queued < sent < failed < delivered < read' }),
@@ -92,12 +87,10 @@ export const sendBatchResponseSchema = z
     rejected: z
       .array(batchItemErrorSchema)
       .openapi({ description: 'The items not accepted, in item order, each with its reason' }),
-    message_ids: z
-      .array(z.string().nullable())
-      .openapi({
-        description: 'One entry per item, in item order: the message id, or null for a rejected item',
-        example: ['msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F', null],
-      }),
+    message_ids: z.array(z.string().nullable()).openapi({
+      description: 'One entry per item, in item order: the message id, or null for a rejected item',
+      example: ['msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F', null],
+    }),
   })
   .openapi('SendBatchResponse');
 

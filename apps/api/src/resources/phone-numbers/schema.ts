@@ -32,10 +32,8 @@ export const updatePhoneNumberSchema = createPhoneNumberSchema
   .refine((body) => Object.keys(body).length > 0, nothingToChange(['display_phone_number', 'access_token', 'mps']));
 
 export const phoneNumberParams = z.object({
-  id: z
-    .string()
-    .openapi({
-      param: { description: "The number's id (`pn_…`) or its Meta phone_number_id" },
-      example: '106540352242922',
-    }),
+  id: z.string().openapi({
+    param: { description: "The number's id (`pn_…`) or its Meta phone_number_id" },
+    example: '106540352242922',
+  }),
 });

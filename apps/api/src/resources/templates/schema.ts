@@ -10,13 +10,11 @@ export const templateSchema = z
     name: z.string().openapi({ example: 'order_update' }),
     language: z.string().openapi({ example: 'en_US' }),
     category: z.string().openapi({ example: 'UTILITY' }),
-    status: z
-      .string()
-      .openapi({
-        description:
-          "Meta's status (APPROVED, PENDING, REJECTED, PAUSED, DISABLED), or DELETED once Meta no longer lists it",
-        example: 'APPROVED',
-      }),
+    status: z.string().openapi({
+      description:
+        "Meta's status (APPROVED, PENDING, REJECTED, PAUSED, DISABLED), or DELETED once Meta no longer lists it",
+      example: 'APPROVED',
+    }),
     parameter_format: z.enum(['POSITIONAL', 'NAMED']),
     components: z
       .array(z.record(z.string(), z.unknown()))

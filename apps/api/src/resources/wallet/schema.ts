@@ -52,13 +52,10 @@ export const ledgerEntrySchema = z
         "topup credits; hold reserves a message's price on accept; capture when Meta takes it; release returns a hold that never reached Meta; refund returns a captured charge of a failed message; refund_reversal takes a refund back when a delivery arrives late",
     }),
     amount: moneySchema.openapi({ description: 'Always positive; `kind` says which way it moved', example: '0.10' }),
-    message_id: z
-      .string()
-      .nullable()
-      .openapi({
-        description: 'The message this entry is for; null for a top-up',
-        example: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F',
-      }),
+    message_id: z.string().nullable().openapi({
+      description: 'The message this entry is for; null for a top-up',
+      example: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F',
+    }),
     reference: z.string().nullable().openapi({ description: "A top-up's reference; null otherwise", example: null }),
     created_at: timestampSchema,
   })

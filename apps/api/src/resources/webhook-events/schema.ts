@@ -7,25 +7,17 @@ import { idPageQuery } from '../requests';
 export const webhookEventSchema = z
   .object({
     id: z.number().int().openapi({ description: 'Increasing with time; the paging cursor', example: 90211 }),
-    kind: z
-      .enum(['status', 'message', 'template', 'other'])
-      .openapi({
-        description: 'A message status, an inbound message, a template status update, or anything else Meta sent',
-      }),
-    status: z
-      .string()
-      .nullable()
-      .openapi({
-        description: "A status event's status, an inbound message's type, a template update's event",
-        example: 'failed',
-      }),
-    message_id: z
-      .string()
-      .nullable()
-      .openapi({
-        description: 'The message the event was applied to; for a rejected status, the one its callback data named',
-        example: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F',
-      }),
+    kind: z.enum(['status', 'message', 'template', 'other']).openapi({
+      description: 'A message status, an inbound message, a template status update, or anything else Meta sent',
+    }),
+    status: z.string().nullable().openapi({
+      description: "A status event's status, an inbound message's type, a template update's event",
+      example: 'failed',
+    }),
+    message_id: z.string().nullable().openapi({
+      description: 'The message the event was applied to; for a rejected status, the one its callback data named',
+      example: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F',
+    }),
     wamid: z.string().nullable().openapi({ example: 'wamid.HBgMOTE5ODIwMzg4ODEwFQIAERgSQzVBRjE2QjQ4RjI0QkVGQjU2AA==' }),
     waba_id: z
       .string()

@@ -11,11 +11,22 @@
 // arrival at the driver, both by the machine's clock. Baseline in the same run: a raw applier
 // making the same changes of status with one forward-only `UPDATE … FROM unnest` per 500
 // statuses on a copy of the same rows.
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createDatabase, sql, type Database } from '@dak/db';
-import { adminClient, demoBusiness, seedAccount, startDakProcesses, type DakProcesses } from '@dak/dev-env';
+import { demoBusiness, startDakProcesses, type DakProcesses } from '@dak/dev-env';
 import { pg, type PgPool } from './deps';
-import { MPS, TEMPLATE, createBenchDatabase, deleteKeys, metaPhoneNumberId, recipient, type BenchTarget } from './env';
+import {
+  MPS,
+  TEMPLATE,
+  createBenchDatabase,
+  deleteKeys,
+  metaPhoneNumberId,
+  recipient,
+  seedProcessesAccount,
+  signedStatusPost,
+  statusesOf,
+  type BenchTarget,
+} from './env';
 import { HttpClient, measure, percentile, runLanes, waitUntil, type RunFigures } from './load';
 import type { ResultRow } from './report';
 
@@ -31,7 +42,6 @@ export interface StatusesSizes {
 }
 
 const SCENARIO = '6 statuses applied';
-const STATUSES = ['sent', 'delivered', 'read'] as const;
 const ACCEPT_BATCH = 1_000;
 const RAW_BATCH = 500;
 
@@ -77,16 +87,7 @@ async function seed(stack: DakProcesses) {
   const accessToken = `EAAG${randomBytes(24).toString('hex')}`;
   const phone = { phone_number_id: metaPhoneNumberId(0), display_phone_number: '15550780000', mps: MPS };
   const business = demoBusiness(accessToken, { phone_numbers: [phone] });
-  const registered = await fetch(`${stack.metaSimUrl}/_sim/businesses`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(business),
-  });
-  if (!registered.ok) throw new Error(`meta-sim refused the business: ${await registered.text()}`);
-  const seeded = await seedAccount(adminClient(stack.apiUrl, stack.adminToken), business, {
-    credit: '1000000.00',
-    requestsPerSecond: 10_000,
-  });
+  const seeded = await seedProcessesAccount(stack, business, '1000000.00');
   return { apiKey: seeded.apiKey!, wabaId: business.waba_id, phone };
 }
 
@@ -141,79 +142,16 @@ function prepare(
     display_phone_number: from.phone.display_phone_number,
     phone_number_id: from.phone.phone_number_id,
   };
-  const baseSeconds = Math.floor(Date.now() / 1000);
-  const statuses = STATUSES.flatMap((status, step) =>
-    messages.map((m) => ({
-      id: m.wamid,
-      status,
-      timestamp: String(baseSeconds + step),
-      recipient_id: m.recipient,
-      biz_opaque_callback_data: m.id,
-      ...(status === 'read'
-        ? {}
-        : { pricing: { billable: true, pricing_model: 'PMP', category: 'utility', type: 'regular' } }),
-    })),
-  );
+  const statuses = statusesOf(messages);
   const posts: Post[] = [];
   for (let i = 0; i < statuses.length; i += perPost) {
     const chunk = statuses.slice(i, i + perPost);
-    const body = JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: from.wabaId,
-          changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata, statuses: chunk } }],
-        },
-      ],
-    });
     posts.push({
-      body,
-      signature: `sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}`,
+      ...signedStatusPost(from.wabaId, metadata, chunk, appSecret),
       keys: chunk.map((s) => `${s.id}:${s.status}`),
     });
   }
   return posts;
-}
-
-/**
- * Sends `total` operations at `perSecond`, whether or not the earlier ones were answered (as
- * Meta does), at most `concurrency` in flight. Each operation's latency counts from the moment
- * it was due, so time spent waiting for a free lane is not hidden.
- */
-async function runPaced(
-  total: number,
-  concurrency: number,
-  perSecond: number,
-  operation: (index: number) => Promise<string>,
-): Promise<RunFigures> {
-  const latencies: number[] = [];
-  const started = performance.now();
-  const dueAt = (index: number) => started + (index * 1_000) / perSecond;
-  return measure(
-    total,
-    async () => {
-      const outcomes: Record<string, number> = {};
-      let next = 0;
-      async function lane() {
-        while (next < total) {
-          const index = next++;
-          const wait = dueAt(index) - performance.now();
-          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-          let label: string;
-          try {
-            label = await operation(index);
-          } catch (error) {
-            label = `error: ${(error as Error).message}`;
-          }
-          latencies.push(performance.now() - dueAt(index));
-          outcomes[label] = (outcomes[label] ?? 0) + 1;
-        }
-      }
-      await Promise.all(Array.from({ length: Math.min(concurrency, total) }, lane));
-      return outcomes;
-    },
-    latencies,
-  );
 }
 
 interface Applied {
@@ -244,9 +182,14 @@ async function postAndApply(
       answeredAt[i] = Date.now();
       return `HTTP ${answer.status}`;
     };
-    const figures = paced
-      ? await runPaced(posts.length, sizes.concurrency, (posts.length / statuses) * sizes.statusesPerSecond, send)
-      : await runLanes(posts.length, sizes.concurrency, send);
+    const postsPerSecond = (posts.length / statuses) * sizes.statusesPerSecond;
+    const figures = await runLanes(
+      posts.length,
+      sizes.concurrency,
+      send,
+      posts.length,
+      paced ? postsPerSecond : undefined,
+    );
     // Every POST was answered, so every event is stored: wait until none is left to apply.
     const wamids = [...new Set(posts.flatMap((p) => p.keys.map((key) => key.split(':')[0]!)))];
     const pending = async () =>

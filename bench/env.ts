@@ -1,10 +1,18 @@
 // What every scenario runs against: a fresh migrated database of its own, Dak's whole stack in
 // this process (startStack), a business with several fast phone numbers in both meta-sim and
 // Dak, and an API key. Everything is dropped again at the end.
-import { randomBytes } from 'node:crypto';
 import { loadConfig } from '@dak/config';
 import { createDatabase, ensureDatabaseExists, migrateToLatest } from '@dak/db';
-import { demoBusiness, seedAccount, startStack, type TestDatabase, type TestStack } from '@dak/dev-env';
+import { createHmac, randomBytes } from 'node:crypto';
+import {
+  adminClient,
+  demoBusiness,
+  seedAccount,
+  startStack,
+  type DakProcesses,
+  type TestDatabase,
+  type TestStack,
+} from '@dak/dev-env';
 import { Redis, pg } from './deps';
 import { HttpClient, runLanes, type HttpAnswer } from './load';
 
@@ -205,4 +213,54 @@ export async function seedQueuedMessages(
   } finally {
     client.close();
   }
+}
+
+/** Registers the business in the processes' meta-sim and seeds it in Dak (numbers, credit, templates, a key). */
+export async function seedProcessesAccount(
+  stack: DakProcesses,
+  business: ReturnType<typeof demoBusiness>,
+  credit: string,
+) {
+  const registered = await fetch(`${stack.metaSimUrl}/_sim/businesses`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(business),
+  });
+  if (!registered.ok) throw new Error(`meta-sim refused the business: ${await registered.text()}`);
+  return seedAccount(adminClient(stack.apiUrl, stack.adminToken), business, { credit, requestsPerSecond: 10_000 });
+}
+
+export const STATUSES = ['sent', 'delivered', 'read'] as const;
+
+/** Meta's sent, delivered and read statuses for each message (all sent first), a second apart. */
+export function statusesOf(messages: { id: string; wamid: string; recipient: string }[]) {
+  const baseSeconds = Math.floor(Date.now() / 1000);
+  return STATUSES.flatMap((status, step) =>
+    messages.map((m) => ({
+      id: m.wamid,
+      status,
+      timestamp: String(baseSeconds + step),
+      recipient_id: m.recipient,
+      biz_opaque_callback_data: m.id,
+      ...(status === 'read'
+        ? {}
+        : { pricing: { billable: true, pricing_model: 'PMP', category: 'utility', type: 'regular' } }),
+    })),
+  );
+}
+
+/** Meta's envelope around statuses from one number, and its signature over the exact bytes. */
+export function signedStatusPost(
+  wabaId: string,
+  metadata: { display_phone_number: string; phone_number_id: string },
+  statuses: unknown[],
+  appSecret: string,
+): { body: string; signature: string } {
+  const body = JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [
+      { id: wabaId, changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata, statuses } }] },
+    ],
+  });
+  return { body, signature: `sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}` };
 }

@@ -9,16 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { buildTemplateSendBody } from '@dak/meta';
 import { createDatabase, sql } from '@dak/db';
-import {
-  adminClient,
-  demoBusiness,
-  freePort,
-  REPOSITORY_ROOT,
-  seedAccount,
-  startDakProcesses,
-  startProcess,
-  stopProcess,
-} from '@dak/dev-env';
+import { demoBusiness, freePort, REPOSITORY_ROOT, startDakProcesses, startProcess, stopProcess } from '@dak/dev-env';
 import {
   MPS,
   PHONE_NUMBERS,
@@ -26,6 +17,7 @@ import {
   createBenchDatabase,
   deleteKeys,
   metaPhoneNumberId,
+  seedProcessesAccount,
   recipient,
   sendMessageBody,
   type BenchTarget,
@@ -109,16 +101,7 @@ export async function benchFullStack(target: BenchTarget, sizes: FullStackSizes)
         mps: MPS,
       })),
     });
-    const registered = await fetch(`${stack.metaSimUrl}/_sim/businesses`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(business),
-    });
-    if (!registered.ok) throw new Error(`meta-sim refused the business: ${await registered.text()}`);
-    const seeded = await seedAccount(adminClient(stack.apiUrl, stack.adminToken), business, {
-      credit: '100000.00',
-      requestsPerSecond: 10_000,
-    });
+    const seeded = await seedProcessesAccount(stack, business, '100000.00');
     const headers = { authorization: `Bearer ${seeded.apiKey!}` };
     const sendUrl = `${stack.apiUrl}/api/whatsapp/v1/send-message`;
     const send = (i: number) =>

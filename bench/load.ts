@@ -88,14 +88,20 @@ export async function measure(
  * Runs `total` operations with `concurrency` in flight, each timed; returns the figures.
  * `operation` returns a label for its outcome (e.g. the HTTP status); a throw counts as "error".
  * `units` is what the rate counts when one operation carries several (50 statuses per POST).
+ * With `perSecond`, operation i is due at i / perSecond whether or not earlier ones were
+ * answered (an open load, as Meta sends), and its latency counts from when it was due, so time
+ * spent waiting for a free lane is not hidden.
  */
 export async function runLanes(
   total: number,
   concurrency: number,
   operation: (index: number) => Promise<string>,
   units = total,
+  perSecond?: number,
 ): Promise<RunFigures> {
   const latencies: number[] = [];
+  const started = performance.now();
+  const dueAt = (index: number) => (perSecond ? started + (index * 1_000) / perSecond : performance.now());
   return measure(
     units,
     async () => {
@@ -104,14 +110,15 @@ export async function runLanes(
       async function lane() {
         while (next < total) {
           const index = next++;
-          const started = performance.now();
+          const due = dueAt(index);
+          if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
           let label: string;
           try {
             label = await operation(index);
           } catch (error) {
             label = `error: ${(error as Error).message}`;
           }
-          latencies.push(performance.now() - started);
+          latencies.push(performance.now() - due);
           outcomes[label] = (outcomes[label] ?? 0) + 1;
         }
       }

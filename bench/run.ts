@@ -13,17 +13,25 @@ import { benchSend, type SendSizes } from './send';
 import { benchWebhooks, type WebhookSizes } from './webhooks';
 import { benchFullStack, type FullStackSizes } from './full-stack';
 import { benchBatch, type BatchSizes } from './batch';
+import { benchStatuses, type StatusesSizes } from './statuses';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    scenarios: { type: 'string', default: '1,2,3,4,5' },
+    scenarios: { type: 'string', default: '1,2,3,4,5,6' },
   },
 });
 
 const SIZES: Record<
   'full' | 'quick',
-  { accept: AcceptSizes; send: SendSizes; webhooks: WebhookSizes; fullStack: FullStackSizes; batch: BatchSizes }
+  {
+    accept: AcceptSizes;
+    send: SendSizes;
+    webhooks: WebhookSizes;
+    fullStack: FullStackSizes;
+    batch: BatchSizes;
+    statuses: StatusesSizes;
+  }
 > = {
   full: {
     accept: { requests: 3_000, concurrency: 32, warmup: 200 },
@@ -31,6 +39,13 @@ const SIZES: Record<
     webhooks: { messages: 1_000, statusesPerPost: [50, 1], concurrency: 32, timeoutMs: 60_000 },
     fullStack: { requests: 10_000, warmup: 500, concurrency: 64, workers: 1, timeoutMs: 120_000 },
     batch: { batches: 40, perBatch: 1_000, concurrency: 4, listRows: 1_000_000, listRequests: 500 },
+    statuses: {
+      messages: 10_000,
+      statusesPerPost: [100, 1],
+      statusesPerSecond: 5_000,
+      concurrency: 64,
+      timeoutMs: 120_000,
+    },
   },
   quick: {
     accept: { requests: 600, concurrency: 32, warmup: 100 },
@@ -38,6 +53,13 @@ const SIZES: Record<
     webhooks: { messages: 200, statusesPerPost: [50, 1], concurrency: 32, timeoutMs: 30_000 },
     fullStack: { requests: 2_000, warmup: 200, concurrency: 64, workers: 1, timeoutMs: 60_000 },
     batch: { batches: 8, perBatch: 1_000, concurrency: 4, listRows: 100_000, listRequests: 200 },
+    statuses: {
+      messages: 2_000,
+      statusesPerPost: [100, 1],
+      statusesPerSecond: 5_000,
+      concurrency: 64,
+      timeoutMs: 60_000,
+    },
   },
 };
 
@@ -68,32 +90,37 @@ console.log(`Dak bench (${mode}) at ${startedAt.toISOString()}, commit ${commit(
 console.log(`machine: ${os.cpus().length} CPUs, load average ${loadBefore} (1/5/15 min), Node ${process.version}`);
 console.log('Ratios compare rates measured in this run; absolute figures depend on the machine and its load.\n');
 
-// Scenario 4 runs the apps as production does: from the compiled build, made fresh here.
-if (wanted.has('4')) execFileSync('pnpm', ['build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+// Scenarios 4 and 6 run the apps as production does: from the compiled build, made fresh here.
+if (wanted.has('4') || wanted.has('6')) execFileSync('pnpm', ['build'], { stdio: ['ignore', 'ignore', 'inherit'] });
 
 const rows: ResultRow[] = [];
 const started = performance.now();
 const scenarios: [string, string, () => Promise<ResultRow[]>][] = [
-  ['1', `1/5 accept: ${sizes.accept.requests} requests`, () => benchAccept(target, sizes.accept)],
+  ['1', `1/6 accept: ${sizes.accept.requests} requests`, () => benchAccept(target, sizes.accept)],
   [
     '2',
-    `2/5 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)`,
+    `2/6 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)`,
     () => benchSend(target, sizes.send),
   ],
   [
     '3',
-    `3/5 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST`,
+    `3/6 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST`,
     () => benchWebhooks(target, sizes.webhooks),
   ],
   [
     '4',
-    `4/5 full stack: ${sizes.fullStack.requests} single sends, separate processes`,
+    `4/6 full stack: ${sizes.fullStack.requests} single sends, separate processes`,
     () => benchFullStack(target, sizes.fullStack),
   ],
   [
     '5',
-    `5/5 intake: ${sizes.batch.batches} batches of ${sizes.batch.perBatch}, then GET /messages on ${sizes.batch.listRows} rows`,
+    `5/6 intake: ${sizes.batch.batches} batches of ${sizes.batch.perBatch}, then GET /messages on ${sizes.batch.listRows} rows`,
     () => benchBatch(target, sizes.batch),
+  ],
+  [
+    '6',
+    `6/6 statuses applied: ${sizes.statuses.messages * 3} statuses a run, ${sizes.statuses.statusesPerPost.join(' and ')} per POST, paced and flat out`,
+    () => benchStatuses(target, sizes.statuses),
   ],
 ];
 for (const [id, label, run] of scenarios) {

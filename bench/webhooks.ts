@@ -5,10 +5,17 @@
 // are in Postgres before its 200); "applied" runs until the applier has moved every message to
 // `read` and captured its charge. Baselines: raw pg INSERTs of the same rows, batched alike, and
 // a raw applier doing one guarded UPDATE per status.
-import { createHmac } from 'node:crypto';
 import { sql } from '@dak/db';
 import { pg, type PgPool } from './deps';
-import { POOL_SIZE, seedQueuedMessages, startBenchEnv, type BenchEnv, type BenchTarget } from './env';
+import {
+  POOL_SIZE,
+  seedQueuedMessages,
+  signedStatusPost,
+  startBenchEnv,
+  statusesOf,
+  type BenchEnv,
+  type BenchTarget,
+} from './env';
 import { HttpClient, measure, runLanes, waitUntil, type RunFigures } from './load';
 import type { ResultRow } from './report';
 
@@ -20,7 +27,6 @@ export interface WebhookSizes {
 }
 
 const SCENARIO = '3 webhooks';
-const STATUSES = ['sent', 'delivered', 'read'] as const;
 const APPLY_BATCH = 500;
 
 interface StatusRow {
@@ -60,40 +66,12 @@ function prepare(
   perPost: number,
 ): Prepared {
   const metadata = { display_phone_number: env.displayNumber(0), phone_number_id: env.phoneNumbers[0]! };
-  const baseSeconds = Math.floor(Date.now() / 1000);
-  const statuses = STATUSES.flatMap((status, step) =>
-    messages.map((m) => ({
-      id: m.wamid,
-      status,
-      timestamp: String(baseSeconds + step),
-      recipient_id: m.recipient,
-      biz_opaque_callback_data: m.id,
-      ...(status === 'read'
-        ? {}
-        : { pricing: { billable: true, pricing_model: 'PMP', category: 'utility', type: 'regular' } }),
-    })),
-  );
+  const statuses = statusesOf(messages);
   const posts: Prepared['posts'] = [];
-  for (let i = 0; i < statuses.length; i += perPost) {
-    const body = JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: env.wabaId,
-          changes: [
-            {
-              field: 'messages',
-              value: { messaging_product: 'whatsapp', metadata, statuses: statuses.slice(i, i + perPost) },
-            },
-          ],
-        },
-      ],
-    });
-    posts.push({
-      body,
-      signature: `sha256=${createHmac('sha256', env.stack.config.meta.appSecrets[0]!).update(body).digest('hex')}`,
-    });
-  }
+  for (let i = 0; i < statuses.length; i += perPost)
+    posts.push(
+      signedStatusPost(env.wabaId, metadata, statuses.slice(i, i + perPost), env.stack.config.meta.appSecrets[0]!),
+    );
   // The rows Dak's receiver stores for these statuses, for the raw INSERT baseline.
   const rows = statuses.map((status) => ({
     dedupe_key: `status:${status.id}:${status.status}`,

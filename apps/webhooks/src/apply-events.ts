@@ -1,13 +1,6 @@
+import { chargeMovements, isReportedStatus, type ChargeMovement } from '@dak/core';
 import {
-  chargeMovements,
-  isReportedStatus,
-  type ChargeMovement,
-  type MessageError,
-  type ReportedStatus,
-} from '@dak/core';
-import {
-  applyReportedStatus,
-  captureShard,
+  applyReportedStatuses,
   closeEvents,
   findAccountByWabaId,
   findRegisteredNumbers,
@@ -16,13 +9,14 @@ import {
   holdMarketing,
   lockApplicableEvents,
   lockMessagesOf,
-  moveMessageCharge,
+  moveMessageCharges,
   updateTemplateStatus,
   type Database,
   type EventClosing,
   type MarketingHold,
   type Message,
   type PendingEvent,
+  type StatusReport,
 } from '@dak/db';
 import {
   checkEnvelope,
@@ -52,30 +46,33 @@ interface Lookups {
 /**
  * Applies one batch of stored events in one transaction. Each event first proves whose it is
  * (see @dak/meta's webhook-provenance); one that does not is closed with the reason and never
- * applied. Statuses only move forward; money follows each message's final state (movementsFor).
+ * applied. The batch's statuses are then applied together (applyReportedStatuses: statuses
+ * only move forward, as if one by one) and money follows each message's final state
+ * (movementsFor), all of it moved at once (moveMessageCharges): a few statements per batch.
  */
 export async function applyPendingEvents(db: Database, limit = 500): Promise<AppliedBatch> {
   return db.transaction().execute(async (trx) => {
     const events = await lockApplicableEvents(trx, limit);
     const batch: AppliedBatch = { taken: events.length, applied: [], rejected: [] };
     if (events.length === 0) return batch;
-    // Locks are taken in one order by every applier: the batch's messages (sorted), then the
-    // capture rows (sorted), then the wallet rows (sorted); the worker's single statements take
-    // a message and then one of those rows. So no two transactions wait on each other in a cycle.
+    // Locks are taken in one order by every applier and worker: the batch's messages (sorted),
+    // then the capture rows (sorted), then the wallet rows (sorted); moveMessageCharges keeps it.
+    // So no two transactions wait on each other in a cycle.
     await lockMessagesOf(trx, events);
     const lookups = await lookUp(trx, events);
     const closings: EventClosing[] = [];
-    const settled = new Map<string, Message>();
+    const reports: StatusReport[] = [];
     for (const event of events) {
-      const outcome = await applyEvent(trx, event, lookups, settled);
+      const outcome = await applyEvent(trx, event, lookups, reports);
       if (!outcome) continue;
       closings.push(outcome.closing);
       if (outcome.rejected) batch.rejected.push({ event, reason: outcome.rejected });
       else batch.applied.push(event);
     }
-    await moveMoney(trx, [...settled.values()]);
+    const settled = await applyReportedStatuses(trx, reports);
+    await moveMoney(trx, settled);
     // Last in the lock order, after the wallets: hold rows, sorted by holdMarketing.
-    await holdMarketing(trx, marketingHoldsOf([...settled.values()]));
+    await holdMarketing(trx, marketingHoldsOf(settled));
     await closeEvents(trx, closings);
     return batch;
   });
@@ -122,14 +119,12 @@ export function marketingHoldsOf(
   );
 }
 
-/** Captures first (their rows sorted by account and shard), then the wallet moves (sorted by account). */
+/** Every movement of the batch's money at once. */
 async function moveMoney(db: Database, messages: Message[]): Promise<void> {
-  const moves = messages.flatMap((m) => movementsFor(m).map((movement) => ({ m, movement })));
-  const captures = moves.filter((x) => x.movement === 'capture');
-  const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  captures.sort((a, b) => order(a.m.account_id, b.m.account_id) || captureShard(a.m.id) - captureShard(b.m.id));
-  const others = moves.filter((x) => x.movement !== 'capture').sort((a, b) => order(a.m.account_id, b.m.account_id));
-  for (const { m, movement } of [...captures, ...others]) await moveMessageCharge(db, m.id, movement);
+  await moveMessageCharges(
+    db,
+    messages.flatMap((m) => movementsFor(m).map((movement) => ({ messageId: m.id, movement }))),
+  );
 }
 
 async function lookUp(db: Database, events: PendingEvent[]): Promise<Lookups> {
@@ -174,12 +169,12 @@ function closed(
   };
 }
 
-/** Applies or rejects one event; undefined leaves it waiting. */
+/** Applies or rejects one event (a status is added to `reports`, applied with the batch's); undefined leaves it waiting. */
 async function applyEvent(
   db: Database,
   event: PendingEvent,
   lookups: Lookups,
-  settled: Map<string, Message>,
+  reports: StatusReport[],
 ): Promise<Outcome | undefined> {
   const sender = event.meta_phone_number_id ? lookups.numbers.get(event.meta_phone_number_id) : undefined;
   const stored = readStoredEvent(event);
@@ -195,7 +190,13 @@ async function applyEvent(
       if (decision.outcome === 'wait') return undefined;
       if (decision.outcome === 'reject') return closed(event, decision.sender, decision.reason);
       if (stored.reported)
-        await applyStatus(db, event, decision.message.id, { status: stored.reported, error: stored.error }, settled);
+        reports.push({
+          id: decision.message.id,
+          status: stored.reported,
+          error: stored.error,
+          wamid: event.wamid,
+          at: event.occurred_at ?? event.received_at,
+        });
       return closed(event, decision.sender, null, decision.message.id);
     }
     case 'message': {
@@ -208,21 +209,6 @@ async function applyEvent(
     case 'other':
       return closed(event, undefined, null);
   }
-}
-
-async function applyStatus(
-  db: Database,
-  event: PendingEvent,
-  messageId: string,
-  report: { status: ReportedStatus; error: MessageError | null },
-  settled: Map<string, Message>,
-): Promise<void> {
-  const message = await applyReportedStatus(db, messageId, {
-    ...report,
-    wamid: event.wamid,
-    at: event.occurred_at ?? event.received_at,
-  });
-  if (message) settled.set(message.id, message);
 }
 
 /** Applies to the entry's WABA's own template only; anything else is rejected with what it named. */

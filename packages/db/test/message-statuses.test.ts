@@ -3,12 +3,15 @@ import { describe, expect, it } from 'vitest';
 import type { MessageError } from '@dak/core';
 import {
   applyReportedStatus,
+  applyReportedStatuses,
   claimMessage,
   findMessage,
   insertMessagesWithHold,
   recordAccepted,
   recordFailedBeforeMeta,
+  type Message,
   type ReportedStatus,
+  type StatusReport,
 } from '@dak/db';
 import { messageToAccept, seedWalletAccount, useTestDatabase, type WalletAccount } from '@dak/dev-env';
 
@@ -126,6 +129,50 @@ describe('message statuses', () => {
     const [first, second] = [wamid(), wamid()];
     expect(await report(id!, 'sent', 1, first)).toMatchObject({ wamid: first });
     expect(await report(id!, 'delivered', 2, second)).toMatchObject({ wamid: first, status: 'delivered' });
+  });
+
+  it('a batch of reports ends where the same reports one by one do, in every order and from sent or queued', async () => {
+    const owner = await seedWalletAccount(db(), 10_000);
+    const order: ReportedStatus[] = ['sent', 'failed', 'delivered', 'read'];
+    const sequences: ReportedStatus[][] = [[]];
+    for (let length = 0; length < 3; length++)
+      for (const sequence of sequences.filter((q) => q.length === length))
+        for (const status of order) sequences.push([...sequence, status]);
+    const cases = sequences.slice(1).flatMap((sequence) => [0, 1].map((sentFirst) => ({ sequence, sentFirst })));
+    const ids = await accepted(owner, cases.length * 2);
+    // Each report: a time that jumps back and forth, a wamid on every other one, and an error
+    // of its own when it is a failure, so which report wins each field shows.
+    const reportsFor = (id: string, sequence: ReportedStatus[], tag: string): StatusReport[] =>
+      sequence.map((status, i) => ({
+        id,
+        status,
+        at: at([20, 5, 12][i]!),
+        wamid: i % 2 === 1 ? `wamid.${tag}-${i}` : null,
+        error: status === 'failed' ? { ...metaError, code: 131000 + i } : null,
+      }));
+    // What a report may change; the wamid without the message's own tag.
+    const comparable = (m: Message | undefined, tag: string) => {
+      const { status, wamid, sent_at, delivered_at, read_at, failed_at, error, claimed_at } = m!;
+      return { status, wamid: wamid?.replace(tag, ''), sent_at, delivered_at, read_at, failed_at, error, claimed_at };
+    };
+    const batch: StatusReport[] = [];
+    const oneByOne: Message[] = [];
+    for (const [i, { sequence, sentFirst }] of cases.entries()) {
+      const [single, batched] = [ids[2 * i]!, ids[2 * i + 1]!];
+      for (const id of sentFirst ? [single, batched] : []) await recordAccepted(db(), id, `wamid.${id}`, at(10));
+      let last: Message | undefined;
+      for (const report of reportsFor(single, sequence, single)) last = await applyReportedStatus(db(), single, report);
+      oneByOne.push(last!);
+      batch.push(...reportsFor(batched, sequence, batched));
+    }
+    const applied = new Map((await applyReportedStatuses(db(), batch)).map((m) => [m.id, m]));
+    for (const [i, { sequence, sentFirst }] of cases.entries()) {
+      const [single, batched] = [ids[2 * i]!, ids[2 * i + 1]!];
+      expect(
+        comparable(applied.get(batched), batched),
+        `${sentFirst ? 'sent, then ' : ''}${sequence.join(', ')}`,
+      ).toEqual(comparable(oneByOne[i], single));
+    }
   });
 
   it('a failure before Meta took it applies only from the statuses named', async () => {

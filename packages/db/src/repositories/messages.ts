@@ -103,34 +103,106 @@ const IMPLIED_COLUMNS: Record<ReportedStatus, ('sent_at' | 'delivered_at')[]> = 
 export async function applyReportedStatus(
   db: Database,
   id: string,
-  report: { status: ReportedStatus; wamid: string | null; at: Date; error: MessageError | null },
+  report: Omit<StatusReport, 'id'>,
 ): Promise<Message | undefined> {
-  const column = TIMESTAMP_COLUMN[report.status];
-  const advances = sql<boolean>`dak_status_rank(status) < dak_status_rank(${report.status})`;
-  return db
-    .updateTable('messages')
-    .set({
-      status: sql<StoredMessageStatus>`case when ${advances} then ${report.status} else status end`,
-      wamid: sql<string>`coalesce(wamid, ${report.wamid})`,
-      ...Object.fromEntries(
-        IMPLIED_COLUMNS[report.status].map((implied) => [
-          implied,
-          sql<Date>`coalesce(${sql.ref(implied)}, ${report.at})`,
-        ]),
-      ),
-      [column]:
-        report.status === 'sent'
-          ? sql<Date>`coalesce(sent_at, ${report.at})`
-          : sql<Date>`least(${sql.ref(column)}, ${report.at})`,
-      ...(report.error
-        ? { error: sql<string>`case when ${advances} then ${JSON.stringify(report.error)}::jsonb else error end` }
-        : {}),
-      claimed_at: null,
-      updated_at: new Date(),
-    })
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst();
+  return (await applyReportedStatuses(db, [{ id, ...report }]))[0];
+}
+
+/** One status report for one message, as applyReportedStatus takes it. */
+export interface StatusReport {
+  id: string;
+  status: ReportedStatus;
+  wamid: string | null;
+  at: Date;
+  error: MessageError | null;
+}
+
+/**
+ * A timestamp column after a series of reports, each either keeping the earliest time
+ * (`least`) or filling it only when missing (`coalesce`): if the column is empty, the first
+ * report fills it and the later `least`s may lower it; if not, only the `least`s may.
+ */
+interface FoldedTime {
+  ifNull: Date | null;
+  ifSet: Date | null;
+}
+
+const earliest = (a: Date | null, b: Date | null) => (a === null ? b : b === null || a <= b ? a : b);
+
+function foldTime(ops: { least: boolean; at: Date }[]): FoldedTime {
+  const leastOf = (from: number) =>
+    ops.slice(from).reduce<Date | null>((min, op) => (op.least ? earliest(min, op.at) : min), null);
+  return { ifNull: ops.length === 0 ? null : earliest(ops[0]!.at, leastOf(1)), ifSet: leastOf(0) };
+}
+
+/** How each report touches each timestamp: its own column, and what it implies when missing. */
+function timeOps(report: StatusReport) {
+  const own = TIMESTAMP_COLUMN[report.status];
+  return [
+    ...IMPLIED_COLUMNS[report.status].map((column) => ({ column, least: false })),
+    { column: own, least: report.status !== 'sent' },
+  ].map((op) => ({ ...op, at: report.at }));
+}
+
+/**
+ * applyReportedStatus for a whole batch in one statement, with the outcome of applying the
+ * reports one by one in the order given (several may name one message). The timestamps and
+ * the wamid are folded here (foldTime; the first wamid reported); the status and the error
+ * are folded in SQL, where the status order lives: the status is the highest reported if it is
+ * above the message's, and the error is the last one carried by a report that raised the
+ * status above every earlier report, kept only if it is above the message's status too (those
+ * are exactly the reports that advance it one by one). Returns the messages as they are after.
+ */
+export async function applyReportedStatuses(db: Database, reports: StatusReport[]): Promise<Message[]> {
+  if (reports.length === 0) return [];
+  const byMessage = new Map<string, StatusReport[]>();
+  for (const report of reports) byMessage.set(report.id, [...(byMessage.get(report.id) ?? []), report]);
+  const folded = [...byMessage].map(([id, list]) => {
+    const ops = list.flatMap(timeOps);
+    const times = Object.values(TIMESTAMP_COLUMN).flatMap((column) => {
+      const { ifNull, ifSet } = foldTime(ops.filter((op) => op.column === column));
+      return [
+        [`${column}_if_null`, ifNull],
+        [`${column}_if_set`, ifSet],
+      ];
+    });
+    return { id, wamid: list.find((r) => r.wamid !== null)?.wamid ?? null, ...Object.fromEntries(times) };
+  });
+  const ordered = reports.map((r, ord) => ({ ord, id: r.id, status: r.status, error: r.error }));
+  const time = (column: string) =>
+    sql.raw(
+      `${column} = case when m.${column} is null then f.${column}_if_null else least(m.${column}, f.${column}_if_set) end`,
+    );
+  const result = await sql<Message>`
+    with report as (
+      select r.*, dak_status_rank(r.status) > coalesce(max(dak_status_rank(r.status)) over (
+        partition by r.id order by r.ord rows between unbounded preceding and 1 preceding), -1) as raises
+      from json_to_recordset(${JSON.stringify(ordered)}::json) as r(ord int, id text, status text, error jsonb)
+    ), outcome as (
+      select id,
+        (array_agg(status order by dak_status_rank(status) desc))[1] as status,
+        (array_agg(status order by ord desc) filter (where raises and error is not null))[1] as error_status,
+        (array_agg(error order by ord desc) filter (where raises and error is not null))[1] as error
+      from report group by id
+    ), f as (
+      select * from json_to_recordset(${JSON.stringify(folded)}::json) as f(
+        id text, wamid text,
+        sent_at_if_null timestamptz, sent_at_if_set timestamptz,
+        delivered_at_if_null timestamptz, delivered_at_if_set timestamptz,
+        read_at_if_null timestamptz, read_at_if_set timestamptz,
+        failed_at_if_null timestamptz, failed_at_if_set timestamptz)
+    )
+    update messages m set
+      status = case when dak_status_rank(m.status) < dak_status_rank(o.status) then o.status else m.status end,
+      wamid = coalesce(m.wamid, f.wamid),
+      ${time('sent_at')}, ${time('delivered_at')}, ${time('read_at')}, ${time('failed_at')},
+      error = case when dak_status_rank(m.status) < dak_status_rank(o.error_status) then o.error else m.error end,
+      claimed_at = null,
+      updated_at = ${new Date()}
+    from f join outcome o on o.id = f.id
+    where m.id = f.id
+    returning m.*`.execute(db);
+  return result.rows;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { CHARGE_MOVEMENTS, type ChargeMovement } from '@dak/core';
+import { CHARGE_MOVEMENTS, type ChargeMovement, type ChargeState } from '@dak/core';
 import type { Database } from '../database';
 import type { LedgerKind, Wallet } from '../schema/index';
 
@@ -111,11 +111,9 @@ export function captureShard(messageId: string): number {
 // How each movement (decided by @dak/core's chargeMovements, from one charge state to another)
 // touches the books: its ledger entry and the wallet's columns, changed together. The wallet's
 // check constraint keeps `topped_up = available - debt + held + captured - refunded`. A
-// capture's held → captured is written to wallet_captures instead (see moveMessageCharge).
-const BOOKS: Record<
-  ChargeMovement,
-  { kind: LedgerKind; wallet: Partial<Record<'available' | 'held' | 'captured' | 'refunded', 1 | -1>> }
-> = {
+// capture's held → captured is written to wallet_captures instead (see moveMessageCharges).
+type WalletColumn = 'available' | 'held' | 'captured' | 'refunded';
+const BOOKS: Record<ChargeMovement, { kind: LedgerKind; wallet: Partial<Record<WalletColumn, 1 | -1>> }> = {
   capture: { kind: 'capture', wallet: { held: -1, captured: 1 } },
   capture_released: { kind: 'capture', wallet: { available: -1, captured: 1 } },
   release: { kind: 'release', wallet: { held: -1, available: 1 } },
@@ -123,49 +121,160 @@ const BOOKS: Record<
   refund_reversal: { kind: 'refund_reversal', wallet: { available: -1, refunded: -1 } },
 };
 
+/** One movement of one message's money, as chargeMovements decided it. */
+export interface MessageChargeMove {
+  messageId: string;
+  movement: ChargeMovement;
+}
+
 /**
- * Executes one movement of a message's money (which to make is chargeMovements' call) in one
- * statement: the message's charge state, the wallet's columns and the ledger entry change
- * together or not at all. Guarded by the message's charge
- * state and by the ledger's unique (message, kind), so a retry or a duplicate webhook never
- * moves money twice. A movement that takes from the available balance always happens (a
- * delivered message is charged): what the balance cannot cover becomes debt, which blocks new
- * sends until a top-up pays it. Returns whether money moved.
+ * Executes one movement of a message's money (which to make is chargeMovements' call); see
+ * moveMessageCharges. Returns whether money moved.
  */
 export async function moveMessageCharge(db: Database, messageId: string, movement: ChargeMovement): Promise<boolean> {
-  const { from, to } = CHARGE_MOVEMENTS[movement];
-  const { kind, wallet } = BOOKS[movement];
-  const sign = (column: keyof typeof wallet) => wallet[column] ?? 0;
-  const balance = netBalanceSet(sql`${sign('available')} * moved.price_minor`);
-  // A capture from a hold changes neither the balance nor what sends may use: it is counted in
-  // one of the account's wallet_captures rows, so it never waits for (or blocks) a hold.
-  const counters =
-    movement === 'capture'
-      ? sql`
-          insert into wallet_captures as c (account_id, shard, captured)
-          select account_id, ${captureShard(messageId)}::smallint, price_minor from moved where price_minor > 0
-          on conflict (account_id, shard) do update set captured = c.captured + excluded.captured`
-      : sql`
-          update wallets w set
-            available = ${balance.available},
-            debt = ${balance.debt},
-            held = w.held + ${sign('held')} * moved.price_minor,
-            captured = w.captured + ${sign('captured')} * moved.price_minor,
-            refunded = w.refunded + ${sign('refunded')} * moved.price_minor,
-            updated_at = now()
-          from moved where w.account_id = moved.account_id and moved.price_minor > 0`;
-  const result = await sql<{ moved: number }>`
-    with moved as (
-      update messages m set charge_state = ${to}
-      where m.id = ${messageId} and m.charge_state = ${from}
-      returning m.account_id, m.price_minor
-    ), counters as (${counters}
+  return (await moveMessageCharges(db, [{ messageId, movement }])).has(messageId);
+}
+
+/**
+ * Executes a batch of movements (which to make is chargeMovements' call) with the same books
+ * as making them one by one, in a few statements whatever the batch's size:
+ * - one statement locks the messages in id order, moves each charge state guarded by the
+ *   state its movements start from, writes each movement's ledger entry and adds the captures
+ *   from holds to their wallet_captures rows, summed per (account, shard) and taken in that
+ *   order;
+ * - one statement then changes the wallet rows, summed per account and taken in account order.
+ * That is the lock order every applier and worker keeps (messages, capture rows, wallet rows),
+ * so two batches never wait on each other in a cycle. Both run in one transaction (the
+ * caller's, or their own when there are wallet changes), so the books change together or not.
+ *
+ * A message's movements are made in the order given, each only if the message is in its `from`
+ * state by then; the ledger's unique (message, kind) is the backstop, so a retry or a duplicate
+ * webhook never moves money twice. A movement that takes from the available balance always
+ * happens (a delivered message is charged): what the balance cannot cover becomes debt, which
+ * blocks new sends until a top-up pays it (netBalanceSet: the net balance only adds up, so the
+ * sum of an account's changes lands exactly where the changes one by one would). Returns the
+ * ids of the messages whose money moved.
+ */
+export async function moveMessageCharges(db: Database, moves: MessageChargeMove[]): Promise<Set<string>> {
+  if (moves.length === 0) return new Set();
+  const touchesWallet = moves.some((m) => m.movement !== 'capture');
+  if (touchesWallet && !db.isTransaction) return db.transaction().execute((trx) => moveMessageCharges(trx, moves));
+  const moved = await moveChargeStates(db, chargePaths(moves));
+  await changeWallets(db, moved);
+  return new Set(moved.map((m) => m.id));
+}
+
+/**
+ * What a message's movements do from each state they may find it in: the movements that apply,
+ * in order, and the state they leave. The statement picks the path of the state the message is
+ * in once locked, so the outcome is the one the movements one by one would have.
+ */
+interface ChargePath {
+  id: string;
+  from_state: ChargeState;
+  to_state: ChargeState;
+  movements: ChargeMovement[];
+  kinds: LedgerKind[];
+  shard: number;
+}
+
+function chargePaths(moves: MessageChargeMove[]): ChargePath[] {
+  const byMessage = new Map<string, ChargeMovement[]>();
+  for (const { messageId, movement } of moves)
+    byMessage.set(messageId, [...(byMessage.get(messageId) ?? []), movement]);
+  return [...byMessage].flatMap(([id, movements]) =>
+    [...new Set(movements.map((m) => CHARGE_MOVEMENTS[m].from))].flatMap((start) => {
+      let state: ChargeState = start;
+      const applied: ChargeMovement[] = [];
+      for (const movement of movements) {
+        if (CHARGE_MOVEMENTS[movement].from !== state) continue;
+        applied.push(movement);
+        state = CHARGE_MOVEMENTS[movement].to;
+      }
+      const kinds = applied.map((m) => BOOKS[m].kind);
+      return [{ id, from_state: start, to_state: state, movements: applied, kinds, shard: captureShard(id) }];
+    }),
+  );
+}
+
+interface MovedCharge {
+  id: string;
+  account_id: string;
+  price_minor: number;
+  movements: ChargeMovement[];
+}
+
+/**
+ * The messages in id order (`locked`: a message is updated only once its row is locked, so
+ * whatever plan Postgres picks, the locks follow that order), then their states, their ledger
+ * entries and the capture rows (inserted in (account, shard) order). A free message changes
+ * state but leaves no entry and no count.
+ */
+async function moveChargeStates(db: Database, paths: ChargePath[]): Promise<MovedCharge[]> {
+  const ids = [...new Set(paths.map((p) => p.id))];
+  const result = await sql<MovedCharge>`
+    with paths as (
+      select * from json_to_recordset(${JSON.stringify(paths)}::json)
+        as p(id text, from_state text, to_state text, movements text[], kinds text[], shard smallint)
+    ), locked as (
+      select id, charge_state from messages where id = any(${ids}::text[]) order by id for update
+    ), moved as (
+      update messages m set charge_state = paths.to_state
+      from locked join paths on paths.id = locked.id and paths.from_state = locked.charge_state
+      where m.id = locked.id
+      returning m.id, m.account_id, m.price_minor, paths.movements, paths.kinds, paths.shard
+    ), step as (
+      select moved.*, s.movement, s.kind from moved, unnest(moved.movements, moved.kinds) as s(movement, kind)
+      where moved.price_minor > 0
     ), ledger as (
       insert into ledger_entries (account_id, message_id, kind, amount_minor)
-      select account_id, ${messageId}, ${kind}, price_minor from moved where price_minor > 0
+      select account_id, id, kind, price_minor from step
+    ), captures as (
+      insert into wallet_captures as c (account_id, shard, captured)
+      select account_id, shard, sum(price_minor) from step where movement = 'capture'
+      group by account_id, shard order by account_id, shard
+      on conflict (account_id, shard) do update set captured = c.captured + excluded.captured
     )
-    select count(*)::int as moved from moved`.execute(db);
-  return (result.rows[0]?.moved ?? 0) > 0;
+    select id, account_id, price_minor, movements from moved`.execute(db);
+  return result.rows;
+}
+
+/** Every wallet change but captures from holds, summed per account; the rows locked in account order. */
+async function changeWallets(db: Database, moved: MovedCharge[]): Promise<void> {
+  const byAccount = new Map<string, Record<WalletColumn, number>>();
+  for (const { account_id, price_minor, movements } of moved) {
+    for (const movement of movements) {
+      if (movement === 'capture' || price_minor === 0) continue;
+      const sums = byAccount.get(account_id) ?? { available: 0, held: 0, captured: 0, refunded: 0 };
+      for (const [column, sign] of Object.entries(BOOKS[movement].wallet))
+        sums[column as WalletColumn] += sign * price_minor;
+      byAccount.set(account_id, sums);
+    }
+  }
+  if (byAccount.size === 0) return;
+  // `net` (not `available`): netBalanceSet names the wallet's own columns unqualified.
+  const changes = [...byAccount].map(([account_id, { available, ...sums }]) => ({
+    account_id,
+    net: available,
+    ...sums,
+  }));
+  const balance = netBalanceSet(sql`change.net`);
+  await sql`
+    with change as (
+      select * from json_to_recordset(${JSON.stringify(changes)}::json)
+        as c(account_id text, net int8, held int8, captured int8, refunded int8)
+    ), locked as (
+      select account_id from wallets where account_id in (select account_id from change) order by account_id for update
+    )
+    update wallets w set
+      available = ${balance.available},
+      debt = ${balance.debt},
+      held = w.held + change.held,
+      captured = w.captured + change.captured,
+      refunded = w.refunded + change.refunded,
+      updated_at = now()
+    from locked join change on change.account_id = locked.account_id
+    where w.account_id = locked.account_id`.execute(db);
 }
 
 export async function listLedger(db: Database, accountId: string, options: { limit: number; before?: number }) {

@@ -287,14 +287,3 @@ export async function listLedger(db: Database, accountId: string, options: { lim
   if (options.before !== undefined) query = query.where('id', '<', options.before);
   return query.execute();
 }
-
-/** Executes several movements; returns the messages whose money moved. */
-export async function moveMessageCharges(
-  db: Database,
-  moves: { messageId: string; movement: ChargeMovement }[],
-): Promise<Set<string>> {
-  const moved = new Set<string>();
-  for (const { messageId, movement } of moves)
-    if (await moveMessageCharge(db, messageId, movement)) moved.add(messageId);
-  return moved;
-}

@@ -13,24 +13,41 @@ import { benchSend, type SendSizes } from './send';
 import { benchWebhooks, type WebhookSizes } from './webhooks';
 import { benchFullStack, type FullStackSizes } from './full-stack';
 import { benchBatch, type BatchSizes } from './batch';
+import { benchEndToEnd, type EndToEndSizes } from './end-to-end';
+import { benchPacing, type PacingSizes } from './pacing';
+import { benchOtp, type OtpSizes } from './otp';
+import { benchRedisMemory, type RedisMemorySizes } from './redis-memory';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    scenarios: { type: 'string', default: '1,2,3,4,5' },
+    scenarios: { type: 'string', default: '1,2,3,4,5,6,7,8,9' },
   },
 });
 
-const SIZES: Record<
-  'full' | 'quick',
-  { accept: AcceptSizes; send: SendSizes; webhooks: WebhookSizes; fullStack: FullStackSizes; batch: BatchSizes }
-> = {
+interface Sizes {
+  accept: AcceptSizes;
+  send: SendSizes;
+  webhooks: WebhookSizes;
+  fullStack: FullStackSizes;
+  batch: BatchSizes;
+  endToEnd: EndToEndSizes;
+  pacing: PacingSizes;
+  otp: OtpSizes;
+  redisMemory: RedisMemorySizes;
+}
+
+const SIZES: Record<'full' | 'quick', Sizes> = {
   full: {
     accept: { requests: 3_000, concurrency: 32, warmup: 200 },
     send: { messages: 2_000, workerCounts: [1, 2], acceptConcurrency: 32, timeoutMs: 60_000 },
     webhooks: { messages: 1_000, statusesPerPost: [50, 1], concurrency: 32, timeoutMs: 60_000 },
     fullStack: { requests: 10_000, warmup: 500, concurrency: 64, workers: 1, timeoutMs: 120_000 },
     batch: { batches: 40, perBatch: 1_000, concurrency: 4, listRows: 1_000_000, listRequests: 500 },
+    endToEnd: { messages: 20_000, numbers: 10, mps: 1_000, workers: 1, perBatch: 1_000, timeoutMs: 180_000 },
+    pacing: { rates: [80, 1_000], workers: 4, seconds: 30, warmupSeconds: 2 },
+    otp: { backlog: 200_000, mps: 80, workers: 1, waitTimeoutMs: 60_000 },
+    redisMemory: { counts: [20_000, 200_000], workers: 1, mps: 1 },
   },
   quick: {
     accept: { requests: 600, concurrency: 32, warmup: 100 },
@@ -38,6 +55,10 @@ const SIZES: Record<
     webhooks: { messages: 200, statusesPerPost: [50, 1], concurrency: 32, timeoutMs: 30_000 },
     fullStack: { requests: 2_000, warmup: 200, concurrency: 64, workers: 1, timeoutMs: 60_000 },
     batch: { batches: 8, perBatch: 1_000, concurrency: 4, listRows: 100_000, listRequests: 200 },
+    endToEnd: { messages: 4_000, numbers: 10, mps: 1_000, workers: 1, perBatch: 400, timeoutMs: 90_000 },
+    pacing: { rates: [80, 1_000], workers: 4, seconds: 10, warmupSeconds: 2 },
+    otp: { backlog: 20_000, mps: 80, workers: 1, waitTimeoutMs: 30_000 },
+    redisMemory: { counts: [20_000, 200_000], workers: 1, mps: 1 },
   },
 };
 
@@ -68,32 +89,53 @@ console.log(`Dak bench (${mode}) at ${startedAt.toISOString()}, commit ${commit(
 console.log(`machine: ${os.cpus().length} CPUs, load average ${loadBefore} (1/5/15 min), Node ${process.version}`);
 console.log('Ratios compare rates measured in this run; absolute figures depend on the machine and its load.\n');
 
-// Scenario 4 runs the apps as production does: from the compiled build, made fresh here.
-if (wanted.has('4')) execFileSync('pnpm', ['build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+// Scenarios 4 and 6–9 run the apps as production does: from the compiled build, made fresh here.
+if (['4', '6', '7', '8', '9'].some((id) => wanted.has(id)))
+  execFileSync('pnpm', ['build'], { stdio: ['ignore', 'ignore', 'inherit'] });
 
 const rows: ResultRow[] = [];
 const started = performance.now();
 const scenarios: [string, string, () => Promise<ResultRow[]>][] = [
-  ['1', `1/5 accept: ${sizes.accept.requests} requests`, () => benchAccept(target, sizes.accept)],
+  ['1', `1/9 accept: ${sizes.accept.requests} requests`, () => benchAccept(target, sizes.accept)],
   [
     '2',
-    `2/5 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)`,
+    `2/9 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)`,
     () => benchSend(target, sizes.send),
   ],
   [
     '3',
-    `3/5 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST`,
+    `3/9 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST`,
     () => benchWebhooks(target, sizes.webhooks),
   ],
   [
     '4',
-    `4/5 full stack: ${sizes.fullStack.requests} single sends, separate processes`,
+    `4/9 full stack: ${sizes.fullStack.requests} single sends, separate processes`,
     () => benchFullStack(target, sizes.fullStack),
   ],
   [
     '5',
-    `5/5 intake: ${sizes.batch.batches} batches of ${sizes.batch.perBatch}, then GET /messages on ${sizes.batch.listRows} rows`,
+    `5/9 intake: ${sizes.batch.batches} batches of ${sizes.batch.perBatch}, then GET /messages on ${sizes.batch.listRows} rows`,
     () => benchBatch(target, sizes.batch),
+  ],
+  [
+    '6',
+    `6/9 end to end: ${sizes.endToEnd.messages} messages via send-batch over ${sizes.endToEnd.numbers} numbers, accept → read`,
+    () => benchEndToEnd(target, sizes.endToEnd),
+  ],
+  [
+    '7',
+    `7/9 pacing: ${sizes.pacing.rates.join(' and ')} mps, ${sizes.pacing.workers} workers, ${sizes.pacing.seconds} s${values.quick ? ' (quick: 30 s in the full run)' : ''}`,
+    () => benchPacing(target, sizes.pacing),
+  ],
+  [
+    '8',
+    `8/9 OTP behind ${sizes.otp.backlog} marketing messages at ${sizes.otp.mps} mps`,
+    () => benchOtp(target, sizes.otp),
+  ],
+  [
+    '9',
+    `9/9 Redis memory at ${sizes.redisMemory.counts.join(' and ')} queued`,
+    () => benchRedisMemory(target, sizes.redisMemory),
   ],
 ];
 for (const [id, label, run] of scenarios) {

@@ -41,6 +41,7 @@ async function ownRedis(target: BenchTarget): Promise<OwnRedis> {
   const url = `redis://127.0.0.1:${port}`;
   const ping = async () => {
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    redis.on('error', () => undefined); // refused until the server listens: connect() says so
     try {
       await redis.connect();
       return (await redis.ping()) === 'PONG';

@@ -6,7 +6,7 @@
 // scales with the backlog.
 // Baseline: the empty stack's own memory.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort } from '@dak/dev-env';
+import { freePort, redisAnswers } from '@dak/dev-env';
 import { Redis } from './deps';
 import type { BenchTarget } from './env';
 import { waitUntil } from './load';
@@ -39,19 +39,7 @@ async function ownRedis(target: BenchTarget): Promise<OwnRedis> {
   );
   const failed = new Promise<boolean>((resolve) => child.once('error', () => resolve(true)));
   const url = `redis://127.0.0.1:${port}`;
-  const ping = async () => {
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    redis.on('error', () => undefined); // refused until the server listens: connect() says so
-    try {
-      await redis.connect();
-      return (await redis.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      redis.disconnect();
-    }
-  };
-  const up = await Promise.race([failed.then(() => false), waitUntil(ping, 5_000, 50)]);
+  const up = await Promise.race([failed.then(() => false), waitUntil(() => redisAnswers(url), 5_000, 50)]);
   if (!up) {
     child.kill('SIGKILL');
     return { url: target.redisUrl, own: false, stop: async () => undefined };

@@ -22,7 +22,7 @@ export interface EndToEndSizes {
   timeoutMs: number;
 }
 
-const SCENARIO = '6 end to end';
+const SCENARIO = '7 end to end';
 
 export async function benchEndToEnd(target: BenchTarget, sizes: EndToEndSizes): Promise<ResultRow[]> {
   const bench = await startProcessBench(target, {

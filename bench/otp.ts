@@ -18,7 +18,7 @@ export interface OtpSizes {
   waitTimeoutMs: number;
 }
 
-const SCENARIO = '8 OTP behind a backlog';
+const SCENARIO = '9 OTP behind a backlog';
 
 interface OtpWait {
   /** From posting the OTP to meta-sim accepting it; the time waited so far when it was not sent. */

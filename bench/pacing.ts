@@ -18,7 +18,7 @@ export interface PacingSizes {
   warmupSeconds: number;
 }
 
-const SCENARIO = '7 pacing';
+const SCENARIO = '8 pacing';
 const WINDOW_MS = 10_000;
 const STEP_MS = 1_000;
 /** Backlog beyond the warm-up and the measured period, so no number runs dry inside it. */

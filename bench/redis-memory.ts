@@ -20,7 +20,7 @@ export interface RedisMemorySizes {
   mps: number;
 }
 
-const SCENARIO = '9 Redis memory';
+const SCENARIO = '10 Redis memory';
 const SETTLE_MS = 20_000;
 
 interface OwnRedis {

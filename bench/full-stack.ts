@@ -5,24 +5,13 @@
 // message, and the pipeline's rate from the first accept to the last message `read`.
 // Baselines in the same run: a bare Express JSON endpoint in its own process (same driver,
 // same clients, same body), and meta-sim alone taking the same sends directly.
-import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { buildTemplateSendBody } from '@dak/meta';
-import { createDatabase, sql } from '@dak/db';
-import { demoBusiness, freePort, REPOSITORY_ROOT, startDakProcesses, startProcess, stopProcess } from '@dak/dev-env';
-import {
-  MPS,
-  PHONE_NUMBERS,
-  TEMPLATE,
-  createBenchDatabase,
-  deleteKeys,
-  metaPhoneNumberId,
-  seedProcessesAccount,
-  recipient,
-  sendMessageBody,
-  type BenchTarget,
-} from './env';
+import { sql } from '@dak/db';
+import { freePort, REPOSITORY_ROOT, startProcess, stopProcess } from '@dak/dev-env';
+import { MPS, PHONE_NUMBERS, metaPhoneNumberId, sendMessageBody, type BenchTarget } from './env';
 import { HttpClient, runLanes, waitUntil, type RunFigures } from './load';
+import { metaSimAlone } from './meta-sim-alone';
+import { startProcessBench } from './process-stack';
 import type { ResultRow } from './report';
 
 export interface FullStackSizes {
@@ -72,37 +61,14 @@ async function bareExpress(sizes: FullStackSizes): Promise<RunFigures> {
 }
 
 export async function benchFullStack(target: BenchTarget, sizes: FullStackSizes): Promise<ResultRow[]> {
-  const database = await createBenchDatabase(target.databaseUrl);
-  const queuePrefix = `dak-bench-${randomBytes(5).toString('hex')}`;
-  const accessToken = `EAAG${randomBytes(24).toString('hex')}`;
-  const db = createDatabase({ url: database.url, poolSize: 2 });
-  const stack = await startDakProcesses({
-    databaseUrl: database.url,
-    redisUrl: target.redisUrl,
-    queuePrefix,
+  const bench = await startProcessBench(target, {
     workers: sizes.workers,
-    env: { TEMPLATE_SYNC_INTERVAL_MS: '0' },
-    metaSimEnv: {
-      META_SIM_SENT_DELAY_MS: '10',
-      META_SIM_DELIVERED_DELAY_MS: '20',
-      META_SIM_READ_DELAY_MS: '30',
-      META_SIM_PAIR_BURST: '0',
-      META_SIM_PAIR_INTERVAL_MS: '0',
-      META_SIM_MAX_RECORDED: '0',
-    },
+    mps: Array.from({ length: PHONE_NUMBERS }, () => MPS),
   });
+  const { stack, db, phoneNumbers } = bench;
   const client = new HttpClient(sizes.concurrency);
   try {
-    const phoneNumbers = Array.from({ length: PHONE_NUMBERS }, (_, i) => metaPhoneNumberId(i));
-    const business = demoBusiness(accessToken, {
-      phone_numbers: phoneNumbers.map((id, i) => ({
-        phone_number_id: id,
-        display_phone_number: `1555078${String(i).padStart(4, '0')}`,
-        mps: MPS,
-      })),
-    });
-    const seeded = await seedProcessesAccount(stack, business, '100000.00');
-    const headers = { authorization: `Bearer ${seeded.apiKey!}` };
+    const headers = { authorization: `Bearer ${bench.apiKey}` };
     const sendUrl = `${stack.apiUrl}/api/whatsapp/v1/send-message`;
     const send = (i: number) =>
       client.post(sendUrl, sendMessageBody(i, phoneNumbers[i % phoneNumbers.length]!), headers);
@@ -137,7 +103,10 @@ export async function benchFullStack(target: BenchTarget, sizes: FullStackSizes)
       },
     };
 
-    const sim = await metaSimAlone(stack.metaSimUrl, accessToken, phoneNumbers, sizes);
+    const sim = await metaSimAlone(stack.metaSimUrl, bench.accessToken, phoneNumbers, {
+      count: sizes.requests,
+      concurrency: sizes.concurrency,
+    });
     const bare = await bareExpress(sizes);
     const build = stack.compiled ? 'compiled build' : 'tsx (run pnpm build for the compiled build)';
     const acceptWhat = `Dak API, single sends, ${sizes.concurrency} clients, worker ×${sizes.workers} and receiver busy (${build})`;
@@ -168,59 +137,6 @@ export async function benchFullStack(target: BenchTarget, sizes: FullStackSizes)
     ];
   } finally {
     client.close();
-    await stack.stop();
-    await db.destroy();
-    await database.drop();
-    await deleteKeys(target.redisUrl, queuePrefix);
-  }
-}
-
-/** The same sends posted straight to meta-sim's Cloud API by the same driver. */
-async function metaSimAlone(
-  metaSimUrl: string,
-  accessToken: string,
-  phoneNumbers: string[],
-  sizes: FullStackSizes,
-): Promise<RunFigures> {
-  // Its status webhooks would reach Dak's receiver for messages Dak never sent: off meanwhile.
-  const webhookConfig = (await (await fetch(`${metaSimUrl}/_sim/webhook-config`)).json()) as { url: string | null };
-  await fetch(`${metaSimUrl}/_sim/webhook-config`, {
-    method: 'PATCH',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ url: null }),
-  });
-  const client = new HttpClient(sizes.concurrency);
-  try {
-    const headers = { authorization: `Bearer ${accessToken}` };
-    return await runLanes(sizes.requests, sizes.concurrency, async (i) => {
-      const body = buildTemplateSendBody({
-        id: `msg_sim_${i}`,
-        recipient: recipient(i),
-        template_name: TEMPLATE.name,
-        template_language: TEMPLATE.language,
-        components: [
-          {
-            type: 'body',
-            parameters: [
-              { type: 'text', text: `Customer ${i}` },
-              { type: 'text', text: `ORD-${i}` },
-            ],
-          },
-        ],
-      });
-      const answer = await client.post(
-        `${metaSimUrl}/v23.0/${phoneNumbers[i % phoneNumbers.length]!}/messages`,
-        JSON.stringify(body),
-        headers,
-      );
-      return `HTTP ${answer.status}`;
-    });
-  } finally {
-    client.close();
-    await fetch(`${metaSimUrl}/_sim/webhook-config`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ url: webhookConfig.url }),
-    });
+    await bench.close();
   }
 }

@@ -9,6 +9,11 @@ export interface ResultRow {
   figures: RunFigures;
   /** For a baseline: the `what` of the Dak row it is compared with (ratio = Dak rate ÷ this rate). */
   baselineFor?: string;
+  /**
+   * When the figure is not a rate (a wait, a memory size, a pacing error): shown instead of the
+   * per-second cell, and `value` is what the ratio divides.
+   */
+  figure?: { text: string; value: number };
   note?: string;
 }
 
@@ -17,7 +22,7 @@ const HEADERS = [
   'what',
   'n',
   'seconds',
-  'per second',
+  'figure',
   'p50 ms',
   'p95 ms',
   'p99 ms',
@@ -36,11 +41,17 @@ function outcomes(figures: RunFigures): string {
     .join(' ');
 }
 
-/** Dak's rate over the baseline's: 1.00 = as fast as the raw library, 0.25 = a quarter of it. */
+const valueOf = (row: ResultRow) => row.figure?.value ?? row.figures.perSecond;
+
+/**
+ * Dak's figure over the baseline's: for a rate, 1.00 = as fast as the raw library, 0.25 = a
+ * quarter of it; for a wait or a size, how many times the baseline's it is.
+ */
 export function ratioOf(rows: ResultRow[], row: ResultRow): number | undefined {
   if (!row.baselineFor) return undefined;
   const dak = rows.find((r) => r.scenario === row.scenario && r.what === row.baselineFor);
-  return dak ? dak.figures.perSecond / row.figures.perSecond : undefined;
+  const ratio = dak ? valueOf(dak) / valueOf(row) : undefined;
+  return ratio === undefined || Number.isFinite(ratio) ? ratio : undefined;
 }
 
 export function formatTable(rows: ResultRow[]): string {
@@ -51,7 +62,7 @@ export function formatTable(rows: ResultRow[]): string {
       row.baselineFor ? `  baseline: ${row.what}` : row.what,
       String(row.figures.count),
       fixed(row.figures.seconds, 2),
-      `${fixed(row.figures.perSecond, 0)} ${row.unit}/s`,
+      row.figure?.text ?? `${fixed(row.figures.perSecond, 0)} ${row.unit}/s`,
       fixed(row.figures.latencies?.p50, 1),
       fixed(row.figures.latencies?.p95, 1),
       fixed(row.figures.latencies?.p99, 1),

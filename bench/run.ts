@@ -14,25 +14,32 @@ import { benchWebhooks, type WebhookSizes } from './webhooks';
 import { benchFullStack, type FullStackSizes } from './full-stack';
 import { benchBatch, type BatchSizes } from './batch';
 import { benchStatuses, type StatusesSizes } from './statuses';
+import { benchEndToEnd, type EndToEndSizes } from './end-to-end';
+import { benchPacing, type PacingSizes } from './pacing';
+import { benchOtp, type OtpSizes } from './otp';
+import { benchRedisMemory, type RedisMemorySizes } from './redis-memory';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    scenarios: { type: 'string', default: '1,2,3,4,5,6' },
+    scenarios: { type: 'string', default: '1,2,3,4,5,6,7,8,9,10' },
   },
 });
 
-const SIZES: Record<
-  'full' | 'quick',
-  {
-    accept: AcceptSizes;
-    send: SendSizes;
-    webhooks: WebhookSizes;
-    fullStack: FullStackSizes;
-    batch: BatchSizes;
-    statuses: StatusesSizes;
-  }
-> = {
+interface Sizes {
+  accept: AcceptSizes;
+  send: SendSizes;
+  webhooks: WebhookSizes;
+  fullStack: FullStackSizes;
+  batch: BatchSizes;
+  statuses: StatusesSizes;
+  endToEnd: EndToEndSizes;
+  pacing: PacingSizes;
+  otp: OtpSizes;
+  redisMemory: RedisMemorySizes;
+}
+
+const SIZES: Record<'full' | 'quick', Sizes> = {
   full: {
     accept: { requests: 3_000, concurrency: 32, warmup: 200 },
     send: { messages: 2_000, workerCounts: [1, 2], acceptConcurrency: 32, timeoutMs: 60_000 },
@@ -46,6 +53,10 @@ const SIZES: Record<
       concurrency: 64,
       timeoutMs: 120_000,
     },
+    endToEnd: { messages: 20_000, numbers: 10, mps: 1_000, workers: 1, perBatch: 1_000, timeoutMs: 180_000 },
+    pacing: { rates: [80, 1_000], workers: 4, seconds: 30, warmupSeconds: 2 },
+    otp: { backlog: 200_000, mps: 80, workers: 1, waitTimeoutMs: 60_000 },
+    redisMemory: { counts: [20_000, 200_000], workers: 1, mps: 1 },
   },
   quick: {
     accept: { requests: 600, concurrency: 32, warmup: 100 },
@@ -60,6 +71,10 @@ const SIZES: Record<
       concurrency: 64,
       timeoutMs: 60_000,
     },
+    endToEnd: { messages: 4_000, numbers: 10, mps: 1_000, workers: 1, perBatch: 400, timeoutMs: 90_000 },
+    pacing: { rates: [80, 1_000], workers: 4, seconds: 10, warmupSeconds: 2 },
+    otp: { backlog: 20_000, mps: 80, workers: 1, waitTimeoutMs: 30_000 },
+    redisMemory: { counts: [20_000, 200_000], workers: 1, mps: 1 },
   },
 };
 
@@ -90,37 +105,58 @@ console.log(`Dak bench (${mode}) at ${startedAt.toISOString()}, commit ${commit(
 console.log(`machine: ${os.cpus().length} CPUs, load average ${loadBefore} (1/5/15 min), Node ${process.version}`);
 console.log('Ratios compare rates measured in this run; absolute figures depend on the machine and its load.\n');
 
-// Scenarios 4 and 6 run the apps as production does: from the compiled build, made fresh here.
-if (wanted.has('4') || wanted.has('6')) execFileSync('pnpm', ['build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+// Scenarios 4 and 6–10 run the apps as production does: from the compiled build, made fresh here.
+if (['4', '6', '7', '8', '9', '10'].some((id) => wanted.has(id)))
+  execFileSync('pnpm', ['build'], { stdio: ['ignore', 'ignore', 'inherit'] });
 
 const rows: ResultRow[] = [];
 const started = performance.now();
 const scenarios: [string, string, () => Promise<ResultRow[]>][] = [
-  ['1', `1/6 accept: ${sizes.accept.requests} requests`, () => benchAccept(target, sizes.accept)],
+  ['1', `1/10 accept: ${sizes.accept.requests} requests`, () => benchAccept(target, sizes.accept)],
   [
     '2',
-    `2/6 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)`,
+    `2/10 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)`,
     () => benchSend(target, sizes.send),
   ],
   [
     '3',
-    `3/6 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST`,
+    `3/10 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST`,
     () => benchWebhooks(target, sizes.webhooks),
   ],
   [
     '4',
-    `4/6 full stack: ${sizes.fullStack.requests} single sends, separate processes`,
+    `4/10 full stack: ${sizes.fullStack.requests} single sends, separate processes`,
     () => benchFullStack(target, sizes.fullStack),
   ],
   [
     '5',
-    `5/6 intake: ${sizes.batch.batches} batches of ${sizes.batch.perBatch}, then GET /messages on ${sizes.batch.listRows} rows`,
+    `5/10 intake: ${sizes.batch.batches} batches of ${sizes.batch.perBatch}, then GET /messages on ${sizes.batch.listRows} rows`,
     () => benchBatch(target, sizes.batch),
   ],
   [
     '6',
-    `6/6 statuses applied: ${sizes.statuses.messages * 3} statuses a run, ${sizes.statuses.statusesPerPost.join(' and ')} per POST, paced and flat out`,
+    `6/10 statuses applied: ${sizes.statuses.messages * 3} statuses a run, ${sizes.statuses.statusesPerPost.join(' and ')} per POST, paced and flat out`,
     () => benchStatuses(target, sizes.statuses),
+  ],
+  [
+    '7',
+    `7/10 end to end: ${sizes.endToEnd.messages} messages via send-batch over ${sizes.endToEnd.numbers} numbers, accept → read`,
+    () => benchEndToEnd(target, sizes.endToEnd),
+  ],
+  [
+    '8',
+    `8/10 pacing: ${sizes.pacing.rates.join(' and ')} mps, ${sizes.pacing.workers} workers, ${sizes.pacing.seconds} s${values.quick ? ' (quick: 30 s in the full run)' : ''}`,
+    () => benchPacing(target, sizes.pacing),
+  ],
+  [
+    '9',
+    `9/10 OTP behind ${sizes.otp.backlog} marketing messages at ${sizes.otp.mps} mps`,
+    () => benchOtp(target, sizes.otp),
+  ],
+  [
+    '10',
+    `10/10 Redis memory at ${sizes.redisMemory.counts.join(' and ')} queued`,
+    () => benchRedisMemory(target, sizes.redisMemory),
   ],
 ];
 for (const [id, label, run] of scenarios) {

@@ -15,6 +15,7 @@ import {
 } from './control-schemas';
 import type { StoredFault } from './faults';
 import type { SimMessage } from './message-lifecycle';
+import type { NumberSends } from './send-log';
 import type { RecordedRequest, SimCore } from './sim-core';
 import type { BusinessSeed, MetaTemplate, SpecialRecipientRule, WebhookSettings } from './types';
 import type { WebhookDelivery } from './webhook-dispatcher';
@@ -134,6 +135,20 @@ export class SimControl {
     if (patch.pairRateLimit !== undefined) number.pairLimit = patch.pairRateLimit ?? undefined;
     if (patch.registered !== undefined) number.registered = patch.registered;
     return this.phoneNumber(id);
+  }
+
+  /**
+   * When each of the number's sends was accepted (epoch ms, the last 100,000) and how many were
+   * refused, by Meta error code: its pacing as Meta sees it. Injected faults are not counted.
+   */
+  sends(id: string): NumberSends {
+    if (!this.core.store.phoneNumbers.has(id)) throw new ControlError(404, `unknown phone number ${id}`);
+    return this.core.sends.of(id);
+  }
+
+  clearSends(id: string): void {
+    if (!this.core.store.phoneNumbers.has(id)) throw new ControlError(404, `unknown phone number ${id}`);
+    this.core.sends.clear(id);
   }
 
   /** Sends answer 131057 for `durationMs`, then the number runs at `mps`, as during Meta's upgrade. */

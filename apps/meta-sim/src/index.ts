@@ -27,6 +27,7 @@ export {
 } from './control';
 export type { RecordedRequest } from './sim-core';
 export type { SimMessage } from './message-lifecycle';
+export type { NumberSends } from './send-log';
 export type { WebhookDelivery } from './webhook-dispatcher';
 export type { StoredFault } from './faults';
 export { metaJson, signatureHeader } from './signing';

@@ -2,6 +2,7 @@ import { MetaApiError } from './meta-errors';
 import type { MessageLifecycle, Pricing } from './message-lifecycle';
 import type { PairLimiter } from './rate-limits';
 import type { IdFactory } from './random';
+import type { SendLog } from './send-log';
 import type { SpecialRecipients } from './special-recipients';
 import type { PhoneNumber, SimStore } from './store';
 import { checkTemplateParameters } from './template-check';
@@ -65,9 +66,22 @@ export class MessageService {
     private readonly pairs: PairLimiter,
     private readonly special: SpecialRecipients,
     private readonly ids: IdFactory,
+    private readonly log: SendLog,
   ) {}
 
+  /** Accepts the send or throws Meta's error; either way the number's send log records the outcome. */
   send(number: PhoneNumber, body: unknown, now: number = Date.now()): SendSuccess {
+    try {
+      const success = this.accept(number, body, now);
+      this.log.accepted(number.id, now);
+      return success;
+    } catch (error) {
+      if (error instanceof MetaApiError) this.log.refused(number.id, error.code);
+      throw error;
+    }
+  }
+
+  private accept(number: PhoneNumber, body: unknown, now: number): SendSuccess {
     if (!number.registered) throw new MetaApiError(133010, `phone number ${number.id} is not registered`);
     if (now < number.maintenanceUntil) {
       throw new MetaApiError(

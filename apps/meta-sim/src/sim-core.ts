@@ -5,6 +5,7 @@ import { MessageService } from './message-service';
 import { PairLimiter } from './rate-limits';
 import { IdFactory, SeededRandom } from './random';
 import { RingLog } from './recorder';
+import { SendLog } from './send-log';
 import { Scheduler } from './scheduler';
 import { SpecialRecipients } from './special-recipients';
 import { SimStore } from './store';
@@ -19,6 +20,8 @@ export const DEFAULTS = {
   pairRateLimit: { burst: 45, intervalMs: 6_000 },
   templateReview: { delayMs: 2_000, rejectNamePattern: 'reject', rejectReason: 'INVALID_FORMAT' },
   maxRecorded: 10_000,
+  /** Accepted sends listed per phone number by the send log (then the oldest half is forgotten). */
+  sendLogLimit: 100_000,
   graphVersions: { min: 21, max: 25 },
   webhook: {
     jitterMs: 0,
@@ -81,6 +84,7 @@ export class SimCore {
   readonly messages: MessageService;
   readonly templates: TemplateService;
   readonly requests: RingLog<RecordedRequest>;
+  readonly sends = new SendLog(DEFAULTS.sendLogLimit);
   readonly graphVersions: { min: number; max: number };
   /** Responses held open by `timeout` faults, ended on reset and close. */
   readonly held = new Set<{ destroy(): void }>();
@@ -116,7 +120,7 @@ export class SimCore {
     this.pairs = new PairLimiter({ ...(options.pairRateLimit ?? DEFAULTS.pairRateLimit) });
     this.special = new SpecialRecipients();
     this.faults = new FaultBook(this.random);
-    this.messages = new MessageService(this.store, this.lifecycle, this.pairs, this.special, this.ids);
+    this.messages = new MessageService(this.store, this.lifecycle, this.pairs, this.special, this.ids, this.sends);
     const review: TemplateReview = {
       ...DEFAULTS.templateReview,
       ...(options.templateReviewDelayMs === undefined ? {} : { delayMs: options.templateReviewDelayMs }),
@@ -135,6 +139,7 @@ export class SimCore {
     for (const response of this.held) response.destroy();
     this.held.clear();
     this.requests.clear();
+    this.sends.clear();
     this.store.clear();
     this.special.clear();
     this.faults.clear();

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunningMetaSim } from '../src/index';
-import { call, type MetaError, NUMBER, plainSend, send, startSim } from './helpers';
+import type { NumberSends, RunningMetaSim } from '../src/index';
+import { SendLog } from '../src/send-log';
+import { call, type MetaError, NUMBER, OTHER_NUMBER, OTHER_TOKEN, plainSend, send, startSim } from './helpers';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const codeOf = (body: unknown) => (body as MetaError).error?.code;
@@ -111,5 +112,51 @@ describe('throughput and pair rate limits', () => {
     });
     expect((await send(sim, plainSend('919820388812'))).status).toBe(200);
     expect(codeOf((await send(sim, plainSend('919820388812'))).body)).toBe(131056);
+  });
+
+  it('the send log lists when each accepted send was taken, per number, and counts refusals by code', async () => {
+    sim = await startSim();
+    sim.control.updatePhoneNumber(NUMBER, { mps: 10 });
+    const before = Date.now();
+    const replies = await Promise.all(
+      Array.from({ length: 15 }, (_, i) => send(sim!, plainSend(`91900000${String(i).padStart(4, '0')}`))),
+    );
+    // Globex has no `plain` template: Meta's own refusal, counted by its code.
+    expect(codeOf((await send(sim, plainSend('919820388810'), OTHER_TOKEN, OTHER_NUMBER)).body)).toBe(132001);
+    sim.control.addFault({ kind: 'error', code: 130429, phoneNumberId: OTHER_NUMBER, count: 1 });
+    expect(codeOf((await send(sim, plainSend('919820388811'), OTHER_TOKEN, OTHER_NUMBER)).body)).toBe(130429);
+    const after = Date.now();
+
+    const log = await call<NumberSends>(sim, 'GET', `/_sim/phone-numbers/${NUMBER}/sends`);
+    expect(log.status).toBe(200);
+    expect(replies.filter((r) => r.status === 200)).toHaveLength(11);
+    expect(log.body).toEqual({
+      phone_number_id: NUMBER,
+      accepted_at_ms: expect.any(Array),
+      forgotten: 0,
+      refused: { '130429': 4 },
+    });
+    const stamps = log.body.accepted_at_ms;
+    expect(stamps).toHaveLength(11);
+    expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
+    expect(stamps[0]).toBeGreaterThanOrEqual(before);
+    expect(stamps[10]).toBeLessThanOrEqual(after);
+    // The other number's log is its own; an injected fault is not Meta's own answer, so it is not counted.
+    expect(sim.control.sends(OTHER_NUMBER)).toMatchObject({ accepted_at_ms: [], refused: { '132001': 1 } });
+
+    expect((await call(sim, 'DELETE', `/_sim/phone-numbers/${NUMBER}/sends`)).status).toBe(204);
+    expect(sim.control.sends(NUMBER)).toEqual({
+      phone_number_id: NUMBER,
+      accepted_at_ms: [],
+      forgotten: 0,
+      refused: {},
+    });
+    expect((await call(sim, 'GET', '/_sim/phone-numbers/000/sends')).status).toBe(404);
+  });
+
+  it('the send log stays bounded: past its limit the oldest half is forgotten, and counted', () => {
+    const log = new SendLog(4);
+    for (let at = 1; at <= 5; at += 1) log.accepted('n', at);
+    expect(log.of('n')).toMatchObject({ accepted_at_ms: [3, 4, 5], forgotten: 2 });
   });
 });

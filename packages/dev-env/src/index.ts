@@ -8,3 +8,4 @@ export * from './db-rows';
 export * from './redis';
 export * from './meta-webhooks';
 export * from './processes';
+export { redisAnswers } from './services';

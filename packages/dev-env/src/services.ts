@@ -24,6 +24,7 @@ export async function redisAnswers(url: string): Promise<boolean> {
     connectTimeout: 2_000,
     retryStrategy: () => null,
   });
+  redis.on('error', () => undefined); // a refused connection is the answer: connect() rejects with it
   try {
     await redis.connect();
     return (await redis.ping()) === 'PONG';

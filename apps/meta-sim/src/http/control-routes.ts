@@ -39,6 +39,13 @@ export function controlRoutes(control: SimControl): express.Router {
   router.patch('/phone-numbers/:id', (req, res) => {
     res.json(control.updatePhoneNumber(String(req.params.id), req.body));
   });
+  router.get('/phone-numbers/:id/sends', (req, res) => {
+    res.json(control.sends(String(req.params.id)));
+  });
+  router.delete('/phone-numbers/:id/sends', (req, res) => {
+    control.clearSends(String(req.params.id));
+    res.status(204).end();
+  });
   router.post('/phone-numbers/:id/throughput-upgrade', (req, res) => {
     res.json(control.startThroughputUpgrade(String(req.params.id), req.body ?? {}));
   });

@@ -15,6 +15,8 @@ if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'PX', AR
 return 1
 `;
 const lead = luaScript(LEAD);
+/** How long a worker's report of lateness holds admission back. */
+const LAG_MEMORY_MS = 200;
 const atLeast = luaScript(AT_LEAST);
 
 /** What the dispatcher knows of a number between ticks, shared by every worker process. */
@@ -25,6 +27,8 @@ export interface SenderPace {
   pausedUntil: number;
   /** Its rate is multiplied by this (Meta's 131048: slow the whole number); 1 normally. */
   rateFactor: number;
+  /** A job of this number started late moments ago (reportLag): admit nothing more for it yet. */
+  behind: boolean;
 }
 
 /**
@@ -38,7 +42,7 @@ export class DispatchState {
     private readonly prefix: string,
   ) {}
 
-  private key(kind: 'slot' | 'pause' | 'slow', senderId: string): string {
+  private key(kind: 'slot' | 'pause' | 'slow' | 'behind', senderId: string): string {
     return `${this.prefix}:dispatch:${kind}:${senderId}`;
   }
 
@@ -48,15 +52,17 @@ export class DispatchState {
   }
 
   async paces(senderIds: string[]): Promise<Map<string, SenderPace>> {
-    const keys = senderIds.flatMap((id) => [this.key('slot', id), this.key('pause', id), this.key('slow', id)]);
+    const kinds = ['slot', 'pause', 'slow', 'behind'] as const;
+    const keys = senderIds.flatMap((id) => kinds.map((kind) => this.key(kind, id)));
     const values = keys.length > 0 ? await this.redis.mget(keys) : [];
     const paces = new Map<string, SenderPace>();
     senderIds.forEach((id, i) => {
-      const [slot, pause, slow] = values.slice(i * 3, i * 3 + 3);
+      const [slot, pause, slow, behind] = values.slice(i * kinds.length, (i + 1) * kinds.length);
       paces.set(id, {
         nextSlot: Number(slot ?? 0),
         pausedUntil: Number(pause ?? 0),
         rateFactor: slow ? Number(slow) : 1,
+        behind: behind != null,
       });
     });
     return paces;
@@ -68,6 +74,11 @@ export class DispatchState {
     const pipeline = this.redis.pipeline();
     for (const [id, at] of slots) pipeline.set(this.key('slot', id), at.toFixed(3), 'PX', Math.ceil(at - now) + 60_000);
     await pipeline.exec();
+  }
+
+  /** A dispatch job of this number started this late: its sends are behind, and its admission waits while this is fresh. */
+  async reportLag(senderId: string, lagMs: number): Promise<void> {
+    await this.redis.set(this.key('behind', senderId), String(Math.round(lagMs)), 'PX', LAG_MEMORY_MS);
   }
 
   /** Meta said 130429: nothing more goes out on this number before `until`. */

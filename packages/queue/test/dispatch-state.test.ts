@@ -31,9 +31,14 @@ describe('dispatch state', () => {
     await dispatch.pause('pn_a', now + 2_000, now);
     await dispatch.slowDown('pn_b', 0.5, 10_000);
     const paces = await dispatch.paces(['pn_a', 'pn_b', 'pn_c']);
-    expect(paces.get('pn_a')).toEqual({ nextSlot: now + 1234.5, pausedUntil: now + 5_000, rateFactor: 1 });
-    expect(paces.get('pn_b')).toEqual({ nextSlot: 0, pausedUntil: 0, rateFactor: 0.5 });
-    expect(paces.get('pn_c')).toEqual({ nextSlot: 0, pausedUntil: 0, rateFactor: 1 });
+    expect(paces.get('pn_a')).toEqual({
+      nextSlot: now + 1234.5,
+      pausedUntil: now + 5_000,
+      rateFactor: 1,
+      behind: false,
+    });
+    expect(paces.get('pn_b')).toEqual({ nextSlot: 0, pausedUntil: 0, rateFactor: 0.5, behind: false });
+    expect(paces.get('pn_c')).toEqual({ nextSlot: 0, pausedUntil: 0, rateFactor: 1, behind: false });
   });
 
   it('a pause and a slow-down lapse on their own', async () => {

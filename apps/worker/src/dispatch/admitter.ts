@@ -11,7 +11,8 @@ const EARLY_MS = 20;
 const LEASE_MS = 3_000;
 /**
  * Past this many due jobs not yet taken by a worker, the workers are behind: admitting more
- * would only make the sends late (and late sends bunch), so admission waits a tick.
+ * would only make the sends late (and late sends bunch), so admission waits a tick. A number
+ * whose job started late moments ago (DispatchState.reportLag) waits too, alone.
  */
 const MAX_DUE_JOBS = 200;
 
@@ -66,7 +67,7 @@ export class Admitter {
     const quotas = [];
     for (const senderId of senders) {
       const mps = rates.get(senderId);
-      if (!mps) continue;
+      if (!mps || paces.get(senderId)?.behind) continue;
       const plan = planFor(paces.get(senderId), mps * rateShare, now);
       const count = Math.ceil((now + windowMs - plan.start) / plan.interval);
       if (count <= 0) continue;

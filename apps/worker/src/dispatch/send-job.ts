@@ -75,26 +75,24 @@ export async function processDispatch(ctx: WorkerContext, job: Job<DispatchJob>)
   const outcomes: Outcomes = { accepted: [], released: [], failed: [], holds: [], unknown: 0 };
   let pausedUntil = (await ctx.dispatch.paces([senderId])).get(senderId)?.pausedUntil ?? 0;
   const inFlight: Promise<void>[] = [];
-  for (const [id, slot] of sends) {
+  const take = (id: string, slot: number) => {
     const message = claimed.get(id);
-    if (!message) continue;
+    if (!message) return;
     if (message.expires_at && message.expires_at.getTime() <= Date.now()) {
       outcomes.failed.push({
         id,
         error: { code: 'expired', title: 'Not sent before expires_in ran out', source: 'dak' },
       });
-      continue;
+      return;
     }
-    const wait = slot - Date.now();
-    if (wait > 0) await sleep(wait);
     if (pausedUntil > Date.now()) {
       outcomes.released.push({ id, notBefore: new Date(pausedUntil), error: null });
-      continue;
+      return;
     }
     if (Date.now() - slot > MAX_LATENESS_MS) {
       ctx.metrics.sends.inc({ outcome: 'late' });
       outcomes.released.push({ id, notBefore: null, error: null });
-      continue;
+      return;
     }
     inFlight.push(
       send(ctx, sender, message).then(async (outcome) => {
@@ -107,6 +105,21 @@ export async function processDispatch(ctx: WorkerContext, job: Job<DispatchJob>)
         }
       }),
     );
+  };
+  // A job that starts late (its worker or database is behind) keeps its spacing from now: it
+  // shifts its slots rather than send its late ones at once, and tells the dispatcher, which
+  // admits nothing more for its number until its jobs are back on time.
+  const lag = Date.now() - sends[0]![1];
+  const shift = lag > MAX_LATENESS_MS ? lag : 0;
+  if (shift > 0) await ctx.dispatch.reportLag(senderId, lag);
+  // Sleeps until the next slot, then sends every message whose slot has come: timers fire late
+  // under load, and waking per slot would let that lateness add up over the job.
+  for (let next = 0; next < sends.length;) {
+    const wait = sends[next]![1] + shift - Date.now();
+    if (wait > 0) await sleep(wait);
+    const now = Date.now();
+    for (; next < sends.length && sends[next]![1] + shift <= now; next += 1)
+      take(sends[next]![0], sends[next]![1] + shift);
   }
   await Promise.all(inFlight);
   await record(ctx, outcomes);

@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export interface WorkerMetrics {
   sends: Counter<'outcome'>;
   admitted: Counter;
+  jobLateness: Histogram;
   metaLatency: Histogram<'outcome'>;
   swept: Counter<'reason'>;
   sweepLastRun: Gauge;
@@ -12,13 +13,19 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
   return {
     sends: new Counter({
       name: 'dak_worker_sends_total',
-      help: 'Send attempts by outcome (accepted, rejected, retried, deferred, unknown, skipped: not claimable any more, late: given back to be admitted again)',
+      help: 'Send attempts by outcome (accepted, rejected, retried, deferred, unknown, skipped: not claimable any more)',
       labelNames: ['outcome'],
       registers: [registry],
     }),
     admitted: new Counter({
       name: 'dak_worker_admitted_total',
       help: 'Messages the dispatcher admitted from Postgres into dispatch jobs',
+      registers: [registry],
+    }),
+    jobLateness: new Histogram({
+      name: 'dak_worker_dispatch_job_lateness_seconds',
+      help: "How much later than its slots a dispatch job sent (it started late, or its number's previous job had not ended)",
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
     metaLatency: new Histogram({

@@ -105,8 +105,8 @@ describe('the worker and what Meta answers', () => {
       .executeTakeFirstOrThrow();
     const at = Date.now() + 300;
     await s.api.ctx.queues.send.addBulk([
-      { name: DISPATCH_JOB, data: { senderId: sender_id, sends: [[id, at]] } },
-      { name: DISPATCH_JOB, data: { senderId: sender_id, sends: [[id, at]] } },
+      { name: DISPATCH_JOB, data: { senderId: sender_id, sends: [[id, at]], interval: 12.5 } },
+      { name: DISPATCH_JOB, data: { senderId: sender_id, sends: [[id, at]], interval: 12.5 } },
     ]);
     await Promise.all([s.startWorker(), s.startWorker()]);
     await waitStatus(s, apiKey, id, 'read');

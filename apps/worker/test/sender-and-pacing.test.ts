@@ -40,7 +40,11 @@ describe("the worker sends from the message's own number, at its pace", () => {
 
     const id = await send(s, apiKey);
     // A forged job, due before the dispatcher runs: it names the message under the other tenant's number.
-    await s.api.ctx.queues.send.add(DISPATCH_JOB, { senderId: otherNumber.id, sends: [[id, Date.now()]] });
+    await s.api.ctx.queues.send.add(DISPATCH_JOB, {
+      senderId: otherNumber.id,
+      sends: [[id, Date.now()]],
+      interval: 12.5,
+    });
     const { ctx } = await s.startWorker();
 
     // The forged job claims nothing (the message is not that number's); the dispatcher admits

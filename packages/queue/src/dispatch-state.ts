@@ -14,9 +14,17 @@ local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
 return 1
 `;
+// A job's turn in its number's send timeline: it starts at its first slot, or when the number's
+// previous job ends, or now, whichever is last; returns how far its slots move (ms).
+const TURN = `
+local tail = tonumber(redis.call('GET', KEYS[1]) or '0')
+local first = tonumber(ARGV[1])
+local start = math.max(first, tail, tonumber(ARGV[3]))
+redis.call('SET', KEYS[1], string.format('%.3f', tonumber(ARGV[2]) + start - first), 'PX', 60000)
+return string.format('%.3f', start - first)
+`;
 const lead = luaScript(LEAD);
-/** How long a worker's report of lateness holds admission back. */
-const LAG_MEMORY_MS = 200;
+const turn = luaScript(TURN);
 const atLeast = luaScript(AT_LEAST);
 
 /** What the dispatcher knows of a number between ticks, shared by every worker process. */
@@ -27,8 +35,8 @@ export interface SenderPace {
   pausedUntil: number;
   /** Its rate is multiplied by this (Meta's 131048: slow the whole number); 1 normally. */
   rateFactor: number;
-  /** A job of this number started late moments ago (reportLag): admit nothing more for it yet. */
-  behind: boolean;
+  /** When the number's last started dispatch job ends, moved later if it ran late (see turn); 0 when none. */
+  tail: number;
 }
 
 /**
@@ -42,7 +50,7 @@ export class DispatchState {
     private readonly prefix: string,
   ) {}
 
-  private key(kind: 'slot' | 'pause' | 'slow' | 'behind', senderId: string): string {
+  private key(kind: 'slot' | 'pause' | 'slow' | 'tail', senderId: string): string {
     return `${this.prefix}:dispatch:${kind}:${senderId}`;
   }
 
@@ -52,17 +60,17 @@ export class DispatchState {
   }
 
   async paces(senderIds: string[]): Promise<Map<string, SenderPace>> {
-    const kinds = ['slot', 'pause', 'slow', 'behind'] as const;
+    const kinds = ['slot', 'pause', 'slow', 'tail'] as const;
     const keys = senderIds.flatMap((id) => kinds.map((kind) => this.key(kind, id)));
     const values = keys.length > 0 ? await this.redis.mget(keys) : [];
     const paces = new Map<string, SenderPace>();
     senderIds.forEach((id, i) => {
-      const [slot, pause, slow, behind] = values.slice(i * kinds.length, (i + 1) * kinds.length);
+      const [slot, pause, slow, tail] = values.slice(i * kinds.length, (i + 1) * kinds.length);
       paces.set(id, {
         nextSlot: Number(slot ?? 0),
         pausedUntil: Number(pause ?? 0),
         rateFactor: slow ? Number(slow) : 1,
-        behind: behind != null,
+        tail: Number(tail ?? 0),
       });
     });
     return paces;
@@ -76,9 +84,14 @@ export class DispatchState {
     await pipeline.exec();
   }
 
-  /** A dispatch job of this number started this late: its sends are behind, and its admission waits while this is fresh. */
-  async reportLag(senderId: string, lagMs: number): Promise<void> {
-    await this.redis.set(this.key('behind', senderId), String(Math.round(lagMs)), 'PX', LAG_MEMORY_MS);
+  /**
+   * Takes a dispatch job's turn in its number's send timeline: its sends from `firstSlot` to
+   * `end` (its last slot plus one interval) move later by the returned milliseconds when the
+   * number's previous job ends after its first slot, or when it starts late. So jobs of one
+   * number never send over each other, whichever worker runs them and however late.
+   */
+  async turn(senderId: string, firstSlot: number, end: number, now = Date.now()): Promise<number> {
+    return Number(await turn(this.redis, [this.key('tail', senderId)], [firstSlot, end, now]));
   }
 
   /** Meta said 130429: nothing more goes out on this number before `until`. */

@@ -16,6 +16,8 @@ export const dispatchJobSchema = z.object({
   /** The number they are sent from: Dak's id (`pn_…`); only messages of this number are claimed. */
   senderId: z.string().min(1),
   sends: z.array(z.tuple([z.string().startsWith('msg_'), z.number()])).min(1),
+  /** Milliseconds between the number's slots when it was admitted (its last send's slot ends an interval later). */
+  interval: z.number().positive(),
 });
 export type DispatchJob = z.infer<typeof dispatchJobSchema>;
 export const DISPATCH_JOB = 'dispatch';

@@ -35,10 +35,10 @@ describe('dispatch state', () => {
       nextSlot: now + 1234.5,
       pausedUntil: now + 5_000,
       rateFactor: 1,
-      behind: false,
+      tail: 0,
     });
-    expect(paces.get('pn_b')).toEqual({ nextSlot: 0, pausedUntil: 0, rateFactor: 0.5, behind: false });
-    expect(paces.get('pn_c')).toEqual({ nextSlot: 0, pausedUntil: 0, rateFactor: 1, behind: false });
+    expect(paces.get('pn_b')).toEqual({ nextSlot: 0, pausedUntil: 0, rateFactor: 0.5, tail: 0 });
+    expect(paces.get('pn_c')).toEqual({ nextSlot: 0, pausedUntil: 0, rateFactor: 1, tail: 0 });
   });
 
   it('a pause and a slow-down lapse on their own', async () => {
@@ -50,6 +50,21 @@ describe('dispatch state', () => {
       nextSlot: 0,
       pausedUntil: 0,
       rateFactor: 1,
+      tail: 0,
     });
+  });
+
+  it('jobs of one number take turns: a late one moves later, and the next waits for its end', async () => {
+    const dispatch = state();
+    const t = Date.now() + 10_000;
+    // On time: no move; the timeline ends an interval after its last slot.
+    expect(await dispatch.turn('pn_turns', t, t + 100, t - 20)).toBe(0);
+    // The next job of 100 ms, started 30 ms late: moves 30 ms.
+    expect(await dispatch.turn('pn_turns', t + 100, t + 200, t + 130)).toBe(30);
+    // One due meanwhile, started on time, waits for the moved one's end (t + 230).
+    expect(await dispatch.turn('pn_turns', t + 200, t + 300, t + 200)).toBe(30);
+    expect((await dispatch.paces(['pn_turns'])).get('pn_turns')?.tail).toBe(t + 330);
+    // Another number's timeline is its own.
+    expect(await dispatch.turn('pn_other', t + 200, t + 300, t + 200)).toBe(0);
   });
 });

@@ -11,8 +11,7 @@ const EARLY_MS = 20;
 const LEASE_MS = 3_000;
 /**
  * Past this many due jobs not yet taken by a worker, the workers are behind: admitting more
- * would only make the sends late (and late sends bunch), so admission waits a tick. A number
- * whose job started late moments ago (DispatchState.reportLag) waits too, alone.
+ * would only make the sends late, so admission waits a tick.
  */
 const MAX_DUE_JOBS = 200;
 
@@ -67,7 +66,7 @@ export class Admitter {
     const quotas = [];
     for (const senderId of senders) {
       const mps = rates.get(senderId);
-      if (!mps || paces.get(senderId)?.behind) continue;
+      if (!mps) continue;
       const plan = planFor(paces.get(senderId), mps * rateShare, now);
       const count = Math.ceil((now + windowMs - plan.start) / plan.interval);
       if (count <= 0) continue;
@@ -94,7 +93,10 @@ export class Admitter {
 /** Where a number's next slots start and how far apart they are. */
 function planFor(pace: SenderPace | undefined, rate: number, now: number) {
   const effective = rate * (pace?.rateFactor ?? 1);
-  return { start: Math.max(now, pace?.nextSlot ?? 0, pace?.pausedUntil ?? 0), interval: 1000 / effective };
+  // Never before the number's timeline ends: when its jobs run late, admission waits for them
+  // instead of queueing more behind them.
+  const start = Math.max(now, pace?.nextSlot ?? 0, pace?.pausedUntil ?? 0, pace?.tail ?? 0);
+  return { start, interval: 1000 / effective };
 }
 
 /** The admitted messages on their slots, cut into jobs of JOB_SPAN_MS; and each number's next free slot. */
@@ -107,7 +109,7 @@ export function dispatchJobs(admitted: Admitted[], plans: Map<string, { start: n
     const slot = nextSlots.get(message.sender_id) ?? plan.start;
     nextSlots.set(message.sender_id, slot + plan.interval);
     if (!current || current.senderId !== message.sender_id || slot - current.sends[0]![1] >= JOB_SPAN_MS) {
-      current = { senderId: message.sender_id, sends: [] };
+      current = { senderId: message.sender_id, sends: [], interval: plan.interval };
       jobs.push(current);
     }
     current.sends.push([message.id, Math.round(slot)]);

@@ -23,15 +23,6 @@ import { dispatchJobSchema, type DispatchJob } from '@dak/queue';
 import type { WorkerContext } from '../context';
 import type { SenderNumber } from '../phone-number-cache';
 
-/**
- * A send later than this after its slot is given back to be admitted again, not sent. Lateness
- * never changes how many a number sends over seconds (each admitted slot is used once), but late
- * sends bunch with punctual ones: with every send at most this late, any second holds at most
- * 8 % more than the rate (and one more than it at low rates, where this is under a slot's
- * interval), within the tenth Meta (and meta-sim) tolerates. Later than that, a slot is lost
- * instead of risking a 130429.
- */
-export const MAX_LATENESS_MS = 80;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What became of one job's messages; each list is written in one statement. */
@@ -75,7 +66,7 @@ export async function processDispatch(ctx: WorkerContext, job: Job<DispatchJob>)
   const outcomes: Outcomes = { accepted: [], released: [], failed: [], holds: [], unknown: 0 };
   let pausedUntil = (await ctx.dispatch.paces([senderId])).get(senderId)?.pausedUntil ?? 0;
   const inFlight: Promise<void>[] = [];
-  const take = (id: string, slot: number) => {
+  const take = (id: string) => {
     const message = claimed.get(id);
     if (!message) return;
     if (message.expires_at && message.expires_at.getTime() <= Date.now()) {
@@ -87,11 +78,6 @@ export async function processDispatch(ctx: WorkerContext, job: Job<DispatchJob>)
     }
     if (pausedUntil > Date.now()) {
       outcomes.released.push({ id, notBefore: new Date(pausedUntil), error: null });
-      return;
-    }
-    if (Date.now() - slot > MAX_LATENESS_MS) {
-      ctx.metrics.sends.inc({ outcome: 'late' });
-      outcomes.released.push({ id, notBefore: null, error: null });
       return;
     }
     inFlight.push(
@@ -106,20 +92,19 @@ export async function processDispatch(ctx: WorkerContext, job: Job<DispatchJob>)
       }),
     );
   };
-  // A job that starts late (its worker or database is behind) keeps its spacing from now: it
-  // shifts its slots rather than send its late ones at once, and tells the dispatcher, which
-  // admits nothing more for its number until its jobs are back on time.
-  const lag = Date.now() - sends[0]![1];
-  const shift = lag > MAX_LATENESS_MS ? lag : 0;
-  if (shift > 0) await ctx.dispatch.reportLag(senderId, lag);
+  // The job's turn in its number's timeline: it keeps its spacing and moves later when it starts
+  // late or the number's previous job has not finished, so late sends never bunch; and the
+  // dispatcher admits the number's next sends only after that timeline's end.
+  const lastSlot = sends[sends.length - 1]![1];
+  const shift = await ctx.dispatch.turn(senderId, sends[0]![1], lastSlot + parsed.data.interval);
+  if (shift > 0) ctx.metrics.jobLateness.observe(shift / 1000);
   // Sleeps until the next slot, then sends every message whose slot has come: timers fire late
   // under load, and waking per slot would let that lateness add up over the job.
   for (let next = 0; next < sends.length;) {
     const wait = sends[next]![1] + shift - Date.now();
     if (wait > 0) await sleep(wait);
     const now = Date.now();
-    for (; next < sends.length && sends[next]![1] + shift <= now; next += 1)
-      take(sends[next]![0], sends[next]![1] + shift);
+    for (; next < sends.length && sends[next]![1] + shift <= now; next += 1) take(sends[next]![0]);
   }
   await Promise.all(inFlight);
   await record(ctx, outcomes);

@@ -104,6 +104,7 @@ export async function benchBatch(target: BenchTarget, sizes: BatchSizes): Promis
             queued_at: now,
             updated_at: now,
             attempts: 0,
+            pair_retries: 0,
           };
         });
         await pool.query(

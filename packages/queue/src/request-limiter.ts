@@ -16,7 +16,15 @@ local wait = 0
 for i = 1, #KEYS do
   local interval = tonumber(ARGV[2 * i - 1])
   local burst = tonumber(ARGV[2 * i])
-  local tat = math.max(tonumber(redis.call('GET', KEYS[i]) or '0'), now)
+  -- Stored as "<tat>:<interval>". A limit changed since (the operator raised or lowered it)
+  -- carries over the requests owed, not the old rate's time: one request owed at 1/s is one
+  -- owed at 1,000/s (a millisecond), not a whole second of the new burst.
+  local stored = redis.call('GET', KEYS[i]) or '0'
+  local sep = string.find(stored, ':', 1, true)
+  local tat = tonumber(sep and string.sub(stored, 1, sep - 1) or stored)
+  local was = sep and tonumber(string.sub(stored, sep + 1)) or 0
+  if was > 0 and was ~= interval and tat > now then tat = now + (tat - now) * interval / was end
+  tat = math.max(tat, now)
   tats[i] = tat
   wait = math.max(wait, tat - now - (burst - 1) * interval)
 end
@@ -27,7 +35,7 @@ for i = 1, #KEYS do
   local tat = tats[i]
   if wait <= 0 then
     tat = tat + interval
-    redis.call('SET', KEYS[i], string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 1000)
+    redis.call('SET', KEYS[i], string.format('%.3f:%.6f', tat, interval), 'PX', math.ceil(tat - now) + 1000)
   end
   table.insert(reply, tostring(math.floor((burst * interval - (tat - now)) / interval)))
   table.insert(reply, string.format('%.3f', tat - now))

@@ -55,6 +55,22 @@ describe('request limiter', () => {
     expect(refusedAgain!.retryAfterMs).toBeLessThanOrEqual(200);
   });
 
+  it('a changed limit carries over the requests owed, not the old rate in time', async () => {
+    const requests = limiter();
+    const slow = limit(1);
+    expect((await requests.take([slow])).allowed).toBe(true);
+    expect((await requests.take([slow])).allowed).toBe(false);
+    // Raised to 1,000/s: the one request owed is a millisecond at the new rate, so the new burst
+    // is there at once (under the old rate's second it would be refused for most of a second).
+    const fast = { ...slow, requestsPerSecond: 1_000 };
+    const decisions = await Promise.all(Array.from({ length: 20 }, () => requests.take([fast])));
+    expect(decisions.map((d) => d.allowed)).toEqual(Array(20).fill(true));
+    // Lowered back to 1/s: the 21 requests owed are 21 s at that rate.
+    const lowered = await requests.take([slow]);
+    expect(lowered.allowed).toBe(false);
+    expect(lowered.retryAfterMs).toBeGreaterThan(19_000);
+  });
+
   it('holds its rate over time: a burst plus one request per interval', async () => {
     const requests = limiter();
     const key = limit(50); // one every 20 ms

@@ -227,7 +227,7 @@ export interface paths {
         head?: never;
         /**
          * Change a number's display number, messages-per-second limit or access token
-         * @description Give any of `display_phone_number`, `access_token`, `mps` (at least one). A rotated access token is encrypted at rest like the first and never returned. Workers keep a number's token and limit for up to 30 s, so a change reaches every send within that time; register the new token with Meta before rotating it here, and revoke the old one after.
+         * @description Give any of `display_phone_number`, `access_token`, `mps` (at least one). A rotated access token is encrypted at rest like the first and never returned. A new `mps` applies within a second, to the backlog too (the dispatcher reads it every tick); workers keep a number's token for up to 30 s, so a rotated one reaches every send within that time: register the new token with Meta before rotating it here, and revoke the old one after.
          */
         patch: operations["updatePhoneNumber"];
         trace?: never;

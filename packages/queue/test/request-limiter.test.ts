@@ -65,10 +65,11 @@ describe('request limiter', () => {
     const fast = { ...slow, requestsPerSecond: 1_000 };
     const decisions = await Promise.all(Array.from({ length: 20 }, () => requests.take([fast])));
     expect(decisions.map((d) => d.allowed)).toEqual(Array(20).fill(true));
-    // Lowered back to 1/s: the 21 requests owed are 21 s at that rate.
+    // Lowered back to 1/s: the ~20 requests still owed are ~20 s at that rate (each millisecond
+    // that passed meanwhile paid one back), not the ~20 ms they were at the fast rate.
     const lowered = await requests.take([slow]);
     expect(lowered.allowed).toBe(false);
-    expect(lowered.retryAfterMs).toBeGreaterThan(19_000);
+    expect(lowered.retryAfterMs).toBeGreaterThan(10_000);
   });
 
   it('holds its rate over time: a burst plus one request per interval', async () => {

@@ -4,7 +4,7 @@ import {
   orderUpdateRequest as sendBody,
   sendAccepted as send,
   startStack,
-  waitFor,
+  waitForQueueEmpty,
   waitForMessage as waitStatus,
   type TestStack,
 } from '@dak/dev-env';
@@ -127,17 +127,7 @@ describe('the worker and what Meta answers', () => {
     for (let i = 0; i < count; i++) ids.push(await send(s, apiKey, sendBody(`9198200${String(10000 + i)}`)));
     const started = Date.now();
     await Promise.all([s.startWorker(), s.startWorker(), s.startWorker()]);
-    await waitFor(
-      async () => {
-        const rows = await s.api.ctx.db
-          .selectFrom('messages')
-          .select('status')
-          .where('status', 'in', ['queued', 'sending'])
-          .execute();
-        return rows.length === 0;
-      },
-      { timeoutMs: 20_000, what: 'every message to leave the queue' },
-    );
+    await waitForQueueEmpty(s, 20_000);
     const elapsed = Date.now() - started;
     const responses = s.sim.control.requests({ route: 'messages' });
     expect(responses.filter((r) => r.response.status !== 200).map((r) => r.response)).toEqual([]);

@@ -8,6 +8,7 @@ import {
   sendAccepted as send,
   startStack,
   waitFor,
+  waitForQueueEmpty,
   waitForMessage as waitStatus,
   type TestStack,
 } from '@dak/dev-env';
@@ -124,17 +125,7 @@ describe("the worker sends from the message's own number, at its pace", () => {
     unlock();
     await holder;
 
-    await waitFor(
-      async () => {
-        const rows = await s.api.ctx.db
-          .selectFrom('messages')
-          .select('status')
-          .where('status', 'in', ['queued', 'sending'])
-          .execute();
-        return rows.length === 0;
-      },
-      { timeoutMs: 25_000, what: 'every message to leave the queue' },
-    );
+    await waitForQueueEmpty(s, 25_000);
     const refused = s.sim.control.requests({ route: 'messages' }).filter((r) => r.response.status !== 200);
     expect(refused.map((r) => r.response.body)).toEqual([]);
     expect(s.sim.control.messages()).toHaveLength(count);

@@ -46,3 +46,19 @@ export function waitForMessage(
     { what: `${id} to be ${typeof done === 'string' ? done : 'as expected'}`, timeoutMs },
   );
 }
+
+/** Waits until no message is queued or being sent: Meta took or refused every one. */
+export async function waitForQueueEmpty(stack: TestStack, timeoutMs = 20_000): Promise<void> {
+  await waitFor(
+    async () => {
+      const rows = await stack.api.ctx.db
+        .selectFrom('messages')
+        .select('status')
+        .where('status', 'in', ['queued', 'sending'])
+        .limit(1)
+        .execute();
+      return rows.length === 0;
+    },
+    { timeoutMs, what: 'every message to leave the queue' },
+  );
+}

@@ -140,7 +140,8 @@ function openapiEntry(
     ...AUTH_ERRORS[spec.auth],
     'service_unavailable' as const,
   ];
-  if ((spec.query || spec.body || spec.params) && !codes.includes('invalid_request')) codes.unshift('invalid_request');
+  // Only a parsed query or body can be invalid; path parameters are looked up, not validated.
+  if ((spec.query || spec.body) && !codes.includes('invalid_request')) codes.unshift('invalid_request');
   const responses: Record<string, ResponseConfig> = {};
   for (const [status, response] of Object.entries(spec.responses) as [string, ResponseSpec][]) {
     responses[status] = {

@@ -1550,24 +1550,6 @@ export interface operations {
                     "application/json": components["schemas"]["MessageStatus"];
                 };
             };
-            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "success": false,
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "Malformed request: the message says what to fix."
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
             /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
             401: {
                 headers: {
@@ -1932,24 +1914,6 @@ export interface operations {
                     "application/json": components["schemas"]["BatchStatus"];
                 };
             };
-            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "success": false,
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "Malformed request: the message says what to fix."
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
             /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
             401: {
                 headers: {
@@ -2176,24 +2140,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TemplateDescription"];
-                };
-            };
-            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "success": false,
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "Malformed request: the message says what to fix."
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
@@ -2710,24 +2656,6 @@ export interface operations {
                     "application/json": components["schemas"]["Account"];
                 };
             };
-            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "success": false,
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "Malformed request: the message says what to fix."
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
             /** @description Missing or invalid credentials. `error.code`: `invalid_admin_token` (the admin token is missing or wrong), `admin_disabled` (the admin API is off (DAK_ADMIN_TOKEN is not set)). */
             401: {
                 headers: {
@@ -2941,24 +2869,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PhoneNumberList"];
-                };
-            };
-            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "success": false,
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "Malformed request: the message says what to fix."
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or invalid credentials. `error.code`: `invalid_admin_token` (the admin token is missing or wrong), `admin_disabled` (the admin API is off (DAK_ADMIN_TOKEN is not set)). */
@@ -3319,24 +3229,6 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyList"];
                 };
             };
-            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "success": false,
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "Malformed request: the message says what to fix."
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
             /** @description Missing or invalid credentials. `error.code`: `invalid_admin_token` (the admin token is missing or wrong), `admin_disabled` (the admin API is off (DAK_ADMIN_TOKEN is not set)). */
             401: {
                 headers: {
@@ -3548,24 +3440,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiKey"];
-                };
-            };
-            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "success": false,
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "Malformed request: the message says what to fix."
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or invalid credentials. `error.code`: `invalid_admin_token` (the admin token is missing or wrong), `admin_disabled` (the admin API is off (DAK_ADMIN_TOKEN is not set)). */
@@ -3929,24 +3803,6 @@ export interface operations {
                     "application/json": components["schemas"]["AccountWallet"];
                 };
             };
-            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "success": false,
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "Malformed request: the message says what to fix."
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
             /** @description Missing or invalid credentials. `error.code`: `invalid_admin_token` (the admin token is missing or wrong), `admin_disabled` (the admin API is off (DAK_ADMIN_TOKEN is not set)). */
             401: {
                 headers: {
@@ -4126,7 +3982,7 @@ export interface operations {
                     "application/json": components["schemas"]["TemplateSyncResult"];
                 };
             };
-            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `no_access_token` (the account has no phone number with an access token to call Meta with), `meta_refused` (Meta refused the request; the message carries Meta's error), `foreign_next_page` (Meta's paging link points outside the configured Graph API). */
+            /** @description Malformed request. `error.code`: `no_access_token` (the account has no phone number with an access token to call Meta with), `meta_refused` (Meta refused the request; the message carries Meta's error), `foreign_next_page` (Meta's paging link points outside the configured Graph API). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4136,7 +3992,7 @@ export interface operations {
                      * @example {
                      *       "success": false,
                      *       "error": {
-                     *         "code": "invalid_request",
+                     *         "code": "no_access_token",
                      *         "message": "Malformed request: the message says what to fix."
                      *       }
                      *     }
@@ -4221,24 +4077,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AdminTemplateList"];
-                };
-            };
-            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "success": false,
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "Malformed request: the message says what to fix."
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or invalid credentials. `error.code`: `invalid_admin_token` (the admin token is missing or wrong), `admin_disabled` (the admin API is off (DAK_ADMIN_TOKEN is not set)). */

@@ -37,6 +37,17 @@ describe('in-memory caches across API processes', () => {
   };
 
   /** Polls the second process until `done` holds; returns how long the change took to arrive. */
+  /** Sends on the second process and answers the price the message was held at. */
+  async function priceOfNextSend(): Promise<number> {
+    const sent = await sendOnSecond();
+    const message = await stack.api.ctx.db
+      .selectFrom('messages')
+      .select('price_minor')
+      .where('id', '=', sent.body.message_id)
+      .executeTakeFirstOrThrow();
+    return message.price_minor;
+  }
+
   async function arrivesWithin(ms: number, done: () => Promise<boolean>): Promise<number> {
     const started = Date.now();
     while (!(await done())) {
@@ -49,15 +60,7 @@ describe('in-memory caches across API processes', () => {
   it('a new price applies to the next send on the other process', async () => {
     expect((await sendOnSecond()).status).toBe(200); // warms the key (with the account's prices), sender and template
     await stack.admin.call('PATCH', `/accounts/${accountId}`, { price: '0.25' });
-    await arrivesWithin(1_000, async () => {
-      const sent = await sendOnSecond();
-      const message = await stack.api.ctx.db
-        .selectFrom('messages')
-        .select('price_minor')
-        .where('id', '=', sent.body.message_id)
-        .executeTakeFirstOrThrow();
-      return message.price_minor === 25;
-    });
+    await arrivesWithin(1_000, async () => (await priceOfNextSend()) === 25);
   });
 
   it('a paused template is refused on the other process', async () => {
@@ -86,14 +89,6 @@ describe('in-memory caches across API processes', () => {
       stack.api.ctx.db,
     );
     await stack.api.ctx.db.updateTable('accounts').set({ price_minor: 40 }).where('id', '=', accountId).execute();
-    await arrivesWithin(3_000, async () => {
-      const sent = await sendOnSecond();
-      const message = await stack.api.ctx.db
-        .selectFrom('messages')
-        .select('price_minor')
-        .where('id', '=', sent.body.message_id)
-        .executeTakeFirstOrThrow();
-      return message.price_minor === 40;
-    });
+    await arrivesWithin(3_000, async () => (await priceOfNextSend()) === 40);
   });
 });

@@ -11,7 +11,7 @@ import {
   type PhoneNumber,
   type Template,
 } from '@dak/db';
-import { createLogger, createMetricsRegistry } from '@dak/http';
+import { CALLBACK_USER_AGENT, OutboundPoster, createLogger, createMetricsRegistry } from '@dak/http';
 import { GraphClient } from '@dak/meta';
 import { createQueues, createRedis, type Queues } from '@dak/queue';
 import { createAcceptCoalescer } from './resources/messages/accept';
@@ -36,6 +36,8 @@ export interface ApiContext {
    * sending numbers by Meta id, templates by account and id or name.
    */
   cache: { apiKeys: AccountCache<ActiveApiKey>; senders: AccountCache<PhoneNumber>; templates: AccountCache<Template> };
+  /** The registration ping of a callback URL (SSRF-guarded, as deliveries are). */
+  outbound: OutboundPoster;
 }
 
 export function createApiContext(config: DakConfig, overrides: Partial<ApiContext> = {}): ApiContext {
@@ -79,6 +81,13 @@ export function createApiContext(config: DakConfig, overrides: Partial<ApiContex
       senders: new AccountCache<PhoneNumber>(changes, ['phone_numbers'], (phone) => phone.account_id),
       templates: new AccountCache<Template>(changes, ['templates'], (template) => template.account_id),
     },
+    outbound:
+      overrides.outbound ??
+      new OutboundPoster({
+        allowPrivate: config.callbacks.allowPrivateUrls,
+        userAgent: CALLBACK_USER_AGENT,
+        maxSocketsPerHost: 4,
+      }),
   };
 }
 
@@ -86,6 +95,7 @@ export function createApiContext(config: DakConfig, overrides: Partial<ApiContex
 export async function closeApiContext(ctx: ApiContext): Promise<void> {
   await ctx.changes.close();
   await ctx.queues.close();
+  ctx.outbound.close();
   ctx.redis.disconnect();
   await ctx.db.destroy();
 }

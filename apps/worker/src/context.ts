@@ -3,11 +3,12 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { DakConfig } from '@dak/config';
 import { createDatabase, type Database } from '@dak/db';
-import { createLogger, createMetricsRegistry } from '@dak/http';
+import { CALLBACK_USER_AGENT, OutboundPoster, createLogger, createMetricsRegistry } from '@dak/http';
 import { GraphClient } from '@dak/meta';
 import { DispatchState, createQueues, createRedis, type Queues } from '@dak/queue';
 import { PhoneNumberCache } from './phone-number-cache';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';
+import { SigningSecrets } from './callbacks/signing-secrets';
 
 export interface WorkerContext {
   config: DakConfig;
@@ -23,6 +24,9 @@ export interface WorkerContext {
   metrics: WorkerMetrics;
   /** How long a claimed message may stay unanswered before the sweeper sends it again. */
   sendLeaseMs: number;
+  /** Callback POSTs to the businesses' endpoints (keep-alive, SSRF-guarded). */
+  outbound: OutboundPoster;
+  signingSecrets: SigningSecrets;
 }
 
 export function createWorkerContext(config: DakConfig, overrides: Partial<WorkerContext> = {}): WorkerContext {
@@ -57,11 +61,20 @@ export function createWorkerContext(config: DakConfig, overrides: Partial<Worker
     registry,
     metrics: overrides.metrics ?? createWorkerMetrics(registry),
     sendLeaseMs: overrides.sendLeaseMs ?? config.worker.sendLeaseMs,
+    outbound:
+      overrides.outbound ??
+      new OutboundPoster({
+        allowPrivate: config.callbacks.allowPrivateUrls,
+        userAgent: CALLBACK_USER_AGENT,
+        maxSocketsPerHost: config.callbacks.concurrency,
+      }),
+    signingSecrets: overrides.signingSecrets ?? new SigningSecrets(config.encryptionKey),
   };
 }
 
 export async function closeWorkerContext(ctx: WorkerContext): Promise<void> {
   await ctx.queues.close();
+  ctx.outbound.close();
   ctx.redis.disconnect();
   await ctx.db.destroy();
 }

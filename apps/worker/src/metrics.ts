@@ -7,6 +7,8 @@ export interface WorkerMetrics {
   metaLatency: Histogram<'outcome'>;
   swept: Counter<'reason'>;
   sweepLastRun: Gauge;
+  callbackAttempts: Counter<'outcome'>;
+  callbackLatency: Histogram;
 }
 
 export function createWorkerMetrics(registry: Registry): WorkerMetrics {
@@ -44,6 +46,18 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     sweepLastRun: new Gauge({
       name: 'dak_worker_sweep_last_run_timestamp_seconds',
       help: 'When a sweep last finished (by any worker, as this one last saw it), Unix seconds',
+      registers: [registry],
+    }),
+    callbackAttempts: new Counter({
+      name: 'dak_worker_callback_attempts_total',
+      help: 'Callback delivery attempts by outcome (delivered, retry, parked), and deliveries held back for order (waiting)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    callbackLatency: new Histogram({
+      name: 'dak_worker_callback_request_seconds',
+      help: "Time for a business's endpoint to answer a callback (or fail)",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
   };

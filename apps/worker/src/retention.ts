@@ -1,4 +1,9 @@
-import { deleteClosedEventsBefore, deleteIdempotencyKeysBefore, deleteMarketingHoldsBefore } from '@dak/db';
+import {
+  deleteCallbackEventsBefore,
+  deleteClosedEventsBefore,
+  deleteIdempotencyKeysBefore,
+  deleteMarketingHoldsBefore,
+} from '@dak/db';
 import type { WorkerContext } from './context';
 
 export const RETENTION_INTERVAL_MS = 3_600_000;
@@ -13,13 +18,15 @@ export interface RetentionResult {
   idempotencyKeys: number;
   events: number;
   marketingHolds: number;
+  callbackEvents: number;
 }
 
 /**
  * Deletes what Dak no longer needs and should not keep: idempotency keys past their 24 h (they
  * no longer count) and raw webhook events, inbound message bodies among them, older than
  * EVENT_RETENTION_DAYS. Only closed events go: one still waiting for its message stays. Marketing
- * holds go once their `until` has passed.
+ * holds go once their `until` has passed. Callback events (with their deliveries and attempt log)
+ * go CALLBACK_RETENTION_DAYS after they were made, once no endpoint is still owed them.
  */
 export async function pruneExpired(
   ctx: WorkerContext,
@@ -33,6 +40,9 @@ export async function pruneExpired(
     idempotencyKeys: await inChunks(chunk, (limit) => deleteIdempotencyKeysBefore(ctx.db, keysBefore, limit)),
     events: await inChunks(chunk, (limit) => deleteClosedEventsBefore(ctx.db, eventsBefore, limit)),
     marketingHolds: await inChunks(chunk, (limit) => deleteMarketingHoldsBefore(ctx.db, new Date(now), limit)),
+    callbackEvents: await inChunks(chunk, (limit) =>
+      deleteCallbackEventsBefore(ctx.db, new Date(now - ctx.config.callbacks.retentionDays * DAY_MS), limit),
+    ),
   };
   if (Object.values(result).some((n) => n > 0)) ctx.logger.info(result, 'retention deleted expired rows');
   return result;

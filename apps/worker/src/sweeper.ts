@@ -1,10 +1,13 @@
 import { expireQueued, requeueStaleClaims } from '@dak/db';
 import type { WorkerContext } from './context';
 import { moveCharges } from './dispatch/send-job';
+import { sweepCallbacks } from './callbacks/sweep';
 
 export interface SweepResult {
   requeued: number;
   expired: number;
+  /** Callback deliveries enqueued again (lapsed claims, lost timers). */
+  callbacks: number;
 }
 
 /**
@@ -14,6 +17,7 @@ export interface SweepResult {
  * - queued messages past `expires_in` fail with `expired` and their holds are released.
  * A queued message whose dispatch job Redis lost needs nothing here: the dispatcher admits it
  * again once its admission is older than SWEEP_GRACE_MS.
+ * - callback deliveries whose claim lapsed or whose job Redis lost are enqueued again.
  */
 export async function sweep(ctx: WorkerContext): Promise<SweepResult> {
   const stale = await requeueStaleClaims(ctx.db, ctx.sendLeaseMs);
@@ -22,8 +26,11 @@ export async function sweep(ctx: WorkerContext): Promise<SweepResult> {
     await moveCharges(trx, rows, 'expired_unsent');
     return rows.length;
   });
+  const callbacks = await sweepCallbacks(ctx);
   ctx.metrics.swept.inc({ reason: 'stale_claim' }, stale.length);
   ctx.metrics.swept.inc({ reason: 'expired' }, expired);
-  if (stale.length > 0 || expired > 0) ctx.logger.info({ requeued: stale.length, expired }, 'sweeper acted');
-  return { requeued: stale.length, expired };
+  ctx.metrics.swept.inc({ reason: 'callback' }, callbacks);
+  if (stale.length > 0 || expired > 0 || callbacks > 0)
+    ctx.logger.info({ requeued: stale.length, expired, callbacks }, 'sweeper acted');
+  return { requeued: stale.length, expired, callbacks };
 }

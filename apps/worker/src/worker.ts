@@ -1,9 +1,11 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
+  CALLBACK_JOB,
   DISPATCH_JOB,
   LEGACY_SEND_JOB,
   MAINTENANCE_JOBS,
   QUEUE_NAMES,
+  type CallbackJob,
   type DispatchJob,
   type MaintenanceJob,
 } from '@dak/queue';
@@ -14,6 +16,7 @@ import { processDispatch } from './dispatch/send-job';
 import { sweep } from './sweeper';
 import { pruneExpired } from './retention';
 import { syncAllTemplates } from './template-sync-job';
+import { deliverCallback } from './callbacks/deliver';
 
 export interface RunningWorkers {
   /** For /readyz: throws when the sweep has not run for several intervals (undefined without a sweeper). */
@@ -40,13 +43,13 @@ const LOCKS = {
 };
 
 /**
- * Starts the send worker and the maintenance worker. The sweep, the template sync and the
+ * Starts the send worker, the callback worker and the maintenance worker. The sweep, the template sync and the
  * retention run from BullMQ job schedulers (kept alive by ScheduleKeeper), so however many
  * worker processes run, each happens once per interval.
  */
 export async function startWorkers(
   ctx: WorkerContext,
-  options: { sweep?: boolean; dispatch?: boolean } = {},
+  options: { sweep?: boolean; dispatch?: boolean; callbacks?: boolean } = {},
 ): Promise<RunningWorkers> {
   const connection = ctx.redis;
   const prefix = ctx.config.redis.prefix;
@@ -63,6 +66,23 @@ export async function startWorkers(
   admitter?.start();
 
   const workers: Worker[] = [sendWorker];
+  // Callbacks have their own queue and worker, so a slow or dead endpoint holds only callback
+  // slots, never a send. IO-bound: many in flight per process.
+  if (options.callbacks !== false) {
+    const callbackWorker = new Worker<CallbackJob>(
+      QUEUE_NAMES.callbacks,
+      (job, token) => {
+        if (job.name !== CALLBACK_JOB) throw new UnrecoverableError(`unknown callbacks job "${job.name}"`);
+        return deliverCallback(ctx, job, token);
+      },
+      { connection, prefix, concurrency: ctx.config.callbacks.concurrency, ...LOCKS },
+    );
+    callbackWorker.on('failed', (job, error) =>
+      ctx.logger.warn({ err: error, jobId: job?.id }, 'callback job failed (the sweeper enqueues its delivery again)'),
+    );
+    callbackWorker.on('error', (error) => ctx.logger.error({ err: error }, 'callback worker error'));
+    workers.push(callbackWorker);
+  }
   let keeper: ScheduleKeeper | undefined;
   if (options.sweep !== false) {
     const schedules = new ScheduleKeeper(ctx);

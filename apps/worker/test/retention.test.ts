@@ -89,6 +89,7 @@ describe('retention', () => {
         idempotencyKeys: 3,
         events: 3,
         marketingHolds: 2,
+        callbackEvents: 0,
       });
       expect(await remaining()).toEqual({
         keys: ['fresh'],
@@ -99,6 +100,7 @@ describe('retention', () => {
         idempotencyKeys: 0,
         events: 0,
         marketingHolds: 0,
+        callbackEvents: 0,
       });
     } finally {
       await closeWorkerContext(ctx);

@@ -66,6 +66,20 @@ const schema = z.object({
   // Raw webhook events (inbound message bodies among them: personal data) are deleted this many
   // days after they arrived, once applied or closed.
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // Callbacks (Dak → the business's endpoints, apps/worker/src/callbacks).
+  CALLBACK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
+  CALLBACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  CALLBACK_RETRY_BASE_MS: z.coerce.number().int().min(10).default(10_000),
+  CALLBACK_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(10).default(3_600_000),
+  CALLBACK_RETRY_WINDOW_MS: z.coerce.number().int().min(100).default(86_400_000),
+  CALLBACK_DISABLE_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(3 * 86_400_000),
+  CALLBACK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // Unset: allowed outside production (a receiver on localhost), refused in production.
+  CALLBACK_ALLOW_PRIVATE_URLS: optional(z.enum(['true', 'false', '1', '0'])),
   DEFAULT_PRICE_MINOR: z.coerce.number().int().min(0).default(10),
   DEFAULT_CURRENCY: z.string().length(3).default('INR'),
 });
@@ -104,6 +118,21 @@ export interface DakConfig {
   /** The worker's periodic template sync of every account; 0 means webhooks and the admin sync only. */
   templateSync: { intervalMs: number };
   retention: { eventDays: number };
+  callbacks: {
+    /** Deliveries in flight per worker process (HTTP, IO-bound). */
+    concurrency: number;
+    timeoutMs: number;
+    /** The first retry's delay; each next one doubles, with jitter, up to maxDelayMs. */
+    retryBaseMs: number;
+    retryMaxDelayMs: number;
+    /** Past this after its first attempt a delivery is parked as failed. */
+    retryWindowMs: number;
+    /** An endpoint whose every attempt has failed for this long is disabled. */
+    disableAfterMs: number;
+    retentionDays: number;
+    /** Whether endpoints may be private, loopback or link-local addresses (local development). */
+    allowPrivateUrls: boolean;
+  };
 }
 
 /** Turns the raw environment into Dak's typed configuration; throws ConfigError listing every problem. */
@@ -144,5 +173,18 @@ export function loadConfig(env: Env = process.env): DakConfig {
     pricing: { defaultPriceMinor: raw.DEFAULT_PRICE_MINOR, currency: raw.DEFAULT_CURRENCY },
     templateSync: { intervalMs: raw.TEMPLATE_SYNC_INTERVAL_MS },
     retention: { eventDays: raw.EVENT_RETENTION_DAYS },
+    callbacks: {
+      concurrency: raw.CALLBACK_CONCURRENCY,
+      timeoutMs: raw.CALLBACK_TIMEOUT_MS,
+      retryBaseMs: raw.CALLBACK_RETRY_BASE_MS,
+      retryMaxDelayMs: raw.CALLBACK_RETRY_MAX_DELAY_MS,
+      retryWindowMs: raw.CALLBACK_RETRY_WINDOW_MS,
+      disableAfterMs: raw.CALLBACK_DISABLE_AFTER_MS,
+      retentionDays: raw.CALLBACK_RETENTION_DAYS,
+      allowPrivateUrls:
+        raw.CALLBACK_ALLOW_PRIVATE_URLS === undefined
+          ? raw.NODE_ENV !== 'production'
+          : ['true', '1'].includes(raw.CALLBACK_ALLOW_PRIVATE_URLS),
+    },
   };
 }

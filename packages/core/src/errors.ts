@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   message_not_found: { status: 404, means: "no such message in the caller's account" },
   batch_not_found: { status: 404, means: "no such batch in the caller's account" },
   wallet_not_found: { status: 404, means: 'the account has no wallet yet' },
+  callback_not_found: { status: 404, means: "no such callback endpoint in the caller's account" },
+  callback_event_not_found: { status: 404, means: 'the callback endpoint never had that event' },
 
   account_exists: { status: 409, means: 'an account for that WABA exists' },
   phone_number_exists: { status: 409, means: 'that Meta phone number id is registered' },
@@ -47,6 +49,10 @@ export const ERROR_CODES = {
   template_not_approved: { status: 422, means: 'the template is not APPROVED' },
   priority_not_allowed: { status: 422, means: "the priority is faster than the template's category allows" },
   no_valid_messages: { status: 422, means: 'every item of the batch is invalid' },
+  callback_url_refused: { status: 422, means: 'the callback URL is not http(s), or not a public address' },
+  callback_unreachable: { status: 422, means: 'the callback URL did not answer the registration ping' },
+  callback_disabled: { status: 422, means: 'the callback endpoint is disabled; enable it first' },
+  too_many_callbacks: { status: 422, means: 'the account has as many callback endpoints as it may' },
 
   rate_limited: { status: 429, means: 'the request rate is used up; retry after Retry-After seconds' },
 

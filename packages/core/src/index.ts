@@ -8,3 +8,5 @@ export * from './templates/index';
 export * from './charge';
 export * from './priority';
 export * from './retry-policy';
+export * from './callback-signature';
+export * from './callback-envelope';

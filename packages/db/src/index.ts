@@ -14,5 +14,7 @@ export * from './repositories/batches';
 export * from './repositories/message-list';
 export * from './repositories/marketing-holds';
 export * from './repositories/callbacks';
+export * from './repositories/callback-endpoints';
+export * from './repositories/callback-deliveries';
 export * from './template-sync';
 export { sql, type Transaction } from 'kysely';

@@ -9,3 +9,4 @@ export * from './redis';
 export * from './meta-webhooks';
 export * from './processes';
 export { redisAnswers } from './services';
+export * from './callback-receiver';

@@ -146,6 +146,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       for (const handle of extraWorkers) {
         await handle.ctx.queues.send.obliterate({ force: true }).catch(() => undefined);
         await handle.ctx.queues.maintenance.obliterate({ force: true }).catch(() => undefined);
+        await handle.ctx.queues.callbacks.obliterate({ force: true }).catch(() => undefined);
         await closeWorkerContext(handle.ctx);
       }
       await webhooksCtx.db.destroy();

@@ -6,3 +6,4 @@ export * from './metrics';
 export * from './shutdown';
 export * from './json-body';
 export * from './security';
+export * from './outbound';

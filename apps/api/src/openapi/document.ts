@@ -34,6 +34,11 @@ export function buildOpenApiDocument(version: string): OpenApiDocument {
       { name: 'Messages', description: 'Send template messages and follow their status' },
       { name: 'Templates', description: "The account's templates as synced from Meta" },
       { name: 'Wallet', description: 'Prepaid credit' },
+      {
+        name: 'Callbacks',
+        description:
+          'Signed POSTs of status changes and other events to your own endpoints, retried for 24 h, with a delivery log and replay',
+      },
       { name: 'Admin', description: 'Accounts, phone numbers, API keys, top-ups and template sync' },
     ],
   });

@@ -5,6 +5,7 @@ import { rateLimit } from '../http/rate-limit';
 import type { Route } from '../http/route';
 import { accountRoutes } from '../resources/accounts/routes';
 import { apiKeyRoutes } from '../resources/api-keys/routes';
+import { adminCallbackRoutes, publicCallbackRoutes } from '../resources/callbacks/routes';
 import { messageRoutes } from '../resources/messages/routes';
 import { phoneNumberRoutes } from '../resources/phone-numbers/routes';
 import { adminTemplateRoutes, publicTemplateRoutes } from '../resources/templates/routes';
@@ -16,12 +17,14 @@ export const ROUTES: Route[] = [
   ...messageRoutes,
   ...publicTemplateRoutes,
   ...publicWalletRoutes,
+  ...publicCallbackRoutes,
   ...accountRoutes,
   ...phoneNumberRoutes,
   ...apiKeyRoutes,
   ...adminWalletRoutes,
   ...adminTemplateRoutes,
   ...webhookEventRoutes,
+  ...adminCallbackRoutes,
 ];
 
 /** The public API: an account's API key, then its rate limit, then the route (which reads its body, if any). */

@@ -1,0 +1,153 @@
+import { CALLBACK_EVENT_TYPES } from '@dak/db';
+import { nullableTimestampSchema, timestampSchema } from '../../openapi/common';
+import { z } from '../../openapi/zod';
+import { idPageQuery, nothingToChange } from '../requests';
+
+/** Deliveries one replay queues again at most. */
+export const REPLAY_CAP = 1_000;
+/** Endpoints an account may have: enough for a few systems and environments, few enough that fan-out stays cheap. */
+export const MAX_CALLBACKS_PER_ACCOUNT = 10;
+
+// Answers, as documented schemas; the presenters return exactly these types.
+
+const eventTypeSchema = z.enum(CALLBACK_EVENT_TYPES as [string, ...string[]]).openapi({
+  description:
+    '`message.status`: a message changed status (data: the message as `message-status` answers it, plus `previous_status` and `sequence`); ' +
+    '`message.inbound`: a customer wrote; `template.status`: Meta changed a template; `wallet.low_balance`: the wallet ran low',
+});
+
+export const callbackSchema = z
+  .object({
+    id: z.string().openapi({ example: 'cbk_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
+    url: z.string().openapi({ example: 'https://example.com/dak/events' }),
+    events: z.array(eventTypeSchema),
+    description: z.string().nullable().openapi({ example: 'order system' }),
+    enabled: z
+      .boolean()
+      .openapi({ description: 'false when disabled by the account or, with `disabled_reason`, by Dak' }),
+    disabled_reason: z.string().nullable().openapi({
+      description: 'Why Dak disabled it (every delivery failed for 3 days); enabling it again clears it',
+      example: null,
+    }),
+    failing_since: nullableTimestampSchema.openapi({
+      description: 'Since when every delivery attempt has failed; null after a success',
+    }),
+    previous_secret_expires_at: nullableTimestampSchema.openapi({
+      description: 'After a rotation: until when the previous secret still signs (a second `v1=`)',
+    }),
+    created_at: timestampSchema,
+    updated_at: timestampSchema,
+  })
+  .openapi('Callback');
+
+const secretSchema = z.string().openapi({
+  description: 'The signing secret, shown only in this answer: verify `X-Dak-Signature` with it',
+  example: 'whsec_…',
+});
+
+export const createdCallbackSchema = callbackSchema.extend({ secret: secretSchema }).openapi('CreatedCallback');
+export const rotatedCallbackSchema = callbackSchema.extend({ secret: secretSchema }).openapi('RotatedCallback');
+
+export const callbackListSchema = z
+  .object({ success: z.literal(true), callbacks: z.array(callbackSchema) })
+  .openapi('CallbackList');
+
+export const deletedCallbackSchema = z
+  .object({ success: z.literal(true), id: z.string(), deleted: z.literal(true) })
+  .openapi('DeletedCallback');
+
+export const callbackDeliveryStatusSchema = z.enum(['pending', 'delivering', 'delivered', 'failed']);
+
+export const callbackAttemptSchema = z
+  .object({
+    id: z.number().int().openapi({ description: 'Increasing with time; the paging cursor', example: 5120 }),
+    event_id: z.string().openapi({ example: 'evt_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
+    event_type: z.string().openapi({ example: 'message.status' }),
+    attempt: z.number().int().openapi({ description: 'The delivery attempt number, 1 for the first', example: 1 }),
+    http_status: z.number().int().nullable().openapi({ description: 'null when no answer came', example: 200 }),
+    latency_ms: z.number().int().openapi({ example: 38 }),
+    error: z.string().nullable().openapi({ example: null }),
+    delivery_status: callbackDeliveryStatusSchema.openapi({
+      description:
+        "The event's delivery to this endpoint now: pending (a retry is due), delivering, delivered, failed (parked)",
+    }),
+    at: timestampSchema,
+  })
+  .openapi('CallbackAttempt');
+
+export const callbackAttemptPageSchema = z
+  .object({
+    success: z.literal(true),
+    deliveries: z.array(callbackAttemptSchema).openapi({ description: 'Attempts, newest first' }),
+    next_before: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'Pass as `before` for the next (older) page; null on the last page', example: 5070 }),
+  })
+  .openapi('CallbackAttemptPage');
+
+export const replayResultSchema = z
+  .object({
+    success: z.literal(true),
+    requeued: z.number().int().openapi({ description: 'Deliveries queued again', example: 12 }),
+    more: z.boolean().openapi({
+      description: `true when the range held more than ${REPLAY_CAP} finished deliveries: replay the rest with a later \`since\``,
+    }),
+  })
+  .openapi('CallbackReplay');
+
+// Requests.
+
+const urlSchema = z
+  .string()
+  .trim()
+  .max(2048, 'url must be at most 2048 characters')
+  .refine((value) => URL.canParse(value), 'url must be an absolute http(s) URL, e.g. https://example.com/dak/events');
+const eventsSchema = z
+  .array(eventTypeSchema)
+  .min(1, `events must name at least one of ${CALLBACK_EVENT_TYPES.join(', ')}`)
+  .transform((events) => [...new Set(events)]);
+const descriptionSchema = z.string().trim().max(200, 'description must be at most 200 characters');
+
+export const createCallbackSchema = z.object({
+  url: urlSchema,
+  events: eventsSchema,
+  description: descriptionSchema.optional(),
+});
+
+export const updateCallbackSchema = z
+  .object({
+    url: urlSchema,
+    events: eventsSchema,
+    description: descriptionSchema.nullable(),
+    enabled: z.boolean(),
+  })
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, nothingToChange(['url', 'events', 'description', 'enabled']));
+
+export const callbackAttemptQuerySchema = z.object({
+  ...idPageQuery('an attempt id'),
+  event_id: z.string().max(64).optional(),
+  status: callbackDeliveryStatusSchema.optional().openapi({
+    description: 'Only attempts of deliveries now in this state (e.g. `failed`: what was parked)',
+  }),
+});
+
+export const replayCallbackSchema = z.union([
+  z.object({ event_id: z.string().min(1).max(64) }).strict(),
+  z
+    .object({ since: z.iso.datetime({ offset: true }), until: z.iso.datetime({ offset: true }).optional() })
+    .strict()
+    .refine((r) => !r.until || Date.parse(r.until) > Date.parse(r.since), {
+      message: 'until must be later than since',
+    }),
+]);
+
+export const callbackParams = z.object({
+  callbackId: z.string().openapi({ param: { description: "The callback endpoint's id (`cbk_…`)" } }),
+});
+export const accountCallbackParams = z.object({
+  id: z.string().openapi({ param: { description: "The account's id (`acc_…`)" } }),
+  callbackId: z.string().openapi({ param: { description: "The callback endpoint's id (`cbk_…`)" } }),
+});

@@ -1,0 +1,327 @@
+import { sql } from 'kysely';
+import type { Database } from '../database';
+import type { CallbackDeliveryStatus } from '../schema/index';
+
+// The delivery side of callbacks (apps/worker/src/callbacks): claims, outcomes, the sweeper's
+// scans, replay and retention. Each is one statement.
+
+/** How long a blocked delivery waits for an earlier one that is being sent right now. */
+const IN_FLIGHT_WAIT_MS = 500;
+
+export interface ClaimedDelivery {
+  kind: 'claimed';
+  /** This attempt's number (1 for the first). */
+  attempt: number;
+  firstAttemptAt: Date;
+  endpointId: string;
+  url: string;
+  secretEncrypted: string;
+  previousSecretEncrypted: string | null;
+  previousSecretUntil: Date | null;
+  messageId: string | null;
+  sequence: number | null;
+  event: { id: string; type: string; created_at: Date; data: Record<string, unknown> };
+}
+
+export type ClaimResult =
+  | ClaimedDelivery
+  /** An earlier event of the same message is still owed to this endpoint: try again at `until`. */
+  | { kind: 'blocked'; until: Date }
+  /** The endpoint is disabled: the delivery was parked as failed. */
+  | { kind: 'parked' }
+  /** Nothing to send: delivered, parked, being sent by another worker, or deleted. */
+  | { kind: 'gone'; status: CallbackDeliveryStatus | null };
+
+/**
+ * Claims a pending delivery for one attempt, compare-and-set: only a `pending` row becomes
+ * `delivering` (its attempt counted, its claim lapsing at `leaseUntil`), so two workers never
+ * send the same attempt. A delivery whose endpoint still owes an earlier event of the same
+ * message (a lower sequence, pending or being sent) is not claimed: it waits, uncounted. A
+ * parked earlier one does not block. A delivery of a disabled endpoint is parked. One round trip
+ * answers everything the attempt needs: endpoint, secrets and the event.
+ */
+export async function claimCallbackDelivery(
+  db: Database,
+  deliveryId: string,
+  leaseUntil: Date,
+  now: Date = new Date(),
+): Promise<ClaimResult> {
+  const inFlightUntil = new Date(now.getTime() + IN_FLIGHT_WAIT_MS);
+  const result = await sql<{
+    status: CallbackDeliveryStatus;
+    blocked_until: Date | null;
+    parked: boolean;
+    attempts: number | null;
+    first_attempt_at: Date | null;
+    endpoint_id: string;
+    url: string;
+    secret_encrypted: string;
+    previous_secret_encrypted: string | null;
+    previous_secret_until: Date | null;
+    message_id: string | null;
+    sequence: number | null;
+    event_id: string;
+    type: string;
+    data: Record<string, unknown>;
+    created_at: Date;
+  }>`
+    with d as (
+      select d.id, d.status, d.endpoint_id, d.event_id, d.message_id, d.sequence, e.enabled,
+        (select min(case when o.status = 'pending' then greatest(o.next_attempt_at, ${inFlightUntil}) else ${inFlightUntil} end)
+         from callback_deliveries o
+         where d.message_id is not null and o.endpoint_id = d.endpoint_id and o.message_id = d.message_id
+           and o.sequence < d.sequence and o.status in ('pending', 'delivering')) as blocked_until
+      from callback_deliveries d join callback_endpoints e on e.id = d.endpoint_id
+      where d.id = ${deliveryId}
+    ), claimed as (
+      update callback_deliveries t set
+        status = 'delivering', attempts = t.attempts + 1,
+        first_attempt_at = coalesce(t.first_attempt_at, ${now}), next_attempt_at = ${leaseUntil}
+      from d where t.id = d.id and t.status = 'pending' and d.enabled and d.blocked_until is null
+      returning t.attempts, t.first_attempt_at
+    ), parked as (
+      update callback_deliveries t set status = 'failed', last_error = 'not sent: the endpoint is disabled'
+      from d where t.id = d.id and t.status = 'pending' and not d.enabled
+      returning t.id
+    )
+    select d.status, d.blocked_until, exists (select 1 from parked) as parked, c.attempts, c.first_attempt_at,
+      d.endpoint_id, e.url, e.secret_encrypted, e.previous_secret_encrypted, e.previous_secret_until,
+      d.message_id, d.sequence, ev.id as event_id, ev.type, ev.data, ev.created_at
+    from d
+    join callback_endpoints e on e.id = d.endpoint_id
+    join callback_events ev on ev.id = d.event_id
+    left join claimed c on true`.execute(db);
+  const row = result.rows[0];
+  if (!row) return { kind: 'gone', status: null };
+  if (row.parked) return { kind: 'parked' };
+  if (row.attempts !== null && row.first_attempt_at !== null) {
+    return {
+      kind: 'claimed',
+      attempt: row.attempts,
+      firstAttemptAt: row.first_attempt_at,
+      endpointId: row.endpoint_id,
+      url: row.url,
+      secretEncrypted: row.secret_encrypted,
+      previousSecretEncrypted: row.previous_secret_encrypted,
+      previousSecretUntil: row.previous_secret_until,
+      messageId: row.message_id,
+      sequence: row.sequence,
+      event: { id: row.event_id, type: row.type, created_at: row.created_at, data: row.data },
+    };
+  }
+  if (row.status === 'pending' && row.blocked_until) return { kind: 'blocked', until: row.blocked_until };
+  return { kind: 'gone', status: row.status };
+}
+
+export interface AttemptOutcome {
+  deliveryId: string;
+  endpointId: string;
+  eventId: string;
+  messageId: string | null;
+  sequence: number | null;
+  attempt: number;
+  httpStatus: number | null;
+  latencyMs: number;
+  error: string | null;
+  /** delivered; pending again at `nextAttemptAt`; or failed (parked, retries used up). */
+  status: 'delivered' | 'pending' | 'failed';
+  nextAttemptAt: Date | null;
+  /** An endpoint failing since before this is disabled by a failure. */
+  disableFailingSince: Date;
+  disabledReason: string;
+}
+
+export interface RecordedAttempt {
+  /** False when the claim had lapsed and the sweeper (or another worker) took the delivery. */
+  recorded: boolean;
+  /** The same message's next pending delivery to this endpoint, which this one no longer blocks. */
+  nextInLine: string | null;
+  /** True when this failure disabled the endpoint. */
+  disabled: boolean;
+}
+
+/**
+ * Records one attempt, in one statement: the attempt's row in the log (always: it happened),
+ * the delivery's new state (only if this attempt still holds the claim), and the endpoint's
+ * health. The endpoint row is written only when its health changes (first failure after a
+ * success, first success after failures, disabling), so a busy endpoint's deliveries never
+ * queue on its row lock.
+ */
+export async function recordCallbackAttempt(
+  db: Database,
+  outcome: AttemptOutcome,
+  now: Date = new Date(),
+): Promise<RecordedAttempt> {
+  const o = outcome;
+  const succeeded = o.status === 'delivered';
+  const finished = o.status !== 'pending';
+  const result = await sql<{ recorded: boolean; next_in_line: number | null; disabled: boolean }>`
+    with updated as (
+      update callback_deliveries set
+        status = ${o.status}, next_attempt_at = coalesce(${o.nextAttemptAt}::timestamptz, next_attempt_at),
+        last_http_status = ${o.httpStatus}::int, last_error = ${o.error}::text,
+        delivered_at = ${succeeded ? now : null}::timestamptz
+      where id = ${o.deliveryId} and status = 'delivering' and attempts = ${o.attempt}
+      returning id
+    ), logged as (
+      insert into callback_attempts (delivery_id, endpoint_id, event_id, attempt, http_status, latency_ms, error, at)
+      values (${o.deliveryId}, ${o.endpointId}, ${o.eventId}, ${o.attempt}, ${o.httpStatus}::int, ${o.latencyMs}, ${o.error}::text, ${now})
+    ), health as (
+      update callback_endpoints set
+        failing_since = case when ${succeeded}::boolean then null else coalesce(failing_since, ${now}) end,
+        enabled = case when not ${succeeded}::boolean and failing_since < ${o.disableFailingSince} then false else enabled end,
+        disabled_reason = case when not ${succeeded}::boolean and failing_since < ${o.disableFailingSince} then ${o.disabledReason} else disabled_reason end,
+        updated_at = ${now}
+      where id = ${o.endpointId} and case when ${succeeded}::boolean then failing_since is not null
+        else failing_since is null or (enabled and failing_since < ${o.disableFailingSince}) end
+      returning not enabled as disabled
+    )
+    select exists (select 1 from updated) as recorded,
+      coalesce((select disabled from health), false) as disabled,
+      (select n.id from callback_deliveries n
+       where ${finished}::boolean and ${o.messageId}::text is not null and n.endpoint_id = ${o.endpointId}
+         and n.message_id = ${o.messageId}::text and n.sequence > ${o.sequence}::int and n.status = 'pending'
+       order by n.sequence limit 1) as next_in_line`.execute(db);
+  const row = result.rows[0]!;
+  return {
+    recorded: row.recorded,
+    nextInLine: row.next_in_line === null ? null : String(row.next_in_line),
+    disabled: row.disabled,
+  };
+}
+
+/**
+ * The sweeper's first step: deliveries whose claim lapsed (the worker died mid-attempt, or its
+ * outcome was lost) go back to pending, due now. Their attempt stays counted.
+ */
+export async function reclaimLapsedCallbackDeliveries(db: Database, now: Date = new Date()): Promise<string[]> {
+  const result = await sql<{ id: number }>`
+    update callback_deliveries set status = 'pending', next_attempt_at = ${now},
+      last_error = 'the attempt was not answered before its claim lapsed (worker stopped?)'
+    where status = 'delivering' and next_attempt_at < ${now}
+    returning id`.execute(db);
+  return result.rows.map((r) => String(r.id));
+}
+
+/**
+ * Pending deliveries overdue by more than `graceMs`: their timer (the BullMQ job) was lost, or
+ * the queue is that far behind. Re-enqueueing is harmless either way (the job id is the
+ * delivery's), so the sweeper enqueues them again.
+ */
+export async function overdueCallbackDeliveries(
+  db: Database,
+  graceMs: number,
+  limit: number,
+  now: Date = new Date(),
+): Promise<string[]> {
+  const result = await sql<{ id: number }>`
+    select id from callback_deliveries
+    where status = 'pending' and next_attempt_at < ${new Date(now.getTime() - graceMs)}
+    order by next_attempt_at limit ${limit}`.execute(db);
+  return result.rows.map((r) => String(r.id));
+}
+
+export type ReplaySelection = { eventId: string } | { since: Date; until: Date };
+
+/**
+ * Replay: the endpoint's finished deliveries (delivered or parked) of one event or of events
+ * created in [since, until) become pending again, due now, with a fresh retry window; the same
+ * event id and body go out again. At most `cap` of them, oldest first; `more` says whether the
+ * range held more. Deliveries still pending or being sent are on their way already and untouched.
+ */
+export async function replayCallbackDeliveries(
+  db: Database,
+  endpointId: string,
+  selection: ReplaySelection,
+  cap: number,
+  now: Date = new Date(),
+): Promise<{ ids: string[]; more: boolean }> {
+  const filter =
+    'eventId' in selection
+      ? sql`event_id = ${selection.eventId}`
+      : sql`created_at >= ${selection.since} and created_at < ${selection.until}`;
+  const result = await sql<{ id: number; more: boolean }>`
+    with picked as (
+      select id from callback_deliveries
+      where endpoint_id = ${endpointId} and ${filter} and status in ('delivered', 'failed')
+      order by created_at, id limit ${cap + 1}
+    ), kept as (
+      select id from picked order by id limit ${cap}
+    )
+    update callback_deliveries d set status = 'pending', next_attempt_at = ${now}, first_attempt_at = null,
+      delivered_at = null, last_error = null, last_http_status = null
+    from kept where d.id = kept.id
+    returning d.id, (select count(*) from picked) > ${cap} as more`.execute(db);
+  return { ids: result.rows.map((r) => String(r.id)), more: result.rows[0]?.more ?? false };
+}
+
+/** Whether the endpoint ever had a delivery of this event. */
+export async function endpointHasEvent(db: Database, endpointId: string, eventId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('callback_deliveries')
+    .select('id')
+    .where('endpoint_id', '=', endpointId)
+    .where('event_id', '=', eventId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export interface CallbackAttemptRow {
+  id: number;
+  event_id: string;
+  event_type: string;
+  delivery_status: CallbackDeliveryStatus;
+  attempt: number;
+  http_status: number | null;
+  latency_ms: number;
+  error: string | null;
+  at: Date;
+}
+
+/** The endpoint's delivery log, newest first: `limit` attempts older than `before` (an attempt id). */
+export async function listCallbackAttempts(
+  db: Database,
+  endpointId: string,
+  page: {
+    limit: number;
+    before?: number | undefined;
+    eventId?: string | undefined;
+    status?: CallbackDeliveryStatus | undefined;
+  },
+): Promise<CallbackAttemptRow[]> {
+  let query = db
+    .selectFrom('callback_attempts as a')
+    .innerJoin('callback_deliveries as d', 'd.id', 'a.delivery_id')
+    .innerJoin('callback_events as e', 'e.id', 'a.event_id')
+    .select([
+      'a.id',
+      'a.event_id',
+      'e.type as event_type',
+      'd.status as delivery_status',
+      'a.attempt',
+      'a.http_status',
+      'a.latency_ms',
+      'a.error',
+      'a.at',
+    ])
+    .where('a.endpoint_id', '=', endpointId);
+  if (page.before !== undefined) query = query.where('a.id', '<', page.before);
+  if (page.eventId !== undefined) query = query.where('a.event_id', '=', page.eventId);
+  if (page.status !== undefined) query = query.where('d.status', '=', page.status);
+  return query.orderBy('a.id', 'desc').limit(page.limit).execute();
+}
+
+/**
+ * Retention: deletes up to `limit` events created before `before` that no endpoint still owes
+ * (none of their deliveries pending or being sent); their deliveries and attempts go with them.
+ */
+export async function deleteCallbackEventsBefore(db: Database, before: Date, limit: number): Promise<number> {
+  const result = await sql`
+    delete from callback_events where id in (
+      select e.id from callback_events e
+      where e.created_at < ${before}
+        and not exists (select 1 from callback_deliveries d where d.event_id = e.id and d.status in ('pending', 'delivering'))
+      limit ${limit}
+    )`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}

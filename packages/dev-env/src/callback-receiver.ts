@@ -1,0 +1,57 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedCallback {
+  headers: IncomingHttpHeaders;
+  /** The raw body, as signed. */
+  body: string;
+  json: { id: string; type: string; created_at: string; data: Record<string, any> };
+  at: number;
+}
+
+export interface CallbackReceiver {
+  url: string;
+  received: ReceivedCallback[];
+  /** Decides each answer's status (default 200); it may wait to play a slow endpoint. */
+  respond: (request: ReceivedCallback) => number | Promise<number>;
+  /** Only the events (not the registration's `callback.test` ping). */
+  events(): ReceivedCallback[];
+  close(): Promise<void>;
+}
+
+/** A business's endpoint for tests: a real HTTP server on 127.0.0.1 that records what Dak POSTs. */
+export async function startCallbackReceiver(path = '/dak/events'): Promise<CallbackReceiver> {
+  const receiver: CallbackReceiver = {
+    url: '',
+    received: [],
+    respond: () => 200,
+    events: () => receiver.received.filter((r) => r.json.type !== 'callback.test'),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      let json: ReceivedCallback['json'];
+      try {
+        json = JSON.parse(body);
+      } catch {
+        json = { id: '', type: 'unparseable', created_at: '', data: {} };
+      }
+      const request = { headers: req.headers, body, json, at: Date.now() };
+      receiver.received.push(request);
+      void Promise.resolve(receiver.respond(request)).then((status) => {
+        res.writeHead(status, { 'content-type': 'text/plain' });
+        res.end(status < 300 ? 'ok' : 'no');
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
+  return receiver;
+}

@@ -1,0 +1,203 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import ipaddr from 'ipaddr.js';
+
+/**
+ * Outbound POSTs to addresses the business chose (callbacks), guarded against SSRF: unless
+ * private targets are allowed (local development), only public unicast addresses are reached.
+ * The guard sits where the connection is made: the request's `lookup` resolves the name once,
+ * refuses it when any of its addresses is not public, and the socket connects to exactly the
+ * address that was checked, so a name that answers a public address to a check and a private
+ * one to the connection (DNS rebinding) gets nowhere. An IP-literal host never reaches
+ * `lookup`, so it is checked before the request. Keep-alive agents reuse connections, which
+ * were made to checked addresses.
+ */
+
+/**
+ * Why an address must not be reached, or null when it is public. Everything ipaddr.js does not
+ * class as plain unicast is refused: private, loopback, link-local, unique-local, CGNAT,
+ * multicast, broadcast, unspecified, reserved and documentation ranges, and the IPv6 forms
+ * that embed an IPv4 address (mapped, NAT64, 6to4, Teredo). An IPv4-mapped address is judged
+ * by its IPv4 address, so `::ffff:8.8.8.8` is public and `::ffff:127.0.0.1` is loopback.
+ */
+export function nonPublicAddressReason(address: string): string | null {
+  if (!ipaddr.isValid(address)) return `"${address}" is not an IP address`;
+  let parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  const range = parsed.range();
+  return range === 'unicast' ? null : `${address} is a ${range} address`;
+}
+
+export class UnsafeTargetError extends Error {
+  readonly code = 'EDAK_UNSAFE_TARGET';
+  constructor(reason: string) {
+    super(`refused: ${reason}; callbacks go only to public addresses`);
+    this.name = 'UnsafeTargetError';
+  }
+}
+
+type Resolver = (
+  hostname: string,
+  options: LookupOptions & { all: true },
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
+/**
+ * A `lookup` for http(s).request that resolves every address of the name and fails with
+ * UnsafeTargetError when any is not public. `resolve` is dns.lookup unless a test stands in.
+ */
+export function publicOnlyLookup(resolve: Resolver = dnsLookup as unknown as Resolver): LookupFunction {
+  return ((hostname: string, options: LookupOptions, callback: (...args: unknown[]) => void) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error);
+      for (const { address } of addresses) {
+        const reason = nonPublicAddressReason(address);
+        if (reason) return callback(new UnsafeTargetError(`${hostname} resolves to ${reason}`));
+      }
+      if (addresses.length === 0)
+        return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }));
+      if (options.all) return callback(null, addresses);
+      callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  }) as LookupFunction;
+}
+
+/** Why a URL cannot be a target (not http(s), credentials, an IP literal that is not public), or null. */
+export function urlProblem(url: string, allowPrivate: boolean): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'it is not a valid absolute URL';
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    return `its scheme is ${parsed.protocol.slice(0, -1)}, not http or https`;
+  if (parsed.username || parsed.password)
+    return 'it carries credentials; put them in the path or a query parameter instead';
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (!allowPrivate && isIP(host)) {
+    const reason = nonPublicAddressReason(host);
+    if (reason) return `${reason}; callbacks go only to public addresses`;
+  }
+  return null;
+}
+
+/** What Dak's callbacks (and the registration ping) say they are. */
+export const CALLBACK_USER_AGENT = 'Dak-Callbacks/1.0';
+
+export interface OutboundResult {
+  /** The HTTP status, or null when no answer came (refused, DNS, timeout, unsafe target). */
+  status: number | null;
+  latencyMs: number;
+  /** What went wrong, for people: a transport failure, or null when an answer came. */
+  error: string | null;
+}
+
+export interface OutboundOptions {
+  allowPrivate: boolean;
+  userAgent: string;
+  /** Sockets per origin; about the deliveries in flight per process. */
+  maxSocketsPerHost?: number;
+  /** Stands in for dns.lookup (tests of the guard). */
+  resolve?: Resolver;
+}
+
+/** Reads at most this much of an answer (it is discarded; only the status counts). */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+/** POSTs JSON to business endpoints over keep-alive connections, never to a non-public address unless allowed. */
+export class OutboundPoster {
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  private readonly lookup: LookupFunction | undefined;
+
+  constructor(private readonly options: OutboundOptions) {
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: options.maxSocketsPerHost ?? 128,
+      maxFreeSockets: 64,
+      timeout: 60_000,
+    };
+    this.httpAgent = new http.Agent(agentOptions);
+    this.httpsAgent = new https.Agent(agentOptions);
+    this.lookup = options.allowPrivate ? undefined : publicOnlyLookup(options.resolve);
+  }
+
+  post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<OutboundResult> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const problem = urlProblem(url, this.options.allowPrivate);
+    if (problem) return Promise.resolve({ status: null, latencyMs: 0, error: `refused: ${problem}` });
+    const target = new URL(url);
+    const client = target.protocol === 'https:' ? https : http;
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (result: OutboundResult) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(result);
+      };
+      const request = client.request(
+        target,
+        {
+          method: 'POST',
+          agent: target.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
+          ...(this.lookup ? { lookup: this.lookup } : {}),
+          headers: {
+            'Content-Type': 'application/json',
+            'Content-Length': String(Buffer.byteLength(body)),
+            'User-Agent': this.options.userAgent,
+            ...headers,
+          },
+        },
+        (response) => {
+          let read = 0;
+          response.on('data', (chunk: Buffer) => {
+            read += chunk.length;
+            if (read > MAX_ANSWER_BYTES) response.destroy();
+          });
+          // The status is the answer; the body is drained so the connection can be reused.
+          response.on('end', () => finish({ status: response.statusCode ?? null, latencyMs: elapsed(), error: null }));
+          response.on('close', () =>
+            finish({ status: response.statusCode ?? null, latencyMs: elapsed(), error: null }),
+          );
+          response.on('error', () => undefined);
+        },
+      );
+      const timer = setTimeout(() => {
+        request.destroy();
+        finish({ status: null, latencyMs: elapsed(), error: `no answer within ${timeoutMs} ms` });
+      }, timeoutMs);
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        finish({ status: null, latencyMs: elapsed(), error: describeTransportError(error, target.host) }),
+      );
+      request.end(body);
+    });
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}
+
+function describeTransportError(error: NodeJS.ErrnoException, host: string): string {
+  if (error instanceof UnsafeTargetError || error.code === 'EDAK_UNSAFE_TARGET') return error.message;
+  switch (error.code) {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `DNS lookup of ${host} failed (${error.code})`;
+    case 'ECONNREFUSED':
+      return `connection to ${host} refused`;
+    case 'ECONNRESET':
+      return `connection to ${host} reset`;
+    case 'ETIMEDOUT':
+      return `connecting to ${host} timed out`;
+    default:
+      return error.code ? `${error.code}: ${error.message}` : error.message;
+  }
+}

@@ -29,6 +29,10 @@ export type UpdatePhoneNumberInput = JsonBody<'/admin/v1/phone-numbers/{id}', 'p
 export type CreateApiKeyInput = JsonBody<'/admin/v1/accounts/{id}/api-keys', 'post'>;
 export type UpdateApiKeyInput = JsonBody<'/admin/v1/api-keys/{id}', 'patch'>;
 export type TopUpInput = JsonBody<'/admin/v1/accounts/{id}/wallet/topups', 'post'>;
+export type Callback = Schemas['Callback'];
+export type CreateCallbackInput = JsonBody<'/admin/v1/accounts/{id}/callbacks', 'post'>;
+export type UpdateCallbackInput = JsonBody<'/admin/v1/accounts/{id}/callbacks/{callbackId}', 'patch'>;
+export type ReplayCallbackInput = JsonBody<'/admin/v1/accounts/{id}/callbacks/{callbackId}/replay', 'post'>;
 
 /** A non-2xx answer. `message` is Dak's own `error.message` when the body has one. */
 export class AdminApiError extends Error {
@@ -99,6 +103,7 @@ export function adminClient(baseUrl: string, adminToken: string) {
   }
 
   const account = (id: string) => ({ params: { path: { id } } });
+  const callback = (id: string, callbackId: string) => ({ params: { path: { id, callbackId } } });
 
   return {
     call,
@@ -175,6 +180,64 @@ export function adminClient(baseUrl: string, adminToken: string) {
       };
       return answer('GET /webhook-events', client.GET('/admin/v1/webhook-events', { params: { query } }));
     },
+
+    listCallbacks: (accountId: string) =>
+      answer(
+        `GET /accounts/${accountId}/callbacks`,
+        client.GET('/admin/v1/accounts/{id}/callbacks', account(accountId)),
+      ),
+    /** The answer's `secret` is shown this once. The URL must answer a signed test POST. */
+    createCallback: (accountId: string, body: CreateCallbackInput) =>
+      answer(
+        `POST /accounts/${accountId}/callbacks`,
+        client.POST('/admin/v1/accounts/{id}/callbacks', { ...account(accountId), body }),
+      ),
+    getCallback: (accountId: string, callbackId: string) =>
+      answer(
+        `GET /accounts/${accountId}/callbacks/${callbackId}`,
+        client.GET('/admin/v1/accounts/{id}/callbacks/{callbackId}', callback(accountId, callbackId)),
+      ),
+    updateCallback: (accountId: string, callbackId: string, body: UpdateCallbackInput) =>
+      answer(
+        `PATCH /accounts/${accountId}/callbacks/${callbackId}`,
+        client.PATCH('/admin/v1/accounts/{id}/callbacks/{callbackId}', { ...callback(accountId, callbackId), body }),
+      ),
+    deleteCallback: (accountId: string, callbackId: string) =>
+      answer(
+        `DELETE /accounts/${accountId}/callbacks/${callbackId}`,
+        client.DELETE('/admin/v1/accounts/{id}/callbacks/{callbackId}', callback(accountId, callbackId)),
+      ),
+    /** The new `secret` is shown this once; the old one keeps signing for 24 h. */
+    rotateCallbackSecret: (accountId: string, callbackId: string) =>
+      answer(
+        `POST /accounts/${accountId}/callbacks/${callbackId}/rotate-secret`,
+        client.POST('/admin/v1/accounts/{id}/callbacks/{callbackId}/rotate-secret', callback(accountId, callbackId)),
+      ),
+    /** Attempts, newest first; pass `next_before` as `before` for the next page. */
+    callbackDeliveries: (
+      accountId: string,
+      callbackId: string,
+      page: {
+        limit?: number;
+        before?: number;
+        event_id?: string;
+        status?: 'pending' | 'delivering' | 'delivered' | 'failed';
+      } = {},
+    ) =>
+      answer(
+        `GET /accounts/${accountId}/callbacks/${callbackId}/deliveries`,
+        client.GET('/admin/v1/accounts/{id}/callbacks/{callbackId}/deliveries', {
+          params: { path: { id: accountId, callbackId }, query: page },
+        }),
+      ),
+    replayCallback: (accountId: string, callbackId: string, body: ReplayCallbackInput) =>
+      answer(
+        `POST /accounts/${accountId}/callbacks/${callbackId}/replay`,
+        client.POST('/admin/v1/accounts/{id}/callbacks/{callbackId}/replay', {
+          ...callback(accountId, callbackId),
+          body,
+        }),
+      ),
 
     syncTemplates: (accountId: string) =>
       answer(

@@ -7,6 +7,7 @@ import {
   type AdminClient,
   type TemplateCategory,
 } from './admin-client';
+import { addCallbackCommands } from './callback-commands';
 
 /** What the CLI touches outside itself, so tests and main.ts can each supply their own. */
 export interface CliIo {
@@ -57,7 +58,7 @@ const rate = (requestsPerSecond: number | null) =>
 export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Command {
   const program = new Command('dak')
     .description(
-      'Operate Dak through its admin API: accounts, phone numbers, API keys, wallets and templates. Prints JSON unless --quiet.',
+      'Operate Dak through its admin API: accounts, phone numbers, API keys, wallets, templates and callbacks. Prints JSON unless --quiet.',
     )
     .option('--url <url>', 'the API base URL (else DAK_API_URL, else http://127.0.0.1:3000)')
     .option('--token <token>', 'the admin token (else DAK_ADMIN_TOKEN, else DAK_ADMIN_TOKEN from ./.dak/local.env)')
@@ -416,6 +417,8 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
         ]),
       ),
     );
+
+  addCallbackCommands(program, action, io.stderr);
 
   return program;
 }

@@ -16,19 +16,25 @@ import ipaddr from 'ipaddr.js';
  */
 
 /**
- * Why an address must not be reached, or null when it is public. Everything ipaddr.js does not
+ * The range of an address that must not be reached, or null when it is public. Everything ipaddr.js does not
  * class as plain unicast is refused: private, loopback, link-local, unique-local, CGNAT,
  * multicast, broadcast, unspecified, reserved and documentation ranges, and the IPv6 forms
  * that embed an IPv4 address (mapped, NAT64, 6to4, Teredo). An IPv4-mapped address is judged
  * by its IPv4 address, so `::ffff:8.8.8.8` is public and `::ffff:127.0.0.1` is loopback.
  */
-export function nonPublicAddressReason(address: string): string | null {
-  if (!ipaddr.isValid(address)) return `"${address}" is not an IP address`;
+export function nonPublicRange(address: string): string | null {
+  if (!ipaddr.isValid(address)) return 'invalid';
   let parsed = ipaddr.parse(address);
   if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
     parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   const range = parsed.range();
-  return range === 'unicast' ? null : `${address} is a ${range} address`;
+  return range === 'unicast' ? null : range;
+}
+
+/** `nonPublicRange` for people: "10.0.0.1 is a private address", or null when it is public. */
+export function nonPublicAddressReason(address: string): string | null {
+  const range = nonPublicRange(address);
+  return range ? `${address} is a ${range} address` : null;
 }
 
 export class UnsafeTargetError extends Error {
@@ -54,8 +60,8 @@ export function publicOnlyLookup(resolve: Resolver = dnsLookup as unknown as Res
     resolve(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error);
       for (const { address } of addresses) {
-        const reason = nonPublicAddressReason(address);
-        if (reason) return callback(new UnsafeTargetError(`${hostname} resolves to ${reason}`));
+        const range = nonPublicRange(address);
+        if (range) return callback(new UnsafeTargetError(`${hostname} resolves to ${address}, a ${range} address`));
       }
       if (addresses.length === 0)
         return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }));

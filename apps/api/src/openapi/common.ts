@@ -61,7 +61,7 @@ const STATUS_MEANING: Record<number, string> = {
   404: "Not found (also for another account's objects)",
   409: 'Conflict',
   413: 'Body too large',
-  422: 'Template or variables mismatch',
+  422: 'Well-formed, but cannot be done as asked',
   429: "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds",
   503: 'A dependency (Postgres or Redis) is down; retry after Retry-After seconds',
 };

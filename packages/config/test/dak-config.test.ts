@@ -149,3 +149,27 @@ describe('loadConfig outside production', () => {
     });
   });
 });
+
+describe('callback settings', () => {
+  it('allows private callback URLs outside production only, unless CALLBACK_ALLOW_PRIVATE_URLS says otherwise', () => {
+    expect(loadConfig({}).callbacks.allowPrivateUrls).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test' }).callbacks.allowPrivateUrls).toBe(true);
+    expect(loadConfig(production).callbacks.allowPrivateUrls).toBe(false);
+    expect(loadConfig({ ...production, CALLBACK_ALLOW_PRIVATE_URLS: '' }).callbacks.allowPrivateUrls).toBe(false);
+    expect(loadConfig({ ...production, CALLBACK_ALLOW_PRIVATE_URLS: 'true' }).callbacks.allowPrivateUrls).toBe(true);
+    expect(loadConfig({ CALLBACK_ALLOW_PRIVATE_URLS: '0' }).callbacks.allowPrivateUrls).toBe(false);
+    expect(() => loadConfig({ CALLBACK_ALLOW_PRIVATE_URLS: 'yes' })).toThrow(/CALLBACK_ALLOW_PRIVATE_URLS/);
+  });
+
+  it('defaults to 64 in flight, 10 s timeout, retries from 10 s up to 1 h for 24 h, disabling after 3 days', () => {
+    expect(loadConfig({}).callbacks).toMatchObject({
+      concurrency: 64,
+      timeoutMs: 10_000,
+      retryBaseMs: 10_000,
+      retryMaxDelayMs: 3_600_000,
+      retryWindowMs: 86_400_000,
+      disableAfterMs: 259_200_000,
+      retentionDays: 30,
+    });
+  });
+});

@@ -1788,7 +1788,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Template or variables mismatch. `error.code`: `template_not_approved` (the template is not APPROVED), `variables_mismatch` (the variables do not fit the template's placeholders). */
+            /** @description Well-formed, but cannot be done as asked. `error.code`: `template_not_approved` (the template is not APPROVED), `variables_mismatch` (the variables do not fit the template's placeholders). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1799,7 +1799,7 @@ export interface operations {
                      *       "success": false,
                      *       "error": {
                      *         "code": "template_not_approved",
-                     *         "message": "Template or variables mismatch: the message says what to fix."
+                     *         "message": "Well-formed, but cannot be done as asked: the message says what to fix."
                      *       }
                      *     }
                      */
@@ -2152,7 +2152,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Template or variables mismatch. `error.code`: `template_not_approved` (the template is not APPROVED), `no_valid_messages` (every item of the batch is invalid), `priority_not_allowed` (the priority is faster than the template's category allows). */
+            /** @description Well-formed, but cannot be done as asked. `error.code`: `template_not_approved` (the template is not APPROVED), `no_valid_messages` (every item of the batch is invalid), `priority_not_allowed` (the priority is faster than the template's category allows). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2163,7 +2163,7 @@ export interface operations {
                      *       "success": false,
                      *       "error": {
                      *         "code": "template_not_approved",
-                     *         "message": "Template or variables mismatch: the message says what to fix."
+                     *         "message": "Well-formed, but cannot be done as asked: the message says what to fix."
                      *       }
                      *     }
                      */
@@ -2942,7 +2942,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Template or variables mismatch. `error.code`: `callback_url_refused` (the callback URL is not http(s), or not a public address), `callback_unreachable` (the callback URL did not answer the registration ping), `too_many_callbacks` (the account has as many callback endpoints as it may). */
+            /** @description Well-formed, but cannot be done as asked. `error.code`: `callback_url_refused` (the callback URL is not http(s), or not a public address), `callback_unreachable` (the callback URL did not answer the registration ping), `too_many_callbacks` (the account has as many callback endpoints as it may). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2953,7 +2953,7 @@ export interface operations {
                      *       "success": false,
                      *       "error": {
                      *         "code": "callback_url_refused",
-                     *         "message": "Template or variables mismatch: the message says what to fix."
+                     *         "message": "Well-formed, but cannot be done as asked: the message says what to fix."
                      *       }
                      *     }
                      */
@@ -3331,7 +3331,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Template or variables mismatch. `error.code`: `callback_url_refused` (the callback URL is not http(s), or not a public address), `callback_unreachable` (the callback URL did not answer the registration ping). */
+            /** @description Well-formed, but cannot be done as asked. `error.code`: `callback_url_refused` (the callback URL is not http(s), or not a public address), `callback_unreachable` (the callback URL did not answer the registration ping). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3342,7 +3342,7 @@ export interface operations {
                      *       "success": false,
                      *       "error": {
                      *         "code": "callback_url_refused",
-                     *         "message": "Template or variables mismatch: the message says what to fix."
+                     *         "message": "Well-formed, but cannot be done as asked: the message says what to fix."
                      *       }
                      *     }
                      */
@@ -3741,7 +3741,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Template or variables mismatch. `error.code`: `callback_disabled` (the callback endpoint is disabled; enable it first). */
+            /** @description Well-formed, but cannot be done as asked. `error.code`: `callback_disabled` (the callback endpoint is disabled; enable it first). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3752,7 +3752,7 @@ export interface operations {
                      *       "success": false,
                      *       "error": {
                      *         "code": "callback_disabled",
-                     *         "message": "Template or variables mismatch: the message says what to fix."
+                     *         "message": "Well-formed, but cannot be done as asked: the message says what to fix."
                      *       }
                      *     }
                      */
@@ -5775,7 +5775,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Template or variables mismatch. `error.code`: `callback_url_refused` (the callback URL is not http(s), or not a public address), `callback_unreachable` (the callback URL did not answer the registration ping), `too_many_callbacks` (the account has as many callback endpoints as it may). */
+            /** @description Well-formed, but cannot be done as asked. `error.code`: `callback_url_refused` (the callback URL is not http(s), or not a public address), `callback_unreachable` (the callback URL did not answer the registration ping), `too_many_callbacks` (the account has as many callback endpoints as it may). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5786,7 +5786,7 @@ export interface operations {
                      *       "success": false,
                      *       "error": {
                      *         "code": "callback_url_refused",
-                     *         "message": "Template or variables mismatch: the message says what to fix."
+                     *         "message": "Well-formed, but cannot be done as asked: the message says what to fix."
                      *       }
                      *     }
                      */
@@ -6086,7 +6086,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Template or variables mismatch. `error.code`: `callback_url_refused` (the callback URL is not http(s), or not a public address), `callback_unreachable` (the callback URL did not answer the registration ping). */
+            /** @description Well-formed, but cannot be done as asked. `error.code`: `callback_url_refused` (the callback URL is not http(s), or not a public address), `callback_unreachable` (the callback URL did not answer the registration ping). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6097,7 +6097,7 @@ export interface operations {
                      *       "success": false,
                      *       "error": {
                      *         "code": "callback_url_refused",
-                     *         "message": "Template or variables mismatch: the message says what to fix."
+                     *         "message": "Well-formed, but cannot be done as asked: the message says what to fix."
                      *       }
                      *     }
                      */
@@ -6418,7 +6418,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Template or variables mismatch. `error.code`: `callback_disabled` (the callback endpoint is disabled; enable it first). */
+            /** @description Well-formed, but cannot be done as asked. `error.code`: `callback_disabled` (the callback endpoint is disabled; enable it first). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6429,7 +6429,7 @@ export interface operations {
                      *       "success": false,
                      *       "error": {
                      *         "code": "callback_disabled",
-                     *         "message": "Template or variables mismatch: the message says what to fix."
+                     *         "message": "Well-formed, but cannot be done as asked: the message says what to fix."
                      *       }
                      *     }
                      */

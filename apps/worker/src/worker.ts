@@ -16,7 +16,7 @@ import { processDispatch } from './dispatch/send-job';
 import { sweep } from './sweeper';
 import { pruneExpired } from './retention';
 import { syncAllTemplates } from './template-sync-job';
-import { deliverCallback } from './callbacks/deliver';
+import { deliverCallbacks } from './callbacks/deliver';
 
 export interface RunningWorkers {
   /** For /readyz: throws when the sweep has not run for several intervals (undefined without a sweeper). */
@@ -73,7 +73,7 @@ export async function startWorkers(
       QUEUE_NAMES.callbacks,
       (job, token) => {
         if (job.name !== CALLBACK_JOB) throw new UnrecoverableError(`unknown callbacks job "${job.name}"`);
-        return deliverCallback(ctx, job, token);
+        return deliverCallbacks(ctx, job, token);
       },
       { connection, prefix, concurrency: ctx.config.callbacks.concurrency, ...LOCKS },
     );

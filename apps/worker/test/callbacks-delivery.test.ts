@@ -281,6 +281,32 @@ describe('callback delivery', () => {
     expect(unknown.body.error.code).toBe('callback_event_not_found');
   });
 
+  it('a job that fires before its delivery is due sends nothing and leaves a timer for the due time', async () => {
+    const r = await receiver();
+    await register(r.url);
+    const [early] = await stack.api.ctx.db
+      .transaction()
+      .execute((trx) => recordCallbackEvents(trx, [{ accountId, type: 'message.status', data: { early: true } }]));
+    const dueAt = new Date(Date.now() + 3_600_000);
+    await stack.api.ctx.db
+      .updateTable('callback_deliveries')
+      .set({ next_attempt_at: dueAt })
+      .where('id', '=', Number(early))
+      .execute();
+    // A duplicate job (a batch enqueued twice, a replayed timer): it must not send early.
+    await enqueueCallbackDeliveries(stack.api.ctx.queues, [early!, early!]);
+    const timer = await waitFor(
+      async () => {
+        const job = await stack.api.ctx.queues.callbacks.getJob(`cbd-${early}`);
+        return job && (await job.isDelayed()) && job;
+      },
+      { what: "the delivery's own timer" },
+    );
+    expect(timer.timestamp + timer.delay).toBeGreaterThanOrEqual(dueAt.getTime() - 1_000);
+    expect(await delivery(early!)).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(r.events()).toHaveLength(0);
+  });
+
   it('the sweeper enqueues deliveries whose job Redis lost and takes back claims that lapsed', async () => {
     const r = await receiver();
     const { id } = await register(r.url);

@@ -37,23 +37,27 @@ export type MaintenanceJob = Record<string, never>;
 export const dispatchJobOptions: JobsOptions = { removeOnComplete: true, removeOnFail: true };
 
 /**
- * A callback delivery job (apps/worker/src/callbacks): names one row of callback_deliveries,
- * which holds its state; the job is only its timer. One job per delivery (its id is the job
- * id), moved back to delayed between attempts, so re-enqueueing a delivery whose job is still
- * there adds nothing.
+ * A callback delivery job (apps/worker/src/callbacks): names rows of callback_deliveries, which
+ * hold their state; the job is only their timer. New deliveries go in jobs of up to
+ * CALLBACK_JOB_BATCH, so claiming and recording them is a few statements per batch, not per
+ * delivery. A delivery that must wait (a retry's backoff, an earlier event of its message) gets a
+ * job of its own whose id is the delivery's (`callbackJobId`), moved back to delayed between
+ * attempts, so adding it again adds nothing. A duplicate job is harmless: each delivery is
+ * claimed pending → delivering in Postgres, once per attempt.
  */
-export const callbackJobSchema = z.object({ deliveryId: z.string().regex(/^\d+$/) });
+export const callbackJobSchema = z.object({ deliveryIds: z.array(z.string().regex(/^\d+$/)).min(1).max(1_000) });
 export type CallbackJob = z.infer<typeof callbackJobSchema>;
 export const CALLBACK_JOB = 'deliver';
+export const CALLBACK_JOB_BATCH = 50;
 
-/** BullMQ refuses custom job ids that are plain integers (and ones with a colon). */
+/** The job id of a delivery's own job. BullMQ refuses custom ids that are plain integers or hold a colon. */
 export function callbackJobId(deliveryId: string): string {
   return `cbd-${deliveryId}`;
 }
 
 /**
  * Postgres keeps every attempt, so Redis keeps no finished job. A job that throws (Postgres
- * down, say) is retried by BullMQ a few times; past those the sweeper re-enqueues its delivery.
+ * down, say) is retried by BullMQ a few times; past those the sweeper re-enqueues its deliveries.
  */
 export const callbackJobOptions: JobsOptions = {
   removeOnComplete: true,
@@ -83,24 +87,44 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
   };
 }
 
-// One addBulk is one Redis round trip; a few thousand jobs per call keep each reply small.
-const ENQUEUE_CHUNK = 2_000;
+// One addBulk is one Redis round trip; a few hundred jobs per call keep each reply small.
+const ENQUEUE_CHUNK = 500;
 
 /**
  * Enqueues callback deliveries (ids from recordCallbackEvents) after their transaction
- * committed, optionally not before `delayMs`. Job data carries ids only; Postgres owns the state.
+ * committed, in jobs of up to CALLBACK_JOB_BATCH. Job data carries ids only; Postgres owns the state.
  */
 export async function enqueueCallbackDeliveries(
   queues: Pick<Queues, 'callbacks'>,
   deliveryIds: string[],
-  delayMs = 0,
 ): Promise<void> {
-  for (let i = 0; i < deliveryIds.length; i += ENQUEUE_CHUNK) {
+  const jobs = [];
+  for (let i = 0; i < deliveryIds.length; i += CALLBACK_JOB_BATCH) {
+    const batch = deliveryIds.slice(i, i + CALLBACK_JOB_BATCH);
+    jobs.push({
+      name: CALLBACK_JOB,
+      data: { deliveryIds: batch },
+      opts: batch.length === 1 ? { ...callbackJobOptions, jobId: callbackJobId(batch[0]!) } : callbackJobOptions,
+    });
+  }
+  for (let i = 0; i < jobs.length; i += ENQUEUE_CHUNK) await queues.callbacks.addBulk(jobs.slice(i, i + ENQUEUE_CHUNK));
+}
+
+/**
+ * Gives deliveries that must wait a job of their own each, due at their time: the job id is the
+ * delivery's, so one that already has such a job gets no second one.
+ */
+export async function scheduleCallbackDeliveries(
+  queues: Pick<Queues, 'callbacks'>,
+  waits: { deliveryId: string; at: Date }[],
+  now = Date.now(),
+): Promise<void> {
+  for (let i = 0; i < waits.length; i += ENQUEUE_CHUNK) {
     await queues.callbacks.addBulk(
-      deliveryIds.slice(i, i + ENQUEUE_CHUNK).map((deliveryId) => ({
+      waits.slice(i, i + ENQUEUE_CHUNK).map(({ deliveryId, at }) => ({
         name: CALLBACK_JOB,
-        data: { deliveryId },
-        opts: { ...callbackJobOptions, jobId: callbackJobId(deliveryId), ...(delayMs > 0 ? { delay: delayMs } : {}) },
+        data: { deliveryIds: [deliveryId] },
+        opts: { ...callbackJobOptions, jobId: callbackJobId(deliveryId), delay: Math.max(0, at.getTime() - now) },
       })),
     );
   }

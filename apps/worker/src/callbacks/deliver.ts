@@ -1,7 +1,13 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { callbackRequest, nextCallbackAttemptAt } from '@dak/core';
-import { claimCallbackDelivery, recordCallbackAttempt, type ClaimedDelivery } from '@dak/db';
-import { callbackJobId, callbackJobSchema, type CallbackJob } from '@dak/queue';
+import {
+  claimCallbackDeliveries,
+  recordCallbackAttempts,
+  type AttemptOutcome,
+  type ClaimedDelivery,
+  type EndpointHealthRule,
+} from '@dak/db';
+import { callbackJobId, callbackJobSchema, scheduleCallbackDeliveries, type CallbackJob } from '@dak/queue';
 import type { WorkerContext } from '../context';
 
 /**
@@ -10,112 +16,131 @@ import type { WorkerContext } from '../context';
  */
 export const CLAIM_MARGIN_MS = 30_000;
 
-export type DeliveryOutcome = 'delivered' | 'retry' | 'parked' | 'waiting' | 'gone';
+export interface DeliveryCounts {
+  delivered: number;
+  retry: number;
+  parked: number;
+  /** Waiting for an earlier event of the same message, or not due yet: given a timer. */
+  waiting: number;
+  gone: number;
+}
+
+interface Wait {
+  deliveryId: string;
+  at: Date;
+}
 
 /**
- * One callback delivery job: claim the delivery in Postgres, POST the event, record the attempt.
- * The job is only the delivery's timer: between attempts (and while an earlier event of the same
- * message is still owed) it is moved back to delayed, so one job carries a delivery to its end.
+ * One callback job: claim its deliveries in Postgres (one statement), POST each claimed event to
+ * its endpoint (concurrently, each with its own timeout), record every attempt (one statement),
+ * then give each delivery that must wait — a retry's backoff, an earlier event of its message
+ * still owed — a timer. A job of a single delivery is itself that timer: it moves back to delayed.
  */
-export async function deliverCallback(
+export async function deliverCallbacks(
   ctx: WorkerContext,
   job: Job<CallbackJob>,
   token?: string,
-): Promise<DeliveryOutcome> {
+): Promise<DeliveryCounts> {
   const parsed = callbackJobSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid callback job: ${parsed.error.message}`);
-  const { deliveryId } = parsed.data;
+  const { deliveryIds } = parsed.data;
   const settings = ctx.config.callbacks;
   const now = new Date();
-  const claim = await claimCallbackDelivery(
+  const claims = await claimCallbackDeliveries(
     ctx.db,
-    deliveryId,
+    deliveryIds,
     new Date(now.getTime() + settings.timeoutMs + CLAIM_MARGIN_MS),
     now,
   );
-  if (claim.kind === 'blocked') {
-    ctx.metrics.callbackAttempts.inc({ outcome: 'waiting' });
-    return delayUntil(job, claim.until, token);
+  const counts: DeliveryCounts = { delivered: 0, retry: 0, parked: 0, waiting: 0, gone: 0 };
+  const waits: Wait[] = [];
+  const claimed: ClaimedDelivery[] = [];
+  for (const claim of claims) {
+    if (claim.kind === 'claimed') claimed.push(claim);
+    else if (claim.kind === 'blocked' || claim.kind === 'early')
+      waits.push({ deliveryId: claim.deliveryId, at: claim.until });
+    else counts[claim.kind]++;
   }
-  if (claim.kind === 'parked') return 'parked';
-  if (claim.kind === 'gone') return 'gone';
+  counts.waiting = waits.length;
+  if (waits.length > 0) ctx.metrics.callbackAttempts.inc({ outcome: 'waiting' }, waits.length);
 
-  const outcome = await attempt(ctx, deliveryId, claim);
-  if (outcome.kind === 'retry') return delayUntil(job, outcome.at, token);
-  return outcome.kind;
+  const outcomes = await Promise.all(claimed.map((claim) => attempt(ctx, claim)));
+  const recorded = await recordCallbackAttempts(ctx.db, outcomes, healthRule(ctx), new Date());
+  for (const outcome of outcomes) {
+    const kind = outcome.status === 'pending' ? 'retry' : outcome.status === 'failed' ? 'parked' : 'delivered';
+    ctx.metrics.callbackAttempts.inc({ outcome: kind });
+    // A claim that lapsed: the sweeper gave the delivery back to the queue, which owns it now.
+    if (!recorded.recorded.has(outcome.deliveryId)) counts.gone++;
+    else if (outcome.status === 'pending') waits.push({ deliveryId: outcome.deliveryId, at: outcome.nextAttemptAt! });
+    else counts[kind]++;
+  }
+  counts.retry = waits.length - counts.waiting;
+  for (const endpointId of recorded.disabled)
+    ctx.logger.warn({ endpointId }, 'callback endpoint disabled: every delivery to it has failed for too long');
+
+  // The job of one delivery is its own timer; a batch's waiting deliveries get jobs of their own.
+  const own = deliveryIds.length === 1 && waits.length === 1 ? waits[0]! : undefined;
+  if (!own && waits.length > 0) await scheduleCallbackDeliveries(ctx.queues, waits);
+  // The next events of these messages waited for these; they need not wait for their timers.
+  await promote(ctx, recorded.nextInLine);
+  if (own) {
+    await job.moveToDelayed(Math.max(own.at.getTime(), Date.now()), token);
+    throw new DelayedError();
+  }
+  return counts;
 }
 
-async function attempt(
-  ctx: WorkerContext,
-  deliveryId: string,
-  claim: ClaimedDelivery,
-): Promise<{ kind: 'delivered' | 'parked' | 'gone' } | { kind: 'retry'; at: Date }> {
+async function attempt(ctx: WorkerContext, claim: ClaimedDelivery): Promise<AttemptOutcome> {
   const settings = ctx.config.callbacks;
   const sentAt = new Date();
   const request = callbackRequest(claim.event, ctx.signingSecrets.signing(claim, sentAt), sentAt);
   const answer = await ctx.outbound.post(claim.url, request.body, request.headers, settings.timeoutMs);
   ctx.metrics.callbackLatency.observe(answer.latencyMs / 1000);
-
-  const now = new Date();
   const delivered = answer.status !== null && answer.status >= 200 && answer.status < 300;
-  const error = delivered ? null : (answer.error ?? `answered HTTP ${answer.status}; only a 2xx counts as delivered`);
-  const nextAt = delivered
+  const nextAttemptAt = delivered
     ? null
     : nextCallbackAttemptAt(
         { baseDelayMs: settings.retryBaseMs, maxDelayMs: settings.retryMaxDelayMs, windowMs: settings.retryWindowMs },
         claim.attempt,
         claim.firstAttemptAt,
-        now,
+        new Date(),
       );
-  const status = delivered ? 'delivered' : nextAt ? 'pending' : 'failed';
-  const disableFailingSince = new Date(now.getTime() - settings.disableAfterMs);
-  const recorded = await recordCallbackAttempt(
-    ctx.db,
-    {
-      deliveryId,
-      endpointId: claim.endpointId,
-      eventId: claim.event.id,
-      messageId: claim.messageId,
-      sequence: claim.sequence,
-      attempt: claim.attempt,
-      httpStatus: answer.status,
-      latencyMs: answer.latencyMs,
-      error,
-      status,
-      nextAttemptAt: nextAt,
-      disableFailingSince,
-      disabledReason:
-        `Dak disabled this endpoint: every delivery to it failed for ${formatDuration(settings.disableAfterMs)} ` +
-        `(last error: ${error}). Fix the endpoint, enable it again (PATCH enabled: true), then replay what it missed.`,
+  return {
+    deliveryId: claim.deliveryId,
+    endpointId: claim.endpointId,
+    eventId: claim.event.id,
+    messageId: claim.messageId,
+    sequence: claim.sequence,
+    attempt: claim.attempt,
+    httpStatus: answer.status,
+    latencyMs: answer.latencyMs,
+    error: delivered ? null : (answer.error ?? `answered HTTP ${answer.status}; only a 2xx counts as delivered`),
+    status: delivered ? 'delivered' : nextAttemptAt ? 'pending' : 'failed',
+    nextAttemptAt,
+  };
+}
+
+function healthRule(ctx: WorkerContext): EndpointHealthRule {
+  const disableAfterMs = ctx.config.callbacks.disableAfterMs;
+  return {
+    disableFailingSince: new Date(Date.now() - disableAfterMs),
+    reason: {
+      before: `Dak disabled this endpoint: every delivery to it failed for ${formatDuration(disableAfterMs)} (last error: `,
+      after: '). Fix the endpoint, enable it again (PATCH enabled: true), then replay what it missed.',
     },
-    now,
-  );
-  ctx.metrics.callbackAttempts.inc({
-    outcome: status === 'pending' ? 'retry' : status === 'failed' ? 'parked' : status,
-  });
-  if (recorded.disabled)
-    ctx.logger.warn({ endpointId: claim.endpointId, error }, 'callback endpoint disabled: it has failed for too long');
-  // The next event of the same message waited for this one; it need not wait for its timer.
-  if (recorded.nextInLine) await promote(ctx, recorded.nextInLine);
-  // A lapsed claim: the sweeper gave the delivery back to the queue, which now owns it.
-  if (!recorded.recorded) return { kind: 'gone' };
-  if (status === 'pending') return { kind: 'retry', at: nextAt! };
-  return { kind: status === 'delivered' ? 'delivered' : 'parked' };
+  };
 }
 
-/** Moves the job back to delayed until `at`; BullMQ then runs it again, not counting it as a failure. */
-async function delayUntil(job: Job<CallbackJob>, at: Date, token: string | undefined): Promise<never> {
-  await job.moveToDelayed(Math.max(at.getTime(), Date.now()), token);
-  throw new DelayedError();
-}
-
-async function promote(ctx: WorkerContext, deliveryId: string): Promise<void> {
-  try {
-    const job = await ctx.queues.callbacks.getJob(callbackJobId(deliveryId));
-    if (job && (await job.isDelayed())) await job.promote();
-  } catch (error) {
-    // It runs at its own time anyway; promoting only saves the wait.
-    ctx.logger.debug({ err: error, deliveryId }, 'could not promote the next callback of a message');
+/** Runs the delayed jobs of these deliveries now (each has its own job, scheduled when it was blocked). */
+async function promote(ctx: WorkerContext, deliveryIds: string[]): Promise<void> {
+  for (const deliveryId of deliveryIds) {
+    try {
+      const job = await ctx.queues.callbacks.getJob(callbackJobId(deliveryId));
+      if (job && (await job.isDelayed())) await job.promote();
+    } catch (error) {
+      // It runs at its own time anyway; promoting only saves the wait.
+      ctx.logger.debug({ err: error, deliveryId }, 'could not promote the next callback of a message');
+    }
   }
 }
 

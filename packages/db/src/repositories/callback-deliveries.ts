@@ -10,6 +10,7 @@ const IN_FLIGHT_WAIT_MS = 500;
 
 export interface ClaimedDelivery {
   kind: 'claimed';
+  deliveryId: string;
   /** This attempt's number (1 for the first). */
   attempt: number;
   firstAttemptAt: Date;
@@ -25,30 +26,37 @@ export interface ClaimedDelivery {
 
 export type ClaimResult =
   | ClaimedDelivery
+  /** Not due yet (its timer fired early, or a duplicate job): try again at `until`. */
+  | { kind: 'early'; deliveryId: string; until: Date }
   /** An earlier event of the same message is still owed to this endpoint: try again at `until`. */
-  | { kind: 'blocked'; until: Date }
+  | { kind: 'blocked'; deliveryId: string; until: Date }
   /** The endpoint is disabled: the delivery was parked as failed. */
-  | { kind: 'parked' }
+  | { kind: 'parked'; deliveryId: string }
   /** Nothing to send: delivered, parked, being sent by another worker, or deleted. */
-  | { kind: 'gone'; status: CallbackDeliveryStatus | null };
+  | { kind: 'gone'; deliveryId: string };
 
 /**
- * Claims a pending delivery for one attempt, compare-and-set: only a `pending` row becomes
+ * Claims pending deliveries for one attempt each, compare-and-set: only a `pending` row becomes
  * `delivering` (its attempt counted, its claim lapsing at `leaseUntil`), so two workers never
- * send the same attempt. A delivery whose endpoint still owes an earlier event of the same
- * message (a lower sequence, pending or being sent) is not claimed: it waits, uncounted. A
- * parked earlier one does not block. A delivery of a disabled endpoint is parked. One round trip
- * answers everything the attempt needs: endpoint, secrets and the event.
+ * send the same attempt. Not claimed, and not counted: a delivery not due until after `dueBy`
+ * (a timer that fired early), and one whose endpoint still owes an earlier event of the same
+ * message (a lower sequence, pending or being sent); a parked earlier one does not block. A
+ * delivery of a disabled endpoint is parked. One statement for the whole set, answering what
+ * each attempt needs: the endpoint, its secrets and the event.
  */
-export async function claimCallbackDelivery(
+export async function claimCallbackDeliveries(
   db: Database,
-  deliveryId: string,
+  deliveryIds: string[],
   leaseUntil: Date,
   now: Date = new Date(),
-): Promise<ClaimResult> {
+  dueToleranceMs = 100,
+): Promise<ClaimResult[]> {
+  if (deliveryIds.length === 0) return [];
   const inFlightUntil = new Date(now.getTime() + IN_FLIGHT_WAIT_MS);
+  const dueBy = new Date(now.getTime() + dueToleranceMs);
   const result = await sql<{
-    status: CallbackDeliveryStatus;
+    id: number;
+    next_attempt_at: Date;
     blocked_until: Date | null;
     parked: boolean;
     attempts: number | null;
@@ -61,56 +69,64 @@ export async function claimCallbackDelivery(
     message_id: string | null;
     sequence: number | null;
     event_id: string;
-    type: string;
-    data: Record<string, unknown>;
-    created_at: Date;
+    type: string | null;
+    data: Record<string, unknown> | null;
+    created_at: Date | null;
   }>`
     with d as (
-      select d.id, d.status, d.endpoint_id, d.event_id, d.message_id, d.sequence, e.enabled,
+      select d.id, d.status, d.endpoint_id, d.event_id, d.message_id, d.sequence, d.next_attempt_at, e.enabled,
         (select min(case when o.status = 'pending' then greatest(o.next_attempt_at, ${inFlightUntil}) else ${inFlightUntil} end)
          from callback_deliveries o
          where d.message_id is not null and o.endpoint_id = d.endpoint_id and o.message_id = d.message_id
            and o.sequence < d.sequence and o.status in ('pending', 'delivering')) as blocked_until
       from callback_deliveries d join callback_endpoints e on e.id = d.endpoint_id
-      where d.id = ${deliveryId}
+      where d.id = any(${deliveryIds}::bigint[]) and d.status = 'pending'
     ), claimed as (
       update callback_deliveries t set
         status = 'delivering', attempts = t.attempts + 1,
         first_attempt_at = coalesce(t.first_attempt_at, ${now}), next_attempt_at = ${leaseUntil}
       from d where t.id = d.id and t.status = 'pending' and d.enabled and d.blocked_until is null
-      returning t.attempts, t.first_attempt_at
+        and d.next_attempt_at <= ${dueBy}
+      returning t.id, t.attempts, t.first_attempt_at
     ), parked as (
       update callback_deliveries t set status = 'failed', last_error = 'not sent: the endpoint is disabled'
       from d where t.id = d.id and t.status = 'pending' and not d.enabled
       returning t.id
     )
-    select d.status, d.blocked_until, exists (select 1 from parked) as parked, c.attempts, c.first_attempt_at,
+    select d.id, d.next_attempt_at, d.blocked_until, p.id is not null as parked, c.attempts, c.first_attempt_at,
       d.endpoint_id, e.url, e.secret_encrypted, e.previous_secret_encrypted, e.previous_secret_until,
-      d.message_id, d.sequence, ev.id as event_id, ev.type, ev.data, ev.created_at
+      d.message_id, d.sequence, d.event_id, ev.type, ev.data, ev.created_at
     from d
     join callback_endpoints e on e.id = d.endpoint_id
-    join callback_events ev on ev.id = d.event_id
-    left join claimed c on true`.execute(db);
-  const row = result.rows[0];
-  if (!row) return { kind: 'gone', status: null };
-  if (row.parked) return { kind: 'parked' };
-  if (row.attempts !== null && row.first_attempt_at !== null) {
-    return {
-      kind: 'claimed',
-      attempt: row.attempts,
-      firstAttemptAt: row.first_attempt_at,
-      endpointId: row.endpoint_id,
-      url: row.url,
-      secretEncrypted: row.secret_encrypted,
-      previousSecretEncrypted: row.previous_secret_encrypted,
-      previousSecretUntil: row.previous_secret_until,
-      messageId: row.message_id,
-      sequence: row.sequence,
-      event: { id: row.event_id, type: row.type, created_at: row.created_at, data: row.data },
-    };
-  }
-  if (row.status === 'pending' && row.blocked_until) return { kind: 'blocked', until: row.blocked_until };
-  return { kind: 'gone', status: row.status };
+    left join claimed c on c.id = d.id
+    left join parked p on p.id = d.id
+    left join callback_events ev on ev.id = d.event_id and c.id is not null`.execute(db);
+  const rows = new Map(result.rows.map((row) => [String(row.id), row]));
+  return deliveryIds.map((deliveryId): ClaimResult => {
+    const row = rows.get(deliveryId);
+    if (!row) return { kind: 'gone', deliveryId };
+    if (row.parked) return { kind: 'parked', deliveryId };
+    if (row.attempts !== null && row.first_attempt_at !== null && row.type !== null) {
+      return {
+        kind: 'claimed',
+        deliveryId,
+        attempt: row.attempts,
+        firstAttemptAt: row.first_attempt_at,
+        endpointId: row.endpoint_id,
+        url: row.url,
+        secretEncrypted: row.secret_encrypted,
+        previousSecretEncrypted: row.previous_secret_encrypted,
+        previousSecretUntil: row.previous_secret_until,
+        messageId: row.message_id,
+        sequence: row.sequence,
+        event: { id: row.event_id, type: row.type, created_at: row.created_at!, data: row.data! },
+      };
+    }
+    if (row.next_attempt_at > dueBy) return { kind: 'early', deliveryId, until: row.next_attempt_at };
+    if (row.blocked_until) return { kind: 'blocked', deliveryId, until: row.blocked_until };
+    // Pending, due, unblocked and enabled, yet not claimed: another worker took it meanwhile.
+    return { kind: 'gone', deliveryId };
+  });
 }
 
 export interface AttemptOutcome {
@@ -126,67 +142,84 @@ export interface AttemptOutcome {
   /** delivered; pending again at `nextAttemptAt`; or failed (parked, retries used up). */
   status: 'delivered' | 'pending' | 'failed';
   nextAttemptAt: Date | null;
-  /** An endpoint failing since before this is disabled by a failure. */
-  disableFailingSince: Date;
-  disabledReason: string;
 }
 
-export interface RecordedAttempt {
-  /** False when the claim had lapsed and the sweeper (or another worker) took the delivery. */
-  recorded: boolean;
-  /** The same message's next pending delivery to this endpoint, which this one no longer blocks. */
-  nextInLine: string | null;
-  /** True when this failure disabled the endpoint. */
-  disabled: boolean;
+export interface RecordedAttempts {
+  /** The deliveries whose new state was written; one missing had lost its claim (the sweeper took it back). */
+  recorded: Set<string>;
+  /** Deliveries that waited for one of these (the same message's next to the same endpoint) and need not wait any more. */
+  nextInLine: string[];
+  /** Endpoints these failures disabled. */
+  disabled: string[];
+}
+
+export interface EndpointHealthRule {
+  /** An endpoint failing since before this is disabled by a failure. */
+  disableFailingSince: Date;
+  /** Its disabled_reason: `before` + the last error + `after`. */
+  reason: { before: string; after: string };
 }
 
 /**
- * Records one attempt, in one statement: the attempt's row in the log (always: it happened),
- * the delivery's new state (only if this attempt still holds the claim), and the endpoint's
- * health. The endpoint row is written only when its health changes (first failure after a
- * success, first success after failures, disabling), so a busy endpoint's deliveries never
- * queue on its row lock.
+ * Records a set of attempts in one statement: each attempt's row in the log (always: it
+ * happened), each delivery's new state (only where the attempt still holds the claim), and each
+ * endpoint's health: any success clears `failing_since`; only failures set it (the first) and,
+ * once it is older than the rule allows, disable the endpoint with a reason. An endpoint row is
+ * written only when its health changes, so a busy endpoint's deliveries never queue on its lock.
  */
-export async function recordCallbackAttempt(
+export async function recordCallbackAttempts(
   db: Database,
-  outcome: AttemptOutcome,
+  outcomes: AttemptOutcome[],
+  health: EndpointHealthRule,
   now: Date = new Date(),
-): Promise<RecordedAttempt> {
-  const o = outcome;
-  const succeeded = o.status === 'delivered';
-  const finished = o.status !== 'pending';
-  const result = await sql<{ recorded: boolean; next_in_line: number | null; disabled: boolean }>`
-    with updated as (
-      update callback_deliveries set
-        status = ${o.status}, next_attempt_at = coalesce(${o.nextAttemptAt}::timestamptz, next_attempt_at),
-        last_http_status = ${o.httpStatus}::int, last_error = ${o.error}::text,
-        delivered_at = ${succeeded ? now : null}::timestamptz
-      where id = ${o.deliveryId} and status = 'delivering' and attempts = ${o.attempt}
-      returning id
+): Promise<RecordedAttempts> {
+  if (outcomes.length === 0) return { recorded: new Set(), nextInLine: [], disabled: [] };
+  const col = <T>(pick: (o: AttemptOutcome) => T) => outcomes.map(pick);
+  const result = await sql<{ recorded: number[] | null; next_in_line: number[] | null; disabled: string[] | null }>`
+    with input as (
+      select * from unnest(
+        ${col((o) => o.deliveryId)}::bigint[], ${col((o) => o.endpointId)}::text[], ${col((o) => o.eventId)}::text[],
+        ${col((o) => o.messageId)}::text[], ${col((o) => o.sequence)}::int[], ${col((o) => o.attempt)}::int[],
+        ${col((o) => o.httpStatus)}::int[], ${col((o) => o.latencyMs)}::int[], ${col((o) => o.error)}::text[],
+        ${col((o) => o.status)}::text[], ${col((o) => o.nextAttemptAt)}::timestamptz[]
+      ) as i(delivery_id, endpoint_id, event_id, message_id, sequence, attempt, http_status, latency_ms, error, status, next_at)
+    ), updated as (
+      update callback_deliveries d set
+        status = i.status, next_attempt_at = coalesce(i.next_at, d.next_attempt_at),
+        last_http_status = i.http_status, last_error = i.error,
+        delivered_at = case when i.status = 'delivered' then ${now}::timestamptz end
+      from input i where d.id = i.delivery_id and d.status = 'delivering' and d.attempts = i.attempt
+      returning d.id
     ), logged as (
       insert into callback_attempts (delivery_id, endpoint_id, event_id, attempt, http_status, latency_ms, error, at)
-      values (${o.deliveryId}, ${o.endpointId}, ${o.eventId}, ${o.attempt}, ${o.httpStatus}::int, ${o.latencyMs}, ${o.error}::text, ${now})
+      select delivery_id, endpoint_id, event_id, attempt, http_status, latency_ms, error, ${now} from input
+    ), outcome as (
+      select endpoint_id, bool_or(status = 'delivered') as succeeded, max(error) as error from input group by endpoint_id
     ), health as (
-      update callback_endpoints set
-        failing_since = case when ${succeeded}::boolean then null else coalesce(failing_since, ${now}) end,
-        enabled = case when not ${succeeded}::boolean and failing_since < ${o.disableFailingSince} then false else enabled end,
-        disabled_reason = case when not ${succeeded}::boolean and failing_since < ${o.disableFailingSince} then ${o.disabledReason} else disabled_reason end,
+      update callback_endpoints e set
+        failing_since = case when h.succeeded then null else coalesce(e.failing_since, ${now}) end,
+        enabled = case when not h.succeeded and e.failing_since < ${health.disableFailingSince} then false else e.enabled end,
+        disabled_reason = case when not h.succeeded and e.failing_since < ${health.disableFailingSince}
+          then ${health.reason.before} || h.error || ${health.reason.after} else e.disabled_reason end,
         updated_at = ${now}
-      where id = ${o.endpointId} and case when ${succeeded}::boolean then failing_since is not null
-        else failing_since is null or (enabled and failing_since < ${o.disableFailingSince}) end
-      returning not enabled as disabled
+      from outcome h
+      where e.id = h.endpoint_id and case when h.succeeded then e.failing_since is not null
+        else e.failing_since is null or (e.enabled and e.failing_since < ${health.disableFailingSince}) end
+      returning e.id, not e.enabled as disabled
     )
-    select exists (select 1 from updated) as recorded,
-      coalesce((select disabled from health), false) as disabled,
-      (select n.id from callback_deliveries n
-       where ${finished}::boolean and ${o.messageId}::text is not null and n.endpoint_id = ${o.endpointId}
-         and n.message_id = ${o.messageId}::text and n.sequence > ${o.sequence}::int and n.status = 'pending'
-       order by n.sequence limit 1) as next_in_line`.execute(db);
+    select
+      (select array_agg(id) from updated) as recorded,
+      (select array_agg(id) from health where disabled) as disabled,
+      (select array_agg(distinct n.id) from input i cross join lateral (
+        select n.id from callback_deliveries n
+        where i.status <> 'pending' and i.message_id is not null and n.endpoint_id = i.endpoint_id
+          and n.message_id = i.message_id and n.sequence > i.sequence and n.status = 'pending'
+        order by n.sequence limit 1) n) as next_in_line`.execute(db);
   const row = result.rows[0]!;
   return {
-    recorded: row.recorded,
-    nextInLine: row.next_in_line === null ? null : String(row.next_in_line),
-    disabled: row.disabled,
+    recorded: new Set((row.recorded ?? []).map(String)),
+    nextInLine: (row.next_in_line ?? []).map(String),
+    disabled: row.disabled ?? [],
   };
 }
 

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { AdminClient, Callback } from './admin-client';
-import { CliError } from './program';
+import { CliError, positiveInteger } from './options';
 
 type Print = <T>(result: T, quiet: (result: T) => string | string[]) => void;
 type Action = <A extends unknown[]>(
@@ -18,11 +18,6 @@ function eventType(value: string, previous: string[] = []): string[] {
 function deliveryStatus(value: string): (typeof STATUSES)[number] {
   if (!(STATUSES as readonly string[]).includes(value)) throw new InvalidArgumentError(`one of ${STATUSES.join(', ')}`);
   return value as (typeof STATUSES)[number];
-}
-
-function positiveInteger(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('a whole number above zero');
-  return Number(value);
 }
 
 const line = (c: Callback) =>

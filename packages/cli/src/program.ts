@@ -8,6 +8,7 @@ import {
   type TemplateCategory,
 } from './admin-client';
 import { addCallbackCommands } from './callback-commands';
+import { CliError, positiveInteger } from './options';
 
 /** What the CLI touches outside itself, so tests and main.ts can each supply their own. */
 export interface CliIo {
@@ -18,8 +19,7 @@ export interface CliIo {
   readStdin(): Promise<string>;
 }
 
-/** A mistake of the operator's that the CLI itself catches. */
-export class CliError extends Error {}
+export { CliError };
 
 interface GlobalOptions {
   url?: string;
@@ -28,11 +28,6 @@ interface GlobalOptions {
 }
 
 const CATEGORIES: TemplateCategory[] = ['MARKETING', 'UTILITY', 'AUTHENTICATION'];
-
-function positiveInteger(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('a whole number above zero');
-  return Number(value);
-}
 
 /** `--category-price MARKETING=0.20`, repeatable, collected into one map. */
 function categoryPrice(value: string, previous: Partial<Record<TemplateCategory, string>> = {}) {

@@ -91,3 +91,11 @@ export function jsonResponse(description: string, schema: z.ZodType, example?: u
 }
 
 export const nullableTimestampSchema = timestampSchema.nullable();
+
+/** The cursor of the id-cursor pages (`limit` and `before`, newest first). */
+export const nextBeforeSchema = (example: number) =>
+  z
+    .number()
+    .int()
+    .nullable()
+    .openapi({ description: 'Pass as `before` for the next (older) page; null on the last page', example });

@@ -1,5 +1,5 @@
 import { CALLBACK_EVENT_TYPES } from '@dak/db';
-import { nullableTimestampSchema, timestampSchema } from '../../openapi/common';
+import { nextBeforeSchema, nullableTimestampSchema, timestampSchema } from '../../openapi/common';
 import { z } from '../../openapi/zod';
 import { idPageQuery, nothingToChange } from '../requests';
 
@@ -79,11 +79,7 @@ export const callbackAttemptPageSchema = z
   .object({
     success: z.literal(true),
     deliveries: z.array(callbackAttemptSchema).openapi({ description: 'Attempts, newest first' }),
-    next_before: z
-      .number()
-      .int()
-      .nullable()
-      .openapi({ description: 'Pass as `before` for the next (older) page; null on the last page', example: 5070 }),
+    next_before: nextBeforeSchema(5070),
   })
   .openapi('CallbackAttemptPage');
 

@@ -1,5 +1,5 @@
 import { MAX_TOPUP_MINOR, parseDecimalToMinor } from '@dak/core';
-import { moneySchema, timestampSchema } from '../../openapi/common';
+import { moneySchema, nextBeforeSchema, timestampSchema } from '../../openapi/common';
 import { z } from '../../openapi/zod';
 import { decimal, idPageQuery } from '../requests';
 
@@ -64,11 +64,7 @@ export const ledgerEntrySchema = z
 export const ledgerPageSchema = z
   .object({
     entries: z.array(ledgerEntrySchema).openapi({ description: 'Newest first' }),
-    next_before: z
-      .number()
-      .int()
-      .nullable()
-      .openapi({ description: 'Pass as `before` for the next (older) page; null on the last page', example: 4162 }),
+    next_before: nextBeforeSchema(4162),
   })
   .openapi('LedgerPage');
 

@@ -1,4 +1,4 @@
-import { nullableTimestampSchema, timestampSchema } from '../../openapi/common';
+import { nextBeforeSchema, nullableTimestampSchema, timestampSchema } from '../../openapi/common';
 import { z } from '../../openapi/zod';
 import { idPageQuery } from '../requests';
 
@@ -52,11 +52,7 @@ export const webhookEventSchema = z
 export const webhookEventPageSchema = z
   .object({
     events: z.array(webhookEventSchema).openapi({ description: 'Newest first' }),
-    next_before: z
-      .number()
-      .int()
-      .nullable()
-      .openapi({ description: 'Pass as `before` for the next (older) page; null on the last page', example: 90162 }),
+    next_before: nextBeforeSchema(90162),
   })
   .openapi('WebhookEventPage');
 

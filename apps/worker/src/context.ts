@@ -66,7 +66,9 @@ export function createWorkerContext(config: DakConfig, overrides: Partial<Worker
       new OutboundPoster({
         allowPrivate: config.callbacks.allowPrivateUrls,
         userAgent: CALLBACK_USER_AGENT,
-        maxSocketsPerHost: config.callbacks.concurrency,
+        // A job POSTs its deliveries at once; a fast endpoint keeps these few busy, a slow one
+        // makes the rest wait (see OutboundPoster.post).
+        maxSocketsPerHost: 256,
       }),
     signingSecrets: overrides.signingSecrets ?? new SigningSecrets(config.encryptionKey),
   };

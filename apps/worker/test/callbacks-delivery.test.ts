@@ -305,6 +305,7 @@ describe('callback delivery', () => {
     expect(timer.timestamp + timer.delay).toBeGreaterThanOrEqual(dueAt.getTime() - 1_000);
     expect(await delivery(early!)).toMatchObject({ status: 'pending', attempts: 0 });
     expect(r.events()).toHaveLength(0);
+    await timer.remove();
   });
 
   it('the sweeper enqueues deliveries whose job Redis lost and takes back claims that lapsed', async () => {

@@ -105,7 +105,7 @@ export interface OutboundResult {
 export interface OutboundOptions {
   allowPrivate: boolean;
   userAgent: string;
-  /** Sockets per origin; about the deliveries in flight per process. */
+  /** Connections per endpoint (origin); past them, requests wait for one. */
   maxSocketsPerHost?: number;
   /** Stands in for dns.lookup (tests of the guard). */
   resolve?: Resolver;
@@ -119,11 +119,13 @@ export class OutboundPoster {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private readonly lookup: LookupFunction | undefined;
+  private readonly maxSockets: number;
 
   constructor(private readonly options: OutboundOptions) {
+    this.maxSockets = options.maxSocketsPerHost ?? 128;
     const agentOptions = {
       keepAlive: true,
-      maxSockets: options.maxSocketsPerHost ?? 128,
+      maxSockets: this.maxSockets,
       maxFreeSockets: 64,
       timeout: 60_000,
     };
@@ -132,20 +134,32 @@ export class OutboundPoster {
     this.lookup = options.allowPrivate ? undefined : publicOnlyLookup(options.resolve);
   }
 
+  /**
+   * POSTs `body`; never rejects. `timeoutMs` runs from when the request has a connection (a
+   * new one's connect and TLS included) to the end of the answer. A request that waits for a
+   * connection (all `maxSocketsPerHost` to that endpoint busy: it answers slower than callbacks
+   * come) gives up after twice that, so an attempt always ends within 3 × `timeoutMs`.
+   */
   post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<OutboundResult> {
     const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
+    let connected = started;
+    const elapsed = () => Math.round(performance.now() - connected);
     const problem = urlProblem(url, this.options.allowPrivate);
     if (problem) return Promise.resolve({ status: null, latencyMs: 0, error: `refused: ${problem}` });
     const target = new URL(url);
     const client = target.protocol === 'https:' ? https : http;
     return new Promise((resolve) => {
       let settled = false;
+      let timer: NodeJS.Timeout | undefined;
       const finish = (result: OutboundResult) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         resolve(result);
+      };
+      const giveUp = (error: string) => {
+        request.destroy();
+        finish({ status: null, latencyMs: elapsed(), error });
       };
       const request = client.request(
         target,
@@ -167,17 +181,24 @@ export class OutboundPoster {
             if (read > MAX_ANSWER_BYTES) response.destroy();
           });
           // The status is the answer; the body is drained so the connection can be reused.
-          response.on('end', () => finish({ status: response.statusCode ?? null, latencyMs: elapsed(), error: null }));
-          response.on('close', () =>
-            finish({ status: response.statusCode ?? null, latencyMs: elapsed(), error: null }),
-          );
+          const answered = () => finish({ status: response.statusCode ?? null, latencyMs: elapsed(), error: null });
+          response.on('end', answered);
+          response.on('close', answered);
           response.on('error', () => undefined);
         },
       );
-      const timer = setTimeout(() => {
-        request.destroy();
-        finish({ status: null, latencyMs: elapsed(), error: `no answer within ${timeoutMs} ms` });
-      }, timeoutMs);
+      timer = setTimeout(
+        () =>
+          giveUp(
+            `waited ${2 * timeoutMs} ms for a free connection to ${target.host} (${this.maxSockets} busy): it answers slower than its callbacks come`,
+          ),
+        2 * timeoutMs,
+      );
+      request.on('socket', () => {
+        clearTimeout(timer);
+        connected = performance.now();
+        timer = setTimeout(() => giveUp(`no answer within ${timeoutMs} ms`), timeoutMs);
+      });
       request.on('error', (error: NodeJS.ErrnoException) =>
         finish({ status: null, latencyMs: elapsed(), error: describeTransportError(error, target.host) }),
       );

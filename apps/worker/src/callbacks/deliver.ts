@@ -11,8 +11,9 @@ import { callbackJobId, callbackJobSchema, scheduleCallbackDeliveries, type Call
 import type { WorkerContext } from '../context';
 
 /**
- * How long past the request timeout a claim holds: the attempt has answered or failed by then,
- * so a `delivering` row older than this lost its worker, and the sweeper takes it back.
+ * How long past the longest attempt (3 × the timeout: a wait for a free connection, then the
+ * request; see OutboundPoster.post) a claim holds: the attempt has ended by then, so a
+ * `delivering` row older than this lost its worker, and the sweeper takes it back.
  */
 export const CLAIM_MARGIN_MS = 30_000;
 
@@ -49,7 +50,7 @@ export async function deliverCallbacks(
   const claims = await claimCallbackDeliveries(
     ctx.db,
     deliveryIds,
-    new Date(now.getTime() + settings.timeoutMs + CLAIM_MARGIN_MS),
+    new Date(now.getTime() + 3 * settings.timeoutMs + CLAIM_MARGIN_MS),
     now,
   );
   const counts: DeliveryCounts = { delivered: 0, retry: 0, parked: 0, waiting: 0, gone: 0 };
@@ -65,7 +66,7 @@ export async function deliverCallbacks(
   if (waits.length > 0) ctx.metrics.callbackAttempts.inc({ outcome: 'waiting' }, waits.length);
 
   const outcomes = await Promise.all(claimed.map((claim) => attempt(ctx, claim)));
-  const recorded = await recordCallbackAttempts(ctx.db, outcomes, healthRule(ctx), new Date());
+  const recorded = await retryOnDeadlock(() => recordCallbackAttempts(ctx.db, outcomes, healthRule(ctx), new Date()));
   for (const outcome of outcomes) {
     const kind = outcome.status === 'pending' ? 'retry' : outcome.status === 'failed' ? 'parked' : 'delivered';
     ctx.metrics.callbackAttempts.inc({ outcome: kind });
@@ -118,6 +119,21 @@ async function attempt(ctx: WorkerContext, claim: ClaimedDelivery): Promise<Atte
     status: delivered ? 'delivered' : nextAttemptAt ? 'pending' : 'failed',
     nextAttemptAt,
   };
+}
+
+/**
+ * Two jobs recording failures of the same endpoints at once may lock those endpoints' rows in
+ * opposite orders; Postgres then aborts one statement. Its attempts happened, so it is recorded
+ * again rather than left to lapse (which would send them a second time).
+ */
+async function retryOnDeadlock<T>(run: () => Promise<T>, tries = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt >= tries || (error as { code?: string }).code !== '40P01') throw error;
+    }
+  }
 }
 
 function healthRule(ctx: WorkerContext): EndpointHealthRule {

@@ -330,7 +330,11 @@ describe('OpenAPI document, docs page and queue dashboard', () => {
       queues: { name: string }[];
     };
     expect(queues.queues.map((q) => q.name).sort()).toEqual(
-      [stack.api.ctx.queues.maintenance.name, stack.api.ctx.queues.send.name].sort(),
+      [
+        stack.api.ctx.queues.maintenance.name,
+        stack.api.ctx.queues.send.name,
+        stack.api.ctx.queues.callbacks.name,
+      ].sort(),
     );
   });
 });

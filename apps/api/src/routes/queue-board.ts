@@ -13,7 +13,11 @@ import { QUEUE_BOARD_BASE } from './mount-points';
 export function queueBoardRouter(ctx: ApiContext): Router {
   const serverAdapter = new ExpressAdapter().setBasePath(QUEUE_BOARD_BASE);
   createBullBoard({
-    queues: [new BullMQAdapter(ctx.queues.send), new BullMQAdapter(ctx.queues.maintenance)],
+    queues: [
+      new BullMQAdapter(ctx.queues.send),
+      new BullMQAdapter(ctx.queues.maintenance),
+      new BullMQAdapter(ctx.queues.callbacks),
+    ],
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Dak queues' } },
   });

@@ -18,11 +18,12 @@ import { benchEndToEnd, type EndToEndSizes } from './end-to-end';
 import { benchPacing, type PacingSizes } from './pacing';
 import { benchOtp, type OtpSizes } from './otp';
 import { benchRedisMemory, type RedisMemorySizes } from './redis-memory';
+import { benchCallbacks, type CallbackSizes } from './callbacks';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    scenarios: { type: 'string', default: '1,2,3,4,5,6,7,8,9,10' },
+    scenarios: { type: 'string', default: '1,2,3,4,5,6,7,8,9,10,11' },
   },
 });
 
@@ -37,6 +38,7 @@ interface Sizes {
   pacing: PacingSizes;
   otp: OtpSizes;
   redisMemory: RedisMemorySizes;
+  callbacks: CallbackSizes;
 }
 
 const SIZES: Record<'full' | 'quick', Sizes> = {
@@ -57,6 +59,7 @@ const SIZES: Record<'full' | 'quick', Sizes> = {
     pacing: { rates: [80, 1_000], workers: 4, seconds: 30, warmupSeconds: 2 },
     otp: { backlog: 200_000, mps: 80, workers: 1, waitTimeoutMs: 60_000 },
     redisMemory: { counts: [20_000, 200_000], workers: 1, mps: 1 },
+    callbacks: { events: 30_000, perRecord: 1_000, concurrency: 64, timeoutMs: 120_000 },
   },
   quick: {
     accept: { requests: 600, concurrency: 32, warmup: 100 },
@@ -75,6 +78,7 @@ const SIZES: Record<'full' | 'quick', Sizes> = {
     pacing: { rates: [80, 1_000], workers: 4, seconds: 10, warmupSeconds: 2 },
     otp: { backlog: 20_000, mps: 80, workers: 1, waitTimeoutMs: 30_000 },
     redisMemory: { counts: [20_000, 200_000], workers: 1, mps: 1 },
+    callbacks: { events: 5_000, perRecord: 1_000, concurrency: 64, timeoutMs: 60_000 },
   },
 };
 
@@ -112,51 +116,56 @@ if (['4', '6', '7', '8', '9', '10'].some((id) => wanted.has(id)))
 const rows: ResultRow[] = [];
 const started = performance.now();
 const scenarios: [string, string, () => Promise<ResultRow[]>][] = [
-  ['1', `1/10 accept: ${sizes.accept.requests} requests`, () => benchAccept(target, sizes.accept)],
+  ['1', `1/11 accept: ${sizes.accept.requests} requests`, () => benchAccept(target, sizes.accept)],
   [
     '2',
-    `2/10 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)`,
+    `2/11 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)`,
     () => benchSend(target, sizes.send),
   ],
   [
     '3',
-    `3/10 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST`,
+    `3/11 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST`,
     () => benchWebhooks(target, sizes.webhooks),
   ],
   [
     '4',
-    `4/10 full stack: ${sizes.fullStack.requests} single sends, separate processes`,
+    `4/11 full stack: ${sizes.fullStack.requests} single sends, separate processes`,
     () => benchFullStack(target, sizes.fullStack),
   ],
   [
     '5',
-    `5/10 intake: ${sizes.batch.batches} batches of ${sizes.batch.perBatch}, then GET /messages on ${sizes.batch.listRows} rows`,
+    `5/11 intake: ${sizes.batch.batches} batches of ${sizes.batch.perBatch}, then GET /messages on ${sizes.batch.listRows} rows`,
     () => benchBatch(target, sizes.batch),
   ],
   [
     '6',
-    `6/10 statuses applied: ${sizes.statuses.messages * 3} statuses a run, ${sizes.statuses.statusesPerPost.join(' and ')} per POST, paced and flat out`,
+    `6/11 statuses applied: ${sizes.statuses.messages * 3} statuses a run, ${sizes.statuses.statusesPerPost.join(' and ')} per POST, paced and flat out`,
     () => benchStatuses(target, sizes.statuses),
   ],
   [
     '7',
-    `7/10 end to end: ${sizes.endToEnd.messages} messages via send-batch over ${sizes.endToEnd.numbers} numbers, accept → read`,
+    `7/11 end to end: ${sizes.endToEnd.messages} messages via send-batch over ${sizes.endToEnd.numbers} numbers, accept → read`,
     () => benchEndToEnd(target, sizes.endToEnd),
   ],
   [
     '8',
-    `8/10 pacing: ${sizes.pacing.rates.join(' and ')} mps, ${sizes.pacing.workers} workers, ${sizes.pacing.seconds} s${values.quick ? ' (quick: 30 s in the full run)' : ''}`,
+    `8/11 pacing: ${sizes.pacing.rates.join(' and ')} mps, ${sizes.pacing.workers} workers, ${sizes.pacing.seconds} s${values.quick ? ' (quick: 30 s in the full run)' : ''}`,
     () => benchPacing(target, sizes.pacing),
   ],
   [
     '9',
-    `9/10 OTP behind ${sizes.otp.backlog} marketing messages at ${sizes.otp.mps} mps`,
+    `9/11 OTP behind ${sizes.otp.backlog} marketing messages at ${sizes.otp.mps} mps`,
     () => benchOtp(target, sizes.otp),
   ],
   [
     '10',
-    `10/10 Redis memory at ${sizes.redisMemory.counts.join(' and ')} queued`,
+    `10/11 Redis memory at ${sizes.redisMemory.counts.join(' and ')} queued`,
     () => benchRedisMemory(target, sizes.redisMemory),
+  ],
+  [
+    '11',
+    `11/11 callbacks: ${sizes.callbacks.events} events recorded ${sizes.callbacks.perRecord} per transaction, delivered to a fast receiver`,
+    () => benchCallbacks(target, sizes.callbacks),
   ],
 ];
 for (const [id, label, run] of scenarios) {

@@ -194,6 +194,68 @@ export interface MarketingHoldsTable {
   created_at: CreatedAt;
 }
 
+export type CallbackDeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'failed';
+
+/** An account's callback URL (Dak → the business); see the callbacks migration. */
+export interface CallbackEndpointsTable {
+  id: string;
+  account_id: string;
+  url: string;
+  /** The event types it receives (CallbackEventType). */
+  events: string[];
+  description: string | null;
+  secret_encrypted: string;
+  /** The secret before the last rotation; it signs beside the new one until `previous_secret_until`. */
+  previous_secret_encrypted: string | null;
+  previous_secret_until: Timestamp | null;
+  enabled: Generated<boolean>;
+  /** Why Dak disabled it (null when enabled, or disabled by the account). */
+  disabled_reason: string | null;
+  /** Since when every attempt has failed; null after a success. */
+  failing_since: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface CallbackEventsTable {
+  id: string;
+  account_id: string;
+  type: string;
+  message_id: string | null;
+  sequence: number | null;
+  data: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+}
+
+export interface CallbackDeliveriesTable {
+  id: Generated<Int8>;
+  endpoint_id: string;
+  event_id: string;
+  message_id: string | null;
+  sequence: number | null;
+  status: CallbackDeliveryStatus;
+  attempts: Generated<number>;
+  /** When a pending delivery is due; for a `delivering` one, when its claim lapses. */
+  next_attempt_at: Timestamp;
+  first_attempt_at: Timestamp | null;
+  last_http_status: number | null;
+  last_error: string | null;
+  delivered_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface CallbackAttemptsTable {
+  id: Generated<Int8>;
+  delivery_id: Int8;
+  endpoint_id: string;
+  event_id: string;
+  attempt: number;
+  http_status: number | null;
+  latency_ms: number;
+  error: string | null;
+  at: CreatedAt;
+}
+
 export interface DB {
   accounts: AccountsTable;
   phone_numbers: PhoneNumbersTable;
@@ -207,6 +269,10 @@ export interface DB {
   idempotency_keys: IdempotencyKeysTable;
   batches: BatchesTable;
   marketing_holds: MarketingHoldsTable;
+  callback_endpoints: CallbackEndpointsTable;
+  callback_events: CallbackEventsTable;
+  callback_deliveries: CallbackDeliveriesTable;
+  callback_attempts: CallbackAttemptsTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -239,3 +305,7 @@ export type NewMessageEvent = Insertable<MessageEventsTable>;
 export type Wallet = Selectable<WalletsTable>;
 export type Batch = Selectable<BatchesTable>;
 export type NewBatch = Insertable<BatchesTable>;
+export type CallbackEndpoint = Selectable<CallbackEndpointsTable>;
+export type CallbackEvent = Selectable<CallbackEventsTable>;
+export type CallbackDelivery = Selectable<CallbackDeliveriesTable>;
+export type CallbackAttempt = Selectable<CallbackAttemptsTable>;

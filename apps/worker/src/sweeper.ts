@@ -1,5 +1,6 @@
 import { expireQueued, requeueStaleClaims } from '@dak/db';
 import type { WorkerContext } from './context';
+import { recordWithCallbacks } from './callback-events';
 import { moveCharges } from './dispatch/send-job';
 
 export interface SweepResult {
@@ -17,11 +18,13 @@ export interface SweepResult {
  */
 export async function sweep(ctx: WorkerContext): Promise<SweepResult> {
   const stale = await requeueStaleClaims(ctx.db, ctx.sendLeaseMs);
-  const expired = await ctx.db.transaction().execute(async (trx) => {
-    const rows = await expireQueued(trx);
-    await moveCharges(trx, rows, 'expired_unsent');
-    return rows.length;
-  });
+  const expired = (
+    await recordWithCallbacks(ctx, async (trx) => {
+      const rows = await expireQueued(trx);
+      await moveCharges(trx, rows, 'expired_unsent');
+      return { rows, changes: rows.map((m) => ({ message: m, previous: 'queued', status: m.status })) };
+    })
+  ).length;
   ctx.metrics.swept.inc({ reason: 'stale_claim' }, stale.length);
   ctx.metrics.swept.inc({ reason: 'expired' }, expired);
   if (stale.length > 0 || expired > 0) ctx.logger.info({ requeued: stale.length, expired }, 'sweeper acted');

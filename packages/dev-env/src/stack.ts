@@ -3,7 +3,7 @@ import { loadConfig, type DakConfig } from '@dak/config';
 import { closeApiContext, createApiContext, createApp, type ApiContext } from '@dak/api';
 import { listen, type RunningServer } from '@dak/http';
 import { startMetaSim, type MetaSimOptions, type RunningMetaSim } from '@dak/meta-sim';
-import { EventApplier, createWebhooksApp, createWebhooksContext, type WebhooksContext } from '@dak/webhooks';
+import { EventApplier, closeWebhooksContext, createWebhooksApp, createWebhooksContext, type WebhooksContext } from '@dak/webhooks';
 import {
   closeWorkerContext,
   createWorkerContext,
@@ -148,7 +148,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         await handle.ctx.queues.maintenance.obliterate({ force: true }).catch(() => undefined);
         await closeWorkerContext(handle.ctx);
       }
-      await webhooksCtx.db.destroy();
+      await closeWebhooksContext(webhooksCtx);
       await database.drop();
     },
   };

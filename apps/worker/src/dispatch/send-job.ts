@@ -20,6 +20,7 @@ import {
   type SendOutcome,
 } from '@dak/meta';
 import { dispatchJobSchema, type DispatchJob } from '@dak/queue';
+import { recordWithCallbacks } from '../callback-events';
 import type { WorkerContext } from '../context';
 import type { SenderNumber } from '../phone-number-cache';
 
@@ -194,20 +195,22 @@ function refused(message: Message, errorClass: MetaErrorClass, error: MessageErr
 }
 
 async function record(ctx: WorkerContext, outcomes: Outcomes): Promise<void> {
-  // Accepted: recorded, then captured. Two statements, no transaction: if the process dies
-  // between them, each message's first status webhook captures its hold (any status does).
-  const accepted = await recordAcceptedMany(ctx.db, outcomes.accepted);
+  // Accepted: recorded with their `sent` callbacks, then captured. The capture is outside that
+  // transaction: if the process dies in between, each message's first status webhook captures
+  // its hold (any status does).
+  const accepted = await recordWithCallbacks(ctx, async (trx) => {
+    const rows = await recordAcceptedMany(trx, outcomes.accepted);
+    return { rows, changes: rows.map((m) => ({ message: m, previous: m.previous_status, status: m.status })) };
+  });
   await moveCharges(ctx.db, accepted, 'accepted');
   const released = await releaseClaims(ctx.db, outcomes.released);
   if (outcomes.holds.length > 0) await holdMarketing(ctx.db, outcomes.holds);
-  // Failed before Meta: the status and the hold's release together.
+  // Failed before Meta: the status, its callbacks and the hold's release together.
   if (outcomes.failed.length > 0) {
-    await ctx.db.transaction().execute(async (trx) => {
-      await moveCharges(
-        trx,
-        await recordFailedBeforeMetaMany(trx, outcomes.failed, ['sending', 'queued']),
-        'failed_before_meta',
-      );
+    await recordWithCallbacks(ctx, async (trx) => {
+      const rows = await recordFailedBeforeMetaMany(trx, outcomes.failed, ['sending', 'queued']);
+      await moveCharges(trx, rows, 'failed_before_meta');
+      return { rows, changes: rows.map((m) => ({ message: m, previous: 'queued', status: m.status })) };
     });
   }
   const { sends } = ctx.metrics;

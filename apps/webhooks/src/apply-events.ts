@@ -1,4 +1,11 @@
-import { chargeMovements, isReportedStatus, messageStatusEvent, statusChangesOf, type ChargeMovement } from '@dak/core';
+import {
+  chargeMovements,
+  chargeStateAfter,
+  isReportedStatus,
+  messageStatusEvent,
+  statusChangesOf,
+  type ChargeMovement,
+} from '@dak/core';
 import {
   applyReportedStatuses,
   closeEvents,
@@ -143,7 +150,7 @@ export function marketingHoldsOf(
 /**
  * One `message.status` event per change the batch made, in the order the reports made them
  * (several may change one message: sent, then delivered, then read), each showing the message
- * as it stands after the batch at the status of that change.
+ * as it stands after the batch (its money moved too) at the status of that change.
  */
 export function statusEventsOf(
   settled: Message[],
@@ -153,7 +160,9 @@ export function statusEventsOf(
   const byId = new Map(settled.map((m) => [m.id, m]));
   return statusChangesOf(before, reports).flatMap(({ id, previous, status }) => {
     const message = byId.get(id);
-    return message ? [messageStatusEvent({ message, previous, status })] : [];
+    if (!message) return [];
+    const settledMessage = { ...message, charge_state: chargeStateAfter(message.charge_state, movementsFor(message)) };
+    return [messageStatusEvent({ message: settledMessage, previous, status })];
   });
 }
 

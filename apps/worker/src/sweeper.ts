@@ -1,7 +1,6 @@
 import { expireQueued, requeueStaleClaims } from '@dak/db';
 import type { WorkerContext } from './context';
 import { recordWithCallbacks } from './callback-events';
-import { moveCharges } from './dispatch/send-job';
 
 export interface SweepResult {
   requeued: number;
@@ -19,11 +18,9 @@ export interface SweepResult {
 export async function sweep(ctx: WorkerContext): Promise<SweepResult> {
   const stale = await requeueStaleClaims(ctx.db, ctx.sendLeaseMs);
   const expired = (
-    await recordWithCallbacks(ctx, async (trx) => {
-      const rows = await expireQueued(trx);
-      await moveCharges(trx, rows, 'expired_unsent');
-      return { rows, changes: rows.map((m) => ({ message: m, previous: 'queued', status: m.status })) };
-    })
+    await recordWithCallbacks(ctx, 'expired_unsent', async (trx) =>
+      (await expireQueued(trx)).map((m) => ({ ...m, previous_status: 'queued' })),
+    )
   ).length;
   ctx.metrics.swept.inc({ reason: 'stale_claim' }, stale.length);
   ctx.metrics.swept.inc({ reason: 'expired' }, expired);

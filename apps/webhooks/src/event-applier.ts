@@ -1,4 +1,4 @@
-import { enqueueCallbackDeliveries } from '@dak/queue';
+import { wakeCallbackDeliveries } from '@dak/queue';
 import type { WebhooksContext } from './context';
 import { applyPendingEvents } from './apply-events';
 
@@ -36,22 +36,6 @@ export class EventApplier {
     await this.loop;
   }
 
-  /**
-   * The batch's callback deliveries are committed with it; their jobs only wake the callback
-   * workers. Without Redis they wait for the workers' sweep, so the applier never stops for it.
-   */
-  private async enqueueCallbacks(deliveries: string[]): Promise<void> {
-    if (deliveries.length === 0) return;
-    try {
-      await enqueueCallbackDeliveries(this.ctx.queues, deliveries);
-    } catch (error) {
-      this.ctx.logger.warn(
-        { err: error, deliveries: deliveries.length },
-        'could not enqueue callback deliveries; the callback sweep will pick them up',
-      );
-    }
-  }
-
   private async run(): Promise<void> {
     while (this.running) {
       this.kicked = false;
@@ -59,7 +43,8 @@ export class EventApplier {
       try {
         const batch = await applyPendingEvents(this.ctx.db, BATCH);
         taken = batch.taken;
-        await this.enqueueCallbacks(batch.deliveries);
+        // Committed with the batch; the jobs only wake the callback workers.
+        await wakeCallbackDeliveries(this.ctx.queues, this.ctx.logger, batch.deliveries);
         for (const event of batch.applied) this.ctx.metrics.applied.inc({ kind: event.kind });
         for (const { event, reason } of batch.rejected) {
           this.ctx.metrics.rejected.inc({ reason });

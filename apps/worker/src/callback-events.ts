@@ -1,6 +1,6 @@
 import { chargeMovements, chargeStateAfter, messageStatusEvent, STATUS_RANK, type ChargeHappening } from '@dak/core';
 import { moveMessageCharges, recordCallbackEvents, type Database, type Message } from '@dak/db';
-import { enqueueCallbackDeliveries } from '@dak/queue';
+import { wakeCallbackDeliveries } from '@dak/queue';
 import type { WorkerContext } from './context';
 
 /** A message a worker's statement just changed, with the status it had before. */
@@ -36,15 +36,6 @@ export async function recordWithCallbacks(
       );
     return { rows, deliveries: await recordCallbackEvents(trx, events) };
   });
-  if (deliveries.length > 0) {
-    try {
-      await enqueueCallbackDeliveries(ctx.queues, deliveries);
-    } catch (error) {
-      ctx.logger.warn(
-        { err: error, deliveries: deliveries.length },
-        'could not enqueue callback deliveries; the callback sweep will pick them up',
-      );
-    }
-  }
+  await wakeCallbackDeliveries(ctx.queues, ctx.logger, deliveries);
   return rows;
 }

@@ -68,6 +68,9 @@ const schema = z.object({
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   DEFAULT_PRICE_MINOR: z.coerce.number().int().min(0).default(10),
   DEFAULT_CURRENCY: z.string().length(3).default('INR'),
+  // wallet.low_balance: a new account's threshold (minor units; each account may set its own
+  // with PATCH /wallet): when its spendable credit falls below it, it hears so once per dip.
+  DEFAULT_LOW_BALANCE_THRESHOLD_MINOR: z.coerce.number().int().min(0).default(10_000),
 });
 
 export interface DakConfig {
@@ -100,7 +103,7 @@ export interface DakConfig {
   worker: { concurrency: number; sweepIntervalMs: number; sendLeaseMs: number; sweepGraceMs: number };
   /** How sends are admitted and paced (apps/worker/src/dispatch). */
   dispatch: { tickMs: number; windowMs: number; rateShare: number };
-  pricing: { defaultPriceMinor: number; currency: string };
+  pricing: { defaultPriceMinor: number; currency: string; lowBalanceThresholdMinor: number };
   /** The worker's periodic template sync of every account; 0 means webhooks and the admin sync only. */
   templateSync: { intervalMs: number };
   retention: { eventDays: number };
@@ -141,7 +144,11 @@ export function loadConfig(env: Env = process.env): DakConfig {
       sweepGraceMs: raw.SWEEP_GRACE_MS,
     },
     dispatch: { tickMs: raw.DISPATCH_TICK_MS, windowMs: raw.DISPATCH_WINDOW_MS, rateShare: raw.DISPATCH_RATE_SHARE },
-    pricing: { defaultPriceMinor: raw.DEFAULT_PRICE_MINOR, currency: raw.DEFAULT_CURRENCY },
+    pricing: {
+      defaultPriceMinor: raw.DEFAULT_PRICE_MINOR,
+      currency: raw.DEFAULT_CURRENCY,
+      lowBalanceThresholdMinor: raw.DEFAULT_LOW_BALANCE_THRESHOLD_MINOR,
+    },
     templateSync: { intervalMs: raw.TEMPLATE_SYNC_INTERVAL_MS },
     retention: { eventDays: raw.EVENT_RETENTION_DAYS },
   };

@@ -149,7 +149,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Set the wallet's low-balance threshold
+         * @description When available − debt falls below `low_balance_threshold`, each callback endpoint subscribed to `wallet.low_balance` hears it once (within about 10 s); after a top-up lifts the wallet back above it, the next dip is announced again.
+         */
+        patch: operations["updateWallet"];
         trace?: never;
     };
     "/admin/v1/accounts": {
@@ -308,7 +312,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Set the account's low-balance threshold
+         * @description As PATCH /wallet of the public API.
+         */
+        patch: operations["updateAccountWallet"];
         trace?: never;
     };
     "/admin/v1/accounts/{id}/wallet/ledger": {
@@ -1025,6 +1033,11 @@ export interface components {
              * @example 0.00
              */
             debt: string;
+            /**
+             * @description When available − debt falls below this, a `wallet.low_balance` callback is sent, once per dip (again after a top-up lifts it back). Set with PATCH /wallet.
+             * @example 100.00
+             */
+            low_balance_threshold: string;
         };
         Account: {
             /** @example acc_01JQ8Z6K2R9V4T3N5B7C8D9E0F */
@@ -1095,6 +1108,11 @@ export interface components {
              * @example 0.10
              */
             debt: string;
+            /**
+             * @description When available − debt falls below this, a `wallet.low_balance` callback is sent, once per dip (again after a top-up lifts it back). Set with PATCH /wallet.
+             * @example 100.00
+             */
+            low_balance_threshold: string;
         };
         AccountList: {
             accounts: components["schemas"]["Account"][];
@@ -2384,6 +2402,161 @@ export interface operations {
                      *       "error": {
                      *         "code": "wallet_not_found",
                      *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds. `error.code`: `rate_limited` (the request rate is used up; retry after Retry-After seconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    /** @description Requests per second allowed (also the burst) */
+                    "RateLimit-Limit": string;
+                    /** @description Requests still allowed at once */
+                    "RateLimit-Remaining": string;
+                    /** @description Seconds until the whole burst is available again */
+                    "RateLimit-Reset": string;
+                    /** @description The limit as `<requests>;w=<seconds>` */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateWallet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "low_balance_threshold": "250.00"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A decimal string; with "0.00" the alert comes only when the account is in debt
+                     * @example 250.00
+                     */
+                    low_balance_threshold: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The wallet */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Wallet"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `malformed_json` (the body is not valid JSON), `json_too_deep` (the JSON body is nested deeper than any Dak request needs). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "missing_api_key",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `wallet_not_found` (the account has no wallet yet). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "wallet_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large. `error.code`: `body_too_large` (the body is larger than the endpoint reads). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "body_too_large",
+                     *         "message": "Body too large: the message says what to fix."
                      *       }
                      *     }
                      */
@@ -3833,6 +4006,136 @@ export interface operations {
                      *       "error": {
                      *         "code": "account_not_found",
                      *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateAccountWallet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account's id (`acc_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "low_balance_threshold": "250.00"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A decimal string; with "0.00" the alert comes only when the account is in debt
+                     * @example 250.00
+                     */
+                    low_balance_threshold: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The wallet */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountWallet"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `malformed_json` (the body is not valid JSON), `json_too_deep` (the JSON body is nested deeper than any Dak request needs). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `invalid_admin_token` (the admin token is missing or wrong), `admin_disabled` (the admin API is off (DAK_ADMIN_TOKEN is not set)). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_admin_token",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `account_not_found` (no such account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "account_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large. `error.code`: `body_too_large` (the body is larger than the endpoint reads). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "body_too_large",
+                     *         "message": "Body too large: the message says what to fix."
                      *       }
                      *     }
                      */

@@ -138,6 +138,10 @@ export interface WalletsTable {
   topped_up: Generated<Int8>;
   /** What late deliveries took beyond the balance; only non-zero while available is 0. */
   debt: Generated<Int8>;
+  /** Below this (available − debt) a wallet.low_balance event is sent. */
+  low_balance_threshold_minor: Generated<Int8>;
+  /** When the current dip below the threshold was announced; null until it dips again. */
+  low_balance_alerted_at: Timestamp | null;
   updated_at: UpdatedAt;
 }
 

@@ -1,2 +1,3 @@
 export * from './app';
 export * from './context';
+export { evaluateStaleEvents, startAutomationRecovery } from './resources/automations/recovery';

@@ -8,3 +8,4 @@ export * from './templates/index';
 export * from './charge';
 export * from './priority';
 export * from './retry-policy';
+export * from './automations/index';

@@ -13,5 +13,6 @@ export * from './repositories/idempotency';
 export * from './repositories/batches';
 export * from './repositories/message-list';
 export * from './repositories/marketing-holds';
+export * from './repositories/automations';
 export * from './template-sync';
 export { sql, type Transaction } from 'kysely';

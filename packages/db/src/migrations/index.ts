@@ -9,6 +9,7 @@ import * as batches from './2026-12-01T0640-batches';
 import * as senderIds from './2026-12-01T0700-sender-ids';
 import * as marketingHolds from './2026-12-01T0710-marketing-holds';
 import * as dispatch from './2026-12-01T0720-dispatch';
+import * as automations from './2026-12-01T0810-automations';
 
 /** Every migration, in order. Add new ones at the end with a timestamped name. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0700-sender-ids': senderIds,
   '2026-12-01T0710-marketing-holds': marketingHolds,
   '2026-12-01T0720-dispatch': dispatch,
+  '2026-12-01T0810-automations': automations,
 };

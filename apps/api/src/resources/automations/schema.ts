@@ -42,20 +42,21 @@ const automationFields = {
   template_id: sendMessageSchema.shape.template_id,
   template_name: sendMessageSchema.shape.template_name,
   template_language: sendMessageSchema.shape.template_language,
-  recipient: recipientSpecSchema.openapi({
-    description:
-      'Where the recipient\'s number is: a JSONPath ("$.customer.phone"), or a list tried in order (the first present wins)',
-  }),
-  variables: automationVariablesSchema.openapi({
-    description: `send-message's \`variables\`, with value specs in \`values\`. ${valuesDescription}`,
-  }),
-  condition: conditionSchema.nullable().openapi({
-    description:
+  // Built in @dak/core before zod is extended for OpenAPI: described with zod's own describe().
+  recipient: recipientSpecSchema.describe(
+    'Where the recipient\'s number is: a JSONPath ("$.customer.phone"), or a list tried in order (the first present wins)',
+  ),
+  variables: automationVariablesSchema.describe(
+    `send-message's \`variables\`, with value specs in \`values\`. ${valuesDescription}`,
+  ),
+  condition: conditionSchema
+    .nullable()
+    .describe(
       'Only events where the field at `path` equals a value, is one of `in`, or `exists` (true/false) become messages; values compare as text',
-  }),
-  dedupe: dedupePathSchema.openapi({
-    description: 'The field that identifies the event (an order id): a value that already became a message sends nothing more',
-  }),
+    ),
+  dedupe: dedupePathSchema.describe(
+    'The field that identifies the event (an order id): a value that already became a message sends nothing more',
+  ),
   verify: verifySchema.nullable(),
   enabled: z.boolean(),
 };

@@ -83,7 +83,9 @@ describe('automations', () => {
 
   it('answers the hook URL once, with an unguessable token, and never shows the token or secret again', async () => {
     expect(automation.id).toMatch(/^aut_[0-9a-z]{26}$/);
-    expect(automation.url).toMatch(new RegExp(`^${stack.config.publicUrl}/hooks/${automation.id}/hk_[A-Za-z0-9_-]{32}$`));
+    expect(automation.url).toMatch(
+      new RegExp(`^${stack.config.publicUrl}/hooks/${automation.id}/hk_[A-Za-z0-9_-]{32}$`),
+    );
     const shown = await stack.call('GET', `/api/whatsapp/v1/automations/${automation.id}`, { key });
     expect(shown.status).toBe(200);
     expect(shown.body).toMatchObject({
@@ -100,14 +102,21 @@ describe('automations', () => {
       expect(JSON.stringify(shown.body)).not.toContain(secret);
       expect(listed).not.toContain(secret);
     }
-    const row = await stack.api.ctx.db.selectFrom('automations').selectAll().where('id', '=', automation.id).executeTakeFirstOrThrow();
+    const row = await stack.api.ctx.db
+      .selectFrom('automations')
+      .selectAll()
+      .where('id', '=', automation.id)
+      .executeTakeFirstOrThrow();
     expect(JSON.stringify(row)).not.toContain(token);
     expect(JSON.stringify(row)).not.toContain(SHOPIFY_SECRET);
   });
 
   it('dry-runs the order: the message it would send, with no hold, no event and no message', async () => {
     const before = await held();
-    const answer = await stack.call('POST', `/api/whatsapp/v1/automations/${automation.id}/dry-run`, { key, body: ORDER });
+    const answer = await stack.call('POST', `/api/whatsapp/v1/automations/${automation.id}/dry-run`, {
+      key,
+      body: ORDER,
+    });
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     expect(answer.body).toMatchObject({
       would_send: true,
@@ -181,7 +190,10 @@ describe('automations', () => {
     expect(answer.body).toMatchObject({ outcome: 'skipped', reason: 'duplicate', message_id: null });
     expect(await messagesOf()).toHaveLength(1);
     expect(await held()).toBe(10);
-    const dryRun = await stack.call('POST', `/api/whatsapp/v1/automations/${automation.id}/dry-run`, { key, body: ORDER });
+    const dryRun = await stack.call('POST', `/api/whatsapp/v1/automations/${automation.id}/dry-run`, {
+      key,
+      body: ORDER,
+    });
     expect(dryRun.body).toMatchObject({ would_send: false, outcome: 'skipped', reason: 'duplicate', message: null });
   });
 
@@ -249,7 +261,7 @@ describe('automations', () => {
       expect(answer.body.error.code).toBe('invalid_hook_token');
     }
     for (const headers of [
-      { 'X-Shopify-Hmac-Sha256': shopifySignature(raw, 'another-secret') },
+      { 'X-Shopify-Hmac-Sha256': shopifySignature(raw, 'another-secret') } as Record<string, string>,
       { 'X-Shopify-Hmac-Sha256': shopifySignature(raw + ' ') },
       {},
     ]) {
@@ -320,7 +332,8 @@ describe('automations', () => {
       cursor = page.body.next_cursor;
     } while (cursor);
     expect(seen).toEqual(all);
-    const first = (await stack.call('GET', `/api/whatsapp/v1/automations/${automation.id}/events?limit=1`, { key })).body;
+    const first = (await stack.call('GET', `/api/whatsapp/v1/automations/${automation.id}/events?limit=1`, { key }))
+      .body;
     expect(first.events[0]).toMatchObject({ id: all[0], outcome: expect.any(String), received_at: expect.any(String) });
   });
 

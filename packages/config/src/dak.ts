@@ -38,7 +38,9 @@ const schema = z.object({
   META_APP_SECRET: optional(z.string()),
   META_VERIFY_TOKEN: optional(z.string()),
   META_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
-  DAK_PUBLIC_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://dak.example.com' })),
+  DAK_PUBLIC_URL: optional(
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://dak.example.com' }),
+  ),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port(LOCAL_DEFAULTS.ports.api),
   WEBHOOKS_PORT: port(LOCAL_DEFAULTS.ports.webhooks),

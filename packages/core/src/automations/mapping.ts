@@ -12,10 +12,12 @@ export function looksLikePath(value: string): boolean {
   return /^\$[.[]/.test(value);
 }
 
-const jsonPath = z.string({ error: 'must be a JSONPath string such as "$.customer.phone"' }).superRefine((path, ctx) => {
-  const problem = jsonPathProblem(path);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+const jsonPath = z
+  .string({ error: 'must be a JSONPath string such as "$.customer.phone"' })
+  .superRefine((path, ctx) => {
+    const problem = jsonPathProblem(path);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 const CONSTANT_MAX = 2000;
 const constant = z.string().max(CONSTANT_MAX, `must be at most ${CONSTANT_MAX} characters`);
@@ -143,8 +145,11 @@ function resolveValue(spec: ValueSpec, event: unknown, what: string): Resolved {
   if (typeof spec === 'number') return { ok: true, value: spec };
   if (typeof spec === 'string' && !looksLikePath(spec)) return { ok: true, value: spec };
   if (typeof spec === 'object' && 'value' in spec) return { ok: true, value: spec.value };
-  const { path, format, default: fallback } =
-    typeof spec === 'string' ? { path: spec, format: undefined, default: undefined } : spec;
+  const {
+    path,
+    format,
+    default: fallback,
+  } = typeof spec === 'string' ? { path: spec, format: undefined, default: undefined } : spec;
   const found = selectFirst(event, path);
   if (isBlank(found)) return fallback !== undefined ? { ok: true, value: fallback } : missing(path, what);
   if (format) {
@@ -153,7 +158,8 @@ function resolveValue(spec: ValueSpec, event: unknown, what: string): Resolved {
     return { ok: true, value: formatted.text };
   }
   const text = asText(found);
-  if (text === null) return invalid(path, `${what}: ${path} is an object or a list, not a value; name a field inside it`);
+  if (text === null)
+    return invalid(path, `${what}: ${path} is an object or a list, not a value; name a field inside it`);
   return { ok: true, value: text };
 }
 
@@ -214,14 +220,14 @@ function mapVariables(
  * Runs the mapping on one event: the condition first (an event it excludes is not "missing"
  * anything), then the dedupe value, the recipient and every value.
  */
-export function mapEvent(
-  mapping: AutomationMapping,
-  event: unknown,
-): { ok: true; mapped: MappedEvent } | Failed {
+export function mapEvent(mapping: AutomationMapping, event: unknown): { ok: true; mapped: MappedEvent } | Failed {
   if (mapping.condition && !conditionHolds(mapping.condition, event)) {
     return {
       ok: false,
-      failure: { reason: 'condition_false', message: `The condition is not met: ${describeCondition(mapping.condition)}` },
+      failure: {
+        reason: 'condition_false',
+        message: `The condition is not met: ${describeCondition(mapping.condition)}`,
+      },
     };
   }
   const dedupe = selectFirst(event, mapping.dedupe);

@@ -33,7 +33,8 @@ export function renderTemplateText(
   const shape = templateShape(template);
   const valuesOf = (type: string) => variables.find((v) => v.type === type)?.values;
   return {
-    header: shape.header?.format === 'TEXT' ? fill(shape.header.text, shape.header.placeholders, valuesOf('header')) : null,
+    header:
+      shape.header?.format === 'TEXT' ? fill(shape.header.text, shape.header.placeholders, valuesOf('header')) : null,
     body: shape.body ? fill(shape.body.text, shape.body.placeholders, valuesOf('body')) : null,
   };
 }

@@ -34,10 +34,14 @@ describe('formatValue', () => {
 });
 
 describe('jsonPathProblem', () => {
-  it.each(['$.customer.first_name', "$['first name']", '$.line_items[0].title', '$.line_items[-1].sku', '$..phone', '$.a.*'])(
-    'accepts %s',
-    (path) => expect(jsonPathProblem(path)).toBeNull(),
-  );
+  it.each([
+    '$.customer.first_name',
+    "$['first name']",
+    '$.line_items[0].title',
+    '$.line_items[-1].sku',
+    '$..phone',
+    '$.a.*',
+  ])('accepts %s', (path) => expect(jsonPathProblem(path)).toBeNull());
   it.each([
     ['customer.phone', 'start at the'],
     ['$.items[?(@.price > 1)]', 'filter or script'],

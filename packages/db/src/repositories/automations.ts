@@ -3,6 +3,7 @@ import type { Database } from '../database';
 import type {
   Automation,
   AutomationEvent,
+  AutomationEventsTable,
   AutomationOutcome,
   AutomationsTable,
   NewAutomation,
@@ -100,6 +101,21 @@ export function isDuplicateSend(error: unknown): boolean {
   return code === '23505' && constraint === 'automation_events_dedupe_idx';
 }
 
+/** Settles a pending event; false when it was settled already (another evaluation got there first). */
+async function settlePending(
+  db: Database,
+  id: string,
+  settled: Updateable<AutomationEventsTable> & { outcome: Exclude<AutomationOutcome, 'pending'> },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('automation_events')
+    .set(settled)
+    .where('id', '=', id)
+    .where('outcome', '=', 'pending')
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
 /**
  * Runs inside the accept transaction: the event becomes `sent` with its message, or (a
  * concurrent evaluation of the same event got there first) nothing changes and the caller
@@ -112,13 +128,7 @@ export async function markAutomationEventSent(
   sent: { dedupe_value: string; message_id: string },
   now = new Date(),
 ): Promise<boolean> {
-  const result = await db
-    .updateTable('automation_events')
-    .set({ ...sent, outcome: 'sent', reason: null, reason_message: null, evaluated_at: now })
-    .where('id', '=', id)
-    .where('outcome', '=', 'pending')
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  return settlePending(db, id, { ...sent, outcome: 'sent', reason: null, reason_message: null, evaluated_at: now });
 }
 
 /** Records why a pending event made no message; false when it was already closed. */
@@ -133,13 +143,7 @@ export async function closeAutomationEvent(
   },
   now = new Date(),
 ): Promise<boolean> {
-  const result = await db
-    .updateTable('automation_events')
-    .set({ ...close, evaluated_at: now })
-    .where('id', '=', id)
-    .where('outcome', '=', 'pending')
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  return settlePending(db, id, { ...close, evaluated_at: now });
 }
 
 /** A page of one automation's events, newest first; `before` is the last id of the previous page. */

@@ -234,7 +234,8 @@ export interface AutomationEventsTable {
   /** The body as text, capped: kept only when it is not JSON (the payload is the record otherwise). */
   body_text: string | null;
   payload: Json<unknown> | null;
-  headers: Json<Record<string, string>>;
+  /** A few safe headers (what the event is, where from); never signatures. Defaults to {}. */
+  headers: ColumnType<Record<string, string>, string | undefined, string>;
   dedupe_value: string | null;
   outcome: AutomationOutcome;
   /** A stable code (condition_false, field_missing, duplicate, insufficient_funds, …) and a sentence. */

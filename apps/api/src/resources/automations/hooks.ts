@@ -56,9 +56,13 @@ function rawBody(req: Request, res: Response): Promise<Buffer> {
     readRaw(req, res, (error?: unknown) => {
       if ((error as { type?: string } | undefined)?.type === 'entity.too.large') {
         reject(
-          new DakError('body_too_large', `A hook body is at most ${HOOK_BODY_LIMIT_BYTES / 1024} KB; nothing was stored.`, {
-            limit_bytes: HOOK_BODY_LIMIT_BYTES,
-          }),
+          new DakError(
+            'body_too_large',
+            `A hook body is at most ${HOOK_BODY_LIMIT_BYTES / 1024} KB; nothing was stored.`,
+            {
+              limit_bytes: HOOK_BODY_LIMIT_BYTES,
+            },
+          ),
         );
       } else if (error) reject(error);
       else resolve(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
@@ -67,7 +71,12 @@ function rawBody(req: Request, res: Response): Promise<Buffer> {
 }
 
 /** Whether the call carries the automation's signature (over the raw bytes) or token. */
-export function verified(automation: AutomationWithSender, raw: Buffer, header: string | undefined, key: Buffer): boolean {
+export function verified(
+  automation: AutomationWithSender,
+  raw: Buffer,
+  header: string | undefined,
+  key: Buffer,
+): boolean {
   if (!automation.verify_kind || !automation.verify_secret_encrypted) return true;
   if (header === undefined) return false;
   const secret = decryptSecret(automation.verify_secret_encrypted, key);
@@ -78,7 +87,10 @@ export function verified(automation: AutomationWithSender, raw: Buffer, header: 
     case 'hmac_sha256_base64':
       return safeEqual(given, createHmac('sha256', secret).update(raw).digest('base64'));
     case 'hmac_sha256_hex':
-      return safeEqual(given.replace(/^sha256=/i, '').toLowerCase(), createHmac('sha256', secret).update(raw).digest('hex'));
+      return safeEqual(
+        given.replace(/^sha256=/i, '').toLowerCase(),
+        createHmac('sha256', secret).update(raw).digest('hex'),
+      );
   }
 }
 
@@ -100,7 +112,8 @@ function parsePayload(text: string): { ok: true; payload: unknown } | { ok: fals
     return { ok: false, why: 'is not valid JSON' };
   }
   if (payload === null || typeof payload !== 'object') return { ok: false, why: 'is JSON but not an object or a list' };
-  if (nestedDeeperThan(payload, HOOK_JSON_DEPTH)) return { ok: false, why: `is nested deeper than ${HOOK_JSON_DEPTH} levels` };
+  if (nestedDeeperThan(payload, HOOK_JSON_DEPTH))
+    return { ok: false, why: `is nested deeper than ${HOOK_JSON_DEPTH} levels` };
   return { ok: true, payload: text.includes('\\u0000') ? withoutNul(payload) : payload };
 }
 

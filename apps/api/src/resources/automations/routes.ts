@@ -59,9 +59,14 @@ export const automationRoutes = [
       "and the variables are checked against the template's placeholders as send-message checks them, with a sample standing in for each path (422 `variables_mismatch` naming them). " +
       'The answer carries `url`, the hook URL with its secret token: it is shown only here (Dak keeps its SHA-256); delete and re-create the automation to get a new one. ' +
       'Each call to the URL is stored, then sent through the same path as send-message (held from the wallet, client_reference = the event id), ' +
-      'or recorded with its reason (condition_false, field_missing, field_invalid, duplicate, automation_disabled, or the send path\'s error code such as ' +
+      "or recorded with its reason (condition_false, field_missing, field_invalid, duplicate, automation_disabled, or the send path's error code such as " +
       'invalid_phone_number, template_not_approved, insufficient_funds). A dedupe value that already became a message sends nothing more, however often or concurrently it is redelivered.',
-    body: { schema: createAutomationSchema, limit: BODY_LIMITS.automation, component: 'CreateAutomationRequest', example: SHOPIFY_ORDER_EXAMPLE },
+    body: {
+      schema: createAutomationSchema,
+      limit: BODY_LIMITS.automation,
+      component: 'CreateAutomationRequest',
+      example: SHOPIFY_ORDER_EXAMPLE,
+    },
     responses: { 201: { description: 'Created; `url` is shown only now', schema: createdAutomationSchema } },
     errors: [...MAPPING_ERRORS],
   }).handle(async ({ ctx, body, principal }) => ({ status: 201, body: await createAutomation(ctx, principal, body) })),

@@ -91,7 +91,9 @@ export const updateAutomationSchema = z
 export type UpdateAutomationRequest = z.output<typeof updateAutomationSchema>;
 
 export const automationParams = z.object({
-  id: z.string().openapi({ param: { description: "The automation's id (`aut_…`)" }, example: 'aut_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
+  id: z
+    .string()
+    .openapi({ param: { description: "The automation's id (`aut_…`)" }, example: 'aut_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
 });
 
 export const eventListQuerySchema = z.strictObject({
@@ -144,7 +146,10 @@ export const automationEventSchema = z
     id: z.string().openapi({ example: 'aev_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
     received_at: timestampSchema,
     outcome: z.enum(OUTCOMES),
-    reason: z.string().nullable().openapi({ description: 'Why no message: condition_false, field_missing, duplicate, …' }),
+    reason: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Why no message: condition_false, field_missing, duplicate, …' }),
     reason_message: z.string().nullable(),
     message_id: z.string().nullable(),
     dedupe_value: z.string().nullable(),

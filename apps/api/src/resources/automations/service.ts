@@ -35,7 +35,6 @@ import type {
   eventListQuerySchema,
 } from './schema';
 
-
 export async function requireAutomation(
   ctx: ApiContext,
   principal: Principal,
@@ -185,9 +184,13 @@ const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url
 function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
   if (!/^aev_[0-9a-z]{26}$/.test(id)) {
-    throw new DakError('invalid_request', 'Invalid query: cursor: pass the next_cursor of the previous page as it is.', {
-      issues: [{ path: 'cursor', message: 'not a cursor this endpoint gave' }],
-    });
+    throw new DakError(
+      'invalid_request',
+      'Invalid query: cursor: pass the next_cursor of the previous page as it is.',
+      {
+        issues: [{ path: 'cursor', message: 'not a cursor this endpoint gave' }],
+      },
+    );
   }
   return id;
 }

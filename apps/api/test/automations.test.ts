@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateStaleEvents } from '@dak/api';
-import { findWallet } from '@dak/db';
+import { evaluateEvent, evaluateStaleEvents } from '@dak/api';
+import { findAutomationById, findWallet } from '@dak/db';
+import { loggedPath } from '@dak/http';
 import { DEMO, expectWalletInvariant, startStack, type TestStack } from '@dak/dev-env';
 
 // Automations end to end on the API's HTTP server, a real Postgres and Redis: a Shopify
@@ -207,6 +208,32 @@ describe('automations', () => {
     expect(messages).toHaveLength(before + 1);
     expect(messages.at(-1)!.variables).toEqual([{ type: 'body', values: ['Asha', '#1002'] }]);
     expect(await held()).toBe(20);
+    await expectWalletInvariant(stack.api.ctx.db, accountId);
+  });
+
+  it('sends once when two stored events of one order are evaluated at the same moment (the dedupe index decides)', async () => {
+    const before = (await messagesOf()).length;
+    const payload = JSON.stringify(order({ id: 5731828113580, name: '#1010' }));
+    const rows = await stack.api.ctx.db
+      .insertInto('automation_events')
+      .values(
+        ['aev_0000000000bbbbbbbbbbbbbbbb', 'aev_0000000000cccccccccccccccc'].map((id) => ({
+          id,
+          automation_id: automation.id,
+          account_id: accountId,
+          payload,
+          outcome: 'pending' as const,
+        })),
+      )
+      .returningAll()
+      .execute();
+    const found = await findAutomationById(stack.api.ctx.db, automation.id);
+    // Both pass the "already sent?" check before either commits; the index stops the second.
+    const results = await Promise.all(rows.map((row) => evaluateEvent(stack.api.ctx, found!, row)));
+    expect(results.map((r) => `${r.outcome} ${r.reason}`).sort()).toEqual(['sent null', 'skipped duplicate']);
+    const loser = (await eventsOf()).find((e) => rows.some((r) => r.id === e.id) && e.outcome === 'skipped')!;
+    expect(loser.reason_message).toContain('through a concurrent delivery');
+    expect(await messagesOf()).toHaveLength(before + 1);
     await expectWalletInvariant(stack.api.ctx.db, accountId);
   });
 

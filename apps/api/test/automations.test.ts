@@ -103,6 +103,10 @@ describe('automations', () => {
       expect(JSON.stringify(shown.body)).not.toContain(secret);
       expect(listed).not.toContain(secret);
     }
+    // Logs show the path without the token, whether Express has stripped the mount point or not.
+    const path = new URL(automation.url).pathname;
+    expect(loggedPath(`${path}?x=1`)).toBe(`/hooks/${automation.id}/[redacted]`);
+    expect(loggedPath(path.replace('/hooks', ''))).toBe(`/${automation.id}/[redacted]`);
     const row = await stack.api.ctx.db
       .selectFrom('automations')
       .selectAll()

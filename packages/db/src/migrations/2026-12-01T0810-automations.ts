@@ -18,6 +18,8 @@ import { sql, type Kysely } from 'kysely';
  *   two concurrent redeliveries one commits and the other's whole transaction (message, hold)
  *   rolls back on the index: an order sends once however often the store repeats it, without a
  *   time limit (an Idempotency-Key would be forgotten after 24 h; Shopify retries for 48 h).
+ * - Retention: past EVENT_RETENTION_DAYS the worker deletes events that made no message and
+ *   empties the payload and headers of those that did (their dedupe value and message id stay).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -83,6 +85,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   // Once per dedupe value: see above.
   await sql`create unique index automation_events_dedupe_idx on automation_events (automation_id, dedupe_value) where outcome = 'sent'`.execute(
+    db,
+  );
+  // Retention (the worker): events past EVENT_RETENTION_DAYS that still hold personal data. A sent
+  // event, once its payload is emptied, stays for deduplication and leaves this index.
+  await sql`create index automation_events_retention_idx on automation_events (received_at) where outcome <> 'sent' or payload is not null`.execute(
     db,
   );
   // Recovery reads only the few events still pending.

@@ -181,3 +181,32 @@ export async function claimStalePendingEvents(
     returning *`.execute(db);
   return rows;
 }
+
+// Retention. An event carries personal data (a customer's name, phone and address), so it goes
+// after EVENT_RETENTION_DAYS; one that made a message keeps its dedupe value and message id
+// (without payload or headers), so the order still sends once however late it is redelivered.
+// Both scans walk automation_events_retention_idx, whose predicate they repeat.
+
+/** Deletes up to `limit` events that made no message (skipped, failed, invalid) received before `cutoff`. */
+export async function deleteUnsentAutomationEventsBefore(db: Database, cutoff: Date, limit: number): Promise<number> {
+  const result = await sql`
+    delete from automation_events where id in (
+      select id from automation_events
+      where (outcome <> 'sent' or payload is not null) and received_at < ${cutoff}
+        and outcome in ('skipped', 'failed', 'invalid')
+      order by received_at limit ${limit}
+    )`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
+/** Empties the payload and headers of up to `limit` sent events received before `cutoff`. */
+export async function scrubSentAutomationEventsBefore(db: Database, cutoff: Date, limit: number): Promise<number> {
+  const result = await sql`
+    update automation_events set payload = null, headers = '{}'::jsonb where id in (
+      select id from automation_events
+      where (outcome <> 'sent' or payload is not null) and received_at < ${cutoff}
+        and outcome = 'sent'
+      order by received_at limit ${limit}
+    )`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}

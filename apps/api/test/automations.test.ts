@@ -11,7 +11,9 @@ import { DEMO, expectWalletInvariant, startStack, type TestStack } from '@dak/de
 // its hold; redeliveries (one after another, or at once) send nothing more; what does not send
 // is recorded with its reason; a dry-run holds nothing; bad credentials store nothing.
 
-const ORDER = JSON.parse(readFileSync(new URL('./fixtures/shopify-orders-create.json', import.meta.url), 'utf8'));
+// As Shopify sends it: the file's bytes are the body, signed as they are (not re-serialised).
+const ORDER_RAW = readFileSync(new URL('./fixtures/shopify-orders-create.json', import.meta.url), 'utf8');
+const ORDER = JSON.parse(ORDER_RAW);
 const SHOPIFY_SECRET = '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';
 const ORDER_UPDATE = '1284751902651784'; // "Hi {{1}}, your order {{2}} is on its way."
 
@@ -46,9 +48,9 @@ describe('automations', () => {
     return stack.call('POST', path, { rawBody: raw, headers: { 'content-type': 'application/json', ...headers } });
   }
 
-  /** What Shopify sends: the order as JSON, signed. */
+  /** What Shopify sends: the order as JSON (a string is sent byte for byte), signed. */
   function shopify(body: unknown, url = automation.url) {
-    const raw = JSON.stringify(body);
+    const raw = typeof body === 'string' ? body : JSON.stringify(body);
     return hook(url, raw, {
       'X-Shopify-Hmac-Sha256': shopifySignature(raw),
       'X-Shopify-Topic': 'orders/create',
@@ -144,7 +146,7 @@ describe('automations', () => {
   });
 
   it('turns a signed Shopify orders/create into the template send, held, and stores the event first', async () => {
-    const answer = await shopify(ORDER);
+    const answer = await shopify(ORDER_RAW);
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     expect(answer.body).toMatchObject({ received: true, outcome: 'sent', reason: null });
     expect(answer.body.event_id).toMatch(/^aev_/);
@@ -398,6 +400,78 @@ describe('automations', () => {
     const answer = await shopify(order({ id: 5731828113578 }));
     expect(answer.body).toMatchObject({ outcome: 'skipped', reason: 'automation_disabled' });
     await stack.call('PATCH', `/api/whatsapp/v1/automations/${automation.id}`, { key, body: { enabled: true } });
+  });
+
+  it('verifies Razorpay-style hex signatures and plain token headers, and formats amounts and dates', async () => {
+    const razorpay = await stack.call('POST', '/api/whatsapp/v1/automations', {
+      key,
+      body: {
+        name: 'Payment received',
+        phone_number_id: DEMO.metaPhoneNumberId,
+        template_name: 'payment_due',
+        template_language: 'en_US',
+        recipient: '$.payload.payment.entity.contact',
+        variables: [
+          {
+            type: 'body',
+            values: [
+              { path: '$.payload.payment.entity.notes.name', format: 'first_word' },
+              { path: '$.payload.payment.entity.amount', format: 'currency_minor' },
+              { path: '$.payload.payment.entity.created_at', format: 'date' },
+            ],
+          },
+        ],
+        condition: { path: '$.event', equals: 'payment.captured' },
+        dedupe: '$.payload.payment.entity.id',
+        verify: { kind: 'hmac_sha256_hex', header: 'X-Razorpay-Signature', secret: 'rzp_webhook_secret_1' },
+      },
+    });
+    expect(razorpay.status, JSON.stringify(razorpay.body)).toBe(201);
+    const payment = JSON.stringify({
+      entity: 'event',
+      event: 'payment.captured',
+      payload: {
+        payment: {
+          entity: {
+            id: 'pay_PZ1xq9cTq3oX2b',
+            amount: 149900,
+            currency: 'INR',
+            contact: '+919820388810',
+            created_at: 1764581400,
+            notes: { name: 'Kabir Shah' },
+          },
+        },
+      },
+    });
+    const hex = createHmac('sha256', 'rzp_webhook_secret_1').update(payment).digest('hex');
+    const wrong = hex.slice(0, -1) + (hex.endsWith('0') ? '1' : '0');
+    expect((await hook(razorpay.body.url, payment, { 'X-Razorpay-Signature': wrong })).status).toBe(401);
+    // Razorpay sends bare hex; a "sha256=" prefix (GitHub's style) and capitals are accepted too.
+    const prefixed = await hook(razorpay.body.url, payment, { 'X-Razorpay-Signature': `sha256=${hex.toUpperCase()}` });
+    expect(prefixed.status).toBe(200);
+    const paid = prefixed;
+    expect(paid.body, JSON.stringify(paid.body)).toMatchObject({ outcome: 'sent' });
+    expect((await hook(razorpay.body.url, payment, { 'X-Razorpay-Signature': hex })).body).toMatchObject({
+      outcome: 'skipped',
+      reason: 'duplicate',
+    });
+    const message = (await messagesOf()).find((m) => m.id === paid.body.message_id)!;
+    expect(message.variables).toEqual([{ type: 'body', values: ['Kabir', '1,499.00', '1 Dec 2025'] }]);
+
+    const crm = await stack.call('POST', '/api/whatsapp/v1/automations', {
+      key,
+      body: {
+        ...SHOPIFY_AUTOMATION,
+        name: 'CRM',
+        verify: { kind: 'token', header: 'X-Webhook-Token', secret: 'crm-shared-token-7' },
+      },
+    });
+    const lead = JSON.stringify(order({ id: 5731828113590 }));
+    expect((await hook(crm.body.url, lead, { 'X-Webhook-Token': 'crm-shared-token-8' })).status).toBe(401);
+    expect((await hook(crm.body.url, lead)).status).toBe(401);
+    expect((await hook(crm.body.url, lead, { 'X-Webhook-Token': 'crm-shared-token-7' })).body).toMatchObject({
+      outcome: 'sent',
+    });
   });
 
   it("answers 404 for another account's automation", async () => {

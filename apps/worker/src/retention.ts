@@ -1,4 +1,10 @@
-import { deleteClosedEventsBefore, deleteIdempotencyKeysBefore, deleteMarketingHoldsBefore } from '@dak/db';
+import {
+  deleteClosedEventsBefore,
+  deleteIdempotencyKeysBefore,
+  deleteMarketingHoldsBefore,
+  deleteUnsentAutomationEventsBefore,
+  scrubSentAutomationEventsBefore,
+} from '@dak/db';
 import type { WorkerContext } from './context';
 
 export const RETENTION_INTERVAL_MS = 3_600_000;
@@ -13,13 +19,19 @@ export interface RetentionResult {
   idempotencyKeys: number;
   events: number;
   marketingHolds: number;
+  /** Automation events that made no message, deleted. */
+  automationEvents: number;
+  /** Automation events that made a message, their payload emptied (kept for deduplication). */
+  automationPayloads: number;
 }
 
 /**
  * Deletes what Dak no longer needs and should not keep: idempotency keys past their 24 h (they
  * no longer count) and raw webhook events, inbound message bodies among them, older than
  * EVENT_RETENTION_DAYS. Only closed events go: one still waiting for its message stays. Marketing
- * holds go once their `until` has passed.
+ * holds go once their `until` has passed. Automation events (a store's orders: names, phones,
+ * addresses) go after EVENT_RETENTION_DAYS too, except that one which made a message only loses
+ * its payload and headers: its dedupe value keeps a late redelivery from sending again.
  */
 export async function pruneExpired(
   ctx: WorkerContext,
@@ -33,6 +45,8 @@ export async function pruneExpired(
     idempotencyKeys: await inChunks(chunk, (limit) => deleteIdempotencyKeysBefore(ctx.db, keysBefore, limit)),
     events: await inChunks(chunk, (limit) => deleteClosedEventsBefore(ctx.db, eventsBefore, limit)),
     marketingHolds: await inChunks(chunk, (limit) => deleteMarketingHoldsBefore(ctx.db, new Date(now), limit)),
+    automationEvents: await inChunks(chunk, (limit) => deleteUnsentAutomationEventsBefore(ctx.db, eventsBefore, limit)),
+    automationPayloads: await inChunks(chunk, (limit) => scrubSentAutomationEventsBefore(ctx.db, eventsBefore, limit)),
   };
   if (Object.values(result).some((n) => n > 0)) ctx.logger.info(result, 'retention deleted expired rows');
   return result;

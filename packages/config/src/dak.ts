@@ -38,6 +38,9 @@ const schema = z.object({
   META_APP_SECRET: optional(z.string()),
   META_VERIFY_TOKEN: optional(z.string()),
   META_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  DAK_PUBLIC_URL: optional(
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://dak.example.com' }),
+  ),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port(LOCAL_DEFAULTS.ports.api),
   WEBHOOKS_PORT: port(LOCAL_DEFAULTS.ports.webhooks),
@@ -90,6 +93,8 @@ export interface DakConfig {
   };
   /** Interface the HTTP listeners bind to (0.0.0.0 in containers). */
   host: string;
+  /** Where the API is reached from outside, without a trailing slash: automation hook URLs start with it. */
+  publicUrl: string;
   ports: {
     api: number;
     webhooks: number;
@@ -128,6 +133,7 @@ export function loadConfig(env: Env = process.env): DakConfig {
       requestTimeoutMs: raw.META_REQUEST_TIMEOUT_MS,
     },
     host: raw.HOST,
+    publicUrl: (raw.DAK_PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, ''),
     ports: {
       api: raw.PORT,
       webhooks: raw.WEBHOOKS_PORT,

@@ -9,3 +9,4 @@ export * from './charge';
 export * from './priority';
 export * from './retry-policy';
 export * from './message-view';
+export * from './automations/index';

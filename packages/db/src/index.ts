@@ -15,5 +15,6 @@ export * from './repositories/message-list';
 export * from './repositories/marketing-holds';
 export * from './repositories/callbacks';
 export * from './repositories/low-balance';
+export * from './repositories/automations';
 export * from './template-sync';
 export { sql, type Transaction } from 'kysely';

@@ -34,6 +34,12 @@ export function buildOpenApiDocument(version: string): OpenApiDocument {
       { name: 'Messages', description: 'Send template messages and follow their status' },
       { name: 'Templates', description: "The account's templates as synced from Meta" },
       { name: 'Wallet', description: 'Prepaid credit' },
+      {
+        name: 'Automations',
+        description:
+          "External systems' events (a store's orders, a CRM's updates) mapped to template sends. Each automation has a hook URL, " +
+          '`POST /hooks/{id}/{token}` on this server (outside this API: the token in the URL is the credential), that stores each event and then sends or records why not.',
+      },
       { name: 'Admin', description: 'Accounts, phone numbers, API keys, top-ups and template sync' },
     ],
   });

@@ -5,6 +5,7 @@ import { rateLimit } from '../http/rate-limit';
 import type { Route } from '../http/route';
 import { accountRoutes } from '../resources/accounts/routes';
 import { apiKeyRoutes } from '../resources/api-keys/routes';
+import { automationRoutes } from '../resources/automations/routes';
 import { messageRoutes } from '../resources/messages/routes';
 import { phoneNumberRoutes } from '../resources/phone-numbers/routes';
 import { adminTemplateRoutes, publicTemplateRoutes } from '../resources/templates/routes';
@@ -16,6 +17,7 @@ export const ROUTES: Route[] = [
   ...messageRoutes,
   ...publicTemplateRoutes,
   ...publicWalletRoutes,
+  ...automationRoutes,
   ...accountRoutes,
   ...phoneNumberRoutes,
   ...apiKeyRoutes,

@@ -4,7 +4,8 @@ import { errorHandler, healthRouter, httpLogger, notFoundHandler, securityHeader
 import type { ApiContext } from './context';
 import { requireAdminTokenOrBasic } from './http/auth';
 import { openapiRouter } from './openapi/router';
-import { ADMIN_API_BASE, PUBLIC_API_BASE, QUEUE_BOARD_BASE } from './routes/mount-points';
+import { ADMIN_API_BASE, HOOKS_BASE, PUBLIC_API_BASE, QUEUE_BOARD_BASE } from './routes/mount-points';
+import { hooksRouter } from './resources/automations/hooks';
 import { adminRouter, publicRouter } from './routes';
 import { queueBoardRouter } from './routes/queue-board';
 
@@ -28,6 +29,7 @@ export function createApp(ctx: ApiContext): Express {
   // route's limit (http/body-limits.ts).
   app.use(PUBLIC_API_BASE, publicRouter(ctx));
   app.use(ADMIN_API_BASE, adminRouter(ctx));
+  app.use(HOOKS_BASE, hooksRouter(ctx));
   app.use(notFoundHandler);
   app.use(errorHandler(ctx.logger));
   return app;

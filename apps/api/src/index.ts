@@ -1,2 +1,4 @@
 export * from './app';
 export * from './context';
+export { evaluateStaleEvents, startAutomationRecovery } from './resources/automations/recovery';
+export { evaluateEvent } from './resources/automations/evaluate';

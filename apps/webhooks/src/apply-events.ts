@@ -1,4 +1,11 @@
-import { chargeMovements, isReportedStatus, type ChargeMovement } from '@dak/core';
+import {
+  chargeMovements,
+  chargeStateAfter,
+  isReportedStatus,
+  messageStatusEvent,
+  statusChangesOf,
+  type ChargeMovement,
+} from '@dak/core';
 import {
   applyReportedStatuses,
   closeEvents,
@@ -10,11 +17,13 @@ import {
   lockApplicableEvents,
   lockMessagesOf,
   moveMessageCharges,
+  recordCallbackEvents,
   updateTemplateStatus,
   type Database,
   type EventClosing,
   type MarketingHold,
   type Message,
+  type NewCallbackEvent,
   type PendingEvent,
   type StatusReport,
 } from '@dak/db';
@@ -26,6 +35,7 @@ import {
   type RegisteredNumber,
   type RejectReason,
   type StatusCandidate,
+  type StoredWebhookEvent,
   type TemplateStatusUpdate,
 } from '@dak/meta';
 
@@ -34,6 +44,8 @@ export interface AppliedBatch {
   taken: number;
   applied: PendingEvent[];
   rejected: { event: PendingEvent; reason: RejectReason }[];
+  /** The callback deliveries the batch made, to enqueue once it has committed. */
+  deliveries: string[];
 }
 
 /** What one batch's checks look up once: the envelopes' numbers and the messages statuses name. */
@@ -41,6 +53,15 @@ interface Lookups {
   numbers: Map<string, RegisteredNumber>;
   byId: Map<string, StatusCandidate>;
   byWamid: Map<string, StatusCandidate>;
+  /** The status each of those messages starts the batch with. */
+  before: Map<string, string>;
+}
+
+/** What applying the batch's events gathers, to be written set-wise at the end. */
+interface Gathered {
+  reports: StatusReport[];
+  /** Callback events other than status changes (those come from where the statuses end). */
+  callbacks: NewCallbackEvent[];
 }
 
 /**
@@ -49,11 +70,14 @@ interface Lookups {
  * applied. The batch's statuses are then applied together (applyReportedStatuses: statuses
  * only move forward, as if one by one) and money follows each message's final state
  * (movementsFor), all of it moved at once (moveMessageCharges): a few statements per batch.
+ * Each status change, inbound message and template update becomes a callback event in the
+ * same transaction (recordCallbackEvents keeps those whose account has an endpoint for them),
+ * so a committed change always has its callback and a rolled-back one never does.
  */
 export async function applyPendingEvents(db: Database, limit = 500): Promise<AppliedBatch> {
   return db.transaction().execute(async (trx) => {
     const events = await lockApplicableEvents(trx, limit);
-    const batch: AppliedBatch = { taken: events.length, applied: [], rejected: [] };
+    const batch: AppliedBatch = { taken: events.length, applied: [], rejected: [], deliveries: [] };
     if (events.length === 0) return batch;
     // Locks are taken in one order by every applier and worker: the batch's messages (sorted),
     // then the capture rows (sorted), then the wallet rows (sorted); moveMessageCharges keeps it.
@@ -61,19 +85,23 @@ export async function applyPendingEvents(db: Database, limit = 500): Promise<App
     await lockMessagesOf(trx, events);
     const lookups = await lookUp(trx, events);
     const closings: EventClosing[] = [];
-    const reports: StatusReport[] = [];
+    const gathered: Gathered = { reports: [], callbacks: [] };
     for (const event of events) {
-      const outcome = await applyEvent(trx, event, lookups, reports);
+      const outcome = await applyEvent(trx, event, lookups, gathered);
       if (!outcome) continue;
       closings.push(outcome.closing);
       if (outcome.rejected) batch.rejected.push({ event, reason: outcome.rejected });
       else batch.applied.push(event);
     }
-    const settled = await applyReportedStatuses(trx, reports);
+    const settled = await applyReportedStatuses(trx, gathered.reports);
     await moveMoney(trx, settled);
     // Last in the lock order, after the wallets: hold rows, sorted by holdMarketing.
     await holdMarketing(trx, marketingHoldsOf(settled));
     await closeEvents(trx, closings);
+    batch.deliveries = await recordCallbackEvents(trx, [
+      ...statusEventsOf(settled, lookups.before, gathered.reports),
+      ...gathered.callbacks,
+    ]);
     return batch;
   });
 }
@@ -119,6 +147,25 @@ export function marketingHoldsOf(
   );
 }
 
+/**
+ * One `message.status` event per change the batch made, in the order the reports made them
+ * (several may change one message: sent, then delivered, then read), each showing the message
+ * as it stands after the batch (its money moved too) at the status of that change.
+ */
+export function statusEventsOf(
+  settled: Message[],
+  before: ReadonlyMap<string, string>,
+  reports: StatusReport[],
+): NewCallbackEvent[] {
+  const byId = new Map(settled.map((m) => [m.id, m]));
+  return statusChangesOf(before, reports).flatMap(({ id, previous, status }) => {
+    const message = byId.get(id);
+    if (!message) return [];
+    const settledMessage = { ...message, charge_state: chargeStateAfter(message.charge_state, movementsFor(message)) };
+    return [messageStatusEvent({ message: settledMessage, previous, status })];
+  });
+}
+
 /** Every movement of the batch's money at once. */
 async function moveMoney(db: Database, messages: Message[]): Promise<void> {
   await moveMessageCharges(
@@ -142,6 +189,7 @@ async function lookUp(db: Database, events: PendingEvent[]): Promise<Lookups> {
     numbers: new Map(numbers.map((n) => [n.meta_phone_number_id, n])),
     byId: new Map(candidates.map((m) => [m.id, m])),
     byWamid: new Map(candidates.flatMap((m) => (m.wamid ? [[m.wamid, m] as const] : []))),
+    before: new Map(candidates.map((m) => [m.id, m.status])),
   };
 }
 
@@ -169,12 +217,15 @@ function closed(
   };
 }
 
-/** Applies or rejects one event (a status is added to `reports`, applied with the batch's); undefined leaves it waiting. */
+/**
+ * Applies or rejects one event (a status is added to the reports, applied with the batch's; an
+ * inbound message or template update adds its callback event); undefined leaves it waiting.
+ */
 async function applyEvent(
   db: Database,
   event: PendingEvent,
   lookups: Lookups,
-  reports: StatusReport[],
+  { reports, callbacks }: Gathered,
 ): Promise<Outcome | undefined> {
   const sender = event.meta_phone_number_id ? lookups.numbers.get(event.meta_phone_number_id) : undefined;
   const stored = readStoredEvent(event);
@@ -202,10 +253,12 @@ async function applyEvent(
     case 'message': {
       // Inbound messages are filed under the number that received them, if it is the WABA's.
       const envelope = checkEnvelope(event, sender);
-      return envelope.ok ? closed(event, envelope.sender, null) : closed(event, undefined, envelope.reason);
+      if (!envelope.ok) return closed(event, undefined, envelope.reason);
+      callbacks.push(inboundEventOf(event, stored, envelope.sender));
+      return closed(event, envelope.sender, null);
     }
     case 'template':
-      return applyTemplateUpdate(db, event, stored.update);
+      return applyTemplateUpdate(db, event, stored.update, callbacks);
     case 'other':
       return closed(event, undefined, null);
   }
@@ -216,15 +269,55 @@ async function applyTemplateUpdate(
   db: Database,
   event: PendingEvent,
   update: TemplateStatusUpdate | null,
+  callbacks: NewCallbackEvent[],
 ): Promise<Outcome> {
   const close = (accountId: string | null, rejected: RejectReason | null) =>
     closed(event, accountId ? { account_id: accountId } : undefined, rejected);
   if (!event.waba_id || !update) return close(null, 'malformed_event');
   const updated = await updateTemplateStatus(db, event.waba_id, update.templateId, update.status, update.reason);
-  if (updated) return close(updated.account_id, null);
+  if (updated) {
+    callbacks.push({
+      accountId: updated.account_id,
+      type: 'template.status',
+      data: {
+        template_id: updated.id,
+        name: updated.name,
+        language: updated.language,
+        category: updated.category,
+        status: updated.status,
+        reason: updated.status_reason,
+      },
+    });
+    return close(updated.account_id, null);
+  }
   // Rare: say why it did not apply.
   const account = await findAccountByWabaId(db, event.waba_id);
   if (!account) return close(null, 'unknown_waba');
   const owner = await findTemplateOwner(db, update.templateId);
   return close(account.id, owner ? 'template_of_other_account' : 'unknown_template');
+}
+
+/**
+ * The `message.inbound` event of a customer's message to one of the account's numbers: who
+ * wrote (number and WhatsApp profile name), to which number, when, its type, and Meta's message
+ * object as it came (text, button reply, media ids, `context` of the message it answers).
+ */
+function inboundEventOf(
+  event: PendingEvent,
+  stored: Extract<StoredWebhookEvent, { kind: 'message' }>,
+  receiver: RegisteredNumber,
+): NewCallbackEvent {
+  return {
+    accountId: receiver.account_id,
+    type: 'message.inbound',
+    data: {
+      wamid: stored.message.id,
+      phone_number_id: receiver.meta_phone_number_id,
+      from: stored.message.from,
+      profile_name: stored.contact.profile?.name ?? null,
+      type: stored.message.type,
+      sent_at: (stored.message.timestamp ?? event.received_at).toISOString(),
+      message: stored.content,
+    },
+  };
 }

@@ -1,13 +1,18 @@
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { DakConfig } from '@dak/config';
 import { createDatabase, type Database } from '@dak/db';
 import { createLogger, createMetricsRegistry } from '@dak/http';
+import { createQueues, createRedis, type Queues } from '@dak/queue';
 import { Counter } from 'prom-client';
 
 export interface WebhooksContext {
   config: DakConfig;
   db: Database;
+  /** For the callbacks queue only: the receiver stores and applies Meta's events without Redis. */
+  redis: Redis;
+  queues: Queues;
   logger: Logger;
   registry: Registry;
   metrics: { received: Counter<'outcome'>; applied: Counter<'kind'>; rejected: Counter<'reason'> };
@@ -16,8 +21,13 @@ export interface WebhooksContext {
 export function createWebhooksContext(config: DakConfig, overrides: Partial<WebhooksContext> = {}): WebhooksContext {
   const logger = overrides.logger ?? createLogger({ name: 'webhooks', level: config.logLevel });
   const registry = overrides.registry ?? createMetricsRegistry('webhooks');
+  const redis = overrides.redis ?? createRedis(config.redis.url, 'producer');
+  // ioredis reconnects by itself; without a listener it prints every failed attempt to stderr.
+  if (!overrides.redis) redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error'));
   return {
     config,
+    redis,
+    queues: overrides.queues ?? createQueues(redis, config.redis.prefix),
     db:
       overrides.db ??
       createDatabase({
@@ -49,4 +59,11 @@ export function createWebhooksContext(config: DakConfig, overrides: Partial<Webh
       }),
     },
   };
+}
+
+/** Releases the queues, Redis and the pool; the server and the applier are stopped by their owner first. */
+export async function closeWebhooksContext(ctx: WebhooksContext): Promise<void> {
+  await ctx.queues.close();
+  ctx.redis.disconnect();
+  await ctx.db.destroy();
 }

@@ -1,3 +1,4 @@
+import { wakeCallbackDeliveries } from '@dak/queue';
 import type { WebhooksContext } from './context';
 import { applyPendingEvents } from './apply-events';
 
@@ -42,6 +43,8 @@ export class EventApplier {
       try {
         const batch = await applyPendingEvents(this.ctx.db, BATCH);
         taken = batch.taken;
+        // Committed with the batch; the jobs only wake the callback workers.
+        await wakeCallbackDeliveries(this.ctx.queues, this.ctx.logger, batch.deliveries);
         for (const event of batch.applied) this.ctx.metrics.applied.inc({ kind: event.kind });
         for (const { event, reason } of batch.rejected) {
           this.ctx.metrics.rejected.inc({ reason });

@@ -1,7 +1,7 @@
 import { loadConfig } from '@dak/config';
 import { listen, listenMetrics, onShutdown } from '@dak/http';
 import { createWebhooksApp } from './app';
-import { createWebhooksContext } from './context';
+import { closeWebhooksContext, createWebhooksContext } from './context';
 import { EventApplier } from './event-applier';
 
 const config = loadConfig();
@@ -16,5 +16,5 @@ onShutdown(ctx.logger, async () => {
   await server.close();
   await metrics.close();
   await applier.stop();
-  await ctx.db.destroy();
+  await closeWebhooksContext(ctx);
 });

@@ -3,6 +3,8 @@ import {
   deleteClosedEventsBefore,
   deleteIdempotencyKeysBefore,
   deleteMarketingHoldsBefore,
+  deleteUnsentAutomationEventsBefore,
+  scrubSentAutomationEventsBefore,
 } from '@dak/db';
 import type { WorkerContext } from './context';
 
@@ -18,6 +20,11 @@ export interface RetentionResult {
   idempotencyKeys: number;
   events: number;
   marketingHolds: number;
+  /** Automation events that made no message, deleted. */
+  automationEvents: number;
+  /** Automation events that made a message, their payload emptied (kept for deduplication). */
+  automationPayloads: number;
+  /** Callback events (with their deliveries and attempt log) nothing still owes. */
   callbackEvents: number;
 }
 
@@ -25,8 +32,11 @@ export interface RetentionResult {
  * Deletes what Dak no longer needs and should not keep: idempotency keys past their 24 h (they
  * no longer count) and raw webhook events, inbound message bodies among them, older than
  * EVENT_RETENTION_DAYS. Only closed events go: one still waiting for its message stays. Marketing
- * holds go once their `until` has passed. Callback events (with their deliveries and attempt log)
- * go CALLBACK_RETENTION_DAYS after they were made, once no endpoint is still owed them.
+ * holds go once their `until` has passed. Automation events (a store's orders: names, phones,
+ * addresses) go after EVENT_RETENTION_DAYS too, except that one which made a message only loses
+ * its payload and headers: its dedupe value keeps a late redelivery from sending again. Callback
+ * events (with their deliveries and attempt log) go CALLBACK_RETENTION_DAYS after they were
+ * made, once no endpoint is still owed them.
  */
 export async function pruneExpired(
   ctx: WorkerContext,
@@ -40,6 +50,8 @@ export async function pruneExpired(
     idempotencyKeys: await inChunks(chunk, (limit) => deleteIdempotencyKeysBefore(ctx.db, keysBefore, limit)),
     events: await inChunks(chunk, (limit) => deleteClosedEventsBefore(ctx.db, eventsBefore, limit)),
     marketingHolds: await inChunks(chunk, (limit) => deleteMarketingHoldsBefore(ctx.db, new Date(now), limit)),
+    automationEvents: await inChunks(chunk, (limit) => deleteUnsentAutomationEventsBefore(ctx.db, eventsBefore, limit)),
+    automationPayloads: await inChunks(chunk, (limit) => scrubSentAutomationEventsBefore(ctx.db, eventsBefore, limit)),
     callbackEvents: await inChunks(chunk, (limit) =>
       deleteCallbackEventsBefore(ctx.db, new Date(now - ctx.config.callbacks.retentionDays * DAY_MS), limit),
     ),

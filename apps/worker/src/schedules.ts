@@ -1,5 +1,6 @@
 import { MAINTENANCE_JOBS } from '@dak/queue';
 import type { WorkerContext } from './context';
+import { LOW_BALANCE_INTERVAL_MS } from './low-balance';
 import { RETENTION_INTERVAL_MS } from './retention';
 import { sweep } from './sweeper';
 
@@ -17,6 +18,7 @@ export function maintenanceSchedules(config: WorkerContext['config']): { on: Sch
     { id: 'sweep', name: MAINTENANCE_JOBS.sweep, everyMs: config.worker.sweepIntervalMs },
     { id: 'template-sync', name: MAINTENANCE_JOBS.templateSync, everyMs: config.templateSync.intervalMs },
     { id: 'retention', name: MAINTENANCE_JOBS.retention, everyMs: RETENTION_INTERVAL_MS },
+    { id: 'low-balance', name: MAINTENANCE_JOBS.lowBalance, everyMs: LOW_BALANCE_INTERVAL_MS },
   ];
   return { on: all.filter((s) => s.everyMs > 0), off: all.filter((s) => s.everyMs <= 0).map((s) => s.id) };
 }

@@ -14,6 +14,7 @@ import { ScheduleKeeper } from './schedules';
 import { Admitter } from './dispatch/admitter';
 import { processDispatch } from './dispatch/send-job';
 import { sweep } from './sweeper';
+import { checkLowBalance } from './low-balance';
 import { pruneExpired } from './retention';
 import { syncAllTemplates } from './template-sync-job';
 import { deliverCallbacks } from './callbacks/deliver';
@@ -133,6 +134,8 @@ async function runMaintenance(ctx: WorkerContext, job: Job<MaintenanceJob>, keep
       return syncAllTemplates(ctx);
     case MAINTENANCE_JOBS.retention:
       return pruneExpired(ctx);
+    case MAINTENANCE_JOBS.lowBalance:
+      return checkLowBalance(ctx);
     default:
       // A job from another version of Dak sharing the queue: never retried.
       throw new UnrecoverableError(`unknown maintenance job "${job.name}"`);

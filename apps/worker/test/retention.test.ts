@@ -28,6 +28,8 @@ describe('retention', () => {
     await db().deleteFrom('idempotency_keys').execute();
     await db().deleteFrom('message_events').execute();
     await db().deleteFrom('marketing_holds').execute();
+    await db().deleteFrom('automations').execute();
+    await seedAutomationEvents(now);
     const hold = (recipient: string, endsIn: number) => ({
       account_id: accountId,
       recipient,
@@ -71,6 +73,64 @@ describe('retention', () => {
       .execute();
   }
 
+  /** A store's orders: two old ones that made no message, an old invalid body, an old sent one, one pending, a recent one. */
+  async function seedAutomationEvents(now: number) {
+    const sender = await db()
+      .selectFrom('phone_numbers')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .executeTakeFirstOrThrow();
+    await db()
+      .insertInto('automations')
+      .values({
+        id: 'aut_0000000000000000000000000a',
+        account_id: accountId,
+        name: 'orders',
+        sender_id: sender.id,
+        template_id: '1284751902651784',
+        recipient: JSON.stringify('$.customer.phone'),
+        variables: '[]',
+        dedupe_path: '$.id',
+        token_hash: 'h',
+      })
+      .execute();
+    const event = (id: string, age: number, outcome: 'pending' | 'sent' | 'skipped' | 'failed' | 'invalid') => ({
+      id: `aev_0000000000000000000000${id}`,
+      automation_id: 'aut_0000000000000000000000000a',
+      account_id: accountId,
+      received_at: new Date(now - age),
+      payload: outcome === 'invalid' ? null : JSON.stringify({ customer: { phone: '+91 98203 88810' } }),
+      body_text: outcome === 'invalid' ? 'phone=919820388810' : null,
+      headers: JSON.stringify({ 'x-shopify-topic': 'orders/create' }),
+      outcome,
+      dedupe_value: outcome === 'sent' ? '1001' : null,
+      message_id: outcome === 'sent' ? 'msg_00000000000000000000000001' : null,
+    });
+    await db()
+      .insertInto('automation_events')
+      .values([
+        event('0001', 3 * DAY, 'skipped'),
+        event('0002', 5 * DAY, 'failed'),
+        event('0003', 3 * DAY, 'invalid'),
+        event('0004', 3 * DAY, 'sent'),
+        event('0005', 3 * DAY, 'pending'),
+        event('0006', 1 * DAY, 'failed'),
+      ])
+      .execute();
+  }
+
+  const automationEvents = async () =>
+    (
+      await db()
+        .selectFrom('automation_events')
+        .select(['id', 'outcome', 'payload', 'headers', 'dedupe_value'])
+        .orderBy('id')
+        .execute()
+    ).map(
+      (e) =>
+        `${e.id.slice(-4)} ${e.outcome} ${e.payload ? 'payload' : 'no payload'} ${JSON.stringify(e.headers)} ${e.dedupe_value}`,
+    );
+
   const remaining = async () => ({
     keys: (await db().selectFrom('idempotency_keys').select('key').orderBy('key').execute()).map((r) => r.key),
     events: (await db().selectFrom('message_events').select('dedupe_key').orderBy('dedupe_key').execute()).map(
@@ -89,6 +149,8 @@ describe('retention', () => {
         idempotencyKeys: 3,
         events: 3,
         marketingHolds: 2,
+        automationEvents: 3,
+        automationPayloads: 1,
         callbackEvents: 0,
       });
       expect(await remaining()).toEqual({
@@ -96,10 +158,18 @@ describe('retention', () => {
         events: ['old-waiting', 'recent-applied'],
         holds: ['919000000003'],
       });
+      // The sent order keeps what deduplication needs, nothing personal; pending and recent stay whole.
+      expect(await automationEvents()).toEqual([
+        '0004 sent no payload {} 1001',
+        '0005 pending payload {"x-shopify-topic":"orders/create"} null',
+        '0006 failed payload {"x-shopify-topic":"orders/create"} null',
+      ]);
       expect(await pruneExpired(ctx, { now: new Date(now), chunk: 2 })).toEqual({
         idempotencyKeys: 0,
         events: 0,
         marketingHolds: 0,
+        automationEvents: 0,
+        automationPayloads: 0,
         callbackEvents: 0,
       });
     } finally {
@@ -114,8 +184,10 @@ describe('retention', () => {
 
     await seed(Date.now());
     await ctx.queues.maintenance.add(MAINTENANCE_JOBS.retention, {});
-    // Holds are the run's last deletes: once they are gone, the run is done.
-    await waitFor(async () => (await remaining()).holds.length === 1, { what: 'the retention job to run' });
+    // Automation payloads are the run's last step: once the sent event's is gone, the run is done.
+    await waitFor(async () => (await automationEvents())[0]!.includes('no payload'), {
+      what: 'the retention job to run',
+    });
     expect(await remaining()).toEqual({
       keys: ['fresh'],
       events: ['old-waiting', 'recent-applied'],

@@ -38,6 +38,9 @@ const schema = z.object({
   META_APP_SECRET: optional(z.string()),
   META_VERIFY_TOKEN: optional(z.string()),
   META_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  DAK_PUBLIC_URL: optional(
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://dak.example.com' }),
+  ),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port(LOCAL_DEFAULTS.ports.api),
   WEBHOOKS_PORT: port(LOCAL_DEFAULTS.ports.webhooks),
@@ -82,6 +85,9 @@ const schema = z.object({
   CALLBACK_ALLOW_PRIVATE_URLS: optional(z.enum(['true', 'false', '1', '0'])),
   DEFAULT_PRICE_MINOR: z.coerce.number().int().min(0).default(10),
   DEFAULT_CURRENCY: z.string().length(3).default('INR'),
+  // wallet.low_balance: a new account's threshold (minor units; each account may set its own
+  // with PATCH /wallet): when its spendable credit falls below it, it hears so once per dip.
+  DEFAULT_LOW_BALANCE_THRESHOLD_MINOR: z.coerce.number().int().min(0).default(10_000),
 });
 
 export interface DakConfig {
@@ -101,6 +107,8 @@ export interface DakConfig {
   };
   /** Interface the HTTP listeners bind to (0.0.0.0 in containers). */
   host: string;
+  /** Where the API is reached from outside, without a trailing slash: automation hook URLs start with it. */
+  publicUrl: string;
   ports: {
     api: number;
     webhooks: number;
@@ -114,7 +122,7 @@ export interface DakConfig {
   worker: { concurrency: number; sweepIntervalMs: number; sendLeaseMs: number; sweepGraceMs: number };
   /** How sends are admitted and paced (apps/worker/src/dispatch). */
   dispatch: { tickMs: number; windowMs: number; rateShare: number };
-  pricing: { defaultPriceMinor: number; currency: string };
+  pricing: { defaultPriceMinor: number; currency: string; lowBalanceThresholdMinor: number };
   /** The worker's periodic template sync of every account; 0 means webhooks and the admin sync only. */
   templateSync: { intervalMs: number };
   retention: { eventDays: number };
@@ -154,6 +162,7 @@ export function loadConfig(env: Env = process.env): DakConfig {
       requestTimeoutMs: raw.META_REQUEST_TIMEOUT_MS,
     },
     host: raw.HOST,
+    publicUrl: (raw.DAK_PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, ''),
     ports: {
       api: raw.PORT,
       webhooks: raw.WEBHOOKS_PORT,
@@ -170,7 +179,11 @@ export function loadConfig(env: Env = process.env): DakConfig {
       sweepGraceMs: raw.SWEEP_GRACE_MS,
     },
     dispatch: { tickMs: raw.DISPATCH_TICK_MS, windowMs: raw.DISPATCH_WINDOW_MS, rateShare: raw.DISPATCH_RATE_SHARE },
-    pricing: { defaultPriceMinor: raw.DEFAULT_PRICE_MINOR, currency: raw.DEFAULT_CURRENCY },
+    pricing: {
+      defaultPriceMinor: raw.DEFAULT_PRICE_MINOR,
+      currency: raw.DEFAULT_CURRENCY,
+      lowBalanceThresholdMinor: raw.DEFAULT_LOW_BALANCE_THRESHOLD_MINOR,
+    },
     templateSync: { intervalMs: raw.TEMPLATE_SYNC_INTERVAL_MS },
     retention: { eventDays: raw.EVENT_RETENTION_DAYS },
     callbacks: {

@@ -57,3 +57,11 @@ export function chargeMovements(state: ChargeState, happening: ChargeHappening):
     }
   }
 }
+
+/** The charge state movements leave, each made only from its `from` state (as the wallet repository makes them). */
+export function chargeStateAfter(state: ChargeState, movements: ChargeMovement[]): ChargeState {
+  return movements.reduce<ChargeState>(
+    (current, movement) => (CHARGE_MOVEMENTS[movement].from === current ? CHARGE_MOVEMENTS[movement].to : current),
+    state,
+  );
+}

@@ -20,6 +20,11 @@ export const ERROR_CODES = {
   invalid_admin_token: { status: 401, means: 'the admin token is missing or wrong' },
   admin_disabled: { status: 401, means: 'the admin API is off (DAK_ADMIN_TOKEN is not set)' },
   invalid_signature: { status: 401, means: 'X-Hub-Signature-256 is missing or does not match the body' },
+  invalid_hook_token: { status: 401, means: "the hook URL's automation id or token is wrong" },
+  invalid_hook_signature: {
+    status: 401,
+    means: "the hook call's signature or token header is missing or does not match the automation's verify secret",
+  },
 
   insufficient_funds: { status: 402, means: 'the wallet cannot cover the price, or it owes debt' },
 
@@ -36,6 +41,7 @@ export const ERROR_CODES = {
   wallet_not_found: { status: 404, means: 'the account has no wallet yet' },
   callback_not_found: { status: 404, means: "no such callback endpoint in the caller's account" },
   callback_event_not_found: { status: 404, means: 'the callback endpoint never had that event' },
+  automation_not_found: { status: 404, means: "no such automation in the caller's account" },
 
   account_exists: { status: 409, means: 'an account for that WABA exists' },
   phone_number_exists: { status: 409, means: 'that Meta phone number id is registered' },

@@ -10,3 +10,5 @@ export * from './priority';
 export * from './retry-policy';
 export * from './callback-signature';
 export * from './callback-envelope';
+export * from './message-view';
+export * from './automations/index';

@@ -3,8 +3,18 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 // Status only moves forward: queued < sent < failed < delivered < read. A message that
 // reached the phone stays delivered whatever arrives late, and a late `sent` never undoes a
-// `failed`. The order itself lives in one place, the SQL function `dak_status_rank` (see the
-// initial migration), because every status change is a guarded UPDATE.
+// `failed`. Every status change is a guarded UPDATE on the SQL function `dak_status_rank` (see
+// the initial migration); STATUS_RANK is the same order for code (a test compares the two).
+
+/** dak_status_rank in code: each change of a message's status raises it. */
+export const STATUS_RANK: Readonly<Record<string, number>> = {
+  queued: 0,
+  sending: 0,
+  sent: 1,
+  failed: 2,
+  delivered: 3,
+  read: 4,
+};
 
 /** What happened to the money held for a message. */
 export const CHARGE_STATES = ['held', 'captured', 'released', 'refunded'] as const;

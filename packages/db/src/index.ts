@@ -16,5 +16,7 @@ export * from './repositories/marketing-holds';
 export * from './repositories/callbacks';
 export * from './repositories/callback-endpoints';
 export * from './repositories/callback-deliveries';
+export * from './repositories/low-balance';
+export * from './repositories/automations';
 export * from './template-sync';
 export { sql, type Transaction } from 'kysely';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import type { MessageError } from '@dak/core';
+import { STATUS_RANK, statusChangesOf, type MessageError } from '@dak/core';
 import {
   applyReportedStatus,
   applyReportedStatuses,
@@ -191,5 +192,31 @@ describe('message statuses', () => {
       error: dakError,
       failed_at: at(2),
     });
+  });
+  it("code's STATUS_RANK is dak_status_rank's order", async () => {
+    for (const [status, rank] of Object.entries(STATUS_RANK)) {
+      const { rows } = await sql<{ rank: number }>`select dak_status_rank(${status}) as rank`.execute(db());
+      expect([status, rows[0]!.rank]).toEqual([status, rank]);
+    }
+  });
+
+  it('statusChangesOf: each report that raises its message is one change, in order, as the guarded UPDATE applies them', () => {
+    const before = new Map([
+      ['a', 'sending'],
+      ['b', 'delivered'],
+    ]);
+    const reports = [
+      { id: 'a', status: 'delivered' },
+      { id: 'b', status: 'sent' },
+      { id: 'a', status: 'sent' },
+      { id: 'a', status: 'read' },
+      { id: 'b', status: 'read' },
+      { id: 'c', status: 'read' },
+    ];
+    expect(statusChangesOf(before, reports)).toEqual([
+      { id: 'a', previous: 'sending', status: 'delivered' },
+      { id: 'a', previous: 'delivered', status: 'read' },
+      { id: 'b', previous: 'delivered', status: 'read' },
+    ]);
   });
 });

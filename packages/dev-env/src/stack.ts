@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type DakConfig } from '@dak/config';
-import { closeApiContext, createApiContext, createApp, type ApiContext } from '@dak/api';
+import { closeApiContext, createApiContext, createApp, startAutomationRecovery, type ApiContext } from '@dak/api';
 import { listen, type RunningServer } from '@dak/http';
 import { startMetaSim, type MetaSimOptions, type RunningMetaSim } from '@dak/meta-sim';
-import { EventApplier, createWebhooksApp, createWebhooksContext, type WebhooksContext } from '@dak/webhooks';
+import {
+  EventApplier,
+  closeWebhooksContext,
+  createWebhooksApp,
+  createWebhooksContext,
+  type WebhooksContext,
+} from '@dak/webhooks';
 import {
   closeWorkerContext,
   createWorkerContext,
@@ -90,6 +96,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const config = loadConfig({ ...baseEnv, META_GRAPH_URL: sim.url });
   const apiCtx = createApiContext(config);
   const apiServer = await listen(createApp(apiCtx), 0);
+  const recovery = startAutomationRecovery(apiCtx);
   const admin = adminClient(apiServer.url, adminToken);
 
   const stack: TestStack = {
@@ -139,6 +146,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         await handle.workers.close(5_000);
       }
       await apiServer.close();
+      await recovery.stop();
       await webhooksServer.close();
       await sim.close();
       await applier.stop();
@@ -149,7 +157,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         await handle.ctx.queues.callbacks.obliterate({ force: true }).catch(() => undefined);
         await closeWorkerContext(handle.ctx);
       }
-      await webhooksCtx.db.destroy();
+      await closeWebhooksContext(webhooksCtx);
       await database.drop();
     },
   };

@@ -4,7 +4,7 @@ import { loadConfig } from '@dak/config';
 import { createLogger, listen, listenMetrics, type RunningServer } from '@dak/http';
 import { createSimLogger, startMetaSim } from '@dak/meta-sim';
 import { startStack, type TestStack } from '../src/index';
-import { EventApplier, createWebhooksApp, createWebhooksContext } from '@dak/webhooks';
+import { EventApplier, closeWebhooksContext, createWebhooksApp, createWebhooksContext } from '@dak/webhooks';
 import { closeApiContext, createApiContext, createApp } from '@dak/api';
 
 /** A pino destination the test reads back. */
@@ -210,7 +210,7 @@ describe('what the listeners expose', () => {
       for (const server of servers) await server.close();
       await sim.close();
       await applier.stop();
-      await webhooksCtx.db.destroy();
+      await closeWebhooksContext(webhooksCtx);
       await closeApiContext(apiCtx);
     }
   });

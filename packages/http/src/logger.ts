@@ -26,10 +26,14 @@ export function createLogger(options: {
   return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
-/** The path without its query: a query can carry secrets (Meta's handshake sends hub.verify_token in it). */
-export function withoutQuery(url: string): string {
+/**
+ * The path without its query (a query can carry secrets: Meta's handshake sends hub.verify_token
+ * in it) and without an automation hook's token (`/hooks/aut_…/<token>`: the URL is the credential).
+ */
+export function loggedPath(url: string): string {
   const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
+  const path = query === -1 ? url : url.slice(0, query);
+  return path.replace(/(aut_[0-9a-z]{26})\/[^/]+/g, '$1/[redacted]');
 }
 
 export function httpLogger(logger: Logger): RequestHandler {
@@ -49,7 +53,7 @@ export function httpLogger(logger: Logger): RequestHandler {
       req: (req: { id: unknown; method: string; url: string }) => ({
         id: req.id,
         method: req.method,
-        url: withoutQuery(req.url),
+        url: loggedPath(req.url),
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },

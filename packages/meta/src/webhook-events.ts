@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { isMessageId, isReportedStatus, type MessageError, type ReportedStatus } from '@dak/core';
 import { messageErrorFromStatus } from './meta-errors';
 import {
+  inboundContactSchema,
   inboundMessageSchema,
+  list,
   jsonObject,
   readObject,
   statusSchema,
@@ -12,6 +14,7 @@ import {
   unixTime,
   valueMetadataSchema,
   webhookBodySchema,
+  type MetaInboundContact,
   type MetaInboundMessage,
   type MetaStatus,
 } from './webhook-schema';
@@ -150,7 +153,14 @@ export type StoredWebhookEvent =
       error: MessageError | null;
       report: MetaStatus;
     }
-  | { kind: 'message'; message: MetaInboundMessage }
+  | {
+      kind: 'message';
+      message: MetaInboundMessage;
+      /** Meta's message object as it came: the text, reply, media ids, `context` of the message it answers. */
+      content: Record<string, unknown>;
+      /** The first of `contacts` (the writer), every field null when Meta sent none. */
+      contact: MetaInboundContact;
+    }
   /** `update` is null when the event names no template or no event. */
   | { kind: 'template'; update: TemplateStatusUpdate | null }
   | { kind: 'other' };
@@ -170,7 +180,12 @@ export function readStoredEvent(event: { kind: string; payload: unknown }): Stor
       };
     }
     case 'message':
-      return { kind: 'message', message: readObject(inboundMessageSchema, payload.message) };
+      return {
+        kind: 'message',
+        message: readObject(inboundMessageSchema, payload.message),
+        content: jsonObject.parse(payload.message),
+        contact: list(inboundContactSchema).parse(payload.contacts)[0] ?? inboundContactSchema.parse({}),
+      };
     case 'template': {
       const update = readObject(templateUpdateSchema, payload);
       if (!update.message_template_id || !update.event) return { kind: 'template', update: null };

@@ -21,7 +21,7 @@ const optionalString = z.string().optional().catch(undefined);
 /** A JSON object kept as it came (its keys in their order, so its hash is stable); `{}` for anything else. */
 export const jsonObject = z.record(z.string(), z.unknown()).catch({});
 /** A list of objects read with `item` (whose fields all read leniently): anything else in it reads as `{}`, anything but a list as `[]`. */
-const list = <T extends z.ZodType>(item: T) => z.array(item.catch(() => item.parse({}))).catch([]);
+export const list = <T extends z.ZodType>(item: T) => z.array(item.catch(() => item.parse({}))).catch([]);
 
 /** Meta's envelope: `entry[].changes[].value`, each value kept as it came. */
 export const webhookBodySchema = z
@@ -78,6 +78,13 @@ export type MetaStatus = z.infer<typeof statusSchema>;
 /** One entry of `messages`: something a customer sent to one of the numbers. */
 export const inboundMessageSchema = z.object({ id: text, from: text, timestamp: unixTime, type: text });
 export type MetaInboundMessage = z.infer<typeof inboundMessageSchema>;
+
+/** One entry of `contacts` beside inbound messages: who wrote, with their WhatsApp profile name. */
+export const inboundContactSchema = z.object({
+  wa_id: text,
+  profile: z.object({ name: text }).nullable().catch(null),
+});
+export type MetaInboundContact = z.infer<typeof inboundContactSchema>;
 
 /** A `message_template_status_update` change's value. */
 export const templateUpdateSchema = z.object({

@@ -2,3 +2,4 @@ export * from './jobs';
 export * from './connection';
 export * from './dispatch-state';
 export * from './request-limiter';
+export * from './wake-callbacks';

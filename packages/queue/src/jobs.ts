@@ -30,7 +30,12 @@ export const DISPATCH_JOB = 'dispatch';
 export const LEGACY_SEND_JOB = 'send';
 
 /** Periodic jobs, one per interval across all worker processes (BullMQ job schedulers). */
-export const MAINTENANCE_JOBS = { sweep: 'sweep', templateSync: 'template-sync', retention: 'retention' } as const;
+export const MAINTENANCE_JOBS = {
+  sweep: 'sweep',
+  templateSync: 'template-sync',
+  retention: 'retention',
+  lowBalance: 'low-balance',
+} as const;
 export type MaintenanceJob = Record<string, never>;
 
 /** Postgres keeps every outcome, so Redis keeps no finished dispatch job. */

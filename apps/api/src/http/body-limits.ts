@@ -30,6 +30,17 @@ export const BODY_LIMITS = {
     limitBytes: 8 * 1024 * 1024,
     tooLargeHint: `A batch takes at most ${MAX_BATCH_MESSAGES} messages in 8 MB; split it into several batches.`,
   },
+  /** An automation: its mapping is a few paths and constants per placeholder. */
+  automation: {
+    limitBytes: 64 * 1024,
+    tooLargeHint: 'An automation maps fields to placeholders; its body is small. Send only the documented fields.',
+  },
+  /** A dry-run's event: as large as a hook takes (resources/automations/hooks.ts). */
+  hookEvent: {
+    limitBytes: 1024 * 1024,
+    tooLargeHint: 'A hook takes events of at most 1 MB; a dry-run takes the same.',
+    maxDepth: 64,
+  },
   /** Every other JSON endpoint takes a small object (names, prices, a token, a URL). */
   small: {
     limitBytes: 16 * 1024,

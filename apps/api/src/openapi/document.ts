@@ -39,6 +39,12 @@ export function buildOpenApiDocument(version: string): OpenApiDocument {
         description:
           'Signed POSTs of status changes and other events to your own endpoints, retried for 24 h, with a delivery log and replay',
       },
+      {
+        name: 'Automations',
+        description:
+          "External systems' events (a store's orders, a CRM's updates) mapped to template sends. Each automation has a hook URL, " +
+          '`POST /hooks/{id}/{token}` on this server (outside this API: the token in the URL is the credential), that stores each event and then sends or records why not.',
+      },
       { name: 'Admin', description: 'Accounts, phone numbers, API keys, top-ups and template sync' },
     ],
   });

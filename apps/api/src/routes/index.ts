@@ -6,6 +6,7 @@ import type { Route } from '../http/route';
 import { accountRoutes } from '../resources/accounts/routes';
 import { apiKeyRoutes } from '../resources/api-keys/routes';
 import { adminCallbackRoutes, publicCallbackRoutes } from '../resources/callbacks/routes';
+import { automationRoutes } from '../resources/automations/routes';
 import { messageRoutes } from '../resources/messages/routes';
 import { phoneNumberRoutes } from '../resources/phone-numbers/routes';
 import { adminTemplateRoutes, publicTemplateRoutes } from '../resources/templates/routes';
@@ -18,6 +19,7 @@ export const ROUTES: Route[] = [
   ...publicTemplateRoutes,
   ...publicWalletRoutes,
   ...publicCallbackRoutes,
+  ...automationRoutes,
   ...accountRoutes,
   ...phoneNumberRoutes,
   ...apiKeyRoutes,

@@ -1,13 +1,11 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { chargeMovements, type ChargeHappening, type MessageError } from '@dak/core';
+import type { MessageError } from '@dak/core';
 import {
   claimForSending,
   holdMarketing,
-  moveMessageCharges,
   recordAcceptedMany,
   recordFailedBeforeMetaMany,
   releaseClaims,
-  type Database,
   type Message,
   type Release,
 } from '@dak/db';
@@ -20,6 +18,7 @@ import {
   type SendOutcome,
 } from '@dak/meta';
 import { dispatchJobSchema, type DispatchJob } from '@dak/queue';
+import { recordWithCallbacks } from '../callback-events';
 import type { WorkerContext } from '../context';
 import type { SenderNumber } from '../phone-number-cache';
 
@@ -194,37 +193,22 @@ function refused(message: Message, errorClass: MetaErrorClass, error: MessageErr
 }
 
 async function record(ctx: WorkerContext, outcomes: Outcomes): Promise<void> {
-  // Accepted: recorded, then captured. Two statements, no transaction: if the process dies
-  // between them, each message's first status webhook captures its hold (any status does).
-  const accepted = await recordAcceptedMany(ctx.db, outcomes.accepted);
-  await moveCharges(ctx.db, accepted, 'accepted');
+  // Accepted: recorded, captured and their `sent` callbacks recorded, together.
+  const accepted = await recordWithCallbacks(ctx, 'accepted', (trx) => recordAcceptedMany(trx, outcomes.accepted));
   const released = await releaseClaims(ctx.db, outcomes.released);
   if (outcomes.holds.length > 0) await holdMarketing(ctx.db, outcomes.holds);
-  // Failed before Meta: the status and the hold's release together.
+  // Failed before Meta: the status, the hold's release and the callbacks together.
   if (outcomes.failed.length > 0) {
-    await ctx.db.transaction().execute(async (trx) => {
-      await moveCharges(
-        trx,
-        await recordFailedBeforeMetaMany(trx, outcomes.failed, ['sending', 'queued']),
-        'failed_before_meta',
-      );
-    });
+    await recordWithCallbacks(ctx, 'failed_before_meta', async (trx) =>
+      (await recordFailedBeforeMetaMany(trx, outcomes.failed, ['sending', 'queued'])).map((m) => ({
+        ...m,
+        previous_status: 'queued',
+      })),
+    );
   }
   const { sends } = ctx.metrics;
   sends.inc({ outcome: 'accepted' }, accepted.length);
   sends.inc({ outcome: 'retried' }, released);
   sends.inc({ outcome: 'rejected' }, outcomes.failed.length);
   sends.inc({ outcome: 'unknown' }, outcomes.unknown);
-}
-
-/** Makes, for each message, the movements chargeMovements decides for what just happened to it. */
-export async function moveCharges(
-  db: Database,
-  messages: Pick<Message, 'id' | 'charge_state'>[],
-  happening: ChargeHappening,
-) {
-  const moves = messages.flatMap((m) =>
-    chargeMovements(m.charge_state, happening).map((movement) => ({ messageId: m.id, movement })),
-  );
-  if (moves.length > 0) await moveMessageCharges(db, moves);
 }

@@ -149,7 +149,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Set the wallet's low-balance threshold
+         * @description When available − debt falls below `low_balance_threshold`, each callback endpoint subscribed to `wallet.low_balance` hears it once (within about 10 s); after a top-up lifts the wallet back above it, the next dip is announced again.
+         */
+        patch: operations["updateWallet"];
         trace?: never;
     };
     "/api/whatsapp/v1/callbacks": {
@@ -249,6 +253,89 @@ export interface paths {
          * @description `{"event_id"}` or `{"since", "until"?}` (events made in that range; `until` defaults to now). The same event ids and bodies are POSTed again, freshly signed, with a new 24 h of retries. At most 1000 deliveries per call (`more` says when the range held more); deliveries still pending are on their way already and are not counted.
          */
         post: operations["replayCallback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/whatsapp/v1/automations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's automations (without their hook tokens or secrets) */
+        get: operations["listAutomations"];
+        put?: never;
+        /**
+         * Map an external system's events to a template send; answers the hook URL (shown once)
+         * @description The sender must be one of your numbers (and allowed for this key) and the template must exist in your account (it may still be under review: sends then record template_not_approved). Each path is checked as a JSONPath (member names, indexes, `*`, `..`; no filters or scripts: 400), and the variables are checked against the template's placeholders as send-message checks them, with a sample standing in for each path (422 `variables_mismatch` naming them). The answer carries `url`, the hook URL with its secret token: it is shown only here (Dak keeps its SHA-256); delete and re-create the automation to get a new one. Each call to the URL is stored, then sent through the same path as send-message (held from the wallet, client_reference = the event id), or recorded with its reason (condition_false, field_missing, field_invalid, duplicate, automation_disabled, or the send path's error code such as invalid_phone_number, template_not_approved, insufficient_funds). A dedupe value that already became a message sends nothing more, however often or concurrently it is redelivered.
+         */
+        post: operations["createAutomation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/whatsapp/v1/automations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One automation */
+        get: operations["getAutomation"];
+        put?: never;
+        post?: never;
+        /** Delete an automation and its events; its URL answers 401 from then on */
+        delete: operations["deleteAutomation"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an automation; `{"enabled": false}` disables it
+         * @description Give any of the creation fields. A new sender, template or variables are checked as at creation. `condition` or `verify` null removes it. A disabled automation still stores the events its URL receives, each skipped with reason automation_disabled. The hook URL does not change.
+         */
+        patch: operations["updateAutomation"];
+        trace?: never;
+    };
+    "/api/whatsapp/v1/automations/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What came to the hook and what it became, newest first
+         * @description Pages of at most 200 events; follow `next_cursor` until it is null.
+         */
+        get: operations["listAutomationEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/whatsapp/v1/automations/{id}/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What an event would send, without sending
+         * @description Post the JSON the external system would send. The answer is the message it would become (recipient, template, resolved variables, Meta's components, the rendered text and the price) or the reason it would not, including a dedupe value that already sent and a wallet that cannot cover it now. Nothing is held, stored or sent.
+         */
+        post: operations["dryRunAutomation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -411,7 +498,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Set the account's low-balance threshold
+         * @description As PATCH /wallet of the public API.
+         */
+        patch: operations["updateAccountWallet"];
         trace?: never;
     };
     "/admin/v1/accounts/{id}/wallet/ledger": {
@@ -743,6 +834,62 @@ export interface components {
                 client_reference?: string;
                 expires_in?: number;
             }[];
+        };
+        CreateAutomationRequest: {
+            name: string;
+            phone_number_id: string;
+            template_id?: string;
+            template_name?: string;
+            template_language?: string;
+            /** @description Where the recipient's number is: a JSONPath ("$.customer.phone"), or a list tried in order (the first present wins) */
+            recipient: string | string[];
+            /**
+             * @description send-message's `variables`, with value specs in `values`. Each value is a constant ("Kirana Cart", 42), a JSONPath into the event ("$.customer.first_name"), or {"path", "format"?, "default"?} with format one of currency_minor, currency, date, first_word, upper, lower; {"value": "…"} is a constant that starts with "$.".
+             * @default []
+             */
+            variables: {
+                /** @enum {string} */
+                type: "header" | "body" | "button";
+                index?: unknown;
+                sub_type?: unknown;
+                values?: (string | number | {
+                    path: string;
+                    /** @enum {string} */
+                    format?: "currency_minor" | "currency" | "date" | "first_word" | "upper" | "lower";
+                    default?: string;
+                } | {
+                    value: string;
+                })[] | {
+                    [key: string]: string | number | {
+                        path: string;
+                        /** @enum {string} */
+                        format?: "currency_minor" | "currency" | "date" | "first_word" | "upper" | "lower";
+                        default?: string;
+                    } | {
+                        value: string;
+                    };
+                };
+                media?: unknown;
+                location?: unknown;
+            }[];
+            /** @description Only events where the field at `path` equals a value, is one of `in`, or `exists` (true/false) become messages; values compare as text */
+            condition?: {
+                path: string;
+                equals?: string | number | boolean;
+                in?: (string | number | boolean)[];
+                exists?: boolean;
+            } | null;
+            /** @description The field that identifies the event (an order id): a value that already became a message sends nothing more */
+            dedupe: string;
+            /** @description How Dak checks that a hook call comes from the sender: `hmac_sha256_base64` (Shopify's X-Shopify-Hmac-Sha256, WooCommerce's X-WC-Webhook-Signature: base64 HMAC-SHA256 of the raw body), `hmac_sha256_hex` (Razorpay's X-Razorpay-Signature: hex, an optional "sha256=" prefix is accepted), `token` (the header equals the secret). The secret is encrypted at rest and never shown again. */
+            verify?: {
+                /** @enum {string} */
+                kind: "hmac_sha256_base64" | "hmac_sha256_hex" | "token";
+                header: string;
+                secret: string;
+            } | null;
+            /** @default true */
+            enabled: boolean;
         };
         SendMessageResponse: {
             /** @enum {boolean} */
@@ -1231,6 +1378,11 @@ export interface components {
              * @example 0.00
              */
             debt: string;
+            /**
+             * @description When available − debt falls below this, a `wallet.low_balance` callback is sent, once per dip (again after a top-up lifts it back). Set with PATCH /wallet.
+             * @example 100.00
+             */
+            low_balance_threshold: string;
         };
         CreatedCallback: components["schemas"]["Callback"] & {
             /**
@@ -1353,6 +1505,110 @@ export interface components {
             /** @description true when the range held more than 1000 finished deliveries: replay the rest with a later `since` */
             more: boolean;
         };
+        CreatedAutomation: components["schemas"]["Automation"] & {
+            /**
+             * @description The hook URL to give the external system. It carries a secret token and is shown only in this answer (Dak keeps its SHA-256): keep it like a password.
+             * @example https://dak.example.com/hooks/aut_01JQ8Z6K2R9V4T3N5B7C8D9E0F/hk_…
+             */
+            url: string;
+        };
+        Automation: {
+            /** @example aut_01JQ8Z6K2R9V4T3N5B7C8D9E0F */
+            id: string;
+            name: string;
+            /** @description The sender's Meta phone number id */
+            phone_number_id: string;
+            template_id: string | null;
+            template_name: string | null;
+            template_language: string | null;
+            recipient: string | string[];
+            variables: unknown[];
+            condition?: unknown;
+            dedupe: string;
+            /** @description How calls are verified (the secret is never shown) */
+            verify: {
+                /** @enum {string} */
+                kind: "hmac_sha256_base64" | "hmac_sha256_hex" | "token";
+                header: string;
+            } | null;
+            enabled: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            updated_at: string;
+        };
+        AutomationList: {
+            automations: components["schemas"]["Automation"][];
+        };
+        AutomationEventList: {
+            events: components["schemas"]["AutomationEvent"][];
+            next_cursor: string | null;
+        };
+        AutomationEvent: {
+            /** @example aev_01JQ8Z6K2R9V4T3N5B7C8D9E0F */
+            id: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            received_at: string;
+            /** @enum {string} */
+            outcome: "pending" | "sent" | "skipped" | "failed" | "invalid";
+            /** @description Why no message: condition_false, field_missing, duplicate, … */
+            reason: string | null;
+            reason_message: string | null;
+            message_id: string | null;
+            dedupe_value: string | null;
+            content_type: string | null;
+            headers: {
+                [key: string]: string;
+            };
+            /** @description The JSON received; null when the body was not JSON */
+            payload?: unknown;
+            /** @description The body as text (capped) when it was not JSON */
+            body_text: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            evaluated_at: string | null;
+        };
+        AutomationDryRun: {
+            would_send: boolean;
+            /**
+             * @description What the event would be recorded as
+             * @enum {string}
+             */
+            outcome: "sent" | "skipped" | "failed";
+            reason: string | null;
+            reason_message: string | null;
+            dedupe_value: string | null;
+            message: {
+                phone_number_id: string;
+                /** @description The recipient, normalised */
+                phone_number: string;
+                template: {
+                    id: string;
+                    name: string;
+                    language: string;
+                    category: string;
+                };
+                /** @description The resolved variables, as send-message takes them */
+                variables: unknown[];
+                /** @description What Meta would receive */
+                components: unknown[];
+                header_text: string | null;
+                body_text: string | null;
+                price: string;
+                currency: string;
+            } | null;
+        };
         Account: {
             /** @example acc_01JQ8Z6K2R9V4T3N5B7C8D9E0F */
             id: string;
@@ -1422,6 +1678,11 @@ export interface components {
              * @example 0.10
              */
             debt: string;
+            /**
+             * @description When available − debt falls below this, a `wallet.low_balance` callback is sent, once per dip (again after a top-up lifts it back). Set with PATCH /wallet.
+             * @example 100.00
+             */
+            low_balance_threshold: string;
         };
         AccountList: {
             accounts: components["schemas"]["Account"][];
@@ -2767,6 +3028,161 @@ export interface operations {
             };
         };
     };
+    updateWallet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "low_balance_threshold": "250.00"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A decimal string; with "0.00" the alert comes only when the account is in debt
+                     * @example 250.00
+                     */
+                    low_balance_threshold: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The wallet */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Wallet"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `malformed_json` (the body is not valid JSON), `json_too_deep` (the JSON body is nested deeper than any Dak request needs). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "missing_api_key",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `wallet_not_found` (the account has no wallet yet). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "wallet_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large. `error.code`: `body_too_large` (the body is larger than the endpoint reads). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "body_too_large",
+                     *         "message": "Body too large: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds. `error.code`: `rate_limited` (the request rate is used up; retry after Retry-After seconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    /** @description Requests per second allowed (also the burst) */
+                    "RateLimit-Limit": string;
+                    /** @description Requests still allowed at once */
+                    "RateLimit-Remaining": string;
+                    /** @description Seconds until the whole burst is available again */
+                    "RateLimit-Reset": string;
+                    /** @description The limit as `<requests>;w=<seconds>` */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listCallbacks: {
         parameters: {
             query?: never;
@@ -3753,6 +4169,1045 @@ export interface operations {
                      *       "error": {
                      *         "code": "callback_disabled",
                      *         "message": "Well-formed, but cannot be done as asked: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds. `error.code`: `rate_limited` (the request rate is used up; retry after Retry-After seconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    /** @description Requests per second allowed (also the burst) */
+                    "RateLimit-Limit": string;
+                    /** @description Requests still allowed at once */
+                    "RateLimit-Remaining": string;
+                    /** @description Seconds until the whole burst is available again */
+                    "RateLimit-Reset": string;
+                    /** @description The limit as `<requests>;w=<seconds>` */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAutomations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The automations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationList"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "missing_api_key",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds. `error.code`: `rate_limited` (the request rate is used up; retry after Retry-After seconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    /** @description Requests per second allowed (also the burst) */
+                    "RateLimit-Limit": string;
+                    /** @description Requests still allowed at once */
+                    "RateLimit-Remaining": string;
+                    /** @description Seconds until the whole burst is available again */
+                    "RateLimit-Reset": string;
+                    /** @description The limit as `<requests>;w=<seconds>` */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Shopify order confirmation",
+                 *       "phone_number_id": "106540352242922",
+                 *       "template_name": "order_update",
+                 *       "template_language": "en_US",
+                 *       "recipient": [
+                 *         "$.customer.phone",
+                 *         "$.shipping_address.phone",
+                 *         "$.billing_address.phone"
+                 *       ],
+                 *       "variables": [
+                 *         {
+                 *           "type": "body",
+                 *           "values": [
+                 *             {
+                 *               "path": "$.customer.first_name",
+                 *               "format": "first_word",
+                 *               "default": "there"
+                 *             },
+                 *             "$.name"
+                 *           ]
+                 *         }
+                 *       ],
+                 *       "condition": {
+                 *         "path": "$.financial_status",
+                 *         "in": [
+                 *           "paid",
+                 *           "pending",
+                 *           "authorized"
+                 *         ]
+                 *       },
+                 *       "dedupe": "$.id",
+                 *       "verify": {
+                 *         "kind": "hmac_sha256_base64",
+                 *         "header": "X-Shopify-Hmac-Sha256",
+                 *         "secret": "<your Shopify app client secret>"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateAutomationRequest"];
+            };
+        };
+        responses: {
+            /** @description Created; `url` is shown only now */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedAutomation"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `malformed_json` (the body is not valid JSON), `json_too_deep` (the JSON body is nested deeper than any Dak request needs). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "missing_api_key",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key. `error.code`: `phone_number_not_allowed` (this API key may not send from that number). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "phone_number_not_allowed",
+                     *         "message": "Not allowed for this key: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `phone_number_not_found` (no such phone number in the caller's account), `template_not_found` (no such template in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "phone_number_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large. `error.code`: `body_too_large` (the body is larger than the endpoint reads). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "body_too_large",
+                     *         "message": "Body too large: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed, but cannot be done as asked. `error.code`: `variables_mismatch` (the variables do not fit the template's placeholders). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "variables_mismatch",
+                     *         "message": "Well-formed, but cannot be done as asked: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds. `error.code`: `rate_limited` (the request rate is used up; retry after Retry-After seconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    /** @description Requests per second allowed (also the burst) */
+                    "RateLimit-Limit": string;
+                    /** @description Requests still allowed at once */
+                    "RateLimit-Remaining": string;
+                    /** @description Seconds until the whole burst is available again */
+                    "RateLimit-Reset": string;
+                    /** @description The limit as `<requests>;w=<seconds>` */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The automation's id (`aut_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The automation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Automation"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "missing_api_key",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `automation_not_found` (no such automation in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "automation_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds. `error.code`: `rate_limited` (the request rate is used up; retry after Retry-After seconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    /** @description Requests per second allowed (also the burst) */
+                    "RateLimit-Limit": string;
+                    /** @description Requests still allowed at once */
+                    "RateLimit-Remaining": string;
+                    /** @description Seconds until the whole burst is available again */
+                    "RateLimit-Reset": string;
+                    /** @description The limit as `<requests>;w=<seconds>` */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The automation's id (`aut_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {boolean} */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "missing_api_key",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `automation_not_found` (no such automation in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "automation_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds. `error.code`: `rate_limited` (the request rate is used up; retry after Retry-After seconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    /** @description Requests per second allowed (also the burst) */
+                    "RateLimit-Limit": string;
+                    /** @description Requests still allowed at once */
+                    "RateLimit-Remaining": string;
+                    /** @description Seconds until the whole burst is available again */
+                    "RateLimit-Reset": string;
+                    /** @description The limit as `<requests>;w=<seconds>` */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The automation's id (`aut_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": false
+                 *     }
+                 */
+                "application/json": {
+                    name?: string;
+                    phone_number_id?: string;
+                    template_id?: string;
+                    template_name?: string;
+                    template_language?: string;
+                    /** @description Where the recipient's number is: a JSONPath ("$.customer.phone"), or a list tried in order (the first present wins) */
+                    recipient?: string | string[];
+                    /** @description send-message's `variables`, with value specs in `values`. Each value is a constant ("Kirana Cart", 42), a JSONPath into the event ("$.customer.first_name"), or {"path", "format"?, "default"?} with format one of currency_minor, currency, date, first_word, upper, lower; {"value": "…"} is a constant that starts with "$.". */
+                    variables?: {
+                        /** @enum {string} */
+                        type: "header" | "body" | "button";
+                        index?: unknown;
+                        sub_type?: unknown;
+                        values?: (string | number | {
+                            path: string;
+                            /** @enum {string} */
+                            format?: "currency_minor" | "currency" | "date" | "first_word" | "upper" | "lower";
+                            default?: string;
+                        } | {
+                            value: string;
+                        })[] | {
+                            [key: string]: string | number | {
+                                path: string;
+                                /** @enum {string} */
+                                format?: "currency_minor" | "currency" | "date" | "first_word" | "upper" | "lower";
+                                default?: string;
+                            } | {
+                                value: string;
+                            };
+                        };
+                        media?: unknown;
+                        location?: unknown;
+                    }[];
+                    /** @description Only events where the field at `path` equals a value, is one of `in`, or `exists` (true/false) become messages; values compare as text */
+                    condition?: {
+                        path: string;
+                        equals?: string | number | boolean;
+                        in?: (string | number | boolean)[];
+                        exists?: boolean;
+                    } | null;
+                    /** @description The field that identifies the event (an order id): a value that already became a message sends nothing more */
+                    dedupe?: string;
+                    /** @description How Dak checks that a hook call comes from the sender: `hmac_sha256_base64` (Shopify's X-Shopify-Hmac-Sha256, WooCommerce's X-WC-Webhook-Signature: base64 HMAC-SHA256 of the raw body), `hmac_sha256_hex` (Razorpay's X-Razorpay-Signature: hex, an optional "sha256=" prefix is accepted), `token` (the header equals the secret). The secret is encrypted at rest and never shown again. */
+                    verify?: {
+                        /** @enum {string} */
+                        kind: "hmac_sha256_base64" | "hmac_sha256_hex" | "token";
+                        header: string;
+                        secret: string;
+                    } | null;
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Automation"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `malformed_json` (the body is not valid JSON), `json_too_deep` (the JSON body is nested deeper than any Dak request needs). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "missing_api_key",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key. `error.code`: `phone_number_not_allowed` (this API key may not send from that number). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "phone_number_not_allowed",
+                     *         "message": "Not allowed for this key: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `automation_not_found` (no such automation in the caller's account), `phone_number_not_found` (no such phone number in the caller's account), `template_not_found` (no such template in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "automation_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large. `error.code`: `body_too_large` (the body is larger than the endpoint reads). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "body_too_large",
+                     *         "message": "Body too large: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed, but cannot be done as asked. `error.code`: `variables_mismatch` (the variables do not fit the template's placeholders). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "variables_mismatch",
+                     *         "message": "Well-formed, but cannot be done as asked: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds. `error.code`: `rate_limited` (the request rate is used up; retry after Retry-After seconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    /** @description Requests per second allowed (also the burst) */
+                    "RateLimit-Limit": string;
+                    /** @description Requests still allowed at once */
+                    "RateLimit-Remaining": string;
+                    /** @description Seconds until the whole burst is available again */
+                    "RateLimit-Reset": string;
+                    /** @description The limit as `<requests>;w=<seconds>` */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAutomationEvents: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The automation's id (`aut_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationEventList"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "missing_api_key",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `automation_not_found` (no such automation in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "automation_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds. `error.code`: `rate_limited` (the request rate is used up; retry after Retry-After seconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    /** @description Requests per second allowed (also the burst) */
+                    "RateLimit-Limit": string;
+                    /** @description Requests still allowed at once */
+                    "RateLimit-Remaining": string;
+                    /** @description Seconds until the whole burst is available again */
+                    "RateLimit-Reset": string;
+                    /** @description The limit as `<requests>;w=<seconds>` */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    dryRunAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The automation's id (`aut_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description What the event would become */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationDryRun"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `malformed_json` (the body is not valid JSON), `json_too_deep` (the JSON body is nested deeper than any Dak request needs). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "missing_api_key",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `automation_not_found` (no such automation in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "automation_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large. `error.code`: `body_too_large` (the body is larger than the endpoint reads). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "body_too_large",
+                     *         "message": "Body too large: the message says what to fix."
                      *       }
                      *     }
                      */
@@ -5202,6 +6657,136 @@ export interface operations {
                      *       "error": {
                      *         "code": "account_not_found",
                      *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateAccountWallet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account's id (`acc_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "low_balance_threshold": "250.00"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A decimal string; with "0.00" the alert comes only when the account is in debt
+                     * @example 250.00
+                     */
+                    low_balance_threshold: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The wallet */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountWallet"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `malformed_json` (the body is not valid JSON), `json_too_deep` (the JSON body is nested deeper than any Dak request needs). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `invalid_admin_token` (the admin token is missing or wrong), `admin_disabled` (the admin API is off (DAK_ADMIN_TOKEN is not set)). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_admin_token",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `account_not_found` (no such account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "account_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large. `error.code`: `body_too_large` (the body is larger than the endpoint reads). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "body_too_large",
+                     *         "message": "Body too large: the message says what to fix."
                      *       }
                      *     }
                      */

@@ -10,6 +10,8 @@ import * as senderIds from './2026-12-01T0700-sender-ids';
 import * as marketingHolds from './2026-12-01T0710-marketing-holds';
 import * as dispatch from './2026-12-01T0720-dispatch';
 import * as callbacks from './2026-12-01T0800-callbacks';
+import * as automations from './2026-12-01T0810-automations';
+import * as lowBalance from './2026-12-01T0820-low-balance';
 
 /** Every migration, in order. Add new ones at the end with a timestamped name. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +26,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0710-marketing-holds': marketingHolds,
   '2026-12-01T0720-dispatch': dispatch,
   '2026-12-01T0800-callbacks': callbacks,
+  '2026-12-01T0810-automations': automations,
+  '2026-12-01T0820-low-balance': lowBalance,
 };

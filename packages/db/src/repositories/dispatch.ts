@@ -94,15 +94,21 @@ export async function claimForSending(
 
 /**
  * Meta accepted these messages. A status webhook may have arrived first and moved one on
- * already, so each status only advances and each timestamp is set once.
+ * already, so each status only advances and each timestamp is set once. Each row comes back
+ * with the status it had before (read under the row lock the update takes anyway), so the
+ * caller knows which ones this changed.
  */
 export async function recordAcceptedMany(
   db: Database,
   accepted: { id: string; wamid: string }[],
   now = new Date(),
-): Promise<Message[]> {
+): Promise<(Message & { previous_status: StoredMessageStatus })[]> {
   if (accepted.length === 0) return [];
-  const result = await sql<Message>`
+  const ids = accepted.map((a) => a.id);
+  const result = await sql<Message & { previous_status: StoredMessageStatus }>`
+    with prior as (
+      select id, status from messages where id = any(${ids}::text[]) order by id for update
+    )
     update messages m set
       wamid = a.wamid,
       status = case when dak_status_rank(m.status) < 1 then 'sent' else m.status end,
@@ -111,9 +117,10 @@ export async function recordAcceptedMany(
       -- A retried send's old error goes; a failure Meta already reported stays.
       error = case when dak_status_rank(m.status) < 1 then null else m.error end,
       updated_at = ${now}
-    from unnest(${accepted.map((a) => a.id)}::text[], ${accepted.map((a) => a.wamid)}::text[]) as a(id, wamid)
+    from unnest(${ids}::text[], ${accepted.map((a) => a.wamid)}::text[]) as a(id, wamid)
+    join prior p on p.id = a.id
     where m.id = a.id
-    returning m.*`.execute(db);
+    returning m.*, p.status as previous_status`.execute(db);
   return result.rows;
 }
 

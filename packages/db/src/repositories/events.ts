@@ -105,14 +105,15 @@ export async function lockMessagesOf(db: Database, events: MessageEvent[]): Prom
 /**
  * The messages statuses name, by Dak id or wamid, across accounts on purpose: the applier must
  * see a message another tenant's status names in order to refuse (and flag) it. Each comes
- * with the Meta id of the number it was sent from.
+ * with the Meta id of the number it was sent from, and its status (read under the batch's lock, so
+ * the status the batch starts from).
  */
 export async function findStatusCandidates(db: Database, ids: string[], wamids: string[]) {
   if (ids.length === 0 && wamids.length === 0) return [];
   return db
     .selectFrom('messages as m')
     .innerJoin('phone_numbers as pn', 'pn.id', 'm.sender_id')
-    .select(['m.id', 'm.wamid', 'm.account_id', 'pn.meta_phone_number_id'])
+    .select(['m.id', 'm.wamid', 'm.account_id', 'm.status', 'pn.meta_phone_number_id'])
     .where((eb) =>
       eb.or([...(ids.length ? [eb('m.id', 'in', ids)] : []), ...(wamids.length ? [eb('m.wamid', 'in', wamids)] : [])]),
     )

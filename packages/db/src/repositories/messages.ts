@@ -241,6 +241,6 @@ export async function expireQueued(db: Database, now = new Date()) {
     .set({ status: 'failed', error: JSON.stringify(error), failed_at: now, updated_at: now })
     .where('status', '=', 'queued')
     .where('expires_at', '<', now)
-    .returning(['id', 'charge_state'])
+    .returningAll()
     .execute();
 }

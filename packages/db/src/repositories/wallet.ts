@@ -3,10 +3,19 @@ import { CHARGE_MOVEMENTS, type ChargeMovement, type ChargeState } from '@dak/co
 import type { Database } from '../database';
 import type { LedgerKind, Wallet } from '../schema/index';
 
-export async function createWallet(db: Database, accountId: string, currency: string): Promise<void> {
+export async function createWallet(
+  db: Database,
+  accountId: string,
+  currency: string,
+  lowBalanceThresholdMinor?: number,
+): Promise<void> {
   await db
     .insertInto('wallets')
-    .values({ account_id: accountId, currency })
+    .values({
+      account_id: accountId,
+      currency,
+      ...(lowBalanceThresholdMinor !== undefined ? { low_balance_threshold_minor: lowBalanceThresholdMinor } : {}),
+    })
     .onConflict((oc) => oc.doNothing())
     .execute();
 }
@@ -34,6 +43,8 @@ export async function findWallet(db: Database, accountId: string): Promise<Walle
       'w.debt',
       'w.refunded',
       'w.topped_up',
+      'w.low_balance_threshold_minor',
+      'w.low_balance_alerted_at',
       'w.updated_at',
       sql<number>`w.held - c.captured::int8`.as('held'),
       sql<number>`w.captured + c.captured::int8`.as('captured'),

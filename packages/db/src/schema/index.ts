@@ -138,6 +138,10 @@ export interface WalletsTable {
   topped_up: Generated<Int8>;
   /** What late deliveries took beyond the balance; only non-zero while available is 0. */
   debt: Generated<Int8>;
+  /** Below this (available − debt) a wallet.low_balance event is sent. */
+  low_balance_threshold_minor: Generated<Int8>;
+  /** When the current dip below the threshold was announced; null until it dips again. */
+  low_balance_alerted_at: Timestamp | null;
   updated_at: UpdatedAt;
 }
 
@@ -256,6 +260,60 @@ export interface CallbackAttemptsTable {
   at: CreatedAt;
 }
 
+export type VerifyKind = 'hmac_sha256_base64' | 'hmac_sha256_hex' | 'token';
+
+/** An external system's events mapped to a template send (the 2026-12-01T0810 migration). */
+export interface AutomationsTable {
+  id: string;
+  account_id: string;
+  name: string;
+  /** The number it sends from: `phone_numbers.id` (`pn_…`). */
+  sender_id: string;
+  /** The template as the caller named it: by Meta id, or by name and language. */
+  template_id: string | null;
+  template_name: string | null;
+  template_language: string | null;
+  /** A JSONPath, or a list of them tried in order. */
+  recipient: Json<string | string[]>;
+  variables: Json<unknown[]>;
+  condition: Json<unknown> | null;
+  dedupe_path: string;
+  verify_kind: VerifyKind | null;
+  verify_header: string | null;
+  /** encryptSecret(secret): verifying needs the secret back. */
+  verify_secret_encrypted: string | null;
+  /** SHA-256 of the hook URL's token; the token itself is shown once. */
+  token_hash: string;
+  enabled: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type AutomationOutcome = 'pending' | 'sent' | 'skipped' | 'failed' | 'invalid';
+
+export interface AutomationEventsTable {
+  id: string;
+  automation_id: string;
+  account_id: string;
+  received_at: CreatedAt;
+  content_type: string | null;
+  /** The body as text, capped: kept only when it is not JSON (the payload is the record otherwise). */
+  body_text: string | null;
+  payload: Json<unknown> | null;
+  /** A few safe headers (what the event is, where from); never signatures. Defaults to {}. */
+  headers: ColumnType<Record<string, string>, string | undefined, string>;
+  dedupe_value: string | null;
+  outcome: AutomationOutcome;
+  /** A stable code (condition_false, field_missing, duplicate, insufficient_funds, …) and a sentence. */
+  reason: string | null;
+  reason_message: string | null;
+  message_id: string | null;
+  evaluated_at: Timestamp | null;
+  /** Evaluations started (recovery gives up after a few). */
+  attempts: Generated<number>;
+  claimed_at: Timestamp | null;
+}
+
 export interface DB {
   accounts: AccountsTable;
   phone_numbers: PhoneNumbersTable;
@@ -273,6 +331,8 @@ export interface DB {
   callback_events: CallbackEventsTable;
   callback_deliveries: CallbackDeliveriesTable;
   callback_attempts: CallbackAttemptsTable;
+  automations: AutomationsTable;
+  automation_events: AutomationEventsTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -309,3 +369,7 @@ export type CallbackEndpoint = Selectable<CallbackEndpointsTable>;
 export type CallbackEvent = Selectable<CallbackEventsTable>;
 export type CallbackDelivery = Selectable<CallbackDeliveriesTable>;
 export type CallbackAttempt = Selectable<CallbackAttemptsTable>;
+export type Automation = Selectable<AutomationsTable>;
+export type NewAutomation = Insertable<AutomationsTable>;
+export type AutomationEvent = Selectable<AutomationEventsTable>;
+export type NewAutomationEvent = Insertable<AutomationEventsTable>;

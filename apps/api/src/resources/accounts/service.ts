@@ -35,7 +35,7 @@ export async function createAccount(ctx: ApiContext, input: z.infer<typeof creat
       price_minor: input.price ? minor(input.price) : ctx.config.pricing.defaultPriceMinor,
       category_prices: minorPrices(input.category_prices ?? {}),
     });
-    await createWallet(trx, account.id, currency);
+    await createWallet(trx, account.id, currency, ctx.config.pricing.lowBalanceThresholdMinor);
     return account;
   });
 }

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { MESSAGE_STATUSES, isMessageId, normalizeRecipient } from '@dak/core';
+import { MESSAGE_STATUSES, isMessageId, normalizeRecipient, presentMessage } from '@dak/core';
 import { listMessages } from '@dak/db';
 import type { ApiContext } from '../../context';
 import type { Principal } from '../../http/auth';
-import { presentMessage } from './presenter';
 import type { messageListSchema } from './schema';
 
 export const MAX_LIST_LIMIT = 1_000;

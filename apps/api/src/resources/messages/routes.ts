@@ -6,6 +6,7 @@ import {
   HEADER_PARAMETER_MAX,
   VALUES_PER_ENTRY_MAX,
   VARIABLE_ENTRIES_MAX,
+  presentMessage,
 } from '@dak/core';
 import { findMessage } from '@dak/db';
 import { MAX_JSON_DEPTH, MAX_LISTED_ISSUES } from '@dak/http';
@@ -15,7 +16,6 @@ import { defineRoute } from '../../http/route';
 import { z } from '../../openapi/zod';
 import { batchStatus } from './batch-status';
 import { listAccountMessages, messageListQuerySchema } from './messages-list';
-import { presentMessage } from './presenter';
 import {
   batchStatusSchema,
   messageListSchema,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DakError, sendVariablesSchema } from '@dak/core';
-import { findIdempotentResponse, type Database, type MessageToAccept } from '@dak/db';
+import { findIdempotentResponse, type Database, type MessageToAccept, type Template } from '@dak/db';
 import { parseOrThrow } from '@dak/http';
 import type { ApiContext } from '../../context';
 import type { Principal } from '../../http/auth';
@@ -159,10 +159,20 @@ export async function prepareMessage(
   request: SendMessageRequest,
   now: Date,
 ): Promise<MessageToAccept> {
+  return (await prepareSend(ctx, principal, request, now)).row;
+}
+
+/** prepareMessage, with the template it resolved (an automation's dry-run renders its text). */
+export async function prepareSend(
+  ctx: ApiContext,
+  principal: Principal,
+  request: SendMessageRequest,
+  now: Date,
+): Promise<{ row: MessageToAccept; template: Template }> {
   const sender = await resolveSender(ctx, principal, request.phone_number_id);
   const recipient = recipientOf(request.phone_number);
   const template = await resolveSendableTemplate(ctx, principal, templateReference(request));
-  return messageRow(sendTarget(principal, sender, template), { ...request, recipient }, now);
+  return { row: messageRow(sendTarget(principal, sender, template), { ...request, recipient }, now), template };
 }
 
 export async function sendMessage(

@@ -24,8 +24,8 @@ const NOT_SENDABLE: Record<string, string> = {
   [DELETED_TEMPLATE_STATUS]: "it is no longer in Meta's template list (deleted in Meta); use another template",
 };
 
-/** The template within the caller's account; it must be APPROVED to be sent. */
-export async function resolveSendableTemplate(
+/** The template within the caller's account, whatever its status; a 404 when there is none. */
+export async function findAccountTemplate(
   ctx: ApiContext,
   principal: Principal,
   reference: TemplateReference,
@@ -40,6 +40,16 @@ export async function resolveSendableTemplate(
           findTemplateByName(ctx.db, accountId, reference.name, reference.language),
         );
   if (!template) throw await templateNotFound(ctx, principal.accountId, reference);
+  return template;
+}
+
+/** The template within the caller's account; it must be APPROVED to be sent. */
+export async function resolveSendableTemplate(
+  ctx: ApiContext,
+  principal: Principal,
+  reference: TemplateReference,
+): Promise<Template> {
+  const template = await findAccountTemplate(ctx, principal, reference);
   if (template.status !== 'APPROVED') {
     const why = NOT_SENDABLE[template.status] ?? 'pick another template';
     throw new DakError(

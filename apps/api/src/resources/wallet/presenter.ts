@@ -13,6 +13,7 @@ export function presentWallet(wallet: Wallet): z.infer<typeof adminWalletSchema>
     refunded: formatMinor(wallet.refunded),
     topped_up: formatMinor(wallet.topped_up),
     debt: formatMinor(wallet.debt),
+    low_balance_threshold: formatMinor(wallet.low_balance_threshold_minor),
   };
 }
 
@@ -25,6 +26,7 @@ export function presentPublicWallet(wallet: Wallet): z.infer<typeof publicWallet
     held: formatMinor(wallet.held),
     available: formatMinor(wallet.available),
     debt: formatMinor(wallet.debt),
+    low_balance_threshold: formatMinor(wallet.low_balance_threshold_minor),
   };
 }
 

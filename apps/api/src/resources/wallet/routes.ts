@@ -1,9 +1,8 @@
-import { DakError } from '@dak/core';
-import { findWallet } from '@dak/db';
 import { BODY_LIMITS } from '../../http/body-limits';
 import { defineRoute } from '../../http/route';
 import { accountParams } from '../accounts/schema';
-import { presentPublicWallet } from './presenter';
+import { requireAccount } from '../accounts/service';
+import { presentPublicWallet, presentWallet } from './presenter';
 import {
   adminWalletSchema,
   ledgerPageSchema,
@@ -11,8 +10,9 @@ import {
   publicWalletSchema,
   topUpResultSchema,
   topUpSchema,
+  walletSettingsSchema,
 } from './schema';
-import { applyTopUp, ledgerOf, walletOf } from './service';
+import { applyTopUp, ledgerOf, requireWallet, updateWalletSettings, walletOf } from './service';
 
 export const publicWalletRoutes = [
   defineRoute({
@@ -24,12 +24,26 @@ export const publicWalletRoutes = [
     summary: 'Balance, held and available credit',
     responses: { 200: { description: 'The wallet', schema: publicWalletSchema } },
     errors: ['wallet_not_found'],
-  }).handle(async ({ ctx, principal }) => {
-    const wallet = await findWallet(ctx.db, principal.accountId);
-    if (!wallet)
-      throw new DakError('wallet_not_found', 'This account has no wallet yet. Ask the operator to top it up.');
-    return { status: 200, body: presentPublicWallet(wallet) };
-  }),
+  }).handle(async ({ ctx, principal }) => ({
+    status: 200,
+    body: presentPublicWallet(await requireWallet(ctx, principal.accountId)),
+  })),
+  defineRoute({
+    method: 'patch',
+    path: '/wallet',
+    auth: 'api_key',
+    tag: 'Wallet',
+    operationId: 'updateWallet',
+    summary: "Set the wallet's low-balance threshold",
+    description:
+      'When available − debt falls below `low_balance_threshold`, each callback endpoint subscribed to `wallet.low_balance` hears it once (within about 10 s); after a top-up lifts the wallet back above it, the next dip is announced again.',
+    body: { schema: walletSettingsSchema, limit: BODY_LIMITS.small, example: { low_balance_threshold: '250.00' } },
+    responses: { 200: { description: 'The wallet', schema: publicWalletSchema } },
+    errors: ['wallet_not_found'],
+  }).handle(async ({ ctx, principal, body }) => ({
+    status: 200,
+    body: presentPublicWallet(await updateWalletSettings(ctx, principal.accountId, body)),
+  })),
 ];
 
 export const adminWalletRoutes = [
@@ -66,6 +80,21 @@ export const adminWalletRoutes = [
     responses: { 200: { description: 'The wallet', schema: adminWalletSchema } },
     errors: ['account_not_found'],
   }).handle(async ({ ctx, params }) => ({ status: 200, body: await walletOf(ctx, params.id) })),
+  defineRoute({
+    method: 'patch',
+    path: '/accounts/:id/wallet',
+    auth: 'admin',
+    operationId: 'updateAccountWallet',
+    summary: "Set the account's low-balance threshold",
+    description: 'As PATCH /wallet of the public API.',
+    params: accountParams,
+    body: { schema: walletSettingsSchema, limit: BODY_LIMITS.small, example: { low_balance_threshold: '250.00' } },
+    responses: { 200: { description: 'The wallet', schema: adminWalletSchema } },
+    errors: ['account_not_found'],
+  }).handle(async ({ ctx, params, body }) => {
+    await requireAccount(ctx, params.id);
+    return { status: 200, body: presentWallet(await updateWalletSettings(ctx, params.id, body)) };
+  }),
   defineRoute({
     method: 'get',
     path: '/accounts/:id/wallet/ledger',

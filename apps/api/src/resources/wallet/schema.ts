@@ -17,6 +17,11 @@ export const publicWalletSchema = z
         'What deliveries reported after their credit was returned took beyond the balance. While it is above zero, new sends are refused with 402; a top-up pays it first.',
       example: '0.00',
     }),
+    low_balance_threshold: moneySchema.openapi({
+      description:
+        'When available − debt falls below this, a `wallet.low_balance` callback is sent, once per dip (again after a top-up lifts it back). Set with PATCH /wallet.',
+      example: '100.00',
+    }),
   })
   .openapi('Wallet');
 
@@ -31,6 +36,11 @@ export const adminWalletSchema = z
     debt: moneySchema.openapi({
       description:
         'Owed after late deliveries took more than the balance; a top-up pays it first; sends are refused while it is above zero',
+    }),
+    low_balance_threshold: moneySchema.openapi({
+      description:
+        'When available − debt falls below this, a `wallet.low_balance` callback is sent, once per dip (again after a top-up lifts it back). Set with PATCH /wallet.',
+      example: '100.00',
     }),
   })
   .openapi('AccountWallet');
@@ -77,5 +87,14 @@ export const topUpSchema = z.object({
   ),
   reference: z.string().trim().min(1).max(200),
 });
+
+export const walletSettingsSchema = z
+  .object({
+    low_balance_threshold: decimal('low_balance_threshold', MAX_TOPUP_MINOR).openapi({
+      description: 'A decimal string; with "0.00" the alert comes only when the account is in debt',
+      example: '250.00',
+    }),
+  })
+  .strict();
 
 export const ledgerQuerySchema = z.object(idPageQuery('an entry id'));

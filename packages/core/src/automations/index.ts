@@ -1,0 +1,4 @@
+export * from './formats';
+export * from './json-path';
+export * from './mapping';
+export * from './render';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encryptSecret, newId } from '@dak/core';
-import { recordCallbackEvents, sql, type CallbackEventType, type Database } from '@dak/db';
+import { deleteCallbackEventsBefore, recordCallbackEvents, sql, type CallbackEventType, type Database } from '@dak/db';
 import { seedWalletAccount, useTestDatabase } from '@dak/dev-env';
 
 // recordCallbackEvents on a real Postgres: only events some enabled endpoint wants are stored,
@@ -74,5 +74,68 @@ describe('recordCallbackEvents', () => {
     // One event row per wanted event, whatever the number of endpoints.
     const events = await sql<{ n: number }>`select count(*)::int as n from callback_events`.execute(db);
     expect(events.rows[0]!.n).toBe(3);
+  });
+
+  it('retention deletes old events nothing still owes, with their deliveries and attempts, in chunks', async () => {
+    const account = (await seedWalletAccount(db, 0)).accountId;
+    const endpointId = await endpoint(account, ['template.status']);
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    const ids = await recordCallbackEvents(
+      db,
+      ['done', 'parked', 'owed', 'done-too'].map((what) => ({
+        accountId: account,
+        type: 'template.status' as const,
+        data: { what },
+      })),
+      old,
+    );
+    const [done, parked, owed, doneToo] = ids.map(Number) as [number, number, number, number];
+    await db
+      .updateTable('callback_deliveries')
+      .set({ status: 'delivered' })
+      .where('id', 'in', [done, doneToo])
+      .execute();
+    await db.updateTable('callback_deliveries').set({ status: 'failed' }).where('id', '=', parked).execute();
+    const eventOf = async (id: number) =>
+      (await db.selectFrom('callback_deliveries').select('event_id').where('id', '=', id).executeTakeFirstOrThrow())
+        .event_id;
+    await db
+      .insertInto('callback_attempts')
+      .values({
+        delivery_id: done,
+        endpoint_id: endpointId,
+        event_id: await eventOf(done),
+        attempt: 1,
+        http_status: 200,
+        latency_ms: 3,
+        error: null,
+      })
+      .execute();
+    const recent = await recordCallbackEvents(db, [
+      { accountId: account, type: 'template.status', data: { what: 'recent' } },
+    ]);
+    await db
+      .updateTable('callback_deliveries')
+      .set({ status: 'delivered' })
+      .where('id', '=', Number(recent[0]))
+      .execute();
+
+    const cutoff = new Date(Date.now() - 30 * 86_400_000);
+    expect(await deleteCallbackEventsBefore(db, cutoff, 2)).toBe(2);
+    expect(await deleteCallbackEventsBefore(db, cutoff, 2)).toBe(1);
+    expect(await deleteCallbackEventsBefore(db, cutoff, 2)).toBe(0);
+    const left = await db
+      .selectFrom('callback_deliveries as d')
+      .innerJoin('callback_events as e', 'e.id', 'd.event_id')
+      .select(['d.id', 'e.data'])
+      .where('d.endpoint_id', '=', endpointId)
+      .orderBy('d.id')
+      .execute();
+    expect(left.map((r) => r.data)).toEqual([{ what: 'owed' }, { what: 'recent' }]);
+    expect(left[0]!.id).toBe(owed);
+    const attempts = await sql<{
+      n: number;
+    }>`select count(*)::int as n from callback_attempts where endpoint_id = ${endpointId}`.execute(db);
+    expect(attempts.rows[0]!.n).toBe(0);
   });
 });

@@ -19,11 +19,12 @@ import { benchPacing, type PacingSizes } from './pacing';
 import { benchOtp, type OtpSizes } from './otp';
 import { benchRedisMemory, type RedisMemorySizes } from './redis-memory';
 import { benchCallbacks, type CallbackSizes } from './callbacks';
+import { benchCallbacksStack, type CallbackStackSizes } from './callbacks-stack';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    scenarios: { type: 'string', default: '1,2,3,4,5,6,7,8,9,10,11' },
+    scenarios: { type: 'string', default: '1,2,3,4,5,6,7,8,9,10,11,12' },
   },
 });
 
@@ -39,6 +40,7 @@ interface Sizes {
   otp: OtpSizes;
   redisMemory: RedisMemorySizes;
   callbacks: CallbackSizes;
+  callbacksStack: CallbackStackSizes;
 }
 
 const SIZES: Record<'full' | 'quick', Sizes> = {
@@ -60,6 +62,7 @@ const SIZES: Record<'full' | 'quick', Sizes> = {
     otp: { backlog: 200_000, mps: 80, workers: 1, waitTimeoutMs: 60_000 },
     redisMemory: { counts: [20_000, 200_000], workers: 1, mps: 1 },
     callbacks: { events: 30_000, perRecord: 1_000, concurrency: 64, timeoutMs: 120_000 },
+    callbacksStack: { messages: 5_000, sends: 1_000, outageSeconds: 60, timeoutMs: 180_000 },
   },
   quick: {
     accept: { requests: 600, concurrency: 32, warmup: 100 },
@@ -79,6 +82,7 @@ const SIZES: Record<'full' | 'quick', Sizes> = {
     otp: { backlog: 20_000, mps: 80, workers: 1, waitTimeoutMs: 30_000 },
     redisMemory: { counts: [20_000, 200_000], workers: 1, mps: 1 },
     callbacks: { events: 5_000, perRecord: 1_000, concurrency: 64, timeoutMs: 60_000 },
+    callbacksStack: { messages: 2_000, sends: 500, outageSeconds: 15, timeoutMs: 90_000 },
   },
 };
 
@@ -109,63 +113,68 @@ console.log(`Dak bench (${mode}) at ${startedAt.toISOString()}, commit ${commit(
 console.log(`machine: ${os.cpus().length} CPUs, load average ${loadBefore} (1/5/15 min), Node ${process.version}`);
 console.log('Ratios compare rates measured in this run; absolute figures depend on the machine and its load.\n');
 
-// Scenarios 4 and 6–10 run the apps as production does: from the compiled build, made fresh here.
-if (['4', '6', '7', '8', '9', '10'].some((id) => wanted.has(id)))
+// Scenarios 4, 6–10 and 12 run the apps as production does: from the compiled build, made fresh here.
+if (['4', '6', '7', '8', '9', '10', '12'].some((id) => wanted.has(id)))
   execFileSync('pnpm', ['build'], { stdio: ['ignore', 'ignore', 'inherit'] });
 
 const rows: ResultRow[] = [];
 const started = performance.now();
 const scenarios: [string, string, () => Promise<ResultRow[]>][] = [
-  ['1', `1/11 accept: ${sizes.accept.requests} requests`, () => benchAccept(target, sizes.accept)],
+  ['1', `1/12 accept: ${sizes.accept.requests} requests`, () => benchAccept(target, sizes.accept)],
   [
     '2',
-    `2/11 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)`,
+    `2/12 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)`,
     () => benchSend(target, sizes.send),
   ],
   [
     '3',
-    `3/11 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST`,
+    `3/12 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST`,
     () => benchWebhooks(target, sizes.webhooks),
   ],
   [
     '4',
-    `4/11 full stack: ${sizes.fullStack.requests} single sends, separate processes`,
+    `4/12 full stack: ${sizes.fullStack.requests} single sends, separate processes`,
     () => benchFullStack(target, sizes.fullStack),
   ],
   [
     '5',
-    `5/11 intake: ${sizes.batch.batches} batches of ${sizes.batch.perBatch}, then GET /messages on ${sizes.batch.listRows} rows`,
+    `5/12 intake: ${sizes.batch.batches} batches of ${sizes.batch.perBatch}, then GET /messages on ${sizes.batch.listRows} rows`,
     () => benchBatch(target, sizes.batch),
   ],
   [
     '6',
-    `6/11 statuses applied: ${sizes.statuses.messages * 3} statuses a run, ${sizes.statuses.statusesPerPost.join(' and ')} per POST, paced and flat out`,
+    `6/12 statuses applied: ${sizes.statuses.messages * 3} statuses a run, ${sizes.statuses.statusesPerPost.join(' and ')} per POST, paced and flat out`,
     () => benchStatuses(target, sizes.statuses),
   ],
   [
     '7',
-    `7/11 end to end: ${sizes.endToEnd.messages} messages via send-batch over ${sizes.endToEnd.numbers} numbers, accept → read`,
+    `7/12 end to end: ${sizes.endToEnd.messages} messages via send-batch over ${sizes.endToEnd.numbers} numbers, accept → read`,
     () => benchEndToEnd(target, sizes.endToEnd),
   ],
   [
     '8',
-    `8/11 pacing: ${sizes.pacing.rates.join(' and ')} mps, ${sizes.pacing.workers} workers, ${sizes.pacing.seconds} s${values.quick ? ' (quick: 30 s in the full run)' : ''}`,
+    `8/12 pacing: ${sizes.pacing.rates.join(' and ')} mps, ${sizes.pacing.workers} workers, ${sizes.pacing.seconds} s${values.quick ? ' (quick: 30 s in the full run)' : ''}`,
     () => benchPacing(target, sizes.pacing),
   ],
   [
     '9',
-    `9/11 OTP behind ${sizes.otp.backlog} marketing messages at ${sizes.otp.mps} mps`,
+    `9/12 OTP behind ${sizes.otp.backlog} marketing messages at ${sizes.otp.mps} mps`,
     () => benchOtp(target, sizes.otp),
   ],
   [
     '10',
-    `10/11 Redis memory at ${sizes.redisMemory.counts.join(' and ')} queued`,
+    `10/12 Redis memory at ${sizes.redisMemory.counts.join(' and ')} queued`,
     () => benchRedisMemory(target, sizes.redisMemory),
   ],
   [
     '11',
-    `11/11 callbacks: ${sizes.callbacks.events} events recorded ${sizes.callbacks.perRecord} per transaction, delivered to a fast receiver`,
+    `11/12 callbacks: ${sizes.callbacks.events} events recorded ${sizes.callbacks.perRecord} per transaction, delivered to a fast receiver`,
     () => benchCallbacks(target, sizes.callbacks),
+  ],
+  [
+    '12',
+    `12/12 callbacks through the stack: ${sizes.callbacksStack.messages} messages' statuses to a fast receiver, then ${sizes.callbacksStack.sends} sends with it up and down (${sizes.callbacksStack.outageSeconds} s)`,
+    () => benchCallbacksStack(target, sizes.callbacksStack),
   ],
 ];
 for (const [id, label, run] of scenarios) {

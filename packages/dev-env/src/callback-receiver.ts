@@ -16,6 +16,10 @@ export interface CallbackReceiver {
   respond: (request: ReceivedCallback) => number | Promise<number>;
   /** Only the events (not the registration's `callback.test` ping). */
   events(): ReceivedCallback[];
+  /** Stops listening and cuts every open connection: deliveries meet a refused connection until up(). */
+  down(): Promise<void>;
+  /** Listens again, on the same port. */
+  up(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,12 +30,16 @@ export async function startCallbackReceiver(path = '/dak/events'): Promise<Callb
     received: [],
     respond: () => 200,
     events: () => receiver.received.filter((r) => r.json.type !== 'callback.test'),
-    close: () =>
+    down: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
+        if (!server.listening) return resolve();
         server.close(() => resolve());
+        server.closeAllConnections();
       }),
+    up: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
+    close: () => receiver.down(),
   };
+  let port = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -51,7 +59,8 @@ export async function startCallbackReceiver(path = '/dak/events'): Promise<Callb
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
+  await receiver.up();
+  port = (server.address() as AddressInfo).port;
+  receiver.url = `http://127.0.0.1:${port}${path}`;
   return receiver;
 }

@@ -64,6 +64,7 @@ describe('a late delivery the balance cannot cover', () => {
       held: '0.20',
       available: '0.00',
       debt: '0.10',
+      low_balance_threshold: '100.00',
     });
     expect(await s.admin.wallet(accountId)).toMatchObject({
       available: '0.00',

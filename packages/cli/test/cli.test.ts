@@ -140,6 +140,7 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
       refunded: '0.00',
       topped_up: '25.50',
       debt: '0.00',
+      low_balance_threshold: '100.00',
     });
     const quiet = await dak([...globals, '--quiet', 'wallet', 'show', account.id]);
     expect(quiet.stdout).toBe('available 25.50 INR\theld 0.00\n');

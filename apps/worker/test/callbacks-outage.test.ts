@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '@dak/db';
+import {
+  orderUpdateRequest,
+  startCallbackReceiver,
+  startStack,
+  waitFor,
+  type CallbackReceiver,
+  type TestStack,
+} from '@dak/dev-env';
+
+const MESSAGES = 100;
+
+// The business's endpoint is down while a batch goes out: every status change still reaches
+// it once it is back (at least once, here exactly once: a refused connection delivered
+// nothing), each message's in order. Scenario 12 of `pnpm bench` measures the same with a
+// minute's outage, and that the API's send rate does not change meanwhile.
+describe('callbacks while the endpoint is down', () => {
+  let stack: TestStack;
+  let receiver: CallbackReceiver;
+  let apiKey: string;
+  beforeAll(async () => {
+    // Retries a few hundred milliseconds apart, so the outage's backlog is retried within the test.
+    stack = await startStack({ env: { CALLBACK_RETRY_BASE_MS: '200', CALLBACK_RETRY_MAX_DELAY_MS: '1000' } });
+    ({ apiKey } = await stack.seedDemo());
+    receiver = await startCallbackReceiver();
+    const created = await stack.call('POST', '/api/whatsapp/v1/callbacks', {
+      key: apiKey,
+      body: { url: receiver.url, events: ['message.status'] },
+    });
+    expect(created.status).toBe(201);
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    await stack?.close();
+  });
+  const db = () => stack.api.ctx.db;
+
+  it('loses nothing, sends nothing twice and keeps each message in order across the outage', async () => {
+    await receiver.down();
+    const { template_id, phone_number_id, variables } = orderUpdateRequest();
+    const batch = await stack.call('POST', '/api/whatsapp/v1/send-batch', {
+      key: apiKey,
+      body: {
+        phone_number_id,
+        template_id,
+        messages: Array.from({ length: MESSAGES }, (_, i) => ({
+          phone_number: `9198200${String(i).padStart(5, '0')}`,
+          variables,
+        })),
+      },
+    });
+    expect(batch.status, JSON.stringify(batch.body)).toBe(200);
+    const ids = batch.body.message_ids as string[];
+    // Every message reads while its callbacks fail and are retried.
+    await waitFor(
+      async () => {
+        const { rows } = await sql<{ read: number; failed_attempts: number }>`
+          select (select count(*)::int from messages where id = any(${ids}::text[]) and status = 'read') as read,
+                 (select count(*)::int from callback_attempts where http_status is null) as failed_attempts`.execute(
+          db(),
+        );
+        return rows[0]!.read === MESSAGES && rows[0]!.failed_attempts > 0;
+      },
+      { timeoutMs: 30_000, what: 'every message read while the endpoint is down' },
+    );
+    expect(receiver.events()).toEqual([]);
+
+    await receiver.up();
+    const expected = await db().selectFrom('callback_events').select('id').where('message_id', 'in', ids).execute();
+    expect(expected).toHaveLength(3 * MESSAGES); // sent, delivered, read
+    await waitFor(() => receiver.events().length >= expected.length, {
+      timeoutMs: 30_000,
+      what: 'every event delivered after the endpoint came back',
+    });
+
+    const received = receiver.events();
+    expect(new Set(received.map((e) => e.json.id))).toEqual(new Set(expected.map((e) => e.id)));
+    expect(received).toHaveLength(expected.length);
+    for (const id of ids) {
+      const mine = received.filter((e) => e.json.data.message_id === id).map((e) => e.json.data.status);
+      expect([id, mine]).toEqual([id, ['sent', 'delivered', 'read']]);
+    }
+    const pending = await db()
+      .selectFrom('callback_deliveries')
+      .select('id')
+      .where('status', '!=', 'delivered')
+      .execute();
+    expect(pending).toEqual([]);
+  });
+});

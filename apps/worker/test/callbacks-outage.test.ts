@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from '@dak/db';
+import { recordCallbackEvents, sql } from '@dak/db';
+import { enqueueCallbackDeliveries } from '@dak/queue';
 import {
   orderUpdateRequest,
   startCallbackReceiver,
@@ -87,5 +88,71 @@ describe('callbacks while the endpoint is down', () => {
       .where('status', '!=', 'delivered')
       .execute();
     expect(pending).toEqual([]);
+  });
+});
+
+// Retries back off (here from 30 s), so an endpoint that comes back would wait for each one's
+// next try; instead its first success makes everything it is owed due at once.
+describe('an endpoint that answers again', () => {
+  let stack: TestStack;
+  let receiver: CallbackReceiver;
+  let accountId: string;
+  beforeAll(async () => {
+    stack = await startStack({ env: { CALLBACK_RETRY_BASE_MS: '30000', CALLBACK_RETRY_MAX_DELAY_MS: '60000' } });
+    let apiKey: string;
+    ({ apiKey, accountId } = await stack.seedDemo());
+    receiver = await startCallbackReceiver();
+    const created = await stack.call('POST', '/api/whatsapp/v1/callbacks', {
+      key: apiKey,
+      body: { url: receiver.url, events: ['message.status'] },
+    });
+    expect(created.status).toBe(201);
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    await stack?.close();
+  });
+
+  async function emit(messageIds: string[]): Promise<string[]> {
+    const ids = await stack.api.ctx.db.transaction().execute((trx) =>
+      recordCallbackEvents(
+        trx,
+        messageIds.map((messageId) => ({
+          accountId,
+          type: 'message.status' as const,
+          messageId,
+          sequence: 1,
+          data: { message_id: messageId, status: 'sent', sequence: 1 },
+        })),
+      ),
+    );
+    await enqueueCallbackDeliveries(stack.api.ctx.queues, ids);
+    return ids;
+  }
+  const deliveries = (ids: string[]) =>
+    stack.api.ctx.db
+      .selectFrom('callback_deliveries')
+      .select(['status', 'attempts', 'next_attempt_at'])
+      .where('id', 'in', ids.map(Number))
+      .execute();
+
+  it('gets the backlog at once after its first success, not at each delivery backed-off time', async () => {
+    receiver.respond = () => 503;
+    const missed = await emit(['msg_missed_1', 'msg_missed_2', 'msg_missed_3', 'msg_missed_4', 'msg_missed_5']);
+    await waitFor(async () => (await deliveries(missed)).every((d) => d.status === 'pending' && d.attempts === 1), {
+      what: 'each failed once',
+    });
+    // Each waits at least 15 s (30 s, equal jitter) for its next try.
+    for (const d of await deliveries(missed)) expect(d.next_attempt_at.getTime()).toBeGreaterThan(Date.now() + 10_000);
+
+    receiver.respond = () => 200;
+    const back = Date.now();
+    const [fresh] = await emit(['msg_fresh']);
+    await waitFor(async () => (await deliveries([fresh!, ...missed])).every((d) => d.status === 'delivered'), {
+      timeoutMs: 5_000,
+      what: 'the backlog delivered right after the first success',
+    });
+    expect(Date.now() - back).toBeLessThan(5_000);
+    expect(receiver.events().filter((e) => e.json.data.message_id === 'msg_missed_3')).toHaveLength(2);
   });
 });

@@ -7,7 +7,13 @@ import {
   type ClaimedDelivery,
   type EndpointHealthRule,
 } from '@dak/db';
-import { callbackJobId, callbackJobSchema, scheduleCallbackDeliveries, type CallbackJob } from '@dak/queue';
+import {
+  callbackJobId,
+  callbackJobSchema,
+  enqueueCallbackDeliveries,
+  scheduleCallbackDeliveries,
+  type CallbackJob,
+} from '@dak/queue';
 import type { WorkerContext } from '../context';
 
 /**
@@ -84,6 +90,12 @@ export async function deliverCallbacks(
   if (!own && waits.length > 0) await scheduleCallbackDeliveries(ctx.queues, waits);
   // The next events of these messages waited for these; they need not wait for their timers.
   await promote(ctx, recorded.nextInLine);
+  // An endpoint that answers again gets its backlog now, in batches; each delivery's own timer
+  // then finds it done. Its messages' order still holds: each claim checks it.
+  if (recorded.resumed.length > 0) {
+    ctx.logger.info({ deliveries: recorded.resumed.length }, 'callback endpoint answers again; sending what it missed');
+    await enqueueCallbackDeliveries(ctx.queues, recorded.resumed);
+  }
   if (own) {
     await job.moveToDelayed(Math.max(own.at.getTime(), Date.now()), token);
     throw new DelayedError();

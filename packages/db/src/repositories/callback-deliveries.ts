@@ -151,6 +151,11 @@ export interface RecordedAttempts {
   nextInLine: string[];
   /** Endpoints these failures disabled. */
   disabled: string[];
+  /**
+   * Pending deliveries of endpoints that just answered again after failing: made due now, so
+   * what piled up during an outage goes at once rather than at each one's backed-off time.
+   */
+  resumed: string[];
 }
 
 export interface EndpointHealthRule {
@@ -166,6 +171,7 @@ export interface EndpointHealthRule {
  * endpoint's health: any success clears `failing_since`; only failures set it (the first) and,
  * once it is older than the rule allows, disable the endpoint with a reason. An endpoint row is
  * written only when its health changes, so a busy endpoint's deliveries never queue on its lock.
+ * The first success of a failing endpoint makes its other pending deliveries due now (`resumed`).
  */
 export async function recordCallbackAttempts(
   db: Database,
@@ -173,9 +179,14 @@ export async function recordCallbackAttempts(
   health: EndpointHealthRule,
   now: Date = new Date(),
 ): Promise<RecordedAttempts> {
-  if (outcomes.length === 0) return { recorded: new Set(), nextInLine: [], disabled: [] };
+  if (outcomes.length === 0) return { recorded: new Set(), nextInLine: [], disabled: [], resumed: [] };
   const col = <T>(pick: (o: AttemptOutcome) => T) => outcomes.map(pick);
-  const result = await sql<{ recorded: number[] | null; next_in_line: number[] | null; disabled: string[] | null }>`
+  const result = await sql<{
+    recorded: number[] | null;
+    next_in_line: number[] | null;
+    disabled: string[] | null;
+    resumed: number[] | null;
+  }>`
     with input as (
       select * from unnest(
         ${col((o) => o.deliveryId)}::bigint[], ${col((o) => o.endpointId)}::text[], ${col((o) => o.eventId)}::text[],
@@ -205,11 +216,18 @@ export async function recordCallbackAttempts(
       from outcome h
       where e.id = h.endpoint_id and case when h.succeeded then e.failing_since is not null
         else e.failing_since is null or (e.enabled and e.failing_since < ${health.disableFailingSince}) end
-      returning e.id, not e.enabled as disabled
+      returning e.id, not e.enabled as disabled, h.succeeded as recovered
+    ), resumed as (
+      -- Disjoint from the rows "updated" writes: those are delivering in this statement's snapshot.
+      update callback_deliveries d set next_attempt_at = ${now}
+      from health h
+      where h.recovered and d.endpoint_id = h.id and d.status = 'pending' and d.next_attempt_at > ${now}
+      returning d.id
     )
     select
       (select array_agg(id) from updated) as recorded,
       (select array_agg(id) from health where disabled) as disabled,
+      (select array_agg(id) from resumed) as resumed,
       (select array_agg(distinct n.id) from input i cross join lateral (
         select n.id from callback_deliveries n
         where i.status <> 'pending' and i.message_id is not null and n.endpoint_id = i.endpoint_id
@@ -220,6 +238,7 @@ export async function recordCallbackAttempts(
     recorded: new Set((row.recorded ?? []).map(String)),
     nextInLine: (row.next_in_line ?? []).map(String),
     disabled: row.disabled ?? [],
+    resumed: (row.resumed ?? []).map(String),
   };
 }
 

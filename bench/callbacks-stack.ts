@@ -35,13 +35,8 @@ const SCENARIO = '12 callbacks, stack';
 const MPS = [1_000, 1_000];
 /** The callback workers' concurrency (CALLBACK_CONCURRENCY), and the baseline's. */
 const CONCURRENCY = 64;
-/** Retries at most this far apart, so the outage's backlog is retried soon after it ends. */
-const RETRY_ENV = {
-  CALLBACK_ALLOW_PRIVATE_URLS: 'true',
-  CALLBACK_CONCURRENCY: String(CONCURRENCY),
-  CALLBACK_RETRY_BASE_MS: '1000',
-  CALLBACK_RETRY_MAX_DELAY_MS: '5000',
-};
+/** Dak's defaults (retries from 10 s, doubling), with the receiver on loopback allowed. */
+const CALLBACK_ENV = { CALLBACK_ALLOW_PRIVATE_URLS: 'true', CALLBACK_CONCURRENCY: String(CONCURRENCY) };
 
 async function deliveryCounts(bench: ProcessBench): Promise<{ events: number; pending: number }> {
   const row = (
@@ -135,7 +130,7 @@ export async function benchCallbacksStack(
   target: Parameters<typeof startProcessBench>[0],
   sizes: CallbackStackSizes,
 ): Promise<ResultRow[]> {
-  const bench = await startProcessBench(target, { workers: 1, mps: MPS, env: RETRY_ENV });
+  const bench = await startProcessBench(target, { workers: 1, mps: MPS, env: CALLBACK_ENV });
   const receiver = await startCallbackReceiver();
   try {
     const registered = await fetch(`${bench.stack.apiUrl}/api/whatsapp/v1/callbacks`, {
@@ -213,12 +208,11 @@ export async function benchCallbacksStack(
     const recoveredMs = Date.now() - upAt;
     const { events } = await deliveryCounts(bench);
     const afterOutage = orderOf(receiver.events().slice(mark));
-    const upWhat = `Dak: POST /send-message with the callback receiver up (32 clients, ${sizes.sends} requests)`;
+    const downWhat = `Dak: POST /send-message with the callback receiver down (${sizes.outageSeconds} s outage; 32 clients, ${sizes.sends} requests)`;
     rows.push(
-      { scenario: SCENARIO, what: upWhat, unit: 'request', figures: up },
       {
         scenario: SCENARIO,
-        what: `Dak: the same with the receiver down (${sizes.outageSeconds} s outage)`,
+        what: downWhat,
         unit: 'request',
         figures: {
           ...down,
@@ -230,8 +224,14 @@ export async function benchCallbacksStack(
             'out of order': afterOutage.backwards,
           },
         },
-        baselineFor: upWhat,
-        note: `the ratio is the API's rate while the receiver was down over its rate while up; after the receiver came back, every event was received ${(recoveredMs / 1_000).toFixed(1)} s later (retries ${RETRY_ENV.CALLBACK_RETRY_BASE_MS} ms doubling, at most ${RETRY_ENV.CALLBACK_RETRY_MAX_DELAY_MS} ms apart in this run)`,
+        note: `the ratio is the API's rate while the receiver was down over its rate while up; after the receiver came back, every event was received ${(recoveredMs / 1_000).toFixed(1)} s later (Dak's retry defaults: 10 s doubling; the first success after the outage sends the whole backlog)`,
+      },
+      {
+        scenario: SCENARIO,
+        what: 'the same sends just before, with the receiver up',
+        unit: 'request',
+        figures: up,
+        baselineFor: downWhat,
       },
     );
     return rows;

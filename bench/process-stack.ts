@@ -80,6 +80,10 @@ export async function startProcessBench(target: BenchTarget, options: ProcessBen
       workers: options.workers,
       env: { TEMPLATE_SYNC_INTERVAL_MS: '0', ...options.env },
       metaSimEnv: { ...META_SIM_DEFAULTS, ...options.metaSimEnv },
+      // BENCH_CPU_PROF_DIR=/tmp/prof pnpm bench --scenarios N: a CPU profile of every process.
+      ...(process.env.BENCH_CPU_PROF_DIR
+        ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] }
+        : {}),
     });
   } catch (error) {
     await removeData();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   orderUpdateRequest,
   sendAccepted,
-  startCallbackReceiver,
+  registerCallbackReceiver,
   startStack,
   waitFor,
   type CallbackReceiver,
@@ -26,13 +26,7 @@ describe('callbacks end to end', () => {
     ({ verifyDakSignature: verify } = await import(pathToFileURL(NODE_SNIPPET).href));
     stack = await startStack();
     ({ apiKey } = await stack.seedDemo());
-    receiver = await startCallbackReceiver();
-    const created = await stack.call('POST', '/api/whatsapp/v1/callbacks', {
-      key: apiKey,
-      body: { url: receiver.url, events: ['message.status'] },
-    });
-    expect(created.status).toBe(201);
-    secret = created.body.secret;
+    ({ receiver, secret } = await registerCallbackReceiver(stack, apiKey));
   });
   afterAll(async () => {
     await receiver?.close();

@@ -3,7 +3,7 @@ import { recordCallbackEvents, sql } from '@dak/db';
 import { enqueueCallbackDeliveries } from '@dak/queue';
 import {
   orderUpdateRequest,
-  startCallbackReceiver,
+  registerCallbackReceiver,
   startStack,
   waitFor,
   type CallbackReceiver,
@@ -24,12 +24,7 @@ describe('callbacks while the endpoint is down', () => {
     // Retries a few hundred milliseconds apart, so the outage's backlog is retried within the test.
     stack = await startStack({ env: { CALLBACK_RETRY_BASE_MS: '200', CALLBACK_RETRY_MAX_DELAY_MS: '1000' } });
     ({ apiKey } = await stack.seedDemo());
-    receiver = await startCallbackReceiver();
-    const created = await stack.call('POST', '/api/whatsapp/v1/callbacks', {
-      key: apiKey,
-      body: { url: receiver.url, events: ['message.status'] },
-    });
-    expect(created.status).toBe(201);
+    ({ receiver } = await registerCallbackReceiver(stack, apiKey));
   });
   afterAll(async () => {
     await receiver?.close();
@@ -101,12 +96,7 @@ describe('an endpoint that answers again', () => {
     stack = await startStack({ env: { CALLBACK_RETRY_BASE_MS: '30000', CALLBACK_RETRY_MAX_DELAY_MS: '60000' } });
     let apiKey: string;
     ({ apiKey, accountId } = await stack.seedDemo());
-    receiver = await startCallbackReceiver();
-    const created = await stack.call('POST', '/api/whatsapp/v1/callbacks', {
-      key: apiKey,
-      body: { url: receiver.url, events: ['message.status'] },
-    });
-    expect(created.status).toBe(201);
+    ({ receiver } = await registerCallbackReceiver(stack, apiKey));
   });
   afterAll(async () => {
     await receiver?.close();

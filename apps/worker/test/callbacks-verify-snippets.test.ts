@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordCallbackEvents } from '@dak/db';
 import { enqueueCallbackDeliveries } from '@dak/queue';
 import {
-  startCallbackReceiver,
+  registerCallbackReceiver,
   startStack,
   waitFor,
   type CallbackReceiver,
@@ -53,12 +53,12 @@ describe('the README signature-verification snippets', () => {
     ({ verifyDakSignature: verifyInNode } = await import(pathToFileURL(NODE_SNIPPET).href));
     stack = await startStack();
     const { apiKey, accountId } = await stack.seedDemo();
-    receiver = await startCallbackReceiver();
-    const created = await stack.call('POST', '/api/whatsapp/v1/callbacks', {
-      key: apiKey,
-      body: { url: receiver.url, events: ['message.status', 'wallet.low_balance'] },
-    });
-    oldSecret = created.body.secret;
+    let endpointId: string;
+    ({
+      receiver,
+      id: endpointId,
+      secret: oldSecret,
+    } = await registerCallbackReceiver(stack, apiKey, ['message.status', 'wallet.low_balance']));
     const emit = async (data: Record<string, unknown>[]) => {
       const ids = await stack.api.ctx.db.transaction().execute((trx) =>
         recordCallbackEvents(
@@ -79,9 +79,8 @@ describe('the README signature-verification snippets', () => {
     beforeRotation = await waitFor(() => receiver.events().length === 2 && receiver.events(), {
       what: 'two callbacks',
     });
-    newSecret = (
-      await stack.call('POST', `/api/whatsapp/v1/callbacks/${created.body.id}/rotate-secret`, { key: apiKey })
-    ).body.secret;
+    newSecret = (await stack.call('POST', `/api/whatsapp/v1/callbacks/${endpointId}/rotate-secret`, { key: apiKey }))
+      .body.secret;
     await emit([{ status: 'delivered', text: 'ধন্যবাদ' }]);
     duringRotation = await waitFor(() => receiver.events().length === 3 && receiver.events().slice(2), {
       what: 'the callback after the rotation',

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TestStack } from './stack';
 
 export interface ReceivedCallback {
   headers: IncomingHttpHeaders;
@@ -63,4 +64,25 @@ export async function startCallbackReceiver(path = '/dak/events'): Promise<Callb
   port = (server.address() as AddressInfo).port;
   receiver.url = `http://127.0.0.1:${port}${path}`;
   return receiver;
+}
+
+/**
+ * A receiver registered as the account's callback endpoint through the public API (its ping
+ * answered), with the endpoint's id and its secret, shown this once.
+ */
+export async function registerCallbackReceiver(
+  stack: TestStack,
+  apiKey: string,
+  events: string[] = ['message.status'],
+): Promise<{ receiver: CallbackReceiver; id: string; secret: string }> {
+  const receiver = await startCallbackReceiver();
+  const created = await stack.call('POST', '/api/whatsapp/v1/callbacks', {
+    key: apiKey,
+    body: { url: receiver.url, events },
+  });
+  if (created.status !== 201) {
+    await receiver.close();
+    throw new Error(`registering the callback receiver: ${created.status} ${JSON.stringify(created.body)}`);
+  }
+  return { receiver, id: created.body.id, secret: created.body.secret };
 }

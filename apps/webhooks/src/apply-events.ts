@@ -8,6 +8,7 @@ import {
 } from '@dak/core';
 import {
   applyReportedStatuses,
+  type CallbackSubscriptions,
   closeEvents,
   findAccountByWabaId,
   findRegisteredNumbers,
@@ -74,7 +75,11 @@ interface Gathered {
  * same transaction (recordCallbackEvents keeps those whose account has an endpoint for them),
  * so a committed change always has its callback and a rolled-back one never does.
  */
-export async function applyPendingEvents(db: Database, limit = 500): Promise<AppliedBatch> {
+export async function applyPendingEvents(
+  db: Database,
+  limit = 500,
+  subscriptions?: CallbackSubscriptions,
+): Promise<AppliedBatch> {
   return db.transaction().execute(async (trx) => {
     const events = await lockApplicableEvents(trx, limit);
     const batch: AppliedBatch = { taken: events.length, applied: [], rejected: [], deliveries: [] };
@@ -98,10 +103,12 @@ export async function applyPendingEvents(db: Database, limit = 500): Promise<App
     // Last in the lock order, after the wallets: hold rows, sorted by holdMarketing.
     await holdMarketing(trx, marketingHoldsOf(settled));
     await closeEvents(trx, closings);
-    batch.deliveries = await recordCallbackEvents(trx, [
-      ...statusEventsOf(settled, lookups.before, gathered.reports),
-      ...gathered.callbacks,
-    ]);
+    batch.deliveries = await recordCallbackEvents(
+      trx,
+      [...statusEventsOf(settled, lookups.before, gathered.reports), ...gathered.callbacks],
+      new Date(),
+      subscriptions,
+    );
     return batch;
   });
 }

@@ -41,7 +41,7 @@ export class EventApplier {
       this.kicked = false;
       let taken = 0;
       try {
-        const batch = await applyPendingEvents(this.ctx.db, BATCH);
+        const batch = await applyPendingEvents(this.ctx.db, BATCH, this.ctx.callbackSubscriptions);
         taken = batch.taken;
         // Committed with the batch; the jobs only wake the callback workers.
         await wakeCallbackDeliveries(this.ctx.queues, this.ctx.logger, batch.deliveries);

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { DakConfig } from '@dak/config';
-import { createDatabase, type Database } from '@dak/db';
+import { CallbackSubscriptions, ChangeFeed, createDatabase, type Database } from '@dak/db';
 import { CALLBACK_USER_AGENT, OutboundPoster, createLogger, createMetricsRegistry } from '@dak/http';
 import { GraphClient } from '@dak/meta';
 import { DispatchState, createQueues, createRedis, type Queues } from '@dak/queue';
@@ -27,6 +27,10 @@ export interface WorkerContext {
   /** Callback POSTs to the businesses' endpoints (keep-alive, SSRF-guarded). */
   outbound: OutboundPoster;
   signingSecrets: SigningSecrets;
+  /** Postgres' announcements of changed callback endpoints, for callbackSubscriptions. */
+  changes: ChangeFeed;
+  /** Which callback events each account's endpoints want, remembered until they change. */
+  callbackSubscriptions: CallbackSubscriptions;
 }
 
 export function createWorkerContext(config: DakConfig, overrides: Partial<WorkerContext> = {}): WorkerContext {
@@ -43,6 +47,9 @@ export function createWorkerContext(config: DakConfig, overrides: Partial<Worker
   // ioredis reconnects by itself; without a listener it prints every failed attempt to stderr.
   if (!overrides.redis) redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error'));
   const registry = overrides.registry ?? createMetricsRegistry('worker');
+  const changes =
+    overrides.changes ??
+    new ChangeFeed(config.db.url, (error) => logger.warn({ err: error }, 'change feed connection lost; reconnecting'));
   return {
     config,
     db,
@@ -71,10 +78,13 @@ export function createWorkerContext(config: DakConfig, overrides: Partial<Worker
         maxSocketsPerHost: 256,
       }),
     signingSecrets: overrides.signingSecrets ?? new SigningSecrets(config.encryptionKey),
+    changes,
+    callbackSubscriptions: overrides.callbackSubscriptions ?? new CallbackSubscriptions(changes),
   };
 }
 
 export async function closeWorkerContext(ctx: WorkerContext): Promise<void> {
+  await ctx.changes.close();
   await ctx.queues.close();
   ctx.outbound.close();
   ctx.redis.disconnect();

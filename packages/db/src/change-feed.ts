@@ -1,7 +1,7 @@
 import pg from 'pg';
 
 /** The tables whose changes are announced on `dak_changes` (see the change-notifications migration). */
-export type ChangedTable = 'accounts' | 'api_keys' | 'phone_numbers' | 'templates';
+export type ChangedTable = 'accounts' | 'api_keys' | 'phone_numbers' | 'templates' | 'callback_endpoints';
 
 export type ChangeListener = (change: { table: ChangedTable; accountId: string } | 'reset') => void;
 

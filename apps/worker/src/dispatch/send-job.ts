@@ -106,7 +106,7 @@ export async function processDispatch(ctx: WorkerContext, job: Job<DispatchJob>)
     for (; next < sends.length && sends[next]![1] + shift <= now; next += 1) take(sends[next]![0]);
   }
   await Promise.all(inFlight);
-  await record(ctx, outcomes);
+  await record(ctx, outcomes, [...new Set([...claimed.values()].map((m) => m.account_id))]);
   return `accepted ${outcomes.accepted.length}, given back ${outcomes.released.length}, failed ${outcomes.failed.length}, unknown ${outcomes.unknown}`;
 }
 
@@ -192,9 +192,15 @@ function refused(message: Message, errorClass: MetaErrorClass, error: MessageErr
   }
 }
 
-async function record(ctx: WorkerContext, outcomes: Outcomes): Promise<void> {
+/** `accountIds`: whose messages they are (a job's number's account). */
+async function record(ctx: WorkerContext, outcomes: Outcomes, accountIds: string[]): Promise<void> {
   // Accepted: recorded, captured and their `sent` callbacks recorded, together.
-  const accepted = await recordWithCallbacks(ctx, 'accepted', (trx) => recordAcceptedMany(trx, outcomes.accepted));
+  const accepted = await recordWithCallbacks(
+    ctx,
+    'accepted',
+    (db) => recordAcceptedMany(db, outcomes.accepted),
+    accountIds,
+  );
   const released = await releaseClaims(ctx.db, outcomes.released);
   if (outcomes.holds.length > 0) await holdMarketing(ctx.db, outcomes.holds);
   // Failed before Meta: the status, the hold's release and the callbacks together.

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { newId } from '@dak/core';
+import type { ChangeFeed } from '../change-feed';
 import type { Database } from '../database';
 
 // Callback events and their deliveries, as the producers (the webhook applier, the worker)
@@ -35,28 +36,82 @@ const RECORD_CHUNK = 5_000;
  * ids, to enqueue (enqueueCallbackDeliveries) after commit; a delivery whose enqueue is lost is
  * found by the sweeper.
  *
- * First one small statement asks which (account, type) pairs any enabled endpoint wants, so
- * with no endpoints (most accounts) nothing else runs and no event body crosses the wire; the
- * wanted events then go in one INSERT…SELECT that fans them out to their endpoints.
+ * First it asks which types the events' accounts want (one small statement, or none when the
+ * producer keeps `subscriptions` and knows), so with no endpoints (most
+ * accounts) nothing else runs and no event body crosses the wire; the wanted events then go in
+ * one INSERT…SELECT that fans them out to their endpoints.
  */
 export async function recordCallbackEvents(
   db: Database,
   events: NewCallbackEvent[],
   now: Date = new Date(),
+  subscriptions?: CallbackSubscriptions,
 ): Promise<string[]> {
   if (events.length === 0) return [];
-  const accounts = [...new Set(events.map((e) => e.accountId))];
-  const subscriptions = await sql<{ account_id: string; type: string }>`
-    select distinct account_id, unnest(events) as type from callback_endpoints
-    where enabled and account_id = any(${accounts}::text[])`.execute(db);
-  if (subscriptions.rows.length === 0) return [];
-  const wanted = new Set(subscriptions.rows.map((s) => `${s.account_id}\n${s.type}`));
-  const kept = events.filter((e) => wanted.has(`${e.accountId}\n${e.type}`));
+  const wanted = await (subscriptions ?? new CallbackSubscriptions()).wanted(
+    db,
+    events.map((e) => e.accountId),
+  );
+  const kept = events.filter((e) => wanted.get(e.accountId)?.has(e.type));
   const ids: string[] = [];
   for (let i = 0; i < kept.length; i += RECORD_CHUNK) {
     ids.push(...(await insertEventsAndDeliveries(db, kept.slice(i, i + RECORD_CHUNK), now)));
   }
   return ids;
+}
+
+/**
+ * The event types enabled endpoints want, per account, remembered: producers ask for every
+ * batch they write, and most accounts have no endpoint, so memory spares them a query per batch
+ * (and the worker a transaction per send job). An account's answer is dropped the moment the
+ * change feed announces a change to its endpoints (at the writer's commit), so a new endpoint
+ * hears the next event; the TTL is a backstop. Without a feed nothing is remembered.
+ */
+export class CallbackSubscriptions {
+  private readonly entries = new Map<string, { types: Promise<Set<string>>; expires: number }>();
+  private readonly ttlMs: number;
+
+  constructor(feed?: ChangeFeed, ttlMs = 60_000) {
+    this.ttlMs = feed ? ttlMs : 0;
+    feed?.subscribe((change) => {
+      if (change === 'reset') this.entries.clear();
+      else if (change.table === 'callback_endpoints') this.entries.delete(change.accountId);
+    });
+  }
+
+  async wanted(db: Database, accountIds: Iterable<string>): Promise<Map<string, Set<string>>> {
+    const now = Date.now();
+    const unique = [...new Set(accountIds)];
+    const known = new Map<string, Promise<Set<string>>>();
+    for (const id of unique) {
+      const entry = this.entries.get(id);
+      if (entry && entry.expires > now) known.set(id, entry.types);
+    }
+    const missing = unique.filter((id) => !known.has(id));
+    if (missing.length > 0) {
+      // One query for every account not known; concurrent batches share what is loading.
+      const loaded = this.load(db, missing);
+      for (const id of missing) {
+        const types = loaded.then((byAccount) => byAccount.get(id) ?? new Set<string>());
+        known.set(id, types);
+        if (this.ttlMs <= 0) continue;
+        const entry = { types, expires: now + this.ttlMs };
+        this.entries.set(id, entry);
+        // A failed read is not kept: the next batch asks again.
+        types.catch(() => this.entries.get(id) === entry && this.entries.delete(id));
+      }
+    }
+    return new Map(await Promise.all(unique.map(async (id) => [id, await known.get(id)!] as const)));
+  }
+
+  private async load(db: Database, accountIds: string[]): Promise<Map<string, Set<string>>> {
+    const { rows } = await sql<{ account_id: string; type: string }>`
+      select distinct account_id, unnest(events) as type from callback_endpoints
+      where enabled and account_id = any(${accountIds}::text[])`.execute(db);
+    const byAccount = new Map<string, Set<string>>();
+    for (const row of rows) byAccount.set(row.account_id, (byAccount.get(row.account_id) ?? new Set()).add(row.type));
+    return byAccount;
+  }
 }
 
 async function insertEventsAndDeliveries(db: Database, events: NewCallbackEvent[], now: Date): Promise<string[]> {

@@ -8,7 +8,7 @@ import {
 } from '@dak/core';
 import {
   applyReportedStatuses,
-  type CallbackSubscriptions,
+  CallbackSubscriptions,
   closeEvents,
   findAccountByWabaId,
   findRegisteredNumbers,
@@ -105,7 +105,7 @@ export async function applyPendingEvents(
     await closeEvents(trx, closings);
     batch.deliveries = await recordCallbackEvents(
       trx,
-      [...statusEventsOf(settled, lookups.before, gathered.reports), ...gathered.callbacks],
+      [...(await statusEventsOf(trx, settled, lookups.before, gathered.reports, subscriptions)), ...gathered.callbacks],
       new Date(),
       subscriptions,
     );
@@ -159,12 +159,20 @@ export function marketingHoldsOf(
  * (several may change one message: sent, then delivered, then read), each showing the message
  * as it stands after the batch (its money moved too) at the status of that change.
  */
-export function statusEventsOf(
+export async function statusEventsOf(
+  db: Database,
   settled: Message[],
   before: ReadonlyMap<string, string>,
   reports: StatusReport[],
-): NewCallbackEvent[] {
-  const byId = new Map(settled.map((m) => [m.id, m]));
+  subscriptions = new CallbackSubscriptions(),
+): Promise<NewCallbackEvent[]> {
+  // Built only for accounts that want them: most statuses are of accounts with no endpoint.
+  const wanted = await subscriptions.wanted(
+    db,
+    settled.map((m) => m.account_id),
+  );
+  const byId = new Map(settled.filter((m) => wanted.get(m.account_id)?.has('message.status')).map((m) => [m.id, m]));
+  if (byId.size === 0) return [];
   return statusChangesOf(before, reports).flatMap(({ id, previous, status }) => {
     const message = byId.get(id);
     if (!message) return [];

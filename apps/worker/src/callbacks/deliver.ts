@@ -7,13 +7,7 @@ import {
   type ClaimedDelivery,
   type EndpointHealthRule,
 } from '@dak/db';
-import {
-  callbackJobId,
-  callbackJobSchema,
-  enqueueCallbackDeliveries,
-  scheduleCallbackDeliveries,
-  type CallbackJob,
-} from '@dak/queue';
+import { callbackJobSchema, enqueueCallbackDeliveries, scheduleCallbackDeliveries, type CallbackJob } from '@dak/queue';
 import type { WorkerContext } from '../context';
 
 /**
@@ -37,11 +31,18 @@ interface Wait {
   at: Date;
 }
 
+/** Rounds of handing a message's next event on within one job; what is left goes to a new job. */
+const MAX_ROUNDS = 8;
+
 /**
  * One callback job: claim its deliveries in Postgres (one statement), POST each claimed event to
- * its endpoint (concurrently, each with its own timeout), record every attempt (one statement),
- * then give each delivery that must wait — a retry's backoff, an earlier event of its message
- * still owed — a timer. A job of a single delivery is itself that timer: it moves back to delayed.
+ * its endpoint (concurrently, each with its own timeout), record every attempt (one statement);
+ * then the same for the events that waited for these (the same message's next, to the same
+ * endpoint), so a message's sent, delivered and read go out in order without waiting for timers.
+ * A delivery that must wait for its time (a retry's backoff, a timer that fired early) gets a
+ * timer: a job of a single delivery is itself that timer and moves back to delayed. One blocked
+ * by an earlier event still owed needs none: it is handed on when that one is recorded (and
+ * the sweeper finds it if that never happens).
  */
 export async function deliverCallbacks(
   ctx: WorkerContext,
@@ -50,7 +51,35 @@ export async function deliverCallbacks(
 ): Promise<DeliveryCounts> {
   const parsed = callbackJobSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid callback job: ${parsed.error.message}`);
-  const { deliveryIds } = parsed.data;
+  const counts: DeliveryCounts = { delivered: 0, retry: 0, parked: 0, waiting: 0, gone: 0 };
+  const waits: Wait[] = [];
+  let ids = parsed.data.deliveryIds;
+  for (let round = 0; ids.length > 0; round++) {
+    if (round === MAX_ROUNDS) {
+      await enqueueCallbackDeliveries(ctx.queues, ids);
+      break;
+    }
+    ids = await deliverRound(ctx, ids, counts, waits);
+  }
+  // The job of one delivery is its own timer; other waiting deliveries get jobs of their own.
+  const own =
+    parsed.data.deliveryIds.length === 1 && waits[0]?.deliveryId === parsed.data.deliveryIds[0] ? waits[0] : undefined;
+  const others = waits.filter((w) => w !== own);
+  if (others.length > 0) await scheduleCallbackDeliveries(ctx.queues, others);
+  if (own) {
+    await job.moveToDelayed(Math.max(own.at.getTime(), Date.now()), token);
+    throw new DelayedError();
+  }
+  return counts;
+}
+
+/** One claim, attempt and record; answers the deliveries that waited for these and may go now. */
+async function deliverRound(
+  ctx: WorkerContext,
+  deliveryIds: string[],
+  counts: DeliveryCounts,
+  waits: Wait[],
+): Promise<string[]> {
   const settings = ctx.config.callbacks;
   const now = new Date();
   const claims = await claimCallbackDeliveries(
@@ -59,17 +88,19 @@ export async function deliverCallbacks(
     new Date(now.getTime() + 3 * settings.timeoutMs + CLAIM_MARGIN_MS),
     now,
   );
-  const counts: DeliveryCounts = { delivered: 0, retry: 0, parked: 0, waiting: 0, gone: 0 };
-  const waits: Wait[] = [];
   const claimed: ClaimedDelivery[] = [];
+  let waiting = 0;
   for (const claim of claims) {
     if (claim.kind === 'claimed') claimed.push(claim);
-    else if (claim.kind === 'blocked' || claim.kind === 'early')
+    else if (claim.kind === 'early') {
       waits.push({ deliveryId: claim.deliveryId, at: claim.until });
+      waiting++;
+    } else if (claim.kind === 'blocked') waiting++;
     else counts[claim.kind]++;
   }
-  counts.waiting = waits.length;
-  if (waits.length > 0) ctx.metrics.callbackAttempts.inc({ outcome: 'waiting' }, waits.length);
+  counts.waiting += waiting;
+  if (waiting > 0) ctx.metrics.callbackAttempts.inc({ outcome: 'waiting' }, waiting);
+  if (claimed.length === 0) return [];
 
   const outcomes = await Promise.all(claimed.map((claim) => attempt(ctx, claim)));
   const recorded = await retryOnDeadlock(() => recordCallbackAttempts(ctx.db, outcomes, healthRule(ctx), new Date()));
@@ -78,29 +109,20 @@ export async function deliverCallbacks(
     ctx.metrics.callbackAttempts.inc({ outcome: kind });
     // A claim that lapsed: the sweeper gave the delivery back to the queue, which owns it now.
     if (!recorded.recorded.has(outcome.deliveryId)) counts.gone++;
-    else if (outcome.status === 'pending') waits.push({ deliveryId: outcome.deliveryId, at: outcome.nextAttemptAt! });
-    else counts[kind]++;
+    else {
+      counts[kind]++;
+      if (outcome.status === 'pending') waits.push({ deliveryId: outcome.deliveryId, at: outcome.nextAttemptAt! });
+    }
   }
-  counts.retry = waits.length - counts.waiting;
   for (const endpointId of recorded.disabled)
     ctx.logger.warn({ endpointId }, 'callback endpoint disabled: every delivery to it has failed for too long');
-
-  // The job of one delivery is its own timer; a batch's waiting deliveries get jobs of their own.
-  const own = deliveryIds.length === 1 && waits.length === 1 ? waits[0]! : undefined;
-  if (!own && waits.length > 0) await scheduleCallbackDeliveries(ctx.queues, waits);
-  // The next events of these messages waited for these; they need not wait for their timers.
-  await promote(ctx, recorded.nextInLine);
   // An endpoint that answers again gets its backlog now, in batches; each delivery's own timer
   // then finds it done. Its messages' order still holds: each claim checks it.
   if (recorded.resumed.length > 0) {
     ctx.logger.info({ deliveries: recorded.resumed.length }, 'callback endpoint answers again; sending what it missed');
     await enqueueCallbackDeliveries(ctx.queues, recorded.resumed);
   }
-  if (own) {
-    await job.moveToDelayed(Math.max(own.at.getTime(), Date.now()), token);
-    throw new DelayedError();
-  }
-  return counts;
+  return recorded.nextInLine;
 }
 
 async function attempt(ctx: WorkerContext, claim: ClaimedDelivery): Promise<AttemptOutcome> {
@@ -157,19 +179,6 @@ function healthRule(ctx: WorkerContext): EndpointHealthRule {
       after: '). Fix the endpoint, enable it again (PATCH enabled: true), then replay what it missed.',
     },
   };
-}
-
-/** Runs the delayed jobs of these deliveries now (each has its own job, scheduled when it was blocked). */
-async function promote(ctx: WorkerContext, deliveryIds: string[]): Promise<void> {
-  for (const deliveryId of deliveryIds) {
-    try {
-      const job = await ctx.queues.callbacks.getJob(callbackJobId(deliveryId));
-      if (job && (await job.isDelayed())) await job.promote();
-    } catch (error) {
-      // It runs at its own time anyway; promoting only saves the wait.
-      ctx.logger.debug({ err: error, deliveryId }, 'could not promote the next callback of a message');
-    }
-  }
 }
 
 function formatDuration(ms: number): string {

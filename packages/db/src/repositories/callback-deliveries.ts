@@ -40,7 +40,9 @@ export type ClaimResult =
  * `delivering` (its attempt counted, its claim lapsing at `leaseUntil`), so two workers never
  * send the same attempt. Not claimed, and not counted: a delivery not due until after `dueBy`
  * (a timer that fired early), and one whose endpoint still owes an earlier event of the same
- * message (a lower sequence, pending or being sent); a parked earlier one does not block. A
+ * message (a lower sequence, pending or being sent; a parked earlier one does not block): that
+ * one is due again when its predecessor may be done, and whoever records the predecessor hands
+ * it on (recordCallbackAttempts' `nextInLine`). A
  * delivery of a disabled endpoint is parked. One statement for the whole set, answering what
  * each attempt needs: the endpoint, its secrets and the event.
  */
@@ -91,6 +93,12 @@ export async function claimCallbackDeliveries(
     ), parked as (
       update callback_deliveries t set status = 'failed', last_error = 'not sent: the endpoint is disabled'
       from d where t.id = d.id and t.status = 'pending' and not d.enabled
+      returning t.id
+    ), deferred as (
+      -- A blocked delivery is due when its predecessor may be done: the sweeper's overdue scan
+      -- (its safety net if the predecessor's worker never hands it on) counts from then.
+      update callback_deliveries t set next_attempt_at = d.blocked_until
+      from d where t.id = d.id and t.status = 'pending' and d.enabled and d.blocked_until > t.next_attempt_at
       returning t.id
     )
     select d.id, d.next_attempt_at, d.blocked_until, p.id is not null as parked, c.attempts, c.first_attempt_at,
@@ -223,16 +231,22 @@ export async function recordCallbackAttempts(
       from health h
       where h.recovered and d.endpoint_id = h.id and d.status = 'pending' and d.next_attempt_at > ${now}
       returning d.id
+    ), next_in_line as (
+      select distinct n.id from input i cross join lateral (
+        select n.id from callback_deliveries n
+        where i.status <> 'pending' and i.message_id is not null and n.endpoint_id = i.endpoint_id
+          and n.message_id = i.message_id and n.sequence > i.sequence and n.status = 'pending'
+        order by n.sequence limit 1) n
+    ), handed_on as (
+      -- Due now: a blocked delivery was put off until its predecessor might be done.
+      update callback_deliveries d set next_attempt_at = ${now}
+      from next_in_line n where d.id = n.id and d.next_attempt_at > ${now}
     )
     select
       (select array_agg(id) from updated) as recorded,
       (select array_agg(id) from health where disabled) as disabled,
       (select array_agg(id) from resumed) as resumed,
-      (select array_agg(distinct n.id) from input i cross join lateral (
-        select n.id from callback_deliveries n
-        where i.status <> 'pending' and i.message_id is not null and n.endpoint_id = i.endpoint_id
-          and n.message_id = i.message_id and n.sequence > i.sequence and n.status = 'pending'
-        order by n.sequence limit 1) n) as next_in_line`.execute(db);
+      (select array_agg(id) from next_in_line) as next_in_line`.execute(db);
   const row = result.rows[0]!;
   return {
     recorded: new Set((row.recorded ?? []).map(String)),

@@ -25,6 +25,9 @@ import type { ResultRow } from './report';
 export interface CallbackStackSizes {
   /** Messages of part (a); each makes three callbacks (sent, delivered, read). */
   messages: number;
+  /** Part (a2): single sends at this steady rate, for this long. */
+  pacedPerSecond: number;
+  pacedSeconds: number;
   /** Single sends of part (b), with the receiver up and again with it down. */
   sends: number;
   outageSeconds: number;
@@ -108,19 +111,25 @@ async function rawDeliveries(receiver: CallbackReceiver, count: number): Promise
   }
 }
 
-async function singleSends(bench: ProcessBench, from: number, count: number): Promise<RunFigures> {
+async function singleSends(bench: ProcessBench, from: number, count: number, perSecond?: number): Promise<RunFigures> {
   const client = new HttpClient(32);
   const url = `${bench.stack.apiUrl}/api/whatsapp/v1/send-message`;
   const headers = { authorization: `Bearer ${bench.apiKey}` };
   try {
-    return await runLanes(count, 32, async (i) => {
-      const answer = await client.post(
-        url,
-        sendMessageBody(from + i, bench.phoneNumbers[i % bench.phoneNumbers.length]!),
-        headers,
-      );
-      return String(answer.status);
-    });
+    return await runLanes(
+      count,
+      32,
+      async (i) => {
+        const answer = await client.post(
+          url,
+          sendMessageBody(from + i, bench.phoneNumbers[i % bench.phoneNumbers.length]!),
+          headers,
+        );
+        return String(answer.status);
+      },
+      count,
+      perSecond,
+    );
   } finally {
     client.close();
   }
@@ -192,6 +201,32 @@ export async function benchCallbacksStack(
       baselineFor: what,
     });
 
+    // (a2) The same at a steady pace: the lag a business sees in normal traffic.
+    const pacedFrom = receiver.events().length;
+    const pacedCount = sizes.pacedPerSecond * sizes.pacedSeconds;
+    await singleSends(bench, total + 500_000, pacedCount, sizes.pacedPerSecond);
+    await allDelivered(bench, receiver, total + pacedCount, sizes.timeoutMs);
+    const paced = receiver.events().slice(pacedFrom);
+    const pacedLags = await lagsOf(bench, paced);
+    rows.push({
+      scenario: SCENARIO,
+      what: `Dak: the same at a steady ${sizes.pacedPerSecond} messages/s for ${sizes.pacedSeconds} s (send-message)`,
+      unit: 'callback',
+      figures: {
+        count: paced.length,
+        seconds: sizes.pacedSeconds,
+        perSecond: paced.length / sizes.pacedSeconds,
+        latencies: {
+          p50: percentile(pacedLags, 0.5),
+          p95: percentile(pacedLags, 0.95),
+          p99: percentile(pacedLags, 0.99),
+        },
+        cpuMicrosPerOp: Number.NaN,
+        outcomes: { received: paced.length, 'out of order': orderOf(paced).backwards },
+      },
+      note: 'latency columns: from the event recorded to the receiver having it',
+    });
+
     // (b) The receiver goes down while the API takes sends.
     const mark = receiver.events().length;
     const offset = total + 1_000;
@@ -204,7 +239,7 @@ export async function benchCallbacksStack(
     if (outageLeft > 0) await new Promise((resolve) => setTimeout(resolve, outageLeft));
     await receiver.up();
     const upAt = Date.now();
-    const recovered = await allDelivered(bench, receiver, total + 2 * sizes.sends, sizes.timeoutMs);
+    const recovered = await allDelivered(bench, receiver, total + pacedCount + 2 * sizes.sends, sizes.timeoutMs);
     const recoveredMs = Date.now() - upAt;
     const { events } = await deliveryCounts(bench);
     const afterOutage = orderOf(receiver.events().slice(mark));

@@ -62,7 +62,14 @@ const SIZES: Record<'full' | 'quick', Sizes> = {
     otp: { backlog: 200_000, mps: 80, workers: 1, waitTimeoutMs: 60_000 },
     redisMemory: { counts: [20_000, 200_000], workers: 1, mps: 1 },
     callbacks: { events: 30_000, perRecord: 1_000, concurrency: 64, timeoutMs: 120_000 },
-    callbacksStack: { messages: 5_000, sends: 1_000, outageSeconds: 60, timeoutMs: 180_000 },
+    callbacksStack: {
+      messages: 5_000,
+      pacedPerSecond: 200,
+      pacedSeconds: 10,
+      sends: 1_000,
+      outageSeconds: 60,
+      timeoutMs: 180_000,
+    },
   },
   quick: {
     accept: { requests: 600, concurrency: 32, warmup: 100 },
@@ -82,7 +89,14 @@ const SIZES: Record<'full' | 'quick', Sizes> = {
     otp: { backlog: 20_000, mps: 80, workers: 1, waitTimeoutMs: 30_000 },
     redisMemory: { counts: [20_000, 200_000], workers: 1, mps: 1 },
     callbacks: { events: 5_000, perRecord: 1_000, concurrency: 64, timeoutMs: 60_000 },
-    callbacksStack: { messages: 2_000, sends: 500, outageSeconds: 15, timeoutMs: 90_000 },
+    callbacksStack: {
+      messages: 2_000,
+      pacedPerSecond: 200,
+      pacedSeconds: 5,
+      sends: 500,
+      outageSeconds: 15,
+      timeoutMs: 90_000,
+    },
   },
 };
 

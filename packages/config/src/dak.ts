@@ -73,6 +73,8 @@ const schema = z.object({
   CALLBACK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
   CALLBACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   CALLBACK_RETRY_BASE_MS: z.coerce.number().int().min(10).default(10_000),
+  // While an endpoint is failing, one delivery probes it at a time, at least this often.
+  CALLBACK_PROBE_INTERVAL_MS: z.coerce.number().int().min(10).default(10_000),
   CALLBACK_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(10).default(3_600_000),
   CALLBACK_RETRY_WINDOW_MS: z.coerce.number().int().min(100).default(86_400_000),
   CALLBACK_DISABLE_AFTER_MS: z.coerce
@@ -133,6 +135,8 @@ export interface DakConfig {
     /** The first retry's delay; each next one doubles, with jitter, up to maxDelayMs. */
     retryBaseMs: number;
     retryMaxDelayMs: number;
+    /** A failing endpoint is probed (one delivery) at least this often; its other deliveries wait for the probe's success. */
+    probeIntervalMs: number;
     /** Past this after its first attempt a delivery is parked as failed. */
     retryWindowMs: number;
     /** An endpoint whose every attempt has failed for this long is disabled. */
@@ -190,6 +194,7 @@ export function loadConfig(env: Env = process.env): DakConfig {
       concurrency: raw.CALLBACK_CONCURRENCY,
       timeoutMs: raw.CALLBACK_TIMEOUT_MS,
       retryBaseMs: raw.CALLBACK_RETRY_BASE_MS,
+      probeIntervalMs: raw.CALLBACK_PROBE_INTERVAL_MS,
       retryMaxDelayMs: raw.CALLBACK_RETRY_MAX_DELAY_MS,
       retryWindowMs: raw.CALLBACK_RETRY_WINDOW_MS,
       disableAfterMs: raw.CALLBACK_DISABLE_AFTER_MS,

@@ -97,19 +97,24 @@ const ENQUEUE_CHUNK = 500;
 
 /**
  * Enqueues callback deliveries (ids from recordCallbackEvents) after their transaction
- * committed, in jobs of up to CALLBACK_JOB_BATCH. Job data carries ids only; Postgres owns the state.
+ * committed, in jobs of up to CALLBACK_JOB_BATCH. Job data carries ids only; Postgres owns the
+ * state, so a delivery in two jobs is still sent once per attempt.
  */
 export async function enqueueCallbackDeliveries(
   queues: Pick<Queues, 'callbacks'>,
   deliveryIds: string[],
+  options: { now?: boolean } = {},
 ): Promise<void> {
   const jobs = [];
   for (let i = 0; i < deliveryIds.length; i += CALLBACK_JOB_BATCH) {
     const batch = deliveryIds.slice(i, i + CALLBACK_JOB_BATCH);
+    // A lone delivery takes its own job id, so enqueueing it again adds nothing; `now` wants it
+    // sent now even if its timer (a job of that id) is still waiting for a later time.
+    const ownId = batch.length === 1 && !options.now;
     jobs.push({
       name: CALLBACK_JOB,
       data: { deliveryIds: batch },
-      opts: batch.length === 1 ? { ...callbackJobOptions, jobId: callbackJobId(batch[0]!) } : callbackJobOptions,
+      opts: ownId ? { ...callbackJobOptions, jobId: callbackJobId(batch[0]!) } : callbackJobOptions,
     });
   }
   for (let i = 0; i < jobs.length; i += ENQUEUE_CHUNK) await queues.callbacks.addBulk(jobs.slice(i, i + ENQUEUE_CHUNK));

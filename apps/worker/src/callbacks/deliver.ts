@@ -95,7 +95,7 @@ async function deliverRound(
     else if (claim.kind === 'early') {
       waits.push({ deliveryId: claim.deliveryId, at: claim.until });
       waiting++;
-    } else if (claim.kind === 'blocked') waiting++;
+    } else if (claim.kind === 'blocked' || claim.kind === 'held') waiting++;
     else counts[claim.kind]++;
   }
   counts.waiting += waiting;
@@ -120,7 +120,7 @@ async function deliverRound(
   // then finds it done. Its messages' order still holds: each claim checks it.
   if (recorded.resumed.length > 0) {
     ctx.logger.info({ deliveries: recorded.resumed.length }, 'callback endpoint answers again; sending what it missed');
-    await enqueueCallbackDeliveries(ctx.queues, recorded.resumed);
+    await enqueueCallbackDeliveries(ctx.queues, recorded.resumed, { now: true });
   }
   return recorded.nextInLine;
 }
@@ -174,6 +174,9 @@ function healthRule(ctx: WorkerContext): EndpointHealthRule {
   const disableAfterMs = ctx.config.callbacks.disableAfterMs;
   return {
     disableFailingSince: new Date(Date.now() - disableAfterMs),
+    // However far a failing endpoint's deliveries have backed off, it is probed again within
+    // CALLBACK_PROBE_INTERVAL_MS, so one that is back gets its backlog soon (see `resumed`).
+    probeBy: new Date(Date.now() + ctx.config.callbacks.probeIntervalMs),
     reason: {
       before: `Dak disabled this endpoint: every delivery to it failed for ${formatDuration(disableAfterMs)} (last error: `,
       after: '). Fix the endpoint, enable it again (PATCH enabled: true), then replay what it missed.',

@@ -30,6 +30,8 @@ export type ClaimResult =
   | { kind: 'early'; deliveryId: string; until: Date }
   /** An earlier event of the same message is still owed to this endpoint: try again at `until`. */
   | { kind: 'blocked'; deliveryId: string; until: Date }
+  /** Its endpoint is failing and another delivery probes it: it goes when the endpoint answers again. */
+  | { kind: 'held'; deliveryId: string }
   /** The endpoint is disabled: the delivery was parked as failed. */
   | { kind: 'parked'; deliveryId: string }
   /** Nothing to send: delivered, parked, being sent by another worker, or deleted. */
@@ -42,8 +44,10 @@ export type ClaimResult =
  * (a timer that fired early), and one whose endpoint still owes an earlier event of the same
  * message (a lower sequence, pending or being sent; a parked earlier one does not block): that
  * one is due again when its predecessor may be done, and whoever records the predecessor hands
- * it on (recordCallbackAttempts' `nextInLine`). A
- * delivery of a disabled endpoint is parked. One statement for the whole set, answering what
+ * it on (recordCallbackAttempts' `nextInLine`). While an endpoint is failing, one delivery at a
+ * time probes it, from its `retry_at` on; the others are held, without a timer, until a success
+ * makes them all due (recordCallbackAttempts' `resumed`). A delivery of a disabled endpoint is
+ * parked. One statement for the whole set, answering what
  * each attempt needs: the endpoint, its secrets and the event.
  */
 export async function claimCallbackDeliveries(
@@ -60,6 +64,7 @@ export async function claimCallbackDeliveries(
     id: number;
     next_attempt_at: Date;
     blocked_until: Date | null;
+    failing: boolean;
     parked: boolean;
     attempts: number | null;
     first_attempt_at: Date | null;
@@ -77,18 +82,29 @@ export async function claimCallbackDeliveries(
   }>`
     with d as (
       select d.id, d.status, d.endpoint_id, d.event_id, d.message_id, d.sequence, d.next_attempt_at, e.enabled,
+        e.failing_since is not null as failing,
         (select min(case when o.status = 'pending' then greatest(o.next_attempt_at, ${inFlightUntil}) else ${inFlightUntil} end)
          from callback_deliveries o
          where d.message_id is not null and o.endpoint_id = d.endpoint_id and o.message_id = d.message_id
            and o.sequence < d.sequence and o.status in ('pending', 'delivering')) as blocked_until
       from callback_deliveries d join callback_endpoints e on e.id = d.endpoint_id
       where d.id = any(${deliveryIds}::bigint[]) and d.status = 'pending'
+    ), ready as (
+      select * from d where d.enabled and d.blocked_until is null and d.next_attempt_at <= ${dueBy}
+    ), probe as (
+      -- A failing endpoint gets one delivery at a time, once its retry time has come; its retry
+      -- time moves to this claim's end, so no other claim probes it meanwhile.
+      update callback_endpoints e set retry_at = ${leaseUntil}
+      from (select distinct on (endpoint_id) endpoint_id, id from ready where failing
+            order by endpoint_id, next_attempt_at, id) p
+      where e.id = p.endpoint_id and e.failing_since is not null and (e.retry_at is null or e.retry_at <= ${now})
+      returning p.id
     ), claimed as (
       update callback_deliveries t set
         status = 'delivering', attempts = t.attempts + 1,
         first_attempt_at = coalesce(t.first_attempt_at, ${now}), next_attempt_at = ${leaseUntil}
-      from d where t.id = d.id and t.status = 'pending' and d.enabled and d.blocked_until is null
-        and d.next_attempt_at <= ${dueBy}
+      from ready d where t.id = d.id and t.status = 'pending'
+        and (not d.failing or d.id in (select id from probe))
       returning t.id, t.attempts, t.first_attempt_at
     ), parked as (
       update callback_deliveries t set status = 'failed', last_error = 'not sent: the endpoint is disabled'
@@ -101,7 +117,7 @@ export async function claimCallbackDeliveries(
       from d where t.id = d.id and t.status = 'pending' and d.enabled and d.blocked_until > t.next_attempt_at
       returning t.id
     )
-    select d.id, d.next_attempt_at, d.blocked_until, p.id is not null as parked, c.attempts, c.first_attempt_at,
+    select d.id, d.next_attempt_at, d.blocked_until, d.failing, p.id is not null as parked, c.attempts, c.first_attempt_at,
       d.endpoint_id, e.url, e.secret_encrypted, e.previous_secret_encrypted, e.previous_secret_until,
       d.message_id, d.sequence, d.event_id, ev.type, ev.data, ev.created_at
     from d
@@ -132,6 +148,7 @@ export async function claimCallbackDeliveries(
     }
     if (row.next_attempt_at > dueBy) return { kind: 'early', deliveryId, until: row.next_attempt_at };
     if (row.blocked_until) return { kind: 'blocked', deliveryId, until: row.blocked_until };
+    if (row.failing) return { kind: 'held', deliveryId };
     // Pending, due, unblocked and enabled, yet not claimed: another worker took it meanwhile.
     return { kind: 'gone', deliveryId };
   });
@@ -161,7 +178,7 @@ export interface RecordedAttempts {
   disabled: string[];
   /**
    * Pending deliveries of endpoints that just answered again after failing: made due now, so
-   * what piled up during an outage goes at once rather than at each one's backed-off time.
+   * what piled up during an outage (held, or waiting for a backed-off retry) goes at once.
    */
   resumed: string[];
 }
@@ -169,6 +186,8 @@ export interface RecordedAttempts {
 export interface EndpointHealthRule {
   /** An endpoint failing since before this is disabled by a failure. */
   disableFailingSince: Date;
+  /** A failing endpoint is probed again by this time at the latest (its deliveries back off further). */
+  probeBy: Date;
   /** Its disabled_reason: `before` + the last error + `after`. */
   reason: { before: string; after: string };
 }
@@ -179,7 +198,8 @@ export interface EndpointHealthRule {
  * endpoint's health: any success clears `failing_since`; only failures set it (the first) and,
  * once it is older than the rule allows, disable the endpoint with a reason. An endpoint row is
  * written only when its health changes, so a busy endpoint's deliveries never queue on its lock.
- * The first success of a failing endpoint makes its other pending deliveries due now (`resumed`).
+ * A failure of a failing endpoint sets when it is probed next (the earliest retry among these);
+ * its first success makes its other pending deliveries due now (`resumed`).
  */
 export async function recordCallbackAttempts(
   db: Database,
@@ -213,23 +233,28 @@ export async function recordCallbackAttempts(
       insert into callback_attempts (delivery_id, endpoint_id, event_id, attempt, http_status, latency_ms, error, at)
       select delivery_id, endpoint_id, event_id, attempt, http_status, latency_ms, error, ${now} from input
     ), outcome as (
-      select endpoint_id, bool_or(status = 'delivered') as succeeded, max(error) as error from input group by endpoint_id
+      select endpoint_id, bool_or(status = 'delivered') as succeeded, max(error) as error,
+        min(next_at) filter (where status = 'pending') as retry_at
+      from input group by endpoint_id
     ), health as (
       update callback_endpoints e set
         failing_since = case when h.succeeded then null else coalesce(e.failing_since, ${now}) end,
+        -- The next probe: when the earliest of these failures is retried, at the latest probeBy.
+        retry_at = case when h.succeeded then null else least(h.retry_at, ${health.probeBy}::timestamptz) end,
         enabled = case when not h.succeeded and e.failing_since < ${health.disableFailingSince} then false else e.enabled end,
         disabled_reason = case when not h.succeeded and e.failing_since < ${health.disableFailingSince}
           then ${health.reason.before} || h.error || ${health.reason.after} else e.disabled_reason end,
         updated_at = ${now}
       from outcome h
       where e.id = h.endpoint_id and case when h.succeeded then e.failing_since is not null
-        else e.failing_since is null or (e.enabled and e.failing_since < ${health.disableFailingSince}) end
+        else e.failing_since is null or e.retry_at is distinct from least(h.retry_at, ${health.probeBy}::timestamptz)
+          or (e.enabled and e.failing_since < ${health.disableFailingSince}) end
       returning e.id, not e.enabled as disabled, h.succeeded as recovered
     ), resumed as (
       -- Disjoint from the rows "updated" writes: those are delivering in this statement's snapshot.
-      update callback_deliveries d set next_attempt_at = ${now}
+      update callback_deliveries d set next_attempt_at = least(d.next_attempt_at, ${now})
       from health h
-      where h.recovered and d.endpoint_id = h.id and d.status = 'pending' and d.next_attempt_at > ${now}
+      where h.recovered and d.endpoint_id = h.id and d.status = 'pending'
       returning d.id
     ), next_in_line as (
       select distinct n.id from input i cross join lateral (
@@ -272,7 +297,8 @@ export async function reclaimLapsedCallbackDeliveries(db: Database, now: Date = 
 /**
  * Pending deliveries overdue by more than `graceMs`: their timer (the BullMQ job) was lost, or
  * the queue is that far behind. Re-enqueueing is harmless either way (the job id is the
- * delivery's), so the sweeper enqueues them again.
+ * delivery's), so the sweeper enqueues them again. A failing endpoint's are held for its probe
+ * (probeFailingEndpoints); a disabled endpoint's are all taken, to be parked.
  */
 export async function overdueCallbackDeliveries(
   db: Database,
@@ -280,10 +306,35 @@ export async function overdueCallbackDeliveries(
   limit: number,
   now: Date = new Date(),
 ): Promise<string[]> {
+  const overdueBefore = new Date(now.getTime() - graceMs);
   const result = await sql<{ id: number }>`
-    select id from callback_deliveries
-    where status = 'pending' and next_attempt_at < ${new Date(now.getTime() - graceMs)}
-    order by next_attempt_at limit ${limit}`.execute(db);
+    (select d.id from callback_deliveries d join callback_endpoints e on e.id = d.endpoint_id
+     where d.status = 'pending' and d.next_attempt_at < ${overdueBefore} and e.failing_since is null and e.enabled
+     order by d.next_attempt_at limit ${limit})
+    union all
+    -- A disabled endpoint's are claimed only to be parked.
+    (select d.id from callback_deliveries d join callback_endpoints e on e.id = d.endpoint_id
+     where d.status = 'pending' and not e.enabled limit ${limit})`.execute(db);
+  return result.rows.map((r) => String(r.id));
+}
+
+/**
+ * The sweeper's probes: for each failing endpoint whose retry time has come, its oldest pending
+ * delivery (the first owed: probes keep to it until it is delivered or parked) is made due now,
+ * whatever its own backoff, and returned, to be enqueued. The claim
+ * lets it through as the endpoint's one probe; its success brings the rest.
+ */
+export async function probeFailingEndpoints(db: Database, now: Date = new Date()): Promise<string[]> {
+  const result = await sql<{ id: number }>`
+    update callback_deliveries d set next_attempt_at = ${now}
+    from (
+      select distinct on (e.id) d.id from callback_endpoints e
+      join callback_deliveries d on d.endpoint_id = e.id and d.status = 'pending'
+      where e.failing_since is not null and e.enabled and coalesce(e.retry_at, '-infinity') <= ${now}
+      order by e.id, d.id
+    ) p
+    where d.id = p.id
+    returning d.id`.execute(db);
   return result.rows.map((r) => String(r.id));
 }
 

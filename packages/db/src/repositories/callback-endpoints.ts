@@ -63,7 +63,7 @@ export async function updateCallbackEndpoint(
       ...(changes.events !== undefined ? { events: changes.events } : {}),
       ...(changes.description !== undefined ? { description: changes.description } : {}),
       ...(changes.enabled !== undefined ? { enabled: changes.enabled } : {}),
-      ...(changes.enabled === true ? { disabled_reason: null, failing_since: null } : {}),
+      ...(changes.enabled === true ? { disabled_reason: null, failing_since: null, retry_at: null } : {}),
       updated_at: now,
     })
     .where('account_id', '=', accountId)

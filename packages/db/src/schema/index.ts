@@ -217,6 +217,8 @@ export interface CallbackEndpointsTable {
   disabled_reason: string | null;
   /** Since when every attempt has failed; null after a success. */
   failing_since: Timestamp | null;
+  /** While failing: when the next probe may go (one delivery at a time); null: at once. */
+  retry_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

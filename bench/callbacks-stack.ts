@@ -289,7 +289,7 @@ export async function benchCallbacksStack(
             'out of order': afterOutage.backwards,
           },
         },
-        note: `the ratio is the API's rate halfway through the outage over its rate once the receiver was back and had everything; it had every event ${(recoveredMs / 1_000).toFixed(1)} s after it came back (Dak's retry defaults: 10 s doubling; the first success after the outage sends the whole backlog)`,
+        note: `the ratio is the API's rate halfway through the outage over its rate once the receiver was back and had everything; it had every event ${(recoveredMs / 1_000).toFixed(1)} s after it came back (Dak's defaults: a failing endpoint is probed at least every 10 s, found by the 5 s sweep; the probe's first success sends the whole backlog)`,
       },
       {
         scenario: SCENARIO,

@@ -314,7 +314,7 @@ async function applyTemplateUpdate(
 
 /**
  * The `message.inbound` event of a customer's message to one of the account's numbers: who
- * wrote (number and WhatsApp profile name), to which number, when, its type, and Meta's message
+ * wrote (number, Meta's business-scoped user id, WhatsApp profile name), to which number, when, its type, and Meta's message
  * object as it came (text, button reply, media ids, `context` of the message it answers).
  */
 function inboundEventOf(
@@ -329,6 +329,7 @@ function inboundEventOf(
       wamid: stored.message.id,
       phone_number_id: receiver.meta_phone_number_id,
       from: stored.message.from,
+      user_id: stored.contact.user_id,
       profile_name: stored.contact.profile?.name ?? null,
       type: stored.message.type,
       sent_at: (stored.message.timestamp ?? event.received_at).toISOString(),

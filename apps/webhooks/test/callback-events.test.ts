@@ -119,7 +119,7 @@ describe('callback events from applied webhooks', () => {
     const envelope = statusEnvelope([]);
     const value = envelope.entry[0]!.changes[0]!.value as Record<string, unknown>;
     delete value.statuses;
-    value.contacts = [{ profile: { name: 'Asha Rao' }, wa_id: DEMO.recipient }];
+    value.contacts = [{ profile: { name: 'Asha Rao' }, wa_id: DEMO.recipient, user_id: 'IN.1234567890123456' }];
     const inbound = [
       {
         from: DEMO.recipient,
@@ -147,11 +147,47 @@ describe('callback events from applied webhooks', () => {
         wamid: 'wamid.inbound-1',
         phone_number_id: DEMO.metaPhoneNumberId,
         from: DEMO.recipient,
+        user_id: 'IN.1234567890123456',
         profile_name: 'Asha Rao',
         type: 'text',
         sent_at: new Date(1764198100 * 1000).toISOString(),
         message: inbound[0],
       },
     });
+  });
+});
+
+// Since 2026 a status may name the customer by Meta's business-scoped user id only.
+describe('a status naming its recipient by user id alone', () => {
+  let stack: TestStack;
+  let apiKey: string;
+  beforeAll(async () => {
+    stack = await startStack({ worker: false });
+    ({ apiKey } = await stack.seedDemo({ credit: '1.00' }));
+  });
+  afterAll(() => stack?.close());
+
+  it('applies: the message is matched by its wamid and Dak id, not by the phone number', async () => {
+    const id = await sendAccepted(stack, apiKey);
+    await postSignedWebhook(
+      stack,
+      statusEnvelope([
+        {
+          id: 'wamid.HBgMOTE5ODIwMzg4ODEwFQIAERgSVVNFUklET05MWTAwMDAwMDE=',
+          status: 'delivered',
+          timestamp: '1764198000',
+          recipient_user_id: 'IN.1234567890123456',
+          biz_opaque_callback_data: id,
+        },
+      ]),
+    );
+    const settled = await waitFor(
+      async () => {
+        const body = await messageStatus(stack, apiKey, id);
+        return body.status === 'delivered' ? body : undefined;
+      },
+      { what: 'delivered' },
+    );
+    expect(settled.charge.state).toBe('captured');
   });
 });

@@ -12,7 +12,7 @@ import {
 export const LOCAL_DEFAULTS = {
   databaseUrl: 'postgres://postgres@127.0.0.1:5432/dak',
   redisUrl: 'redis://127.0.0.1:6379',
-  graphVersion: 'v23.0',
+  graphVersion: 'v25.0',
   appSecret: LOCAL_APP_SECRET,
   verifyToken: LOCAL_VERIFY_TOKEN,
   ports: { api: 3000, webhooks: 3001, metaSim: 3002 },
@@ -32,7 +32,7 @@ const schema = z.object({
   META_GRAPH_URL: optional(z.url()),
   META_GRAPH_VERSION: z
     .string()
-    .regex(/^v\d+\.\d+$/, 'must look like v23.0')
+    .regex(/^v\d+\.\d+$/, 'must look like v25.0')
     .default(LOCAL_DEFAULTS.graphVersion),
   META_APP_SECRETS: optional(appSecretList),
   META_APP_SECRET: optional(z.string()),

@@ -259,6 +259,26 @@ describe('callback delivery', () => {
     );
   });
 
+  it("a slow endpoint does not hold back another endpoint's next events in the same job", async () => {
+    const fast = await receiver();
+    const slow = await receiver();
+    await register(fast.url);
+    await register(slow.url);
+    slow.respond = () => new Promise((resolve) => setTimeout(() => resolve(200), 4_000));
+    const started = Date.now();
+    // Both events fan out to both endpoints: four deliveries in one job.
+    const ids = await emit([statusEvent('msg_two_speeds', 1, 'sent'), statusEvent('msg_two_speeds', 2, 'delivered')]);
+    await waitFor(() => fast.events().length === 2, { timeoutMs: 3_500, what: "the fast endpoint's two events" });
+    // Its second event went before the slow endpoint had even answered the first.
+    expect(fast.events().map((e) => e.json.data.sequence)).toEqual([1, 2]);
+    expect(Date.now() - started).toBeLessThan(3_500);
+    await waitFor(async () => (await Promise.all(ids.map(delivery))).every((d) => d.status === 'delivered'), {
+      timeoutMs: 15_000,
+      what: 'all four delivered',
+    });
+    expect(slow.events().map((e) => e.json.data.sequence)).toEqual([1, 2]);
+  });
+
   it('replays one event with the same id and body', async () => {
     const r = await receiver();
     const { id } = await register(r.url);

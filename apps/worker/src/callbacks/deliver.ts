@@ -33,6 +33,10 @@ interface Wait {
 
 /** Rounds of handing a message's next event on within one job; what is left goes to a new job. */
 const MAX_ROUNDS = 8;
+/** Attempts answered by then are recorded at once; slower ones when they end (at most the timeout). */
+const RECORD_FIRST_MS = 1_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * One callback job: claim its deliveries in Postgres (one statement), POST each claimed event to
@@ -102,7 +106,29 @@ async function deliverRound(
   if (waiting > 0) ctx.metrics.callbackAttempts.inc({ outcome: 'waiting' }, waiting);
   if (claimed.length === 0) return [];
 
-  const outcomes = await Promise.all(claimed.map((claim) => attempt(ctx, claim)));
+  // What answered within RECORD_FIRST_MS is recorded then, so one slow endpoint in the job does
+  // not hold back the others' next events (they wait for that record); the slow ones after.
+  const pending = claimed.map((claim) => attempt(ctx, claim));
+  const answered: (AttemptOutcome | undefined)[] = claimed.map(() => undefined);
+  pending.forEach((outcome, i) => void outcome.then((o) => (answered[i] = o)));
+  await Promise.race([Promise.all(pending), sleep(RECORD_FIRST_MS)]);
+  const first = answered.flatMap((o) => (o ? [o] : []));
+  const late = pending.filter((_, i) => answered[i] === undefined);
+  const next = await record(ctx, first, counts, waits);
+  if (late.length === 0) return next;
+  // Their successors go in a job of their own rather than wait here for the slow ones.
+  if (next.length > 0) await enqueueCallbackDeliveries(ctx.queues, next, { now: true });
+  return record(ctx, await Promise.all(late), counts, waits);
+}
+
+/** Records attempts (one statement) and what follows from them; answers the deliveries handed on. */
+async function record(
+  ctx: WorkerContext,
+  outcomes: AttemptOutcome[],
+  counts: DeliveryCounts,
+  waits: Wait[],
+): Promise<string[]> {
+  if (outcomes.length === 0) return [];
   const recorded = await retryOnDeadlock(() => recordCallbackAttempts(ctx.db, outcomes, healthRule(ctx), new Date()));
   for (const outcome of outcomes) {
     const kind = outcome.status === 'pending' ? 'retry' : outcome.status === 'failed' ? 'parked' : 'delivered';

@@ -69,8 +69,8 @@ describe('callbacks while the endpoint is down', () => {
       .where('message_id', 'in', ids)
       .orderBy('sequence')
       .execute();
-    // sent, delivered and read each (a `sent` that Meta's webhooks overtook is no change of its own).
-    expect(expected.length).toBeGreaterThanOrEqual(2 * MESSAGES);
+    // Up to sent, delivered and read each: a status another one overtook is no change of its own.
+    expect(expected.length).toBeGreaterThanOrEqual(MESSAGES);
     await waitFor(() => receiver.events().length >= expected.length, {
       timeoutMs: 30_000,
       what: 'every event delivered after the endpoint came back',
@@ -83,7 +83,8 @@ describe('callbacks while the endpoint is down', () => {
       const recorded = expected.filter((e) => e.message_id === id).map((e) => e.data.status);
       const arrived = received.filter((e) => e.json.data.message_id === id).map((e) => e.json.data.status);
       expect([id, arrived]).toEqual([id, recorded]);
-      expect(arrived.slice(-2)).toEqual(['delivered', 'read']);
+      // Each message ends read (a `delivered` that `read` overtook is no change of its own).
+      expect(arrived.at(-1)).toBe('read');
     }
     const pending = await db()
       .selectFrom('callback_deliveries')

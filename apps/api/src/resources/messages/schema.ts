@@ -58,10 +58,32 @@ export const messageStatusSchema = z
     charge: z.object({
       amount: moneySchema,
       currency: z.string().openapi({ example: 'INR' }),
-      state: z
-        .enum(CHARGE_STATES)
-        .openapi({ description: 'held on accept, captured when Meta takes it, released or refunded otherwise' }),
+      state: z.enum(CHARGE_STATES).openapi({
+        description:
+          "held on accept, captured when Meta takes it, released or refunded otherwise; waived when Meta reported it free (`pricing.type` free_customer_service or free_entry_point) and the account's `charge_free_messages` is false",
+      }),
     }),
+    pricing: z
+      .object({
+        model: z
+          .string()
+          .nullable()
+          .openapi({ description: "Meta's `pricing_model`: PMP (per message)", example: 'PMP' }),
+        category: z.string().nullable().openapi({
+          description: 'marketing, utility, authentication, authentication_international, service or marketing_lite',
+          example: 'utility',
+        }),
+        type: z.string().nullable().openapi({
+          description: 'regular (Meta charges it), free_customer_service or free_entry_point',
+          example: 'regular',
+        }),
+        billable: z.boolean().optional().openapi({ description: 'Deprecated by Meta; present when Meta sent it' }),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "The pricing Meta reported on the message's statuses (the latest); null until a status carried one",
+      }),
   })
   .openapi('MessageStatus');
 

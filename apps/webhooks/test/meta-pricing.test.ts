@@ -288,4 +288,31 @@ describe('end to end through meta-sim: a utility template inside an open service
     expect(kinds.filter((k) => k.message_id === charged).map((k) => k.kind)).toEqual(['hold', 'capture']);
     await expectWalletInvariant(stack.api.ctx.db, accountId);
   });
+
+  it('inside a free-entry window (an ad click) it is free_entry_point, waived, and keeps its conversation', async () => {
+    const clicked = '919820388812';
+    stack.sim.control.openServiceWindow({ phone_number_id: DEMO.metaPhoneNumberId, wa_id: clicked, entry_point: true });
+    const id = await sendAccepted(stack, apiKey, orderUpdateRequest(clicked));
+    const body = await waitForMessage(
+      stack,
+      apiKey,
+      id,
+      (b) => ['delivered', 'read'].includes(b.status) && b.charge.state === 'waived',
+    );
+    expect(body.pricing).toEqual({ model: 'PMP', category: 'utility', type: 'free_entry_point', billable: false });
+    const stored = await stack.api.ctx.db
+      .selectFrom('messages')
+      .select('meta_pricing')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(stored.meta_pricing?.conversation).toMatchObject({ origin: { type: 'free_entry_point' } });
+    const waive = await stack.api.ctx.db
+      .selectFrom('ledger_entries')
+      .select('reason')
+      .where('message_id', '=', id)
+      .where('kind', '=', 'waive')
+      .executeTakeFirstOrThrow();
+    expect(waive.reason).toBe('meta_free_entry_point');
+    await expectWalletInvariant(stack.api.ctx.db, accountId);
+  });
 });

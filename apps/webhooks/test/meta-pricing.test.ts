@@ -215,6 +215,49 @@ describe("the pricing Meta reported: shown, and what the account's price makes o
     await expectWalletInvariant(stack.api.ctx.db, accountId);
   });
 
+  it("a batch's money shows what was waived beside what was charged", async () => {
+    const template = orderUpdateRequest();
+    const batch = await stack.call('POST', '/api/whatsapp/v1/send-batch', {
+      key: apiKey,
+      body: {
+        phone_number_id: template.phone_number_id,
+        template_id: template.template_id,
+        messages: ['919820388821', '919820388822'].map((phone_number) => ({
+          phone_number,
+          variables: template.variables,
+        })),
+      },
+    });
+    expect(batch.status, JSON.stringify(batch.body)).toBe(200);
+    const [free, charged] = batch.body.message_ids as string[];
+    for (const [id, pricing] of [
+      [free!, freeService],
+      [charged!, regular],
+    ] as const)
+      await post([
+        {
+          id: wamid(),
+          recipient_id: '919820388821',
+          biz_opaque_callback_data: id,
+          status: 'sent',
+          timestamp: '1764198500',
+          pricing,
+        },
+      ]);
+    await settle(charged!, (b) => b.charge.state === 'captured', 'captured');
+    const body = await settle(free!, (b) => b.charge.state === 'waived', 'waived');
+    const status = await stack.call('GET', `/api/whatsapp/v1/batches/${batch.body.batch_id}`, { key: apiKey });
+    expect(status.body.charges).toEqual({
+      currency: 'INR',
+      held: '0.00',
+      captured: body.charge.amount,
+      refunded: '0.00',
+      released: '0.00',
+      waived: body.charge.amount,
+    });
+    await expectWalletInvariant(stack.api.ctx.db, accountId);
+  });
+
   it('an account that charges free messages is charged for them', async () => {
     const patched = await stack.call('PATCH', `/admin/v1/accounts/${accountId}`, {
       key: stack.adminToken,

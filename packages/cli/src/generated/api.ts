@@ -1110,7 +1110,7 @@ export interface components {
                 read: number;
                 failed: number;
             };
-            /** @description The price of the accepted messages by what happened to it; the four add up to their total price */
+            /** @description The price of the accepted messages by what happened to it; the five add up to their total price */
             charges: {
                 /** @example INR */
                 currency: string;
@@ -1134,6 +1134,11 @@ export interface components {
                  * @example 0.10
                  */
                 released: string;
+                /**
+                 * @description Not charged: messages Meta reported free (pricing type free_customer_service or free_entry_point), as the account's charge_free_messages says
+                 * @example 0.10
+                 */
+                waived: string;
             };
         };
         MessageList: {

@@ -155,9 +155,13 @@ export const batchStatusSchema = z
         released: moneySchema.openapi({
           description: 'Held, then returned: messages that never reached Meta (expired, refused)',
         }),
+        waived: moneySchema.openapi({
+          description:
+            "Not charged: messages Meta reported free (pricing type free_customer_service or free_entry_point), as the account's charge_free_messages says",
+        }),
       })
       .openapi({
-        description: 'The price of the accepted messages by what happened to it; the four add up to their total price',
+        description: 'The price of the accepted messages by what happened to it; the five add up to their total price',
       }),
   })
   .openapi('BatchStatus');

@@ -140,7 +140,14 @@ describe('send-batch end to end: 10,000 messages, the batch status, the messages
       accepted: SIZE - 37,
       rejected: 37,
       counts: { queued: SIZE - 37, sent: 0, delivered: 0, read: 0, failed: 0 },
-      charges: { currency: 'INR', held: '996.30', captured: '0.00', refunded: '0.00', released: '0.00' },
+      charges: {
+        currency: 'INR',
+        held: '996.30',
+        captured: '0.00',
+        refunded: '0.00',
+        released: '0.00',
+        waived: '0.00',
+      },
     });
     await expectWalletInvariant(stack.api.ctx.db, accountId);
   }, 60_000);
@@ -245,7 +252,14 @@ describe('send-batch end to end: 10,000 messages, the batch status, the messages
     const status = await call(`/batches/${batch.batch_id}`);
     expect(status.body).toMatchObject({
       counts: { queued: 0, sent: 0, delivered: 0, read: SIZE - 37, failed: 0 },
-      charges: { currency: 'INR', held: '0.00', captured: '996.30', refunded: '0.00', released: '0.00' },
+      charges: {
+        currency: 'INR',
+        held: '0.00',
+        captured: '996.30',
+        refunded: '0.00',
+        released: '0.00',
+        waived: '0.00',
+      },
     });
     const page = await call(`/messages?status=read&batch_id=${batch.batch_id}&limit=1`);
     expect(page.body.messages).toHaveLength(1);

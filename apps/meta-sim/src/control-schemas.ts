@@ -123,4 +123,9 @@ export const inboundSchema = z
   })
   .refine((input) => input.text !== undefined || input.button !== undefined, { message: 'give text or button' });
 
-export const serviceWindowSchema = z.object({ phone_number_id: z.string().min(1), wa_id: z.string().regex(/^\d+$/) });
+export const serviceWindowSchema = z.object({
+  phone_number_id: z.string().min(1),
+  wa_id: z.string().regex(/^\d+$/),
+  /** As a click-to-WhatsApp ad: also a 72-hour free-entry window (every message free_entry_point). */
+  entry_point: z.boolean().optional(),
+});

@@ -283,7 +283,8 @@ export class SimControl {
 
   openServiceWindow(input: z.input<typeof serviceWindowSchema>): void {
     const parsed = serviceWindowSchema.parse(input);
-    this.core.lifecycle.openWindow(parsed.phone_number_id, parsed.wa_id);
+    if (parsed.entry_point) this.core.lifecycle.openEntryPointWindow(parsed.phone_number_id, parsed.wa_id);
+    else this.core.lifecycle.openWindow(parsed.phone_number_id, parsed.wa_id);
   }
 
   /** Runs Meta's subscription handshake against the webhook URL. */

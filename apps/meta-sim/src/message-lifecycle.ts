@@ -6,12 +6,22 @@ import type { SpecialRecipientRule, WebhookSettings } from './types';
 import type { WebhookDispatcher } from './webhook-dispatcher';
 
 export const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1_000;
+/** A click-to-WhatsApp ad or Page button opens a 72-hour free-entry window. */
+export const ENTRY_POINT_WINDOW_MS = 72 * 60 * 60 * 1_000;
 
+/** Per-message pricing (PMP), as Meta reports it on statuses since July 2025. */
 export interface Pricing {
   billable: boolean;
   pricing_model: 'PMP';
   category: string;
-  type: 'regular' | 'free_customer_service';
+  type: 'regular' | 'free_customer_service' | 'free_entry_point';
+}
+
+/** The `conversation` Meta still sends beside the pricing of a free-entry-point message. */
+export interface EntryPointConversation {
+  id: string;
+  expiration_timestamp: string;
+  origin: { type: 'free_entry_point' };
 }
 
 /** What the simulator remembers about an accepted message. */
@@ -33,6 +43,8 @@ export interface AcceptedSend {
   message: SimMessage;
   number: PhoneNumber;
   pricing: Pricing;
+  /** Only for a free-entry-point message. */
+  conversation?: EntryPointConversation;
   rule: SpecialRecipientRule | undefined;
   quickReply?: { payload: string; text: string };
 }
@@ -54,6 +66,7 @@ export interface InboundMessage {
 export class MessageLifecycle {
   private messages = new Map<string, SimMessage>();
   private windows = new Map<string, number>();
+  private entryWindows = new Map<string, { id: string; opened: number }>();
 
   constructor(
     private readonly settings: WebhookSettings,
@@ -68,6 +81,7 @@ export class MessageLifecycle {
   clear(): void {
     this.messages.clear();
     this.windows.clear();
+    this.entryWindows.clear();
   }
 
   get(wamid: string): SimMessage | undefined {
@@ -85,6 +99,23 @@ export class MessageLifecycle {
 
   openWindow(phoneNumberId: string, waId: string, at: number = Date.now()): void {
     this.windows.set(`${phoneNumberId}:${waId}`, at);
+  }
+
+  /** The open free-entry window's conversation (opened by an ad click or Page button), if any. */
+  entryPointConversation(phoneNumberId: string, waId: string, now: number): EntryPointConversation | undefined {
+    const window = this.entryWindows.get(`${phoneNumberId}:${waId}`);
+    if (!window || now - window.opened >= ENTRY_POINT_WINDOW_MS) return undefined;
+    return {
+      id: window.id,
+      expiration_timestamp: unixSeconds(window.opened + ENTRY_POINT_WINDOW_MS),
+      origin: { type: 'free_entry_point' },
+    };
+  }
+
+  /** As a click-to-WhatsApp ad does: the customer-service window and a 72-hour free-entry window. */
+  openEntryPointWindow(phoneNumberId: string, waId: string, at: number = Date.now()): void {
+    this.openWindow(phoneNumberId, waId, at);
+    this.entryWindows.set(`${phoneNumberId}:${waId}`, { id: this.random.chars(32, '0123456789abcdef'), opened: at });
   }
 
   accept(send: AcceptedSend): void {
@@ -133,11 +164,12 @@ export class MessageLifecycle {
     const sent = at(delaysMs.sent);
     const delivered = Math.max(sent, at(delaysMs.delivered));
     const read = Math.max(delivered, at(delaysMs.read));
-    const { pricing } = send;
+    const { conversation } = send;
+    const pricing = conversation ? { pricing: send.pricing, conversation } : { pricing: send.pricing };
     const code = send.rule?.errorCode;
     switch (send.rule?.behaviour) {
       case 'not_on_whatsapp':
-        this.emit(send, sent, 'sent', { pricing });
+        this.emit(send, sent, 'sent', pricing);
         this.emit(send, delivered, 'failed', { errors: [statusError(131026)] });
         return;
       case 'marketing_limit':
@@ -147,29 +179,29 @@ export class MessageLifecycle {
         this.emit(send, sent, 'failed', { errors: [statusError(131050)] });
         return;
       case 'never_delivers':
-        this.emit(send, sent, 'sent', { pricing });
+        this.emit(send, sent, 'sent', pricing);
         return;
       case 'never_reads':
-        this.emit(send, sent, 'sent', { pricing });
-        this.emit(send, delivered, 'delivered', { pricing });
+        this.emit(send, sent, 'sent', pricing);
+        this.emit(send, delivered, 'delivered', pricing);
         return;
       case 'reads_instantly':
-        this.emit(send, sent, 'sent', { pricing });
-        this.emit(send, delivered, 'read', { pricing });
+        this.emit(send, sent, 'sent', pricing);
+        this.emit(send, delivered, 'read', pricing);
         return;
       case 'fails':
-        this.emit(send, sent, 'sent', { pricing });
+        this.emit(send, sent, 'sent', pricing);
         this.emit(send, delivered, 'failed', { errors: [statusError(code ?? 131000)] });
         return;
       case 'fails_then_delivers':
-        this.emit(send, sent, 'sent', { pricing });
+        this.emit(send, sent, 'sent', pricing);
         this.emit(send, delivered, 'failed', { errors: [statusError(code ?? 131000)] });
-        this.emit(send, read, 'delivered', { pricing });
+        this.emit(send, read, 'delivered', pricing);
         return;
       default: {
         const swapped = this.random.chance(this.settings.reorderRate);
-        this.emit(send, sent, 'sent', { pricing });
-        this.emit(send, swapped ? read : delivered, 'delivered', { pricing });
+        this.emit(send, sent, 'sent', pricing);
+        this.emit(send, swapped ? read : delivered, 'delivered', pricing);
         const reads = send.rule?.behaviour === 'replies' || this.random.chance(this.settings.readRate);
         if (reads) this.emit(send, swapped ? delivered : read, 'read', {});
         if (send.rule?.behaviour === 'replies') this.scheduleReply(send, read + Math.max(1, delaysMs.sent));

@@ -110,13 +110,15 @@ export class MessageService {
     if (typeof type !== 'string') throw new MetaApiError(100, 'type must be a string');
 
     const windowOpen = this.lifecycle.windowOpen(number.id, waId, now);
+    const conversation = this.lifecycle.entryPointConversation(number.id, waId, now);
     let template: MetaTemplate | undefined;
     let pricing: Pricing;
     if (type === 'template') {
       template = this.checkTemplate(number, body.template);
       const category = template.category.toLowerCase();
-      const free = windowOpen && category === 'utility';
-      pricing = { billable: !free, pricing_model: 'PMP', category, type: free ? 'free_customer_service' : 'regular' };
+      // Inside a free-entry window every message is free; inside a service window, utility ones.
+      const free = conversation ? 'free_entry_point' : windowOpen && category === 'utility' && 'free_customer_service';
+      pricing = { billable: !free, pricing_model: 'PMP', category, type: free || 'regular' };
     } else if (SESSION_TYPES.has(type)) {
       checkSessionMessage(type, body);
       if (!windowOpen) {
@@ -125,7 +127,12 @@ export class MessageService {
           'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
         );
       }
-      pricing = { billable: false, pricing_model: 'PMP', category: 'service', type: 'free_customer_service' };
+      pricing = {
+        billable: false,
+        pricing_model: 'PMP',
+        category: 'service',
+        type: conversation ? 'free_entry_point' : 'free_customer_service',
+      };
     } else {
       throw new MetaApiError(100, `Invalid parameter: type ${JSON.stringify(type)} is not supported`);
     }
@@ -149,6 +156,7 @@ export class MessageService {
     this.lifecycle.accept({
       number,
       pricing,
+      ...(conversation ? { conversation } : {}),
       rule,
       ...quickReplyOf(template),
       message: {

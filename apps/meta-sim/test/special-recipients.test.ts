@@ -123,5 +123,21 @@ describe('special recipients', () => {
       category: 'utility',
       type: 'free_customer_service',
     });
+    expect(statuses[0]?.conversation).toBeUndefined();
+  });
+
+  it('inside a free-entry window (an ad click) any template is free_entry_point, with its conversation', async () => {
+    sim.control.openServiceWindow({ phone_number_id: '200000000000001', wa_id: '919000000078', entry_point: true });
+    const statuses = await statusesFor(plainSend('919000000078'));
+    expect(statuses[0]?.pricing).toEqual({
+      billable: false,
+      pricing_model: 'PMP',
+      category: 'utility',
+      type: 'free_entry_point',
+    });
+    const conversation = statuses[0]?.conversation as { id: string; expiration_timestamp: string; origin: unknown };
+    expect(conversation.origin).toEqual({ type: 'free_entry_point' });
+    expect(Number(conversation.expiration_timestamp) - Date.now() / 1_000).toBeGreaterThan(71 * 3_600);
+    expect(statuses[1]?.conversation).toEqual(conversation);
   });
 });

@@ -1,12 +1,15 @@
 import {
   chargeMovements,
   chargeStateAfter,
+  freeMessageReason,
   isReportedStatus,
   messageStatusEvent,
   statusChangesOf,
   type ChargeMovement,
+  type ReportedPricing,
 } from '@dak/core';
 import {
+  accountsWaivingFreeMessages,
   applyReportedStatuses,
   CallbackSubscriptions,
   closeEvents,
@@ -99,13 +102,20 @@ export async function applyPendingEvents(
       else batch.applied.push(event);
     }
     const settled = await applyReportedStatuses(trx, gathered.reports);
-    await moveMoney(trx, settled);
+    const waiving = await accountsWaivingFreeMessages(
+      trx,
+      settled.flatMap((m) => (freeMessageReason(m.meta_pricing) ? [m.account_id] : [])),
+    );
+    await moveMoney(trx, settled, waiving);
     // Last in the lock order, after the wallets: hold rows, sorted by holdMarketing.
     await holdMarketing(trx, marketingHoldsOf(settled));
     await closeEvents(trx, closings);
     batch.deliveries = await recordCallbackEvents(
       trx,
-      [...(await statusEventsOf(trx, settled, lookups.before, gathered.reports, subscriptions)), ...gathered.callbacks],
+      [
+        ...(await statusEventsOf(trx, settled, lookups.before, gathered.reports, subscriptions, waiving)),
+        ...gathered.callbacks,
+      ],
       new Date(),
       subscriptions,
     );
@@ -119,16 +129,27 @@ export async function applyPendingEvents(
  * delivery after a refund takes the refund back, and one after a released hold charges it.
  * Deciding from the final status (not event by event) keeps a batch with `failed` then
  * `delivered` for one message from refunding it.
+ *
+ * `waivesFree`: the account does not charge what Meta reports free; a message whose stored
+ * pricing (the latest Meta reported) has a free type is then waived (see chargeMovements).
  */
 export function movementsFor(
-  message: Pick<Message, 'charge_state' | 'status' | 'delivered_at' | 'read_at'>,
+  message: Pick<Message, 'charge_state' | 'status' | 'delivered_at' | 'read_at'> & {
+    meta_pricing?: ReportedPricing | null;
+  },
+  waivesFree = false,
 ): ChargeMovement[] {
   // Only messages a report moved reach here, so their status is one Meta reports. A `failed`
   // for a message that was delivered (statuses only move forward, so it cannot stay so; but a
   // delivered message is never refunded) proves only that Meta took it, as `sent` does.
   if (!isReportedStatus(message.status)) return [];
   const delivered = message.delivered_at !== null || message.read_at !== null;
-  return chargeMovements(message.charge_state, message.status === 'failed' && delivered ? 'sent' : message.status);
+  const free = waivesFree && freeMessageReason(message.meta_pricing) !== null;
+  return chargeMovements(
+    message.charge_state,
+    message.status === 'failed' && delivered ? 'sent' : message.status,
+    free,
+  );
 }
 
 /**
@@ -165,6 +186,7 @@ export async function statusEventsOf(
   before: ReadonlyMap<string, string>,
   reports: StatusReport[],
   subscriptions = new CallbackSubscriptions(),
+  waiving: ReadonlySet<string> = new Set(),
 ): Promise<NewCallbackEvent[]> {
   // Built only for accounts that want them: most statuses are of accounts with no endpoint.
   const wanted = await subscriptions.wanted(
@@ -176,16 +198,23 @@ export async function statusEventsOf(
   return statusChangesOf(before, reports).flatMap(({ id, previous, status }) => {
     const message = byId.get(id);
     if (!message) return [];
-    const settledMessage = { ...message, charge_state: chargeStateAfter(message.charge_state, movementsFor(message)) };
+    const movements = movementsFor(message, waiving.has(message.account_id));
+    const settledMessage = { ...message, charge_state: chargeStateAfter(message.charge_state, movements) };
     return [messageStatusEvent({ message: settledMessage, previous, status })];
   });
 }
 
-/** Every movement of the batch's money at once. */
-async function moveMoney(db: Database, messages: Message[]): Promise<void> {
+/** Every movement of the batch's money at once; a waive's ledger entry gives Meta's free type as its reason. */
+async function moveMoney(db: Database, messages: Message[], waiving: ReadonlySet<string>): Promise<void> {
   await moveMessageCharges(
     db,
-    messages.flatMap((m) => movementsFor(m).map((movement) => ({ messageId: m.id, movement }))),
+    messages.flatMap((m) =>
+      movementsFor(m, waiving.has(m.account_id)).map((movement) => ({
+        messageId: m.id,
+        movement,
+        reason: movement.startsWith('waive') ? freeMessageReason(m.meta_pricing) : null,
+      })),
+    ),
   );
 }
 
@@ -262,6 +291,7 @@ async function applyEvent(
           error: stored.error,
           wamid: event.wamid,
           at: event.occurred_at ?? event.received_at,
+          pricing: stored.pricing,
         });
       return closed(event, decision.sender, null, decision.message.id);
     }

@@ -8,7 +8,7 @@ import {
   type TemplateCategory,
 } from './admin-client';
 import { addCallbackCommands } from './callback-commands';
-import { CliError, positiveInteger } from './options';
+import { CliError, positiveInteger, yesNo } from './options';
 
 /** What the CLI touches outside itself, so tests and main.ts can each supply their own. */
 export interface CliIo {
@@ -159,6 +159,11 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
       "limit all the account's keys together to n requests/s; none removes the limit",
       requestsPerSecondOrNone,
     )
+    .option(
+      '--charge-free-messages <yes|no>',
+      'whether messages Meta reports free (free_customer_service, free_entry_point) are charged; no by default',
+      yesNo,
+    )
     .action(
       action(
         async (
@@ -170,6 +175,7 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
             categoryPrice?: Record<string, string>;
             clearCategoryPrices?: boolean;
             requestsPerSecond?: number | 'none';
+            chargeFreeMessages?: boolean;
           },
         ) => {
           if (opts.categoryPrice && opts.clearCategoryPrices)
@@ -182,6 +188,7 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
             ...(opts.requestsPerSecond !== undefined
               ? { requests_per_second: opts.requestsPerSecond === 'none' ? null : opts.requestsPerSecond }
               : {}),
+            ...(opts.chargeFreeMessages !== undefined ? { charge_free_messages: opts.chargeFreeMessages } : {}),
           });
           print(
             account,

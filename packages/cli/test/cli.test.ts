@@ -142,6 +142,12 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
       debt: '0.00',
       low_balance_threshold: '100.00',
     });
+    expect(await json('accounts', 'update', account.id, '--charge-free-messages', 'yes')).toMatchObject({
+      charge_free_messages: true,
+    });
+    expect(await json('accounts', 'update', account.id, '--charge-free-messages', 'no')).toMatchObject({
+      charge_free_messages: false,
+    });
     const quiet = await dak([...globals, '--quiet', 'wallet', 'show', account.id]);
     expect(quiet.stdout).toBe('available 25.50 INR\theld 0.00\n');
 

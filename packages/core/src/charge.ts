@@ -28,6 +28,10 @@ export const CHARGE_MOVEMENTS = {
   release: { from: 'held', to: 'released' },
   refund: { from: 'captured', to: 'refunded' },
   refund_reversal: { from: 'refunded', to: 'captured' },
+  // Meta reports the message free and the account does not charge what Meta does not: the
+  // hold goes back, or the capture is given back; nothing moves it again.
+  waive_hold: { from: 'held', to: 'waived' },
+  waive_capture: { from: 'captured', to: 'waived' },
 } as const satisfies Record<string, { from: ChargeState; to: ChargeState }>;
 export type ChargeMovement = keyof typeof CHARGE_MOVEMENTS;
 
@@ -37,8 +41,18 @@ export type ChargeMovement = keyof typeof CHARGE_MOVEMENTS;
  * any status, whichever comes first) and released when it never reached Meta; a message that
  * ends `failed` is refunded; a delivery after a refund takes the refund back, and one after a
  * released hold charges it. Anything else moves nothing.
+ *
+ * `free`: Meta reported the message free (its pricing `type`) and the account does not charge
+ * such messages. A status that is not `failed` then waives it: a hold is given back, a capture
+ * too, and a message Dak had already released or refunded is not charged after all. A `failed`
+ * one is refunded as any other; `waived` is final.
  */
-export function chargeMovements(state: ChargeState, happening: ChargeHappening): ChargeMovement[] {
+export function chargeMovements(state: ChargeState, happening: ChargeHappening, free = false): ChargeMovement[] {
+  if (state === 'waived') return [];
+  if (free && isReportedStatus(happening) && happening !== 'failed') {
+    if (state === 'held') return ['waive_hold'];
+    return state === 'captured' ? ['waive_capture'] : [];
+  }
   switch (happening) {
     case 'accepted':
       return state === 'held' ? ['capture'] : [];

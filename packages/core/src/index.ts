@@ -6,6 +6,7 @@ export * from './errors';
 export * from './secrets';
 export * from './templates/index';
 export * from './charge';
+export * from './pricing';
 export * from './priority';
 export * from './retry-policy';
 export * from './callback-signature';

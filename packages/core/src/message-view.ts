@@ -1,4 +1,5 @@
 import { formatMinor } from './money';
+import { presentPricing, type ReportedPricing } from './pricing';
 import { STATUS_RANK, type ChargeState, type MessageError, type MessageStatus } from './status';
 
 /** The stored message fields a message's public answer shows (the messages table's columns). */
@@ -22,6 +23,8 @@ export interface StoredMessageView {
   price_minor: number;
   currency: string;
   charge_state: ChargeState;
+  /** The latest pricing Meta reported on its statuses. */
+  meta_pricing: ReportedPricing | null;
 }
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
@@ -55,6 +58,7 @@ export function presentMessage(message: StoredMessageView) {
     expires_at: iso(message.expires_at),
     error: message.error,
     charge: { amount: formatMinor(message.price_minor), currency: message.currency, state: message.charge_state },
+    pricing: presentPricing(message.meta_pricing),
   };
 }
 export type PresentedMessage = ReturnType<typeof presentMessage>;

@@ -16,8 +16,8 @@ export const STATUS_RANK: Readonly<Record<string, number>> = {
   read: 4,
 };
 
-/** What happened to the money held for a message. */
-export const CHARGE_STATES = ['held', 'captured', 'released', 'refunded'] as const;
+/** What happened to the money held for a message (`waived`: not charged, as Meta reported it free; see chargeMovements). */
+export const CHARGE_STATES = ['held', 'captured', 'released', 'refunded', 'waived'] as const;
 export type ChargeState = (typeof CHARGE_STATES)[number];
 
 /** Why a message failed or was retried: stored as its `error` and shown in its status. */

@@ -47,6 +47,26 @@ const TABLE: Record<ChargeState, Record<ChargeHappening, ChargeMovement[]>> = {
     read: ['refund_reversal'],
     failed: [], // a duplicate `failed` never refunds twice
   },
+  waived: {
+    // Meta reported it free: nothing charges it again.
+    accepted: [],
+    failed_before_meta: [],
+    expired_unsent: [],
+    sent: [],
+    delivered: [],
+    read: [],
+    failed: [],
+  },
+};
+
+// The same for a message Meta reported free, of an account that does not charge those: only
+// Meta's statuses know it; `failed` is refunded as any other.
+const FREE: Record<ChargeState, Partial<Record<ChargeHappening, ChargeMovement[]>>> = {
+  held: { sent: ['waive_hold'], delivered: ['waive_hold'], read: ['waive_hold'], failed: ['capture', 'refund'] },
+  captured: { sent: ['waive_capture'], delivered: ['waive_capture'], read: ['waive_capture'], failed: ['refund'] },
+  released: { sent: [], delivered: [], read: [], failed: [] }, // never charged after all
+  refunded: { sent: [], delivered: [], read: [], failed: [] }, // the refund stands
+  waived: { sent: [], delivered: [], read: [], failed: [] },
 };
 
 describe('chargeMovements', () => {
@@ -68,6 +88,23 @@ describe('chargeMovements', () => {
       expect(CHARGE_MOVEMENTS[movement].from).toBe(at);
       at = CHARGE_MOVEMENTS[movement].to;
     }
+  });
+
+  const freeRows = CHARGE_STATES.flatMap((state) =>
+    Object.entries(FREE[state]).map(
+      ([happening, expected]) => [state, happening as ChargeHappening, expected] as const,
+    ),
+  );
+  it.each(freeRows)('free: %s, then %s → %j', (state, happening, expected) => {
+    expect(chargeMovements(state, happening, true)).toEqual(expected);
+    let at: ChargeState = state;
+    for (const movement of expected) {
+      expect(CHARGE_MOVEMENTS[movement].from).toBe(at);
+      at = CHARGE_MOVEMENTS[movement].to;
+    }
+    // What follows moves nothing more, free or not: a waived message is final.
+    if (at === 'waived') for (const next of CHARGE_HAPPENINGS) expect(chargeMovements(at, next)).toEqual([]);
+    expect(chargeMovements(at, happening, true)).toEqual([]);
   });
 
   it('moves nothing a second time: what just happened, happening again, finds nothing left to do', () => {

@@ -34,6 +34,33 @@ describe('message statuses', () => {
   const report = (id: string, status: ReportedStatus, second: number, w: string | null = null) =>
     applyReportedStatus(db(), id, { status, wamid: w, at: at(second), error: status === 'failed' ? metaError : null });
 
+  it("keeps the latest pricing Meta reported, in the batch's order and across batches; a report without one keeps it", async () => {
+    const owner = await seedWalletAccount(db(), 100);
+    const [a, b] = await accepted(owner, 2);
+    const pricing = (type: string) => ({
+      pricing_model: 'PMP',
+      category: 'utility',
+      type,
+      billable: type === 'regular',
+    });
+    const settled = await applyReportedStatuses(db(), [
+      { id: a!, status: 'delivered', wamid: null, at: at(2), error: null, pricing: pricing('regular') },
+      { id: a!, status: 'sent', wamid: null, at: at(1), error: null, pricing: pricing('free_customer_service') },
+      { id: a!, status: 'read', wamid: null, at: at(3), error: null, pricing: null },
+      { id: b!, status: 'sent', wamid: null, at: at(1), error: null },
+    ]);
+    const byId = new Map(settled.map((m) => [m.id, m]));
+    // The last report carrying one wins, whatever its status.
+    expect(byId.get(a!)?.meta_pricing).toEqual(pricing('free_customer_service'));
+    expect(byId.get(b!)?.meta_pricing).toBeNull();
+    await applyReportedStatuses(db(), [
+      { id: a!, status: 'read', wamid: null, at: at(4), error: null },
+      { id: b!, status: 'delivered', wamid: null, at: at(2), error: null, pricing: pricing('regular') },
+    ]);
+    expect((await findMessage(db(), owner.accountId, a!))?.meta_pricing).toEqual(pricing('free_customer_service'));
+    expect((await findMessage(db(), owner.accountId, b!))?.meta_pricing).toEqual(pricing('regular'));
+  });
+
   it('whatever order two reports arrive in, the message ends at the further one', async () => {
     const owner = await seedWalletAccount(db(), 1_000);
     const order: ReportedStatus[] = ['sent', 'failed', 'delivered', 'read'];

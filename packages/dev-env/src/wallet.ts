@@ -9,8 +9,11 @@ import { findWallet, sql, type Database } from '@dak/db';
  * - ledger: top-ups add up to topped_up;
  * - messages: held = Σ price of messages still held; captured = Σ price of messages captured or
  *   refunded (a refund keeps the capture and adds a refund); refunded = Σ price of refunded ones.
+ *   A waived message (Meta reported it free) counts as a released hold if it was never captured,
+ *   and as captured and refunded if it was (its ledger has a `capture`).
  */
 export async function expectWalletInvariant(db: Database, accountId: string): Promise<void> {
+  const wasCaptured = sql`exists (select 1 from ledger_entries l where l.message_id = m.id and l.kind = 'capture')`;
   const wallet = await findWallet(db, accountId);
   expect(wallet, `wallet of ${accountId}`).toBeDefined();
   const { rows } = await sql<{
@@ -22,8 +25,10 @@ export async function expectWalletInvariant(db: Database, accountId: string): Pr
     select
       (select coalesce(sum(amount_minor), 0) from ledger_entries where account_id = ${accountId} and kind = 'topup')::int8 as ledger_topups,
       (select coalesce(sum(price_minor), 0) from messages where account_id = ${accountId} and charge_state = 'held')::int8 as messages_held,
-      (select coalesce(sum(price_minor), 0) from messages where account_id = ${accountId} and charge_state in ('captured', 'refunded'))::int8 as messages_captured,
-      (select coalesce(sum(price_minor), 0) from messages where account_id = ${accountId} and charge_state = 'refunded')::int8 as messages_refunded`.execute(
+      (select coalesce(sum(price_minor), 0) from messages m where account_id = ${accountId}
+        and (charge_state in ('captured', 'refunded') or (charge_state = 'waived' and ${wasCaptured})))::int8 as messages_captured,
+      (select coalesce(sum(price_minor), 0) from messages m where account_id = ${accountId}
+        and (charge_state = 'refunded' or (charge_state = 'waived' and ${wasCaptured})))::int8 as messages_refunded`.execute(
     db,
   );
   const w = { ...wallet!, ...rows[0]! };

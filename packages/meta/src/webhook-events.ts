@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { isMessageId, isReportedStatus, type MessageError, type ReportedStatus } from '@dak/core';
+import { isMessageId, isReportedStatus, type MessageError, type ReportedPricing, type ReportedStatus } from '@dak/core';
 import { messageErrorFromStatus } from './meta-errors';
 import {
   inboundContactSchema,
@@ -151,6 +151,8 @@ export type StoredWebhookEvent =
       reported: ReportedStatus | null;
       /** For `failed`: Meta's first error as the message's error. */
       error: MessageError | null;
+      /** The pricing Meta reported on it (with its `conversation` when one came); null when none. */
+      pricing: ReportedPricing | null;
       report: MetaStatus;
     }
   | {
@@ -165,6 +167,23 @@ export type StoredWebhookEvent =
   | { kind: 'template'; update: TemplateStatusUpdate | null }
   | { kind: 'other' };
 
+/**
+ * A status's `pricing` as Dak stores it: Meta's model, category and type (null when absent),
+ * `billable` when Meta still sends it, and the status's `conversation` (Meta sends one only for
+ * free-entry-point messages). Null when the status carries no pricing object.
+ */
+export function reportedPricing(status: MetaStatus): ReportedPricing | null {
+  if (!status.pricing) return null;
+  const { billable, pricing_model, category, type } = status.pricing;
+  return {
+    pricing_model: pricing_model ?? null,
+    category: category ?? null,
+    type: type ?? null,
+    ...(billable !== undefined ? { billable } : {}),
+    ...(status.conversation ? { conversation: status.conversation } : {}),
+  };
+}
+
 /** Reads a stored event's payload back through the schemas it was split with. */
 export function readStoredEvent(event: { kind: string; payload: unknown }): StoredWebhookEvent {
   const payload = jsonObject.parse(event.payload);
@@ -176,6 +195,7 @@ export function readStoredEvent(event: { kind: string; payload: unknown }): Stor
         kind: 'status',
         reported,
         error: reported === 'failed' ? messageErrorFromStatus(report.errors) : null,
+        pricing: reportedPricing(report),
         report,
       };
     }

@@ -376,7 +376,7 @@ export interface paths {
         head?: never;
         /**
          * Rename an account, change its prices or its request rate limit
-         * @description Give any of `name`, `price`, `category_prices`, `requests_per_second` (at least one). `requests_per_second` limits all the account's keys together (each key keeps its own limit too); `null` removes it, and there is none by default. A new price applies to messages accepted after the change; messages already accepted keep the amount held for them, which is what is captured, released or refunded. `category_prices` replaces the whole map: a category left out goes back to `price`, and `{}` removes every category price. A category price beats `price` for templates of that category.
+         * @description Give any of `name`, `price`, `category_prices`, `requests_per_second`, `charge_free_messages` (at least one). `charge_free_messages` (false by default) says whether a message Meta reports free (its pricing type `free_customer_service` or `free_entry_point`) is charged; it applies to statuses applied after the change. `requests_per_second` limits all the account's keys together (each key keeps its own limit too); `null` removes it, and there is none by default. A new price applies to messages accepted after the change; messages already accepted keep the amount held for them, which is what is captured, released or refunded. `category_prices` replaces the whole map: a category left out goes back to `price`, and `{}` removes every category price. A category price beats `price` for templates of that category.
          */
         patch: operations["updateAccount"];
         trace?: never;
@@ -989,11 +989,31 @@ export interface components {
                 /** @example INR */
                 currency: string;
                 /**
-                 * @description held on accept, captured when Meta takes it, released or refunded otherwise
+                 * @description held on accept, captured when Meta takes it, released or refunded otherwise; waived when Meta reported it free (`pricing.type` free_customer_service or free_entry_point) and the account's `charge_free_messages` is false
                  * @enum {string}
                  */
-                state: "held" | "captured" | "released" | "refunded";
+                state: "held" | "captured" | "released" | "refunded" | "waived";
             };
+            /** @description The pricing Meta reported on the message's statuses (the latest); null until a status carried one */
+            pricing: {
+                /**
+                 * @description Meta's `pricing_model`: PMP (per message)
+                 * @example PMP
+                 */
+                model: string | null;
+                /**
+                 * @description marketing, utility, authentication, authentication_international, service or marketing_lite
+                 * @example utility
+                 */
+                category: string | null;
+                /**
+                 * @description regular (Meta charges it), free_customer_service or free_entry_point
+                 * @example regular
+                 */
+                type: string | null;
+                /** @description Deprecated by Meta; present when Meta sent it */
+                billable?: boolean;
+            } | null;
         };
         MessageError: {
             /**
@@ -1090,7 +1110,7 @@ export interface components {
                 read: number;
                 failed: number;
             };
-            /** @description The price of the accepted messages by what happened to it; the four add up to their total price */
+            /** @description The price of the accepted messages by what happened to it; the five add up to their total price */
             charges: {
                 /** @example INR */
                 currency: string;
@@ -1114,6 +1134,11 @@ export interface components {
                  * @example 0.10
                  */
                 released: string;
+                /**
+                 * @description Not charged: messages Meta reported free (pricing type free_customer_service or free_entry_point), as the account's charge_free_messages says
+                 * @example 0.10
+                 */
+                waived: string;
             };
         };
         MessageList: {
@@ -1192,11 +1217,31 @@ export interface components {
                 /** @example INR */
                 currency: string;
                 /**
-                 * @description held on accept, captured when Meta takes it, released or refunded otherwise
+                 * @description held on accept, captured when Meta takes it, released or refunded otherwise; waived when Meta reported it free (`pricing.type` free_customer_service or free_entry_point) and the account's `charge_free_messages` is false
                  * @enum {string}
                  */
-                state: "held" | "captured" | "released" | "refunded";
+                state: "held" | "captured" | "released" | "refunded" | "waived";
             };
+            /** @description The pricing Meta reported on the message's statuses (the latest); null until a status carried one */
+            pricing: {
+                /**
+                 * @description Meta's `pricing_model`: PMP (per message)
+                 * @example PMP
+                 */
+                model: string | null;
+                /**
+                 * @description marketing, utility, authentication, authentication_international, service or marketing_lite
+                 * @example utility
+                 */
+                category: string | null;
+                /**
+                 * @description regular (Meta charges it), free_customer_service or free_entry_point
+                 * @example regular
+                 */
+                type: string | null;
+                /** @description Deprecated by Meta; present when Meta sent it */
+                billable?: boolean;
+            } | null;
         };
         TemplateDescription: {
             /** @enum {boolean} */
@@ -1638,6 +1683,11 @@ export interface components {
              */
             requests_per_second: number | null;
             /**
+             * @description Whether Dak charges a message Meta reports free (pricing type free_customer_service or free_entry_point). false (the default): such a message's hold is released, or its capture given back, as a `waive` ledger entry whose reason names Meta's type
+             * @example false
+             */
+            charge_free_messages: boolean;
+            /**
              * Format: date-time
              * @example 2026-03-14T09:30:00.000Z
              */
@@ -1777,10 +1827,10 @@ export interface components {
              */
             id: number;
             /**
-             * @description topup credits; hold reserves a message's price on accept; capture when Meta takes it; release returns a hold that never reached Meta; refund returns a captured charge of a failed message; refund_reversal takes a refund back when a delivery arrives late
+             * @description topup credits; hold reserves a message's price on accept; capture when Meta takes it; release returns a hold that never reached Meta; refund returns a captured charge of a failed message; refund_reversal takes a refund back when a delivery arrives late; waive returns a hold or a capture of a message Meta reported free, when the account does not charge those (`reason` says which)
              * @enum {string}
              */
-            kind: "topup" | "hold" | "capture" | "release" | "refund" | "refund_reversal";
+            kind: "topup" | "hold" | "capture" | "release" | "refund" | "refund_reversal" | "waive";
             /**
              * @description Always positive; `kind` says which way it moved
              * @example 0.10
@@ -1796,6 +1846,11 @@ export interface components {
              * @example null
              */
             reference: string | null;
+            /**
+             * @description Why a `waive` was made: `meta_free_customer_service` or `meta_free_entry_point` (Meta's pricing type); null for other kinds
+             * @example null
+             */
+            reason: string | null;
             /**
              * Format: date-time
              * @example 2026-03-14T09:30:00.000Z
@@ -5567,6 +5622,7 @@ export interface operations {
                         AUTHENTICATION?: string;
                     };
                     requests_per_second?: number | null;
+                    charge_free_messages?: boolean;
                 };
             };
         };

@@ -39,6 +39,7 @@ export async function updateAccount(
     price_minor?: number;
     category_prices?: Record<string, number>;
     requests_per_second?: number | null;
+    charge_free_messages?: boolean;
   },
 ): Promise<Account | undefined> {
   return db
@@ -48,8 +49,21 @@ export async function updateAccount(
       ...(changes.price_minor !== undefined ? { price_minor: changes.price_minor } : {}),
       ...(changes.category_prices ? { category_prices: JSON.stringify(changes.category_prices) } : {}),
       ...(changes.requests_per_second !== undefined ? { requests_per_second: changes.requests_per_second } : {}),
+      ...(changes.charge_free_messages !== undefined ? { charge_free_messages: changes.charge_free_messages } : {}),
     })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();
+}
+
+/** Of these accounts, those that do not charge a message Meta reports free (charge_free_messages false). */
+export async function accountsWaivingFreeMessages(db: Database, accountIds: string[]): Promise<Set<string>> {
+  if (accountIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('accounts')
+    .select('id')
+    .where('id', 'in', [...new Set(accountIds)])
+    .where('charge_free_messages', '=', false)
+    .execute();
+  return new Set(rows.map((r) => r.id));
 }

@@ -39,6 +39,7 @@ export interface BatchTotals {
   captured_minor: number;
   refunded_minor: number;
   released_minor: number;
+  waived_minor: number;
 }
 
 /**
@@ -56,7 +57,8 @@ export async function summariseBatch(db: Database, accountId: string, batchId: s
       coalesce(sum(price_minor) filter (where charge_state = 'held'), 0)::int8 as held_minor,
       coalesce(sum(price_minor) filter (where charge_state = 'captured'), 0)::int8 as captured_minor,
       coalesce(sum(price_minor) filter (where charge_state = 'refunded'), 0)::int8 as refunded_minor,
-      coalesce(sum(price_minor) filter (where charge_state = 'released'), 0)::int8 as released_minor
+      coalesce(sum(price_minor) filter (where charge_state = 'released'), 0)::int8 as released_minor,
+      coalesce(sum(price_minor) filter (where charge_state = 'waived'), 0)::int8 as waived_minor
     from messages
     where account_id = ${accountId} and batch_id = ${batchId}`.execute(db);
   return rows[0]!;

@@ -39,6 +39,7 @@ export const LISTED_MESSAGE_COLUMNS = [
   'price_minor',
   'currency',
   'charge_state',
+  'meta_pricing',
 ] as const;
 export type ListedMessage = Pick<Message, (typeof LISTED_MESSAGE_COLUMNS)[number]>;
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { MessageError } from '@dak/core';
+import type { MessageError, ReportedPricing } from '@dak/core';
 import type { Database } from '../database';
 import type { Message, MessageToAccept, StoredMessageStatus } from '../schema/index';
 import { recordAcceptedMany, recordFailedBeforeMetaMany } from './dispatch';
@@ -115,6 +115,8 @@ export interface StatusReport {
   wamid: string | null;
   at: Date;
   error: MessageError | null;
+  /** The pricing Meta reported on it, if any: the message keeps the latest (see applyReportedStatuses). */
+  pricing?: ReportedPricing | null;
 }
 
 /**
@@ -151,7 +153,10 @@ function timeOps(report: StatusReport) {
  * are folded in SQL, where the status order lives: the status is the highest reported if it is
  * above the message's, and the error is the last one carried by a report that raised the
  * status above every earlier report, kept only if it is above the message's status too (those
- * are exactly the reports that advance it one by one). Returns the messages as they are after.
+ * are exactly the reports that advance it one by one). The pricing is the last one a report
+ * carried, in the order given, whatever its status (Meta sends the same on `sent` and on
+ * `delivered`/`read`); a report without one keeps what the message had. Returns the messages
+ * as they are after.
  */
 export async function applyReportedStatuses(db: Database, reports: StatusReport[]): Promise<Message[]> {
   if (reports.length === 0) return [];
@@ -168,7 +173,13 @@ export async function applyReportedStatuses(db: Database, reports: StatusReport[
     });
     return { id, wamid: list.find((r) => r.wamid !== null)?.wamid ?? null, ...Object.fromEntries(times) };
   });
-  const ordered = reports.map((r, ord) => ({ ord, id: r.id, status: r.status, error: r.error }));
+  const ordered = reports.map((r, ord) => ({
+    ord,
+    id: r.id,
+    status: r.status,
+    error: r.error,
+    pricing: r.pricing ?? null,
+  }));
   const time = (column: string) =>
     sql.raw(
       `${column} = case when m.${column} is null then f.${column}_if_null else least(m.${column}, f.${column}_if_set) end`,
@@ -177,12 +188,13 @@ export async function applyReportedStatuses(db: Database, reports: StatusReport[
     with report as (
       select r.*, dak_status_rank(r.status) > coalesce(max(dak_status_rank(r.status)) over (
         partition by r.id order by r.ord rows between unbounded preceding and 1 preceding), -1) as raises
-      from json_to_recordset(${JSON.stringify(ordered)}::json) as r(ord int, id text, status text, error jsonb)
+      from json_to_recordset(${JSON.stringify(ordered)}::json) as r(ord int, id text, status text, error jsonb, pricing jsonb)
     ), outcome as (
       select id,
         (array_agg(status order by dak_status_rank(status) desc))[1] as status,
         (array_agg(status order by ord desc) filter (where raises and error is not null))[1] as error_status,
-        (array_agg(error order by ord desc) filter (where raises and error is not null))[1] as error
+        (array_agg(error order by ord desc) filter (where raises and error is not null))[1] as error,
+        (array_agg(pricing order by ord desc) filter (where pricing is not null))[1] as pricing
       from report group by id
     ), f as (
       select * from json_to_recordset(${JSON.stringify(folded)}::json) as f(
@@ -197,6 +209,7 @@ export async function applyReportedStatuses(db: Database, reports: StatusReport[
       wamid = coalesce(m.wamid, f.wamid),
       ${time('sent_at')}, ${time('delivered_at')}, ${time('read_at')}, ${time('failed_at')},
       error = case when dak_status_rank(m.status) < dak_status_rank(o.error_status) then o.error else m.error end,
+      meta_pricing = coalesce(o.pricing, m.meta_pricing),
       claimed_at = null,
       updated_at = ${new Date()}
     from f join outcome o on o.id = f.id

@@ -130,12 +130,18 @@ const BOOKS: Record<ChargeMovement, { kind: LedgerKind; wallet: Partial<Record<W
   release: { kind: 'release', wallet: { held: -1, available: 1 } },
   refund: { kind: 'refund', wallet: { available: 1, refunded: 1 } },
   refund_reversal: { kind: 'refund_reversal', wallet: { available: -1, refunded: -1 } },
+  // Not charged as Meta reported it free: a hold goes back as a release does, a capture is
+  // given back as a refund is (counted in `refunded`); the entry's `reason` says why.
+  waive_hold: { kind: 'waive', wallet: { held: -1, available: 1 } },
+  waive_capture: { kind: 'waive', wallet: { available: 1, refunded: 1 } },
 };
 
 /** One movement of one message's money, as chargeMovements decided it. */
 export interface MessageChargeMove {
   messageId: string;
   movement: ChargeMovement;
+  /** Why, written on the movement's ledger entry (a waive's Meta pricing type). */
+  reason?: string | null;
 }
 
 /**
@@ -186,24 +192,33 @@ interface ChargePath {
   to_state: ChargeState;
   movements: ChargeMovement[];
   kinds: LedgerKind[];
+  reasons: (string | null)[];
   shard: number;
 }
 
 function chargePaths(moves: MessageChargeMove[]): ChargePath[] {
-  const byMessage = new Map<string, ChargeMovement[]>();
-  for (const { messageId, movement } of moves)
-    byMessage.set(messageId, [...(byMessage.get(messageId) ?? []), movement]);
-  return [...byMessage].flatMap(([id, movements]) =>
-    [...new Set(movements.map((m) => CHARGE_MOVEMENTS[m].from))].flatMap((start) => {
+  const byMessage = new Map<string, MessageChargeMove[]>();
+  for (const move of moves) byMessage.set(move.messageId, [...(byMessage.get(move.messageId) ?? []), move]);
+  return [...byMessage].flatMap(([id, list]) =>
+    [...new Set(list.map((m) => CHARGE_MOVEMENTS[m.movement].from))].flatMap((start) => {
       let state: ChargeState = start;
-      const applied: ChargeMovement[] = [];
-      for (const movement of movements) {
-        if (CHARGE_MOVEMENTS[movement].from !== state) continue;
-        applied.push(movement);
-        state = CHARGE_MOVEMENTS[movement].to;
+      const applied: MessageChargeMove[] = [];
+      for (const move of list) {
+        if (CHARGE_MOVEMENTS[move.movement].from !== state) continue;
+        applied.push(move);
+        state = CHARGE_MOVEMENTS[move.movement].to;
       }
-      const kinds = applied.map((m) => BOOKS[m].kind);
-      return [{ id, from_state: start, to_state: state, movements: applied, kinds, shard: captureShard(id) }];
+      return [
+        {
+          id,
+          from_state: start,
+          to_state: state,
+          movements: applied.map((m) => m.movement),
+          kinds: applied.map((m) => BOOKS[m.movement].kind),
+          reasons: applied.map((m) => m.reason ?? null),
+          shard: captureShard(id),
+        },
+      ];
     }),
   );
 }
@@ -226,20 +241,21 @@ async function moveChargeStates(db: Database, paths: ChargePath[]): Promise<Move
   const result = await sql<MovedCharge>`
     with paths as (
       select * from json_to_recordset(${JSON.stringify(paths)}::json)
-        as p(id text, from_state text, to_state text, movements text[], kinds text[], shard smallint)
+        as p(id text, from_state text, to_state text, movements text[], kinds text[], reasons text[], shard smallint)
     ), locked as (
       select id, charge_state from messages where id = any(${ids}::text[]) order by id for update
     ), moved as (
       update messages m set charge_state = paths.to_state
       from locked join paths on paths.id = locked.id and paths.from_state = locked.charge_state
       where m.id = locked.id
-      returning m.id, m.account_id, m.price_minor, paths.movements, paths.kinds, paths.shard
+      returning m.id, m.account_id, m.price_minor, paths.movements, paths.kinds, paths.reasons, paths.shard
     ), step as (
-      select moved.*, s.movement, s.kind from moved, unnest(moved.movements, moved.kinds) as s(movement, kind)
+      select moved.*, s.movement, s.kind, s.reason
+      from moved, unnest(moved.movements, moved.kinds, moved.reasons) as s(movement, kind, reason)
       where moved.price_minor > 0
     ), ledger as (
-      insert into ledger_entries (account_id, message_id, kind, amount_minor)
-      select account_id, id, kind, price_minor from step
+      insert into ledger_entries (account_id, message_id, kind, amount_minor, reason)
+      select account_id, id, kind, price_minor, reason from step
     ), captures as (
       insert into wallet_captures as c (account_id, shard, captured)
       select account_id, shard, sum(price_minor) from step where movement = 'capture'
@@ -291,7 +307,7 @@ async function changeWallets(db: Database, moved: MovedCharge[]): Promise<void> 
 export async function listLedger(db: Database, accountId: string, options: { limit: number; before?: number }) {
   let query = db
     .selectFrom('ledger_entries')
-    .select(['id', 'message_id', 'kind', 'amount_minor', 'reference', 'created_at'])
+    .select(['id', 'message_id', 'kind', 'amount_minor', 'reference', 'reason', 'created_at'])
     .where('account_id', '=', accountId)
     .orderBy('id', 'desc')
     .limit(options.limit);

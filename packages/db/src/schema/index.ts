@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
-import type { ChargeState, MessageError, Priority } from '@dak/core';
+import type { ChargeState, MessageError, Priority, ReportedPricing } from '@dak/core';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -17,6 +17,8 @@ export interface AccountsTable {
   category_prices: Json<Record<string, number>>;
   /** Requests per second over all the account's keys; null = no account-wide limit. */
   requests_per_second: number | null;
+  /** Whether Dak charges a message Meta reports free (`free_customer_service`, `free_entry_point`); false by default. */
+  charge_free_messages: Generated<boolean>;
   created_at: CreatedAt;
 }
 
@@ -84,6 +86,8 @@ export interface MessagesTable {
   price_minor: Int8;
   currency: string;
   charge_state: ChargeState;
+  /** The latest pricing Meta reported on the message's statuses; null until one did. */
+  meta_pricing: ColumnType<ReportedPricing | null, string | null | undefined, string | null>;
   batch_id: string | null;
   /** The lane it was accepted in; null on rows from before lanes were recorded. */
   priority: Priority | null;
@@ -152,7 +156,7 @@ export interface WalletCapturesTable {
   captured: Int8;
 }
 
-export type LedgerKind = 'topup' | 'hold' | 'capture' | 'release' | 'refund' | 'refund_reversal';
+export type LedgerKind = 'topup' | 'hold' | 'capture' | 'release' | 'refund' | 'refund_reversal' | 'waive';
 
 export interface LedgerEntriesTable {
   id: Generated<Int8>;
@@ -161,6 +165,8 @@ export interface LedgerEntriesTable {
   kind: LedgerKind;
   amount_minor: Int8;
   reference: string | null;
+  /** Why a `waive` was made: `meta_free_customer_service` or `meta_free_entry_point`; null otherwise. */
+  reason: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 

@@ -13,6 +13,7 @@ export function presentAccount(account: Account, wallet?: Wallet): z.infer<typeo
     price: formatMinor(account.price_minor),
     category_prices: Object.fromEntries(Object.entries(account.category_prices).map(([k, v]) => [k, formatMinor(v)])),
     requests_per_second: account.requests_per_second,
+    charge_free_messages: account.charge_free_messages,
     created_at: account.created_at.toISOString(),
     ...(wallet ? { wallet: presentWallet(wallet) } : {}),
   };

@@ -57,7 +57,10 @@ export const accountRoutes = [
     operationId: 'updateAccount',
     summary: 'Rename an account, change its prices or its request rate limit',
     description:
-      'Give any of `name`, `price`, `category_prices`, `requests_per_second` (at least one). `requests_per_second` limits all the ' +
+      'Give any of `name`, `price`, `category_prices`, `requests_per_second`, `charge_free_messages` (at least one). ' +
+      '`charge_free_messages` (false by default) says whether a message Meta reports free (its pricing type ' +
+      '`free_customer_service` or `free_entry_point`) is charged; it applies to statuses applied after the change. ' +
+      '`requests_per_second` limits all the ' +
       "account's keys together (each key keeps its own limit too); `null` removes it, and there is none by default. " +
       'A new price applies to messages accepted after the change; ' +
       'messages already accepted keep the amount held for them, which is what is captured, released or refunded. ' +

@@ -22,6 +22,12 @@ export const accountSchema = z
         "Requests per second over all the account's keys together; null = no account-wide limit (each key keeps its own)",
       example: null,
     }),
+    charge_free_messages: z.boolean().openapi({
+      description:
+        'Whether Dak charges a message Meta reports free (pricing type free_customer_service or free_entry_point). ' +
+        "false (the default): such a message's hold is released, or its capture given back, as a `waive` ledger entry whose reason names Meta's type",
+      example: false,
+    }),
     created_at: timestampSchema,
     wallet: adminWalletSchema.optional().openapi({ description: 'Included by GET /accounts/{id}' }),
   })
@@ -54,11 +60,14 @@ const accountRequestsPerSecond = z
 // A PATCH takes the create schema's own fields, each optional; an empty change is a 400.
 export const updateAccountSchema = createAccountSchema
   .pick({ name: true, price: true, category_prices: true })
-  .extend({ requests_per_second: accountRequestsPerSecond.nullable() })
+  .extend({
+    requests_per_second: accountRequestsPerSecond.nullable(),
+    charge_free_messages: z.boolean({ error: 'charge_free_messages must be true or false' }),
+  })
   .partial()
   .refine(
     (body) => Object.keys(body).length > 0,
-    nothingToChange(['name', 'price', 'category_prices', 'requests_per_second']),
+    nothingToChange(['name', 'price', 'category_prices', 'requests_per_second', 'charge_free_messages']),
   );
 
 export const accountParams = z.object({

@@ -38,6 +38,7 @@ export async function batchStatus(
       captured: formatMinor(totals.captured_minor),
       refunded: formatMinor(totals.refunded_minor),
       released: formatMinor(totals.released_minor),
+      waived: formatMinor(totals.waived_minor),
     },
   };
 }

@@ -58,10 +58,32 @@ export const messageStatusSchema = z
     charge: z.object({
       amount: moneySchema,
       currency: z.string().openapi({ example: 'INR' }),
-      state: z
-        .enum(CHARGE_STATES)
-        .openapi({ description: 'held on accept, captured when Meta takes it, released or refunded otherwise' }),
+      state: z.enum(CHARGE_STATES).openapi({
+        description:
+          "held on accept, captured when Meta takes it, released or refunded otherwise; waived when Meta reported it free (`pricing.type` free_customer_service or free_entry_point) and the account's `charge_free_messages` is false",
+      }),
     }),
+    pricing: z
+      .object({
+        model: z
+          .string()
+          .nullable()
+          .openapi({ description: "Meta's `pricing_model`: PMP (per message)", example: 'PMP' }),
+        category: z.string().nullable().openapi({
+          description: 'marketing, utility, authentication, authentication_international, service or marketing_lite',
+          example: 'utility',
+        }),
+        type: z.string().nullable().openapi({
+          description: 'regular (Meta charges it), free_customer_service or free_entry_point',
+          example: 'regular',
+        }),
+        billable: z.boolean().optional().openapi({ description: 'Deprecated by Meta; present when Meta sent it' }),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "The pricing Meta reported on the message's statuses (the latest); null until a status carried one",
+      }),
   })
   .openapi('MessageStatus');
 
@@ -133,9 +155,13 @@ export const batchStatusSchema = z
         released: moneySchema.openapi({
           description: 'Held, then returned: messages that never reached Meta (expired, refused)',
         }),
+        waived: moneySchema.openapi({
+          description:
+            "Not charged: messages Meta reported free (pricing type free_customer_service or free_entry_point), as the account's charge_free_messages says",
+        }),
       })
       .openapi({
-        description: 'The price of the accepted messages by what happened to it; the four add up to their total price',
+        description: 'The price of the accepted messages by what happened to it; the five add up to their total price',
       }),
   })
   .openapi('BatchStatus');

@@ -39,6 +39,7 @@ export function presentLedgerEntry(row: LedgerRow): z.infer<typeof ledgerEntrySc
     amount: formatMinor(row.amount_minor),
     message_id: row.message_id,
     reference: row.reference,
+    reason: row.reason,
     created_at: row.created_at.toISOString(),
   };
 }

@@ -57,9 +57,9 @@ export const topUpResultSchema = z
 export const ledgerEntrySchema = z
   .object({
     id: z.number().int().openapi({ description: 'Increasing with time; the paging cursor', example: 4211 }),
-    kind: z.enum(['topup', 'hold', 'capture', 'release', 'refund', 'refund_reversal']).openapi({
+    kind: z.enum(['topup', 'hold', 'capture', 'release', 'refund', 'refund_reversal', 'waive']).openapi({
       description:
-        "topup credits; hold reserves a message's price on accept; capture when Meta takes it; release returns a hold that never reached Meta; refund returns a captured charge of a failed message; refund_reversal takes a refund back when a delivery arrives late",
+        "topup credits; hold reserves a message's price on accept; capture when Meta takes it; release returns a hold that never reached Meta; refund returns a captured charge of a failed message; refund_reversal takes a refund back when a delivery arrives late; waive returns a hold or a capture of a message Meta reported free, when the account does not charge those (`reason` says which)",
     }),
     amount: moneySchema.openapi({ description: 'Always positive; `kind` says which way it moved', example: '0.10' }),
     message_id: z.string().nullable().openapi({
@@ -67,6 +67,11 @@ export const ledgerEntrySchema = z
       example: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F',
     }),
     reference: z.string().nullable().openapi({ description: "A top-up's reference; null otherwise", example: null }),
+    reason: z.string().nullable().openapi({
+      description:
+        "Why a `waive` was made: `meta_free_customer_service` or `meta_free_entry_point` (Meta's pricing type); null for other kinds",
+      example: null,
+    }),
     created_at: timestampSchema,
   })
   .openapi('LedgerEntry');

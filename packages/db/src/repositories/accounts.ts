@@ -39,6 +39,7 @@ export async function updateAccount(
     price_minor?: number;
     category_prices?: Record<string, number>;
     requests_per_second?: number | null;
+    messaging_tier?: number | null;
   },
 ): Promise<Account | undefined> {
   return db
@@ -48,6 +49,7 @@ export async function updateAccount(
       ...(changes.price_minor !== undefined ? { price_minor: changes.price_minor } : {}),
       ...(changes.category_prices ? { category_prices: JSON.stringify(changes.category_prices) } : {}),
       ...(changes.requests_per_second !== undefined ? { requests_per_second: changes.requests_per_second } : {}),
+      ...(changes.messaging_tier !== undefined ? { messaging_tier: changes.messaging_tier } : {}),
     })
     .where('id', '=', id)
     .returningAll()

@@ -17,6 +17,8 @@ export interface AccountsTable {
   category_prices: Json<Record<string, number>>;
   /** Requests per second over all the account's keys; null = no account-wide limit. */
   requests_per_second: number | null;
+  /** Meta's messaging limit: unique users per rolling 24 h (250, 2000, 10000, 100000); null = unlimited. */
+  messaging_tier: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: CreatedAt;
 }
 
@@ -198,6 +200,13 @@ export interface MarketingHoldsTable {
   created_at: CreatedAt;
 }
 
+/** Whom an account reached and when last (the accept statement keeps it; see the messaging-tiers migration). */
+export interface RecipientReachTable {
+  account_id: string;
+  recipient: string;
+  last_sent_at: Timestamp;
+}
+
 export type CallbackDeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'failed';
 
 /** An account's callback URL (Dak → the business); see the callbacks migration. */
@@ -329,6 +338,7 @@ export interface DB {
   idempotency_keys: IdempotencyKeysTable;
   batches: BatchesTable;
   marketing_holds: MarketingHoldsTable;
+  recipient_reach: RecipientReachTable;
   callback_endpoints: CallbackEndpointsTable;
   callback_events: CallbackEventsTable;
   callback_deliveries: CallbackDeliveriesTable;

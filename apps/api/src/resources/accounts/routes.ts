@@ -55,9 +55,12 @@ export const accountRoutes = [
     path: '/accounts/:id',
     auth: 'admin',
     operationId: 'updateAccount',
-    summary: 'Rename an account, change its prices or its request rate limit',
+    summary: 'Rename an account, change its prices, its request rate limit or its messaging tier',
     description:
-      'Give any of `name`, `price`, `category_prices`, `requests_per_second` (at least one). `requests_per_second` limits all the ' +
+      'Give any of `name`, `price`, `category_prices`, `requests_per_second`, `messaging_tier` (at least one). ' +
+      "`messaging_tier` is Meta's messaging limit of the account's business portfolio (250, 2000, 10000, 100000 or `unlimited`, the default): " +
+      'unique users reached per rolling 24 hours; set it to what Meta shows for the portfolio, and Dak refuses sends beyond it up front. ' +
+      '`requests_per_second` limits all the ' +
       "account's keys together (each key keeps its own limit too); `null` removes it, and there is none by default. " +
       'A new price applies to messages accepted after the change; ' +
       'messages already accepted keep the amount held for them, which is what is captured, released or refunded. ' +

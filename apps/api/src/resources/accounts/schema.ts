@@ -4,6 +4,12 @@ import { z } from '../../openapi/zod';
 import { adminWalletSchema } from '../wallet/schema';
 import { decimal, nothingToChange } from '../requests';
 
+/** Meta's tiers: unique users per rolling 24 h per business portfolio, or unlimited. */
+const messagingTierSchema = z.union(
+  [z.literal(250), z.literal(2_000), z.literal(10_000), z.literal(100_000), z.literal('unlimited')],
+  { error: 'messaging_tier must be one of Meta\'s tiers: 250, 2000, 10000, 100000 or "unlimited"' },
+);
+
 // Answers, as documented schemas; the presenters return exactly these types.
 
 export const accountSchema = z
@@ -21,6 +27,12 @@ export const accountSchema = z
       description:
         "Requests per second over all the account's keys together; null = no account-wide limit (each key keeps its own)",
       example: null,
+    }),
+    messaging_tier: messagingTierSchema.openapi({
+      description:
+        "Meta's messaging limit of the account's business portfolio: unique users it may reach per rolling 24 hours, or `unlimited`. " +
+        'Dak refuses a send or batch whose new recipients exceed what is left (422 `messaging_limit_exceeded`).',
+      example: 'unlimited',
     }),
     created_at: timestampSchema,
     wallet: adminWalletSchema.optional().openapi({ description: 'Included by GET /accounts/{id}' }),
@@ -54,11 +66,14 @@ const accountRequestsPerSecond = z
 // A PATCH takes the create schema's own fields, each optional; an empty change is a 400.
 export const updateAccountSchema = createAccountSchema
   .pick({ name: true, price: true, category_prices: true })
-  .extend({ requests_per_second: accountRequestsPerSecond.nullable() })
+  .extend({
+    requests_per_second: accountRequestsPerSecond.nullable(),
+    messaging_tier: messagingTierSchema,
+  })
   .partial()
   .refine(
     (body) => Object.keys(body).length > 0,
-    nothingToChange(['name', 'price', 'category_prices', 'requests_per_second']),
+    nothingToChange(['name', 'price', 'category_prices', 'requests_per_second', 'messaging_tier']),
   );
 
 export const accountParams = z.object({

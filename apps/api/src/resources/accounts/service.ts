@@ -55,6 +55,9 @@ export async function updateAccount(
     ...(input.price !== undefined ? { price_minor: minor(input.price) } : {}),
     ...(input.category_prices ? { category_prices: minorPrices(input.category_prices) } : {}),
     ...(input.requests_per_second !== undefined ? { requests_per_second: input.requests_per_second } : {}),
+    ...(input.messaging_tier !== undefined
+      ? { messaging_tier: input.messaging_tier === 'unlimited' ? null : input.messaging_tier }
+      : {}),
   });
   if (!updated) throw new DakError('account_not_found', `No account "${id}".`);
   return updated;

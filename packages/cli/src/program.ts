@@ -46,6 +46,16 @@ function requestsPerSecondOrNone(value: string): number | 'none' {
   return value === 'none' ? value : positiveInteger(value);
 }
 
+/** `--messaging-tier 2000`, or `unlimited`: one of Meta's tiers (the API refuses others with the list). */
+function messagingTier(value: string): 250 | 2000 | 10000 | 100000 | 'unlimited' {
+  if (value === 'unlimited') return value;
+  const tier = Number(value.replace(/[,_]/g, ''));
+  if (tier === 250 || tier === 2000 || tier === 10000 || tier === 100000) return tier;
+  throw new CliError(
+    `--messaging-tier must be one of Meta's tiers: 250, 2000, 10000, 100000 or unlimited (got "${value}").`,
+  );
+}
+
 const rate = (requestsPerSecond: number | null) =>
   requestsPerSecond === null ? 'no account limit' : `${requestsPerSecond} req/s`;
 
@@ -159,6 +169,11 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
       "limit all the account's keys together to n requests/s; none removes the limit",
       requestsPerSecondOrNone,
     )
+    .option(
+      '--messaging-tier <250|2000|10000|100000|unlimited>',
+      "Meta's messaging limit of the account's portfolio (unique users per 24 h); sends beyond it are refused",
+      messagingTier,
+    )
     .action(
       action(
         async (
@@ -170,6 +185,7 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
             categoryPrice?: Record<string, string>;
             clearCategoryPrices?: boolean;
             requestsPerSecond?: number | 'none';
+            messagingTier?: ReturnType<typeof messagingTier>;
           },
         ) => {
           if (opts.categoryPrice && opts.clearCategoryPrices)
@@ -182,6 +198,7 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
             ...(opts.requestsPerSecond !== undefined
               ? { requests_per_second: opts.requestsPerSecond === 'none' ? null : opts.requestsPerSecond }
               : {}),
+            ...(opts.messagingTier !== undefined ? { messaging_tier: opts.messagingTier } : {}),
           });
           print(
             account,
@@ -190,7 +207,7 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
                 Object.entries(a.category_prices)
                   .map(([k, v]) => `${k} ${v}`)
                   .join(', ') || 'no category prices'
-              }\t${rate(a.requests_per_second)}`,
+              }\t${rate(a.requests_per_second)}\ttier ${a.messaging_tier}`,
           );
         },
       ),

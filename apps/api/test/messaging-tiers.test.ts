@@ -138,9 +138,25 @@ describe('messaging tiers: Dak refuses sends beyond the portfolio’s unique use
     await expectWalletInvariant(stack.api.ctx.db, accountId);
   });
 
-  it('an unlimited account is not counted against anything', async () => {
+  it('an unlimited account is not counted against anything; a new tier counts the last 24 h of its messages', async () => {
     await stack.admin.updateAccount(accountId, { messaging_tier: 'unlimited' });
     expect((await batch(range(4_000, 4_300))).status).toBe(200);
+    const { rows } = await sql<{ recipients: number }>`
+      select count(distinct recipient)::int as recipients from messages
+      where account_id = ${accountId} and queued_at > now() - interval '24 hours'`.execute(stack.api.ctx.db);
+    const reached = rows[0]!.recipients;
+    expect(reached).toBe(250 + 1 + 200 + 50 + 300);
+
+    await stack.admin.updateAccount(accountId, { messaging_tier: 2000 });
+    const refused = await batch(range(5_000, 5_000 + 2_000 - reached + 1));
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.details).toEqual({
+      messaging_tier: 2000,
+      used: reached,
+      remaining: 2000 - reached,
+      needed: 2000 - reached + 1,
+    });
+    expect((await batch(range(5_000, 5_000 + 2_000 - reached))).status).toBe(200);
   });
 });
 

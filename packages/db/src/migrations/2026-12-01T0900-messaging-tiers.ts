@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 
 /**
  * Messaging limits (Meta's tiers: 250, 2,000, 10,000 or 100,000 unique users per rolling 24 h
@@ -7,11 +7,11 @@ import { sql, type Kysely } from 'kysely';
  * sets one.
  *
  * `recipient_reach` has one row per (account, recipient) with when the account last accepted a
- * message to them; the accept statement keeps it. The unique users of the last 24 h are an
- * index range of (account_id, last_sent_at), and whether a batch's recipients are new is a
- * primary-key probe each, so the check costs what the batch and the day's reach cost, not
- * what the messages table holds. Filled from the last 24 h of messages, so a tier set right
- * after the upgrade already counts today's sends.
+ * message to them; the accept statement keeps it for tiered accounts. The unique users of the
+ * last 24 h are an index range of (account_id, last_sent_at), and whether a batch's recipients
+ * are new is a primary-key probe each, so the check costs what the batch and the day's reach
+ * cost, not what the messages table holds. It starts empty: every account is unlimited, and
+ * setting a tier rebuilds the account's rows from its last 24 h of messages.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('accounts').addColumn('messaging_tier', 'integer').execute();
@@ -27,11 +27,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('recipient_reach')
     .columns(['account_id', 'last_sent_at'])
     .execute();
-  await sql`
-    insert into recipient_reach (account_id, recipient, last_sent_at)
-    select account_id, recipient, max(queued_at) from messages
-    where queued_at > now() - interval '24 hours'
-    group by account_id, recipient`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -23,8 +23,8 @@ export interface AcceptResult {
 /**
  * The accept step in one statement: hold the messages' total from the account's wallet (only
  * if the available balance covers it, the wallet owes nothing and the tier check passes), and
- * only then insert the messages, their `hold` ledger entries and the recipients' reach (each
- * recipient's last send, which the tier check reads). All or nothing. One round trip, so no
+ * only then insert the messages, their `hold` ledger entries and, for a tiered account, the
+ * recipients' reach (each recipient's last send, which the tier check reads). All or nothing. One round trip, so no
  * transaction is needed around it on the unlimited path (the idempotent path still runs it
  * inside one).
  *
@@ -57,6 +57,17 @@ export async function acceptWithHold(
                 where account_id = ${accountId} and last_sent_at > now() - interval '24 hours')
                + (select count(*) from fresh) <= (select messaging_tier from tier)`
       : sql``;
+  // Only a tiered account's reach is kept: it costs the accept a row per recipient, and an
+  // unlimited account never reads it (setting a tier rebuilds it from the messages: rebuildReach).
+  const reach =
+    check === 'within_tier'
+      ? sql`, reached as (
+          -- After the wallet row's lock (hold), so an account's reach rows are written one statement at a time.
+          insert into recipient_reach (account_id, recipient, last_sent_at)
+          select hold.account_id, recipients.recipient, now() from recipients, hold order by recipients.recipient
+          on conflict (account_id, recipient) do update set last_sent_at = excluded.last_sent_at
+        )`
+      : sql``;
   const result = await sql<AcceptResult>`
     with tier as (
       select messaging_tier from accounts where id = ${accountId}
@@ -79,12 +90,7 @@ export async function acceptWithHold(
     ), held as (
       insert into ledger_entries (account_id, message_id, kind, amount_minor)
       select hold.account_id, accepted.id, 'hold', accepted.price_minor from accepted, hold where accepted.price_minor > 0
-    ), reached as (
-      -- After the wallet row's lock (hold), so an account's reach rows are written one statement at a time.
-      insert into recipient_reach (account_id, recipient, last_sent_at)
-      select hold.account_id, recipients.recipient, now() from recipients, hold order by recipients.recipient
-      on conflict (account_id, recipient) do update set last_sent_at = excluded.last_sent_at
-    )
+    )${reach}
     select exists (select 1 from hold) as held, (select messaging_tier from tier) as tier`.execute(db);
   return result.rows[0] ?? { held: false, tier: null };
 }

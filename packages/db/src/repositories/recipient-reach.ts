@@ -31,3 +31,17 @@ export async function reachToday(db: Database, accountId: string, recipients: re
       ) as fresh`.execute(db);
   return result.rows[0] ?? { used: 0, fresh: 0 };
 }
+
+/**
+ * Rebuilds the account's reach from its messages of the last 24 hours. Accepts keep the reach
+ * only while the account has a tier, so giving an unlimited account one starts from this. A
+ * scan of the account's messages (retention bounds them), run when an operator sets a tier.
+ */
+export async function rebuildReach(db: Database, accountId: string): Promise<void> {
+  await sql`delete from recipient_reach where account_id = ${accountId}`.execute(db);
+  await sql`
+    insert into recipient_reach (account_id, recipient, last_sent_at)
+    select account_id, recipient, max(queued_at) from messages
+    where account_id = ${accountId} and queued_at > now() - interval '24 hours'
+    group by account_id, recipient`.execute(db);
+}

@@ -225,7 +225,9 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
 
     const badTier = await dak([...globals, 'accounts', 'update', 'acc_missing', '--messaging-tier', '300']);
     expect(badTier.code).toBe(1);
-    expect(badTier.stderr).toMatch(/--messaging-tier must be one of Meta's tiers: 250, 2000, 10000, 100000 or unlimited \(got "300"\)/);
+    expect(badTier.stderr).toMatch(
+      /--messaging-tier must be one of Meta's tiers: 250, 2000, 10000, 100000 or unlimited \(got "300"\)/,
+    );
 
     for (const run of [wrongToken, badAmount, missing, down, badTier]) expect(run.stderr).not.toMatch(/\n\s+at /);
   });

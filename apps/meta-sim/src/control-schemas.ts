@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MESSAGING_LIMIT_TIERS, type MessagingLimitTier } from './messaging-limit';
 
 const probability = z.number().min(0).max(1);
 const delay = z.number().int().min(0).max(86_400_000);
@@ -20,13 +21,19 @@ export const phoneNumberSchema = z.object({
   verified_name: z.string().optional(),
 });
 
+export const messagingLimitTierSchema = z.enum(Object.keys(MESSAGING_LIMIT_TIERS) as [MessagingLimitTier]);
+
 export const businessSchema = z.object({
   waba_id: z.string().min(1),
   name: z.string().optional(),
+  /** The portfolio's messaging limit; default unlimited. */
+  messaging_limit_tier: messagingLimitTierSchema.optional(),
   access_token: z.string().min(1),
   phone_numbers: z.array(phoneNumberSchema).default([]),
   templates: z.array(templateSchema).optional(),
 });
+
+export const businessPatchSchema = z.object({ messaging_limit_tier: messagingLimitTierSchema });
 
 export const seedFileSchema = z.object({ businesses: z.array(businessSchema) });
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import {
+  businessPatchSchema,
   businessSchema,
   faultSchema,
   inboundSchema,
@@ -14,9 +15,11 @@ import {
   webhookConfigSchema,
 } from './control-schemas';
 import type { StoredFault } from './faults';
+import type { MessagingLimitTier } from './messaging-limit';
 import type { SimMessage } from './message-lifecycle';
 import type { NumberSends } from './send-log';
 import type { RecordedRequest, SimCore } from './sim-core';
+import type { Business } from './store';
 import type { BusinessSeed, MetaTemplate, SpecialRecipientRule, WebhookSettings } from './types';
 import type { WebhookDelivery } from './webhook-dispatcher';
 import { verifySubscription, type VerifyResult } from './verify-subscription';
@@ -61,6 +64,14 @@ export interface PhoneNumberView {
   maintenance_until: string | null;
 }
 
+export interface BusinessView {
+  waba_id: string;
+  name: string;
+  messaging_limit_tier: MessagingLimitTier;
+  /** Unique users reached outside a customer-service window in the last 24 h. */
+  reached_last_24h: number;
+}
+
 /**
  * Every control operation, callable in-process (tests) and behind `/_sim` (other processes).
  * Inputs are checked with the same schemas either way.
@@ -74,13 +85,30 @@ export class SimControl {
     return { waba_id: parsed.waba_id };
   }
 
-  businesses(): { waba_id: string; name: string; phone_numbers: PhoneNumberView[]; templates: MetaTemplate[] }[] {
+  businesses(): (BusinessView & { phone_numbers: PhoneNumberView[]; templates: MetaTemplate[] })[] {
     return [...this.core.store.businesses.values()].map((business) => ({
-      waba_id: business.wabaId,
-      name: business.name,
+      ...this.businessView(business),
       phone_numbers: [...business.phoneNumberIds].map((id) => this.phoneNumber(id)),
       templates: this.core.store.templatesOf(business.wabaId),
     }));
+  }
+
+  /** Sets the portfolio's messaging limit; whom it reached in the last 24 h still counts. */
+  updateBusiness(wabaId: string, input: z.input<typeof businessPatchSchema>): BusinessView {
+    const patch = businessPatchSchema.parse(input);
+    const business = this.core.store.businesses.get(wabaId);
+    if (!business) throw new ControlError(404, `unknown WABA ${wabaId}`);
+    business.reach.tier = patch.messaging_limit_tier;
+    return this.businessView(business);
+  }
+
+  private businessView(business: Business): BusinessView {
+    return {
+      waba_id: business.wabaId,
+      name: business.name,
+      messaging_limit_tier: business.reach.tier,
+      reached_last_24h: business.reach.reached(Date.now()),
+    };
   }
 
   /** Adds or replaces a template; a status change on an existing one sends `message_template_status_update`. */

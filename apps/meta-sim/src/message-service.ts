@@ -1,4 +1,4 @@
-import { MetaApiError } from './meta-errors';
+import { MESSAGING_LIMIT_CODE, MetaApiError } from './meta-errors';
 import type { MessageLifecycle, Pricing } from './message-lifecycle';
 import type { PairLimiter } from './rate-limits';
 import type { IdFactory } from './random';
@@ -137,6 +137,15 @@ export class MessageService {
       throw new MetaApiError(100, `Invalid parameter: type ${JSON.stringify(type)} is not supported`);
     }
 
+    const business = this.store.businesses.get(number.wabaId);
+    // Only business-initiated messages count: a user inside their customer-service window is free.
+    const countsForLimit = !windowOpen && business !== undefined;
+    if (countsForLimit && !business.reach.allows(waId, now)) {
+      throw new MetaApiError(
+        MESSAGING_LIMIT_CODE,
+        `Message failed to send because the business portfolio reached its messaging limit of ${business.reach.limit} unique users in 24 hours (${business.reach.tier}).`,
+      );
+    }
     if (!number.throughput.canAccept(now)) {
       throw new MetaApiError(
         130429,
@@ -150,6 +159,7 @@ export class MessageService {
       );
     }
     number.throughput.record(now);
+    if (countsForLimit) business.reach.record(waId, now);
 
     const id = this.ids.wamid(waId);
     const rule = this.special.match(waId, template ? template.category : 'service');

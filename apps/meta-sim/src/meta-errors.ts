@@ -36,6 +36,12 @@ const CATALOGUE: Record<number, { title: string; http: number; subcode?: number 
   131053: { title: 'Media upload error', http: 400 },
   131056: { title: '(Business Account, Consumer Account) pair rate limit hit', http: 400 },
   131057: { title: 'Account has been put in maintenance mode', http: 500 },
+  /**
+   * The business portfolio's messaging limit (unique users per 24 h). Meta documents no code of
+   * its own for it (META.md lists the limit, not an error); this is the one meta-sim answers and
+   * Dak's worker classifies (@dak/meta MESSAGING_LIMIT_CODE).
+   */
+  131064: { title: 'Messaging limit reached', http: 400 },
   132000: { title: 'Number of parameters does not match the expected number of params', http: 400 },
   132001: { title: 'Template name does not exist in the translation', http: 404 },
   132005: { title: 'Translated text too long', http: 400 },
@@ -46,6 +52,9 @@ const CATALOGUE: Record<number, { title: string; http: number; subcode?: number 
   133004: { title: 'Server temporarily unavailable', http: 503 },
   133010: { title: 'Phone number not registered', http: 400 },
 };
+
+/** What meta-sim answers past a portfolio's messaging limit (see the catalogue entry). */
+export const MESSAGING_LIMIT_CODE = 131064;
 
 export const ERROR_HREF = 'https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/';
 

@@ -1,3 +1,4 @@
+import { ReachWindow } from './messaging-limit';
 import { ThroughputWindow } from './rate-limits';
 import type { BusinessSeed, MetaTemplate, PairRateLimit, PhoneNumberSeed } from './types';
 
@@ -6,6 +7,8 @@ export interface Business {
   name: string;
   accessToken: string;
   phoneNumberIds: Set<string>;
+  /** The portfolio's messaging limit and whom it reached in the last 24 h. */
+  reach: ReachWindow;
   /** Template ids in creation order. */
   templateIds: string[];
 }
@@ -71,9 +74,11 @@ export class SimStore {
       name: seed.name ?? `Business ${seed.waba_id}`,
       accessToken: seed.access_token,
       phoneNumberIds: new Set(),
+      reach: new ReachWindow(),
       templateIds: [],
     };
     business.name = seed.name ?? business.name;
+    if (seed.messaging_limit_tier) business.reach.tier = seed.messaging_limit_tier;
     business.accessToken = seed.access_token;
     this.businesses.set(business.wabaId, business);
     this.tokens.set(seed.access_token, business.wabaId);

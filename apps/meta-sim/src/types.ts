@@ -1,3 +1,4 @@
+import type { MessagingLimitTier } from './messaging-limit';
 import type { Logger } from 'pino';
 
 export type TemplateStatus =
@@ -61,6 +62,8 @@ export interface PhoneNumberSeed {
 export interface BusinessSeed {
   waba_id: string;
   name?: string;
+  /** The portfolio's messaging limit (unique users per 24 h); default TIER_UNLIMITED. */
+  messaging_limit_tier?: MessagingLimitTier;
   /** Bearer token valid for this WABA's phone numbers and templates. */
   access_token: string;
   phone_numbers: PhoneNumberSeed[];

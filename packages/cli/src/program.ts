@@ -46,6 +46,16 @@ function requestsPerSecondOrNone(value: string): number | 'none' {
   return value === 'none' ? value : positiveInteger(value);
 }
 
+/** `--messaging-tier 2000`, or `unlimited`: one of Meta's tiers (the API refuses others with the list). */
+function messagingTier(value: string): 250 | 2000 | 10000 | 100000 | 'unlimited' {
+  if (value === 'unlimited') return value;
+  const tier = Number(value.replace(/[,_]/g, ''));
+  if (tier === 250 || tier === 2000 || tier === 10000 || tier === 100000) return tier;
+  throw new CliError(
+    `--messaging-tier must be one of Meta's tiers: 250, 2000, 10000, 100000 or unlimited (got "${value}").`,
+  );
+}
+
 const rate = (requestsPerSecond: number | null) =>
   requestsPerSecond === null ? 'no account limit' : `${requestsPerSecond} req/s`;
 
@@ -164,6 +174,11 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
       'whether messages Meta reports free (free_customer_service, free_entry_point) are charged; no by default',
       yesNo,
     )
+    .option(
+      '--messaging-tier <250|2000|10000|100000|unlimited>',
+      "Meta's messaging limit of the account's portfolio (unique users per 24 h); sends beyond it are refused",
+      messagingTier,
+    )
     .action(
       action(
         async (
@@ -176,6 +191,7 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
             clearCategoryPrices?: boolean;
             requestsPerSecond?: number | 'none';
             chargeFreeMessages?: boolean;
+            messagingTier?: ReturnType<typeof messagingTier>;
           },
         ) => {
           if (opts.categoryPrice && opts.clearCategoryPrices)
@@ -189,6 +205,7 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
               ? { requests_per_second: opts.requestsPerSecond === 'none' ? null : opts.requestsPerSecond }
               : {}),
             ...(opts.chargeFreeMessages !== undefined ? { charge_free_messages: opts.chargeFreeMessages } : {}),
+            ...(opts.messagingTier !== undefined ? { messaging_tier: opts.messagingTier } : {}),
           });
           print(
             account,
@@ -197,7 +214,7 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
                 Object.entries(a.category_prices)
                   .map(([k, v]) => `${k} ${v}`)
                   .join(', ') || 'no category prices'
-              }\t${rate(a.requests_per_second)}`,
+              }\t${rate(a.requests_per_second)}\ttier ${a.messaging_tier}`,
           );
         },
       ),

@@ -172,14 +172,16 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
         '--clear-category-prices',
         '--requests-per-second',
         '50',
+        '--messaging-tier',
+        '10,000',
       ),
-    ).toBe(`${accountId}\tprice 0.15\tno category prices\t50 req/s\n`);
+    ).toBe(`${accountId}\tprice 0.15\tno category prices\t50 req/s\ttier 10000\n`);
     const [unlimited, keyUpdated, phoneUpdated] = await Promise.all([
-      short('accounts', 'update', accountId, '--requests-per-second', 'none'),
+      short('accounts', 'update', accountId, '--requests-per-second', 'none', '--messaging-tier', 'unlimited'),
       short('api-keys', 'update', keyId, '--requests-per-second', '9'),
       short('phone-numbers', 'update', DEMO.metaPhoneNumberId, '--mps', '120'),
     ]);
-    expect(unlimited).toBe(`${accountId}\tprice 0.15\tno category prices\tno account limit\n`);
+    expect(unlimited).toBe(`${accountId}\tprice 0.15\tno category prices\tno account limit\ttier unlimited\n`);
     expect(keyUpdated).toBe(`${keyId}\tproduction\t9 req/s\n`);
     expect(phoneUpdated).toMatch(/^pn_\S+\t15550783881\t120 mps\n$/);
     expect(await short('api-keys', 'revoke', keyId)).toMatch(new RegExp(`^${keyId}\\trevoked \\d{4}-`));
@@ -227,7 +229,13 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^error: Cannot reach Dak's admin API at http:\/\/127\.0\.0\.1:9 .*Is Dak running\?/);
 
-    for (const run of [wrongToken, badAmount, missing, down]) expect(run.stderr).not.toMatch(/\n\s+at /);
+    const badTier = await dak([...globals, 'accounts', 'update', 'acc_missing', '--messaging-tier', '300']);
+    expect(badTier.code).toBe(1);
+    expect(badTier.stderr).toMatch(
+      /--messaging-tier must be one of Meta's tiers: 250, 2000, 10000, 100000 or unlimited \(got "300"\)/,
+    );
+
+    for (const run of [wrongToken, badAmount, missing, down, badTier]) expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('takes the URL and token from the environment, else the token from ./.dak/local.env', async () => {

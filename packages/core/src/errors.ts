@@ -55,6 +55,10 @@ export const ERROR_CODES = {
   template_not_approved: { status: 422, means: 'the template is not APPROVED' },
   priority_not_allowed: { status: 422, means: "the priority is faster than the template's category allows" },
   no_valid_messages: { status: 422, means: 'every item of the batch is invalid' },
+  messaging_limit_exceeded: {
+    status: 422,
+    means: "the request's new recipients exceed what is left of the account's messaging tier (unique users per 24 h)",
+  },
   callback_url_refused: { status: 422, means: 'the callback URL is not http(s), or not a public address' },
   callback_unreachable: { status: 422, means: 'the callback URL did not answer the registration ping' },
   callback_disabled: { status: 422, means: 'the callback endpoint is disabled; enable it first' },

@@ -13,6 +13,7 @@ export * from './repositories/idempotency';
 export * from './repositories/batches';
 export * from './repositories/message-list';
 export * from './repositories/marketing-holds';
+export * from './repositories/recipient-reach';
 export * from './repositories/callbacks';
 export * from './repositories/callback-endpoints';
 export * from './repositories/callback-deliveries';

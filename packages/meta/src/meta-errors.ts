@@ -41,8 +41,17 @@ export type MetaErrorClass =
   | 'spam_rate'
   /** 131049, per-user marketing limit: Meta keeps this user's marketing back; hold it for 24 h, no retry now */
   | 'per_user_marketing'
+  /** the business portfolio reached its messaging limit (unique users per 24 h): fail, no retry today */
+  | 'messaging_limit'
   /** the message can never be sent as it is */
   | 'permanent';
+
+/**
+ * The portfolio's messaging limit. Meta documents no code of its own for it (META.md gives the
+ * tiers, not an error); this is the one meta-sim answers. Dak refuses sends beyond its recorded
+ * tier before they reach Meta, so this only shows when Meta's tier is lower than Dak's record.
+ */
+export const MESSAGING_LIMIT_CODE = 131064;
 
 const CLASSES: Record<number, MetaErrorClass> = {
   130429: 'throughput',
@@ -57,6 +66,7 @@ const CLASSES: Record<number, MetaErrorClass> = {
   80007: 'app_rate',
   131048: 'spam_rate',
   131049: 'per_user_marketing',
+  [MESSAGING_LIMIT_CODE]: 'messaging_limit',
 };
 
 /** Branch on `error.code`, never on the HTTP status or the title (META.md). */

@@ -84,6 +84,8 @@ export function sendRetryDecision(failure: SendFailure): SendRetryDecision {
       return { kind: 'slow_number', rateFactor: SPAM_RATE_FACTOR, until: now + SPAM_RATE_SLOWDOWN_MS, retryAt };
     case 'per_user_marketing':
       return { kind: 'fail', holdMarketingUntil: now + MARKETING_HOLD_MS };
+    // A retry within the day meets the same limit: fail it, and the message's error says why.
+    case 'messaging_limit':
     case 'permanent':
       return { kind: 'fail', holdMarketingUntil: null };
   }

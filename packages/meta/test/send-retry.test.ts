@@ -32,6 +32,7 @@ describe('classifyMetaError', () => {
     [80007, 'app_rate'],
     [131048, 'spam_rate'],
     [131049, 'per_user_marketing'],
+    [131064, 'messaging_limit'],
     [131026, 'permanent'],
     [131050, 'permanent'],
     [132001, 'permanent'],
@@ -48,6 +49,11 @@ describe('sendRetryDecision', () => {
     ['transient, capped at a minute', { errorClass: 'transient', attempt: 7 }, { kind: 'retry', at: now + 60 * S }],
     ['transient, last try', { errorClass: 'transient', attempt: 8 }, { kind: 'fail', holdMarketingUntil: null }],
     ['app_rate, as transient', { errorClass: 'app_rate', attempt: 2 }, { kind: 'retry', at: now + 2 * S }],
+    [
+      'messaging_limit, first try: no retry',
+      { errorClass: 'messaging_limit', attempt: 1 },
+      { kind: 'fail', holdMarketingUntil: null },
+    ],
     ['app_rate, last try', { errorClass: 'app_rate', attempt: 8 }, { kind: 'fail', holdMarketingUntil: null }],
     [
       'transient, own policy',
@@ -106,6 +112,7 @@ describe('sendRetryDecision', () => {
       app_rate: true,
       spam_rate: true,
       per_user_marketing: true,
+      messaging_limit: true,
       permanent: true,
     };
     expect(new Set(cases.map(([, f]) => f.errorClass))).toEqual(new Set(Object.keys(every)));

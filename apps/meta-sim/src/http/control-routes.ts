@@ -23,6 +23,9 @@ export function controlRoutes(control: SimControl): express.Router {
   router.get('/businesses', (_req, res) => {
     res.json({ data: control.businesses() });
   });
+  router.patch('/businesses/:wabaId', (req, res) => {
+    res.json(control.updateBusiness(String(req.params.wabaId), req.body));
+  });
   router.post('/businesses/:wabaId/templates', (req, res) => {
     res.status(201).json(control.upsertTemplate(String(req.params.wabaId), req.body));
   });

@@ -115,6 +115,7 @@ function describeObject(core: SimCore, id: string, fields: string | undefined): 
       quality_rating: 'GREEN',
       platform_type: 'CLOUD_API',
       throughput: { level: number.throughput.mps > 80 ? 'HIGH' : 'STANDARD' },
+      messaging_limit_tier: core.store.businesses.get(number.wabaId)?.reach.tier ?? 'TIER_UNLIMITED',
       id: number.id,
     };
   }

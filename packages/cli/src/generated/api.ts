@@ -12,7 +12,7 @@ export interface paths {
         put?: never;
         /**
          * Send a template message
-         * @description Checks the request, the template (APPROVED, in your account) and the variables against its placeholders, holds the price from the wallet and queues the message. Nothing is stored and nothing is held for a rejected request. Name the template by `template_id`, or by `template_name` with `template_language`, not both. Unknown fields are ignored. The body is at most 64 KB and nested at most 32 levels; `variables` follow Meta's limits (60 characters per header value, 1024 per body value, 2000 per button value or media link, at most 12 entries and 204 values each). A 400 lists at most 20 issues.
+         * @description Checks the request, the template (APPROVED, in your account) and the variables against its placeholders, holds the price from the wallet and queues the message. Nothing is stored and nothing is held for a rejected request. Name the template by `template_id`, or by `template_name` with `template_language`, not both. Unknown fields are ignored. A recipient the account has not messaged in the last 24 h, once its messaging tier's unique users are used up, is a 422 `messaging_limit_exceeded`. The body is at most 64 KB and nested at most 32 levels; `variables` follow Meta's limits (60 characters per header value, 1024 per body value, 2000 per button value or media link, at most 12 entries and 204 values each). A 400 lists at most 20 issues.
          */
         post: operations["sendMessage"];
         delete?: never;
@@ -49,7 +49,7 @@ export interface paths {
         put?: never;
         /**
          * Send one template to up to 10,000 recipients
-         * @description One template, 1 to 10000 messages, each with its own recipient, variables, client_reference and expires_in. The sender and the template are checked once: their errors (unknown number or template, template not approved, key not allowed) fail the whole request as on send-message. Each item is then checked exactly as send-message checks a message; an invalid item is listed in `rejected` with its index and send-message's error code, and the others are accepted. The accepted messages are held for and stored together: if the wallet cannot cover all of them, the answer is 402 and nothing is stored. When every item is invalid the answer is 422 `no_valid_messages` with each reason in `details.rejected`. Duplicate client_references inside a batch are accepted (they are yours). `priority` is the lane the messages wait in (authentication, utility, marketing; most urgent first): by default the template category's lane; a slower lane may be asked for, a faster one is a 422. The body may be at most 8 MB (10,000 messages of about 840 bytes each).
+         * @description One template, 1 to 10000 messages, each with its own recipient, variables, client_reference and expires_in. The sender and the template are checked once: their errors (unknown number or template, template not approved, key not allowed) fail the whole request as on send-message. Each item is then checked exactly as send-message checks a message; an invalid item is listed in `rejected` with its index and send-message's error code, and the others are accepted. The accepted messages are held for and stored together: if the wallet cannot cover all of them, the answer is 402 and nothing is stored. When every item is invalid the answer is 422 `no_valid_messages` with each reason in `details.rejected`. When the batch's recipients not messaged by the account in the last 24 h are more than its messaging tier has left, the answer is 422 `messaging_limit_exceeded` and nothing is stored or held. Duplicate client_references inside a batch are accepted (they are yours). `priority` is the lane the messages wait in (authentication, utility, marketing; most urgent first): by default the template category's lane; a slower lane may be asked for, a faster one is a 422. The body may be at most 8 MB (10,000 messages of about 840 bytes each).
          */
         post: operations["sendBatch"];
         delete?: never;
@@ -375,8 +375,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Rename an account, change its prices or its request rate limit
-         * @description Give any of `name`, `price`, `category_prices`, `requests_per_second`, `charge_free_messages` (at least one). `charge_free_messages` (false by default) says whether a message Meta reports free (its pricing type `free_customer_service` or `free_entry_point`) is charged; it applies to statuses applied after the change. `requests_per_second` limits all the account's keys together (each key keeps its own limit too); `null` removes it, and there is none by default. A new price applies to messages accepted after the change; messages already accepted keep the amount held for them, which is what is captured, released or refunded. `category_prices` replaces the whole map: a category left out goes back to `price`, and `{}` removes every category price. A category price beats `price` for templates of that category.
+         * Rename an account, change its prices, its request rate limit or its messaging tier
+         * @description Give any of `name`, `price`, `category_prices`, `requests_per_second`, `charge_free_messages`, `messaging_tier` (at least one). `charge_free_messages` (false by default) says whether a message Meta reports free (its pricing type `free_customer_service` or `free_entry_point`) is charged; it applies to statuses applied after the change. `messaging_tier` is Meta's messaging limit of the account's business portfolio (250, 2000, 10000, 100000 or `unlimited`, the default): unique users reached per rolling 24 hours; set it to what Meta shows for the portfolio, and Dak refuses sends beyond it up front. `requests_per_second` limits all the account's keys together (each key keeps its own limit too); `null` removes it, and there is none by default. A new price applies to messages accepted after the change; messages already accepted keep the amount held for them, which is what is captured, released or refunded. `category_prices` replaces the whole map: a category left out goes back to `price`, and `{}` removes every category price. A category price beats `price` for templates of that category.
          */
         patch: operations["updateAccount"];
         trace?: never;
@@ -1688,6 +1688,11 @@ export interface components {
              */
             charge_free_messages: boolean;
             /**
+             * @description Meta's messaging limit of the account's business portfolio: unique users it may reach per rolling 24 hours, or `unlimited`. Dak refuses a send or batch whose new recipients exceed what is left (422 `messaging_limit_exceeded`).
+             * @example unlimited
+             */
+            messaging_tier: 250 | 2000 | 10000 | 100000 | "unlimited";
+            /**
              * Format: date-time
              * @example 2026-03-14T09:30:00.000Z
              */
@@ -2104,7 +2109,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Well-formed, but cannot be done as asked. `error.code`: `template_not_approved` (the template is not APPROVED), `variables_mismatch` (the variables do not fit the template's placeholders). */
+            /** @description Well-formed, but cannot be done as asked. `error.code`: `messaging_limit_exceeded` (the request's new recipients exceed what is left of the account's messaging tier (unique users per 24 h)), `template_not_approved` (the template is not APPROVED), `variables_mismatch` (the variables do not fit the template's placeholders). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2114,7 +2119,7 @@ export interface operations {
                      * @example {
                      *       "success": false,
                      *       "error": {
-                     *         "code": "template_not_approved",
+                     *         "code": "messaging_limit_exceeded",
                      *         "message": "Well-formed, but cannot be done as asked: the message says what to fix."
                      *       }
                      *     }
@@ -2468,7 +2473,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Well-formed, but cannot be done as asked. `error.code`: `template_not_approved` (the template is not APPROVED), `no_valid_messages` (every item of the batch is invalid), `priority_not_allowed` (the priority is faster than the template's category allows). */
+            /** @description Well-formed, but cannot be done as asked. `error.code`: `messaging_limit_exceeded` (the request's new recipients exceed what is left of the account's messaging tier (unique users per 24 h)), `template_not_approved` (the template is not APPROVED), `no_valid_messages` (every item of the batch is invalid), `priority_not_allowed` (the priority is faster than the template's category allows). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2478,7 +2483,7 @@ export interface operations {
                      * @example {
                      *       "success": false,
                      *       "error": {
-                     *         "code": "template_not_approved",
+                     *         "code": "messaging_limit_exceeded",
                      *         "message": "Well-formed, but cannot be done as asked: the message says what to fix."
                      *       }
                      *     }
@@ -5623,6 +5628,7 @@ export interface operations {
                     };
                     requests_per_second?: number | null;
                     charge_free_messages?: boolean;
+                    messaging_tier?: 250 | 2000 | 10000 | 100000 | "unlimited";
                 };
             };
         };

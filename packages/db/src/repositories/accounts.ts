@@ -40,6 +40,7 @@ export async function updateAccount(
     category_prices?: Record<string, number>;
     requests_per_second?: number | null;
     charge_free_messages?: boolean;
+    messaging_tier?: number | null;
   },
 ): Promise<Account | undefined> {
   return db
@@ -50,6 +51,7 @@ export async function updateAccount(
       ...(changes.category_prices ? { category_prices: JSON.stringify(changes.category_prices) } : {}),
       ...(changes.requests_per_second !== undefined ? { requests_per_second: changes.requests_per_second } : {}),
       ...(changes.charge_free_messages !== undefined ? { charge_free_messages: changes.charge_free_messages } : {}),
+      ...(changes.messaging_tier !== undefined ? { messaging_tier: changes.messaging_tier } : {}),
     })
     .where('id', '=', id)
     .returningAll()

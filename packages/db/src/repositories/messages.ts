@@ -5,17 +5,40 @@ import type { Message, MessageToAccept, StoredMessageStatus } from '../schema/in
 import { recordAcceptedMany, recordFailedBeforeMetaMany } from './dispatch';
 
 /**
- * The accept step in one statement: hold the messages' total from the account's wallet (only
- * if the available balance covers it and the wallet owes nothing), and only then insert the messages and their `hold`
- * ledger entries. All or nothing; returns false when the balance is short or in debt. One round trip, so
- * no transaction is needed around it (the idempotent path still runs it inside one).
+ * How the accept statement treats the account's messaging tier (see acceptWithHold):
+ * - `unlimited_only`: hold only when the account has no tier (unlimited). Lock-free; a tiered
+ *   account is refused without locking anything, and the caller goes on with `within_tier`.
+ * - `within_tier`: also hold for a tiered account when the request's new recipients fit what is
+ *   left of its 24-hour reach. Exact only after the caller locked the wallet row in the same
+ *   transaction (lockWalletForAccept) before this statement took its snapshot.
  */
-export async function insertMessagesWithHold(
+export type TierCheck = 'unlimited_only' | 'within_tier';
+
+export interface AcceptResult {
+  held: boolean;
+  /** The account's messaging tier; null = unlimited. */
+  tier: number | null;
+}
+
+/**
+ * The accept step in one statement: hold the messages' total from the account's wallet (only
+ * if the available balance covers it, the wallet owes nothing and the tier check passes), and
+ * only then insert the messages, their `hold` ledger entries and, for a tiered account, the
+ * recipients' reach (each recipient's last send, which the tier check reads). All or nothing. One round trip, so no
+ * transaction is needed around it on the unlimited path (the idempotent path still runs it
+ * inside one).
+ *
+ * The tier check reads `recipient_reach` only when the account has a tier and the request
+ * reaches someone new in the last 24 h: Postgres evaluates those sub-selects lazily, so an
+ * unlimited account or a request to recipients already reached today pays for none of it.
+ */
+export async function acceptWithHold(
   db: Database,
   accountId: string,
   messages: MessageToAccept[],
-): Promise<boolean> {
-  if (messages.length === 0) return true;
+  check: TierCheck,
+): Promise<AcceptResult> {
+  if (messages.length === 0) return { held: true, tier: null };
   const total = messages.reduce((sum, m) => sum + m.price_minor, 0);
   const rows = JSON.stringify(
     messages.map((m) => ({
@@ -27,21 +50,58 @@ export async function insertMessagesWithHold(
       updated_at: m.queued_at,
     })),
   );
-  const result = await sql<{ held: number }>`
-    with hold as (
-      update wallets set available = available - ${total}, held = held + ${total}, updated_at = now()
-      where account_id = ${accountId} and available >= ${total} and debt = 0
-      returning account_id
+  const withinTier =
+    check === 'within_tier'
+      ? sql`or (select count(*) from fresh) = 0
+            or (select count(*) from recipient_reach
+                where account_id = ${accountId} and last_sent_at > now() - interval '24 hours')
+               + (select count(*) from fresh) <= (select messaging_tier from tier)`
+      : sql``;
+  // Only a tiered account's reach is kept: it costs the accept a row per recipient, and an
+  // unlimited account never reads it (setting a tier rebuilds it from the messages: rebuildReach).
+  const reach =
+    check === 'within_tier'
+      ? sql`, reached as (
+          -- After the wallet row's lock (hold), so an account's reach rows are written one statement at a time.
+          insert into recipient_reach (account_id, recipient, last_sent_at)
+          select hold.account_id, recipients.recipient, now() from recipients, hold order by recipients.recipient
+          on conflict (account_id, recipient) do update set last_sent_at = excluded.last_sent_at
+        )`
+      : sql``;
+  const result = await sql<AcceptResult>`
+    with tier as (
+      select messaging_tier from accounts where id = ${accountId}
     ), accepted as (
       select * from json_populate_recordset(null::messages, ${rows}::json)
+    ), recipients as (
+      select distinct recipient from accepted
+    ), fresh as (
+      select r.recipient from recipients r
+      where not exists (
+        select 1 from recipient_reach x
+        where x.account_id = ${accountId} and x.recipient = r.recipient and x.last_sent_at > now() - interval '24 hours')
+    ), hold as (
+      update wallets set available = available - ${total}, held = held + ${total}, updated_at = now()
+      where account_id = ${accountId} and available >= ${total} and debt = 0
+        and ((select messaging_tier from tier) is null ${withinTier})
+      returning account_id
     ), inserted as (
       insert into messages select accepted.* from accepted, hold
     ), held as (
       insert into ledger_entries (account_id, message_id, kind, amount_minor)
       select hold.account_id, accepted.id, 'hold', accepted.price_minor from accepted, hold where accepted.price_minor > 0
-    )
-    select count(*)::int as held from hold`.execute(db);
-  return (result.rows[0]?.held ?? 0) > 0;
+    )${reach}
+    select exists (select 1 from hold) as held, (select messaging_tier from tier) as tier`.execute(db);
+  return result.rows[0] ?? { held: false, tier: null };
+}
+
+/** acceptWithHold checking the tier; true when held. Callers that may race on a tiered account lock first. */
+export async function insertMessagesWithHold(
+  db: Database,
+  accountId: string,
+  messages: MessageToAccept[],
+): Promise<boolean> {
+  return (await acceptWithHold(db, accountId, messages, 'within_tier')).held;
 }
 
 /** A message of this account, by Dak id or by wamid. */

@@ -19,6 +19,8 @@ export interface AccountsTable {
   requests_per_second: number | null;
   /** Whether Dak charges a message Meta reports free (`free_customer_service`, `free_entry_point`); false by default. */
   charge_free_messages: Generated<boolean>;
+  /** Meta's messaging limit: unique users per rolling 24 h (250, 2000, 10000, 100000); null = unlimited. */
+  messaging_tier: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: CreatedAt;
 }
 
@@ -204,6 +206,13 @@ export interface MarketingHoldsTable {
   created_at: CreatedAt;
 }
 
+/** Whom an account reached and when last (the accept statement keeps it; see the messaging-tiers migration). */
+export interface RecipientReachTable {
+  account_id: string;
+  recipient: string;
+  last_sent_at: Timestamp;
+}
+
 export type CallbackDeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'failed';
 
 /** An account's callback URL (Dak → the business); see the callbacks migration. */
@@ -335,6 +344,7 @@ export interface DB {
   idempotency_keys: IdempotencyKeysTable;
   batches: BatchesTable;
   marketing_holds: MarketingHoldsTable;
+  recipient_reach: RecipientReachTable;
   callback_endpoints: CallbackEndpointsTable;
   callback_events: CallbackEventsTable;
   callback_deliveries: CallbackDeliveriesTable;

@@ -14,7 +14,15 @@ export function presentAccount(account: Account, wallet?: Wallet): z.infer<typeo
     category_prices: Object.fromEntries(Object.entries(account.category_prices).map(([k, v]) => [k, formatMinor(v)])),
     requests_per_second: account.requests_per_second,
     charge_free_messages: account.charge_free_messages,
+    messaging_tier: presentTier(account.messaging_tier),
     created_at: account.created_at.toISOString(),
     ...(wallet ? { wallet: presentWallet(wallet) } : {}),
   };
+}
+
+function presentTier(tier: number | null): z.infer<typeof accountSchema>['messaging_tier'] {
+  if (tier === null) return 'unlimited';
+  if (tier === 250 || tier === 2_000 || tier === 10_000 || tier === 100_000) return tier;
+  // Only the admin API writes the column, with one of Meta's tiers; anything else reads as the next tier down.
+  return tier >= 100_000 ? 100_000 : tier >= 10_000 ? 10_000 : tier >= 2_000 ? 2_000 : 250;
 }

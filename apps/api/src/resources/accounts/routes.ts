@@ -55,11 +55,13 @@ export const accountRoutes = [
     path: '/accounts/:id',
     auth: 'admin',
     operationId: 'updateAccount',
-    summary: 'Rename an account, change its prices or its request rate limit',
+    summary: 'Rename an account, change its prices, its request rate limit or its messaging tier',
     description:
-      'Give any of `name`, `price`, `category_prices`, `requests_per_second`, `charge_free_messages` (at least one). ' +
+      'Give any of `name`, `price`, `category_prices`, `requests_per_second`, `charge_free_messages`, `messaging_tier` (at least one). ' +
       '`charge_free_messages` (false by default) says whether a message Meta reports free (its pricing type ' +
       '`free_customer_service` or `free_entry_point`) is charged; it applies to statuses applied after the change. ' +
+      "`messaging_tier` is Meta's messaging limit of the account's business portfolio (250, 2000, 10000, 100000 or `unlimited`, the default): " +
+      'unique users reached per rolling 24 hours; set it to what Meta shows for the portfolio, and Dak refuses sends beyond it up front. ' +
       '`requests_per_second` limits all the ' +
       "account's keys together (each key keeps its own limit too); `null` removes it, and there is none by default. " +
       'A new price applies to messages accepted after the change; ' +

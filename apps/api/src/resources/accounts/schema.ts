@@ -4,6 +4,12 @@ import { z } from '../../openapi/zod';
 import { adminWalletSchema } from '../wallet/schema';
 import { decimal, nothingToChange } from '../requests';
 
+/** Meta's tiers: unique users per rolling 24 h per business portfolio, or unlimited. */
+const messagingTierSchema = z.union(
+  [z.literal(250), z.literal(2_000), z.literal(10_000), z.literal(100_000), z.literal('unlimited')],
+  { error: 'messaging_tier must be one of Meta\'s tiers: 250, 2000, 10000, 100000 or "unlimited"' },
+);
+
 // Answers, as documented schemas; the presenters return exactly these types.
 
 export const accountSchema = z
@@ -27,6 +33,12 @@ export const accountSchema = z
         'Whether Dak charges a message Meta reports free (pricing type free_customer_service or free_entry_point). ' +
         "false (the default): such a message's hold is released, or its capture given back, as a `waive` ledger entry whose reason names Meta's type",
       example: false,
+    }),
+    messaging_tier: messagingTierSchema.openapi({
+      description:
+        "Meta's messaging limit of the account's business portfolio: unique users it may reach per rolling 24 hours, or `unlimited`. " +
+        'Dak refuses a send or batch whose new recipients exceed what is left (422 `messaging_limit_exceeded`).',
+      example: 'unlimited',
     }),
     created_at: timestampSchema,
     wallet: adminWalletSchema.optional().openapi({ description: 'Included by GET /accounts/{id}' }),
@@ -63,11 +75,19 @@ export const updateAccountSchema = createAccountSchema
   .extend({
     requests_per_second: accountRequestsPerSecond.nullable(),
     charge_free_messages: z.boolean({ error: 'charge_free_messages must be true or false' }),
+    messaging_tier: messagingTierSchema,
   })
   .partial()
   .refine(
     (body) => Object.keys(body).length > 0,
-    nothingToChange(['name', 'price', 'category_prices', 'requests_per_second', 'charge_free_messages']),
+    nothingToChange([
+      'name',
+      'price',
+      'category_prices',
+      'requests_per_second',
+      'charge_free_messages',
+      'messaging_tier',
+    ]),
   );
 
 export const accountParams = z.object({

@@ -5,6 +5,7 @@ import {
   findAccountById,
   findAccountByWabaId,
   insertAccount,
+  rebuildReach,
   updateAccount as updateAccountRow,
   type Account,
 } from '@dak/db';
@@ -49,13 +50,21 @@ export async function updateAccount(
   id: string,
   input: z.infer<typeof updateAccountSchema>,
 ): Promise<Account> {
-  await requireAccount(ctx, id);
-  const updated = await updateAccountRow(ctx.db, id, {
-    ...(input.name !== undefined ? { name: input.name } : {}),
-    ...(input.price !== undefined ? { price_minor: minor(input.price) } : {}),
-    ...(input.category_prices ? { category_prices: minorPrices(input.category_prices) } : {}),
-    ...(input.requests_per_second !== undefined ? { requests_per_second: input.requests_per_second } : {}),
-    ...(input.charge_free_messages !== undefined ? { charge_free_messages: input.charge_free_messages } : {}),
+  const before = await requireAccount(ctx, id);
+  const tier =
+    input.messaging_tier === undefined ? undefined : input.messaging_tier === 'unlimited' ? null : input.messaging_tier;
+  const updated = await ctx.db.transaction().execute(async (trx) => {
+    const row = await updateAccountRow(trx, id, {
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.price !== undefined ? { price_minor: minor(input.price) } : {}),
+      ...(input.category_prices ? { category_prices: minorPrices(input.category_prices) } : {}),
+      ...(input.requests_per_second !== undefined ? { requests_per_second: input.requests_per_second } : {}),
+      ...(input.charge_free_messages !== undefined ? { charge_free_messages: input.charge_free_messages } : {}),
+      ...(tier !== undefined ? { messaging_tier: tier } : {}),
+    });
+    // Accepts keep the reach only for tiered accounts: a first tier counts today's sends from the messages.
+    if (row && tier != null && before.messaging_tier === null) await rebuildReach(trx, id);
+    return row;
   });
   if (!updated) throw new DakError('account_not_found', `No account "${id}".`);
   return updated;

@@ -1,7 +1,8 @@
 import { DakError, formatMinor } from '@dak/core';
 import {
+  acceptWithHold,
   findWallet,
-  insertMessagesWithHold,
+  lockWalletForAccept,
   saveIdempotentResponse,
   type Database,
   type MessageToAccept,
@@ -9,6 +10,7 @@ import {
 import { Counter, type Registry } from 'prom-client';
 import type { ApiContext } from '../../context';
 import { AcceptCoalescer } from './accept-coalescer';
+import { messagingLimitExceeded, recipientsOf } from './messaging-limit';
 
 export interface IdempotencyClaim {
   key: string;
@@ -75,8 +77,27 @@ export function createAcceptCoalescer(db: Database, registry: Registry): AcceptC
   });
 }
 
+/**
+ * An unlimited account's rows go in one lock-free statement. A tiered account's first try is
+ * refused without a lock (the statement's snapshot could miss a concurrent accept's
+ * recipients), and it goes again behind the wallet row's lock, so two requests of one account
+ * can never together pass its tier.
+ */
 async function holdAndInsert(db: Database, accountId: string, rows: MessageToAccept[]): Promise<void> {
-  if (!(await insertMessagesWithHold(db, accountId, rows))) throw await insufficientFunds(db, accountId, rows);
+  const unlimited = await acceptWithHold(db, accountId, rows, 'unlimited_only');
+  if (unlimited.held) return;
+  if (unlimited.tier === null) throw await insufficientFunds(db, accountId, rows);
+  const withinTier = (trx: Database) => holdWithinTier(trx, accountId, rows, unlimited.tier!);
+  await (db.isTransaction ? withinTier(db) : db.transaction().execute(withinTier));
+}
+
+async function holdWithinTier(trx: Database, accountId: string, rows: MessageToAccept[], tier: number): Promise<void> {
+  await lockWalletForAccept(trx, accountId);
+  if ((await acceptWithHold(trx, accountId, rows, 'within_tier')).held) return;
+  throw (
+    (await messagingLimitExceeded(trx, accountId, recipientsOf(rows), tier)) ??
+    (await insufficientFunds(trx, accountId, rows))
+  );
 }
 
 async function insufficientFunds(db: Database, accountId: string, rows: MessageToAccept[]): Promise<DakError> {

@@ -92,6 +92,7 @@ const replayedHeader = z.object({
 const SEND_ERRORS: ErrorCode[] = [
   'invalid_idempotency_key',
   'insufficient_funds',
+  'messaging_limit_exceeded',
   'phone_number_not_allowed',
   'template_not_found',
   'phone_number_not_found',
@@ -123,6 +124,7 @@ export const messageRoutes = [
       'Checks the request, the template (APPROVED, in your account) and the variables against its placeholders, holds the price ' +
       'from the wallet and queues the message. Nothing is stored and nothing is held for a rejected request. Name the template ' +
       'by `template_id`, or by `template_name` with `template_language`, not both. Unknown fields are ignored. ' +
+      "A recipient the account has not messaged in the last 24 h, once its messaging tier's unique users are used up, is a 422 `messaging_limit_exceeded`. " +
       `The body is at most ${SEND_MESSAGE_BYTES / 1024} KB and nested at most ${MAX_JSON_DEPTH} levels; \`variables\` follow Meta's limits ` +
       `(${HEADER_PARAMETER_MAX} characters per header value, ${BODY_PARAMETER_MAX} per body value, ${BUTTON_PARAMETER_MAX} per button value ` +
       `or media link, at most ${VARIABLE_ENTRIES_MAX} entries and ${VALUES_PER_ENTRY_MAX} values each). A 400 lists at most ${MAX_LISTED_ISSUES} issues.`,
@@ -194,6 +196,7 @@ export const messageRoutes = [
       "Each item is then checked exactly as send-message checks a message; an invalid item is listed in `rejected` with its index and send-message's error code, and the others are accepted. " +
       'The accepted messages are held for and stored together: if the wallet cannot cover all of them, the answer is 402 and nothing is stored. ' +
       'When every item is invalid the answer is 422 `no_valid_messages` with each reason in `details.rejected`. ' +
+      "When the batch's recipients not messaged by the account in the last 24 h are more than its messaging tier has left, the answer is 422 `messaging_limit_exceeded` and nothing is stored or held. " +
       'Duplicate client_references inside a batch are accepted (they are yours). ' +
       "`priority` is the lane the messages wait in (authentication, utility, marketing; most urgent first): by default the template category's lane; a slower lane may be asked for, a faster one is a 422. " +
       'The body may be at most 8 MB (10,000 messages of about 840 bytes each).',

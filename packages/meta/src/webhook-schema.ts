@@ -82,6 +82,8 @@ export type MetaInboundMessage = z.infer<typeof inboundMessageSchema>;
 /** One entry of `contacts` beside inbound messages: who wrote, with their WhatsApp profile name. */
 export const inboundContactSchema = z.object({
   wa_id: text,
+  /** Meta's business-scoped user id (2026), beside or instead of wa_id. */
+  user_id: text,
   profile: z.object({ name: text }).nullable().catch(null),
 });
 export type MetaInboundContact = z.infer<typeof inboundContactSchema>;

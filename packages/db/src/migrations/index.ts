@@ -13,6 +13,7 @@ import * as callbacks from './2026-12-01T0800-callbacks';
 import * as automations from './2026-12-01T0810-automations';
 import * as lowBalance from './2026-12-01T0820-low-balance';
 import * as callbackEndpointChanges from './2026-12-01T0830-callback-endpoint-changes';
+import * as contacts from './2026-12-01T0910-contacts';
 
 /** Every migration, in order. Add new ones at the end with a timestamped name. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0810-automations': automations,
   '2026-12-01T0820-low-balance': lowBalance,
   '2026-12-01T0830-callback-endpoint-changes': callbackEndpointChanges,
+  '2026-12-01T0910-contacts': contacts,
 };

@@ -123,6 +123,7 @@ export const messageRoutes = [
       'Checks the request, the template (APPROVED, in your account) and the variables against its placeholders, holds the price ' +
       'from the wallet and queues the message. Nothing is stored and nothing is held for a rejected request. Name the template ' +
       'by `template_id`, or by `template_name` with `template_language`, not both. Unknown fields are ignored. ' +
+      'A MARKETING template to a recipient who opted out (a STOP reply, Meta 131050, or PATCH /contacts) is a 422 `recipient_opted_out`; utility and authentication templates still go. ' +
       `The body is at most ${SEND_MESSAGE_BYTES / 1024} KB and nested at most ${MAX_JSON_DEPTH} levels; \`variables\` follow Meta's limits ` +
       `(${HEADER_PARAMETER_MAX} characters per header value, ${BODY_PARAMETER_MAX} per body value, ${BUTTON_PARAMETER_MAX} per button value ` +
       `or media link, at most ${VARIABLE_ENTRIES_MAX} entries and ${VALUES_PER_ENTRY_MAX} values each). A 400 lists at most ${MAX_LISTED_ISSUES} issues.`,
@@ -154,7 +155,7 @@ export const messageRoutes = [
         headers: replayedHeader,
       },
     },
-    errors: [...SEND_ERRORS, 'invalid_phone_number', 'variables_mismatch'],
+    errors: [...SEND_ERRORS, 'invalid_phone_number', 'variables_mismatch', 'recipient_opted_out'],
   }).handle(async ({ ctx, req, body, principal }) =>
     answer(await sendMessage(ctx, principal, body, idempotencyKeyOf(req))),
   ),
@@ -195,6 +196,7 @@ export const messageRoutes = [
       'The accepted messages are held for and stored together: if the wallet cannot cover all of them, the answer is 402 and nothing is stored. ' +
       'When every item is invalid the answer is 422 `no_valid_messages` with each reason in `details.rejected`. ' +
       'Duplicate client_references inside a batch are accepted (they are yours). ' +
+      'With a MARKETING template, an item whose recipient opted out is rejected by index with `recipient_opted_out` (nothing held for it). ' +
       "`priority` is the lane the messages wait in (authentication, utility, marketing; most urgent first): by default the template category's lane; a slower lane may be asked for, a faster one is a 422. " +
       'The body may be at most 8 MB (10,000 messages of about 840 bytes each).',
     headers: z.object({

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  couponOfferRequest,
   DEMO,
   expectWalletInvariant,
+  messagesEnvelope,
   orderUpdateRequest,
   postSignedWebhook,
   sendAccepted,
@@ -20,38 +22,14 @@ const KABIR = '919820005004';
 const STOPPED_AT_META = '919820005005';
 const STOPPED_IN_ANSWER = '919820005006';
 
-const couponOffer = (recipient: string) => ({
-  phone_number_id: DEMO.metaPhoneNumberId,
-  template_id: templateFixtures.coupon_offer!.id,
-  phone_number: recipient,
-  variables: [
-    { type: 'body', values: ['Ananya', '20%'] },
-    { type: 'button', index: 0, values: ['SAVE20'] },
-  ],
-});
+const couponOffer = couponOfferRequest;
 
-// A customer's reply, as Meta delivers it: the contact (profile name) beside the message.
-function inbound(from: string, name: string, message: Record<string, unknown>, at = Math.floor(Date.now() / 1000)) {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: DEMO.wabaId,
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: DEMO.displayPhoneNumber, phone_number_id: DEMO.metaPhoneNumberId },
-              contacts: [{ profile: { name }, wa_id: from, user_id: `IN.${from}` }],
-              messages: [{ from, id: `wamid.in.${from}.${at}.${Math.random()}`, timestamp: String(at), ...message }],
-            },
-          },
-        ],
-      },
-    ],
-  };
-}
+// A customer's reply, as Meta delivers it: the contact (profile name, user id) beside the message.
+const inbound = (from: string, name: string, message: Record<string, unknown>, at = Math.floor(Date.now() / 1000)) =>
+  messagesEnvelope({
+    contacts: [{ profile: { name }, wa_id: from, user_id: `IN.${from}` }],
+    messages: [{ from, id: `wamid.in.${from}.${at}.${Math.random()}`, timestamp: String(at), ...message }],
+  });
 const text = (body: string) => ({ type: 'text', text: { body } });
 
 describe('contacts and opt-outs', () => {

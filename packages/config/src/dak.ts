@@ -88,7 +88,8 @@ const schema = z.object({
   // Replies that opt a contact out of (or back into) marketing: comma-separated, matched against
   // the whole trimmed message in any case. Unset: @dak/core's defaults (English and Indian languages).
   OPT_OUT_KEYWORDS: optional(z.string().min(1)),
-  OPT_IN_KEYWORDS: optional(z.string()),
+  // Not `optional`: an empty OPT_IN_KEYWORDS is an empty list (opting back in only by hand), not the default.
+  OPT_IN_KEYWORDS: z.string().optional(),
   DEFAULT_PRICE_MINOR: z.coerce.number().int().min(0).default(10),
   DEFAULT_CURRENCY: z.string().length(3).default('INR'),
   // wallet.low_balance: a new account's threshold (minor units; each account may set its own

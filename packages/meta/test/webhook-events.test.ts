@@ -84,7 +84,7 @@ describe("Meta's webhook events", () => {
       kind: 'message',
       message: { id: 'wamid.in', from: '919820388810', timestamp: new Date(1764198000 * 1000), type: 'text' },
       content: { id: 'wamid.in', from: '919820388810', timestamp: '1764198000', type: 'text', text: { body: 'hi' } },
-      contact: { wa_id: '919820388810', profile: { name: 'A' } },
+      contact: { wa_id: '919820388810', user_id: null, profile: { name: 'A' } },
     });
   });
 

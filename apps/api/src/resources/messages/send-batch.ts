@@ -114,7 +114,8 @@ function chosenPriority(requested: Priority | undefined, category: string, templ
 /**
  * One template to up to 10,000 recipients. The sender, template and price are resolved once
  * (their errors fail the whole request, as on send-message); each item is then checked alone
- * and either becomes a row or is reported by index. The valid rows are accepted together: one
+ * (a MARKETING template's opted-out recipients by one lookup for all) and either becomes a row
+ * or is reported by index. The valid rows are accepted together: one
  * statement holds their whole price (402 and nothing stored if it does not fit) and the batch
  * row commits in the same transaction; one addBulk enqueues them.
  */
@@ -162,9 +163,13 @@ export async function sendBatch(
   const rows: MessageToAccept[] = [];
   const rejected: RejectedItem[] = [];
   const messageIds: (string | null)[] = prepared.map((item, index) => {
-    const contact = 'error' in item ? undefined : optedOut.get(item.recipient);
-    if ('error' in item || contact) {
-      rejected.push('error' in item ? item : rejectedAs(index, optedOutError(contact!, template.name)));
+    if ('error' in item) {
+      rejected.push(item);
+      return null;
+    }
+    const contact = optedOut.get(item.recipient);
+    if (contact) {
+      rejected.push(rejectedAs(index, optedOutError(contact, template.name)));
       return null;
     }
     rows.push(item);

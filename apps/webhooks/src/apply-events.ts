@@ -2,11 +2,15 @@ import {
   chargeMovements,
   chargeStateAfter,
   freeMessageReason,
+  DEFAULT_OPT_KEYWORDS,
   isReportedStatus,
   messageStatusEvent,
+  normalizeRecipient,
+  optChangeOfReply,
   statusChangesOf,
   type ChargeMovement,
   type ReportedPricing,
+  type OptKeywords,
 } from '@dak/core';
 import {
   accountsWaivingFreeMessages,
@@ -20,9 +24,12 @@ import {
   holdMarketing,
   lockApplicableEvents,
   lockMessagesOf,
+  metaOptOutOf,
   moveMessageCharges,
   recordCallbackEvents,
+  recordContacts,
   updateTemplateStatus,
+  type ContactSighting,
   type Database,
   type EventClosing,
   type MarketingHold,
@@ -66,6 +73,8 @@ interface Gathered {
   reports: StatusReport[];
   /** Callback events other than status changes (those come from where the statuses end). */
   callbacks: NewCallbackEvent[];
+  /** Who wrote in (and whether a reply opted them out or in), recorded together at the end. */
+  contacts: ContactSighting[];
 }
 
 /**
@@ -82,6 +91,7 @@ export async function applyPendingEvents(
   db: Database,
   limit = 500,
   subscriptions?: CallbackSubscriptions,
+  keywords: OptKeywords = DEFAULT_OPT_KEYWORDS,
 ): Promise<AppliedBatch> {
   return db.transaction().execute(async (trx) => {
     const events = await lockApplicableEvents(trx, limit);
@@ -93,9 +103,9 @@ export async function applyPendingEvents(
     await lockMessagesOf(trx, events);
     const lookups = await lookUp(trx, events);
     const closings: EventClosing[] = [];
-    const gathered: Gathered = { reports: [], callbacks: [] };
+    const gathered: Gathered = { reports: [], callbacks: [], contacts: [] };
     for (const event of events) {
-      const outcome = await applyEvent(trx, event, lookups, gathered);
+      const outcome = await applyEvent(trx, event, lookups, gathered, keywords);
       if (!outcome) continue;
       closings.push(outcome.closing);
       if (outcome.rejected) batch.rejected.push({ event, reason: outcome.rejected });
@@ -109,6 +119,8 @@ export async function applyPendingEvents(
     await moveMoney(trx, settled, waiving);
     // Last in the lock order, after the wallets: hold rows, sorted by holdMarketing.
     await holdMarketing(trx, marketingHoldsOf(settled));
+    // Then contact rows, sorted by recordContacts: who wrote in, and who opted out (STOP, 131050).
+    await recordContacts(trx, [...gathered.contacts, ...optOutsOf(settled)]);
     await closeEvents(trx, closings);
     batch.deliveries = await recordCallbackEvents(
       trx,
@@ -171,6 +183,20 @@ export function marketingHoldsOf(
             reason: 'meta_131049',
           },
         ]
+      : [],
+  );
+}
+
+/**
+ * Meta's 131050 (the user stopped marketing messages): the contact is opted out of the
+ * account's marketing from Meta's time of the failure, as a STOP reply would.
+ */
+export function optOutsOf(
+  messages: Pick<Message, 'account_id' | 'recipient' | 'status' | 'error' | 'failed_at'>[],
+): ContactSighting[] {
+  return messages.flatMap((m) =>
+    m.status === 'failed' && m.error?.code === 131050 && m.failed_at
+      ? [metaOptOutOf(m.account_id, m.recipient, m.failed_at)]
       : [],
   );
 }
@@ -269,7 +295,8 @@ async function applyEvent(
   db: Database,
   event: PendingEvent,
   lookups: Lookups,
-  { reports, callbacks }: Gathered,
+  { reports, callbacks, contacts }: Gathered,
+  keywords: OptKeywords,
 ): Promise<Outcome | undefined> {
   const sender = event.meta_phone_number_id ? lookups.numbers.get(event.meta_phone_number_id) : undefined;
   const stored = readStoredEvent(event);
@@ -300,6 +327,8 @@ async function applyEvent(
       const envelope = checkEnvelope(event, sender);
       if (!envelope.ok) return closed(event, undefined, envelope.reason);
       callbacks.push(inboundEventOf(event, stored, envelope.sender));
+      const contact = contactOf(event, stored, envelope.sender, keywords);
+      if (contact) contacts.push(contact);
       return closed(event, envelope.sender, null);
     }
     case 'template':
@@ -340,6 +369,35 @@ async function applyTemplateUpdate(
   if (!account) return close(null, 'unknown_waba');
   const owner = await findTemplateOwner(db, update.templateId);
   return close(account.id, owner ? 'template_of_other_account' : 'unknown_template');
+}
+
+/**
+ * The contact who wrote an inbound message: their profile name and user id, and an opt change
+ * when the message is exactly a STOP (or START) keyword. A user known only by a username (no
+ * number) is not recorded: contacts are keyed by number.
+ */
+function contactOf(
+  event: PendingEvent,
+  stored: Extract<StoredWebhookEvent, { kind: 'message' }>,
+  receiver: RegisteredNumber,
+  keywords: OptKeywords,
+): ContactSighting | undefined {
+  const number = normalizeRecipient(stored.message.from ?? stored.contact.wa_id ?? '');
+  if (!number) return undefined;
+  const change = optChangeOfReply(stored.content, keywords);
+  return {
+    accountId: receiver.account_id,
+    number,
+    at: stored.message.timestamp ?? event.received_at,
+    inbound: true,
+    profileName: stored.contact.profile?.name ?? null,
+    userId: stored.contact.user_id ?? null,
+    opt: change
+      ? change.optedOut
+        ? { optedOut: true, reason: 'stop_keyword', keyword: change.keyword }
+        : { optedOut: false }
+      : undefined,
+  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { optKeywordsOf } from '@dak/core';
 import { wakeCallbackDeliveries } from '@dak/queue';
 import type { WebhooksContext } from './context';
 import { applyPendingEvents } from './apply-events';
@@ -41,7 +42,12 @@ export class EventApplier {
       this.kicked = false;
       let taken = 0;
       try {
-        const batch = await applyPendingEvents(this.ctx.db, BATCH, this.ctx.callbackSubscriptions);
+        const batch = await applyPendingEvents(
+          this.ctx.db,
+          BATCH,
+          this.ctx.callbackSubscriptions,
+          optKeywordsOf(this.ctx.config.contacts),
+        );
         taken = batch.taken;
         // Committed with the batch; the jobs only wake the callback workers.
         await wakeCallbackDeliveries(this.ctx.queues, this.ctx.logger, batch.deliveries);

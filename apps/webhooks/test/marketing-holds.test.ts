@@ -1,22 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activeMarketingHolds } from '@dak/db';
 import { marketingHoldsOf } from '@dak/webhooks';
-import { DEMO, expectWalletInvariant, sendAccepted, startStack, waitForMessage, type TestStack } from '@dak/dev-env';
-import { templateFixtures } from '@dak/dev-env/template-fixtures';
+import {
+  DEMO,
+  couponOfferRequest,
+  expectWalletInvariant,
+  sendAccepted,
+  startStack,
+  waitForMessage,
+  type TestStack,
+} from '@dak/dev-env';
 
 const DAY = 24 * 3_600_000;
 const LIMITED = '919820004901';
 const UNDELIVERABLE = '919820004902';
 
-const couponOffer = (recipient: string) => ({
-  phone_number_id: DEMO.metaPhoneNumberId,
-  template_id: templateFixtures.coupon_offer!.id,
-  phone_number: recipient,
-  variables: [
-    { type: 'body', values: ['Ananya', '20%'] },
-    { type: 'button', index: 0, values: ['SAVE20'] },
-  ],
-});
+const couponOffer = couponOfferRequest;
 
 // Meta's 131049 (per-user marketing limit) arrives as a failed status after Meta took the send:
 // the message fails and is refunded as any failure, and that user's marketing is held a day.

@@ -85,6 +85,11 @@ const schema = z.object({
   CALLBACK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   // Unset: allowed outside production (a receiver on localhost), refused in production.
   CALLBACK_ALLOW_PRIVATE_URLS: optional(z.enum(['true', 'false', '1', '0'])),
+  // Replies that opt a contact out of (or back into) marketing: comma-separated, matched against
+  // the whole trimmed message in any case. Unset: @dak/core's defaults (English and Indian languages).
+  OPT_OUT_KEYWORDS: optional(z.string().min(1)),
+  // Not `optional`: an empty OPT_IN_KEYWORDS is an empty list (opting back in only by hand), not the default.
+  OPT_IN_KEYWORDS: z.string().optional(),
   DEFAULT_PRICE_MINOR: z.coerce.number().int().min(0).default(10),
   DEFAULT_CURRENCY: z.string().length(3).default('INR'),
   // wallet.low_balance: a new account's threshold (minor units; each account may set its own
@@ -128,6 +133,11 @@ export interface DakConfig {
   /** The worker's periodic template sync of every account; 0 means webhooks and the admin sync only. */
   templateSync: { intervalMs: number };
   retention: { eventDays: number };
+  /**
+   * Reply keywords that opt a contact out of marketing, or back in (an empty optIn: only by hand);
+   * undefined means @dak/core's defaults.
+   */
+  contacts: { optOutKeywords: string[] | undefined; optInKeywords: string[] | undefined };
   callbacks: {
     /** Deliveries in flight per worker process (HTTP, IO-bound). */
     concurrency: number;
@@ -146,6 +156,14 @@ export interface DakConfig {
     allowPrivateUrls: boolean;
   };
 }
+
+const keywordList = (list: string | undefined) =>
+  list === undefined
+    ? undefined
+    : list
+        .split(',')
+        .map((k) => k.trim())
+        .filter((k) => k.length > 0);
 
 /** Turns the raw environment into Dak's typed configuration; throws ConfigError listing every problem. */
 export function loadConfig(env: Env = process.env): DakConfig {
@@ -190,6 +208,10 @@ export function loadConfig(env: Env = process.env): DakConfig {
     },
     templateSync: { intervalMs: raw.TEMPLATE_SYNC_INTERVAL_MS },
     retention: { eventDays: raw.EVENT_RETENTION_DAYS },
+    contacts: {
+      optOutKeywords: keywordList(raw.OPT_OUT_KEYWORDS),
+      optInKeywords: keywordList(raw.OPT_IN_KEYWORDS),
+    },
     callbacks: {
       concurrency: raw.CALLBACK_CONCURRENCY,
       timeoutMs: raw.CALLBACK_TIMEOUT_MS,

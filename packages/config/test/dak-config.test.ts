@@ -173,3 +173,13 @@ describe('callback settings', () => {
     });
   });
 });
+
+describe('opt-out keywords', () => {
+  it('unset means the defaults; a list is trimmed; an empty opt-in list means opting back in only by hand', () => {
+    expect(loadConfig({}).contacts).toEqual({ optOutKeywords: undefined, optInKeywords: undefined });
+    expect(loadConfig({ OPT_OUT_KEYWORDS: ' STOP , nahi chahiye,, ', OPT_IN_KEYWORDS: '' }).contacts).toEqual({
+      optOutKeywords: ['STOP', 'nahi chahiye'],
+      optInKeywords: [],
+    });
+  });
+});

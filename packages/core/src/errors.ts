@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   callback_not_found: { status: 404, means: "no such callback endpoint in the caller's account" },
   callback_event_not_found: { status: 404, means: 'the callback endpoint never had that event' },
   automation_not_found: { status: 404, means: "no such automation in the caller's account" },
+  contact_not_found: { status: 404, means: "no such contact in the caller's account" },
 
   account_exists: { status: 409, means: 'an account for that WABA exists' },
   phone_number_exists: { status: 409, means: 'that Meta phone number id is registered' },
@@ -58,6 +59,11 @@ export const ERROR_CODES = {
   messaging_limit_exceeded: {
     status: 422,
     means: "the request's new recipients exceed what is left of the account's messaging tier (unique users per 24 h)",
+  },
+  recipient_opted_out: {
+    status: 422,
+    means:
+      'the recipient opted out of marketing (a STOP reply, Meta 131050 or by hand); utility and authentication still go',
   },
   callback_url_refused: { status: 422, means: 'the callback URL is not http(s), or not a public address' },
   callback_unreachable: { status: 422, means: 'the callback URL did not answer the registration ping' },

@@ -13,3 +13,4 @@ export * from './callback-signature';
 export * from './callback-envelope';
 export * from './message-view';
 export * from './automations/index';
+export * from './opt-out';

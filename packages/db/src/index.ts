@@ -19,5 +19,6 @@ export * from './repositories/callback-endpoints';
 export * from './repositories/callback-deliveries';
 export * from './repositories/low-balance';
 export * from './repositories/automations';
+export * from './repositories/contacts';
 export * from './template-sync';
 export { sql, type Transaction } from 'kysely';

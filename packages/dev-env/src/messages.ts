@@ -14,6 +14,19 @@ export function orderUpdateRequest(recipient: string = DEMO.recipient) {
   };
 }
 
+/** The demo `coupon_offer` MARKETING template, with its two body values and its coupon button. */
+export function couponOfferRequest(recipient: string = DEMO.recipient) {
+  return {
+    phone_number_id: DEMO.metaPhoneNumberId,
+    template_id: templateFixtures.coupon_offer!.id,
+    phone_number: recipient,
+    variables: [
+      { type: 'body', values: ['Ananya', '20%'] },
+      { type: 'button', index: 0, values: ['SAVE20'] },
+    ],
+  };
+}
+
 /** Sends and expects Dak to accept; returns the message id. */
 export async function sendAccepted(
   stack: TestStack,

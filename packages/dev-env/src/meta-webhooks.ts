@@ -19,11 +19,10 @@ export function postSignedWebhook(
   });
 }
 
-/** Meta's envelope around status updates, from the demo business's number unless told otherwise. */
-export function statusEnvelope(
-  statuses: unknown[],
-  from: { wabaId?: string; metaPhoneNumberId?: string; displayPhoneNumber?: string } = {},
-) {
+type EnvelopeFrom = { wabaId?: string; metaPhoneNumberId?: string; displayPhoneNumber?: string };
+
+/** Meta's `messages` envelope around a value (statuses, or inbound contacts and messages), from the demo business's number unless told otherwise. */
+export function messagesEnvelope(value: Record<string, unknown>, from: EnvelopeFrom = {}) {
   return {
     object: 'whatsapp_business_account',
     entry: [
@@ -38,11 +37,16 @@ export function statusEnvelope(
                 display_phone_number: from.displayPhoneNumber ?? DEMO.displayPhoneNumber,
                 phone_number_id: from.metaPhoneNumberId ?? DEMO.metaPhoneNumberId,
               },
-              statuses,
+              ...value,
             },
           },
         ],
       },
     ],
   };
+}
+
+/** Meta's envelope around status updates, from the demo business's number unless told otherwise. */
+export function statusEnvelope(statuses: unknown[], from: EnvelopeFrom = {}) {
+  return messagesEnvelope({ statuses }, from);
 }

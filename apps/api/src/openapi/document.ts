@@ -45,6 +45,12 @@ export function buildOpenApiDocument(version: string): OpenApiDocument {
           "External systems' events (a store's orders, a CRM's updates) mapped to template sends. Each automation has a hook URL, " +
           '`POST /hooks/{id}/{token}` on this server (outside this API: the token in the URL is the credential), that stores each event and then sends or records why not.',
       },
+      {
+        name: 'Contacts',
+        description:
+          'The customers who wrote to your numbers, with their WhatsApp name, your tags and attributes, and whether they opted out of marketing ' +
+          '(a STOP reply, Meta error 131050, or by hand): MARKETING templates to them are refused with 422 `recipient_opted_out`.',
+      },
       { name: 'Admin', description: 'Accounts, phone numbers, API keys, top-ups and template sync' },
     ],
   });

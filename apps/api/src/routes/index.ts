@@ -7,6 +7,7 @@ import { accountRoutes } from '../resources/accounts/routes';
 import { apiKeyRoutes } from '../resources/api-keys/routes';
 import { adminCallbackRoutes, publicCallbackRoutes } from '../resources/callbacks/routes';
 import { automationRoutes } from '../resources/automations/routes';
+import { contactRoutes } from '../resources/contacts/routes';
 import { messageRoutes } from '../resources/messages/routes';
 import { phoneNumberRoutes } from '../resources/phone-numbers/routes';
 import { adminTemplateRoutes, publicTemplateRoutes } from '../resources/templates/routes';
@@ -20,6 +21,7 @@ export const ROUTES: Route[] = [
   ...publicWalletRoutes,
   ...publicCallbackRoutes,
   ...automationRoutes,
+  ...contactRoutes,
   ...accountRoutes,
   ...phoneNumberRoutes,
   ...apiKeyRoutes,

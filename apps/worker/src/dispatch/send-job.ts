@@ -3,9 +3,12 @@ import type { MessageError } from '@dak/core';
 import {
   claimForSending,
   holdMarketing,
+  metaOptOutOf,
   recordAcceptedMany,
+  recordContacts,
   recordFailedBeforeMetaMany,
   releaseClaims,
+  type ContactSighting,
   type Message,
   type Release,
 } from '@dak/db';
@@ -31,6 +34,8 @@ interface Outcomes {
   failed: { id: string; error: MessageError }[];
   /** Marketing holds for recipients Meta refused marketing for (131049). */
   holds: { accountId: string; recipient: string; until: Date; reason: string }[];
+  /** Recipients Meta says stopped marketing (131050): opted out. */
+  optOuts: ContactSighting[];
   unknown: number;
 }
 
@@ -62,7 +67,7 @@ export async function processDispatch(ctx: WorkerContext, job: Job<DispatchJob>)
   ctx.metrics.sends.inc({ outcome: 'skipped' }, sends.length - claimed.size);
   if (claimed.size === 0) return 'nothing to send (already sent, failed or being sent)';
 
-  const outcomes: Outcomes = { accepted: [], released: [], failed: [], holds: [], unknown: 0 };
+  const outcomes: Outcomes = { accepted: [], released: [], failed: [], holds: [], optOuts: [], unknown: 0 };
   let pausedUntil = (await ctx.dispatch.paces([senderId])).get(senderId)?.pausedUntil ?? 0;
   const inFlight: Promise<void>[] = [];
   const take = (id: string) => {
@@ -188,6 +193,8 @@ function refused(message: Message, errorClass: MetaErrorClass, error: MessageErr
           reason: `meta_${String(error.code)}`,
         });
       }
+      if (error.code === 131050)
+        outcomes.optOuts.push(metaOptOutOf(message.account_id, message.recipient, new Date(now)));
       return undefined;
   }
 }
@@ -203,6 +210,7 @@ async function record(ctx: WorkerContext, outcomes: Outcomes, accountIds: string
   );
   const released = await releaseClaims(ctx.db, outcomes.released);
   if (outcomes.holds.length > 0) await holdMarketing(ctx.db, outcomes.holds);
+  if (outcomes.optOuts.length > 0) await recordContacts(ctx.db, outcomes.optOuts);
   // Failed before Meta: the status, the hold's release and the callbacks together.
   if (outcomes.failed.length > 0) {
     await recordWithCallbacks(ctx, 'failed_before_meta', async (trx) =>

@@ -12,7 +12,7 @@ export interface paths {
         put?: never;
         /**
          * Send a template message
-         * @description Checks the request, the template (APPROVED, in your account) and the variables against its placeholders, holds the price from the wallet and queues the message. Nothing is stored and nothing is held for a rejected request. Name the template by `template_id`, or by `template_name` with `template_language`, not both. Unknown fields are ignored. A recipient the account has not messaged in the last 24 h, once its messaging tier's unique users are used up, is a 422 `messaging_limit_exceeded`. The body is at most 64 KB and nested at most 32 levels; `variables` follow Meta's limits (60 characters per header value, 1024 per body value, 2000 per button value or media link, at most 12 entries and 204 values each). A 400 lists at most 20 issues.
+         * @description Checks the request, the template (APPROVED, in your account) and the variables against its placeholders, holds the price from the wallet and queues the message. Nothing is stored and nothing is held for a rejected request. Name the template by `template_id`, or by `template_name` with `template_language`, not both. Unknown fields are ignored. A recipient the account has not messaged in the last 24 h, once its messaging tier's unique users are used up, is a 422 `messaging_limit_exceeded`. A MARKETING template to a recipient who opted out (a STOP reply, Meta 131050, or PATCH /contacts) is a 422 `recipient_opted_out`; utility and authentication templates still go. The body is at most 64 KB and nested at most 32 levels; `variables` follow Meta's limits (60 characters per header value, 1024 per body value, 2000 per button value or media link, at most 12 entries and 204 values each). A 400 lists at most 20 issues.
          */
         post: operations["sendMessage"];
         delete?: never;
@@ -49,7 +49,7 @@ export interface paths {
         put?: never;
         /**
          * Send one template to up to 10,000 recipients
-         * @description One template, 1 to 10000 messages, each with its own recipient, variables, client_reference and expires_in. The sender and the template are checked once: their errors (unknown number or template, template not approved, key not allowed) fail the whole request as on send-message. Each item is then checked exactly as send-message checks a message; an invalid item is listed in `rejected` with its index and send-message's error code, and the others are accepted. The accepted messages are held for and stored together: if the wallet cannot cover all of them, the answer is 402 and nothing is stored. When every item is invalid the answer is 422 `no_valid_messages` with each reason in `details.rejected`. When the batch's recipients not messaged by the account in the last 24 h are more than its messaging tier has left, the answer is 422 `messaging_limit_exceeded` and nothing is stored or held. Duplicate client_references inside a batch are accepted (they are yours). `priority` is the lane the messages wait in (authentication, utility, marketing; most urgent first): by default the template category's lane; a slower lane may be asked for, a faster one is a 422. The body may be at most 8 MB (10,000 messages of about 840 bytes each).
+         * @description One template, 1 to 10000 messages, each with its own recipient, variables, client_reference and expires_in. The sender and the template are checked once: their errors (unknown number or template, template not approved, key not allowed) fail the whole request as on send-message. Each item is then checked exactly as send-message checks a message; an invalid item is listed in `rejected` with its index and send-message's error code, and the others are accepted. The accepted messages are held for and stored together: if the wallet cannot cover all of them, the answer is 402 and nothing is stored. When every item is invalid the answer is 422 `no_valid_messages` with each reason in `details.rejected`. When the batch's recipients not messaged by the account in the last 24 h are more than its messaging tier has left, the answer is 422 `messaging_limit_exceeded` and nothing is stored or held. Duplicate client_references inside a batch are accepted (they are yours). With a MARKETING template, an item whose recipient opted out is rejected by index with `recipient_opted_out` (nothing held for it). `priority` is the lane the messages wait in (authentication, utility, marketing; most urgent first): by default the template category's lane; a slower lane may be asked for, a faster one is a 422. The body may be at most 8 MB (10,000 messages of about 840 bytes each).
          */
         post: operations["sendBatch"];
         delete?: never;
@@ -340,6 +340,47 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/whatsapp/v1/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The customers who wrote to your numbers (or opted out), newest first
+         * @description A contact is recorded when a customer writes to one of your numbers (their WhatsApp profile name and Meta user id come from that message), or when Meta reports they stopped marketing (131050). Filter by `opted_out`, `tag` or `number`. Pages of at most 200; follow `next_cursor` until it is null.
+         */
+        get: operations["listContacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/whatsapp/v1/contacts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One contact */
+        get: operations["getContact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set a contact's tags and attributes, or opt them out of (or back into) marketing
+         * @description `tags` replaces the tags; `attributes` is merged (null removes a key). `opted_out: true` stops MARKETING templates to them (reason `manual`; one already opted out keeps its first reason and time); `false` opts them back in. A customer opts out themselves with a STOP reply and back in with START.
+         */
+        patch: operations["updateContact"];
         trace?: never;
     };
     "/admin/v1/accounts": {
@@ -1654,6 +1695,67 @@ export interface components {
                 currency: string;
             } | null;
         };
+        ContactList: {
+            contacts: components["schemas"]["Contact"][];
+            next_cursor: string | null;
+        };
+        Contact: {
+            /** @example ct_01JQ8Z6K2R9V4T3N5B7C8D9E0F */
+            id: string;
+            /**
+             * @description Digits with country code
+             * @example 919820388810
+             */
+            phone_number: string;
+            /** @description The WhatsApp profile name from their last message */
+            profile_name: string | null;
+            /** @description Meta's business-scoped user id, when Meta sent one */
+            user_id: string | null;
+            tags: string[];
+            attributes: {
+                [key: string]: unknown;
+            };
+            /** @description Opted out of marketing: MARKETING templates to them are refused */
+            opted_out: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            opted_out_at: string | null;
+            /**
+             * @description A STOP reply, Meta error 131050 (they stopped marketing), or PATCH by the account
+             * @enum {string|null}
+             */
+            opt_out_reason: "stop_keyword" | "meta_131050" | "manual" | null;
+            /** @description The keyword of a STOP reply */
+            opt_out_keyword: string | null;
+            /**
+             * Format: date-time
+             * @description When they last opted out or back in
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            opt_changed_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            first_seen_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            last_inbound_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            updated_at: string;
+        };
         Account: {
             /** @example acc_01JQ8Z6K2R9V4T3N5B7C8D9E0F */
             id: string;
@@ -2109,7 +2211,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Well-formed, but cannot be done as asked. `error.code`: `messaging_limit_exceeded` (the request's new recipients exceed what is left of the account's messaging tier (unique users per 24 h)), `template_not_approved` (the template is not APPROVED), `variables_mismatch` (the variables do not fit the template's placeholders). */
+            /** @description Well-formed, but cannot be done as asked. `error.code`: `messaging_limit_exceeded` (the request's new recipients exceed what is left of the account's messaging tier (unique users per 24 h)), `template_not_approved` (the template is not APPROVED), `variables_mismatch` (the variables do not fit the template's placeholders), `recipient_opted_out` (the recipient opted out of marketing (a STOP reply, Meta 131050 or by hand); utility and authentication still go). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5249,6 +5351,394 @@ export interface operations {
                      *       "success": false,
                      *       "error": {
                      *         "code": "automation_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large. `error.code`: `body_too_large` (the body is larger than the endpoint reads). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "body_too_large",
+                     *         "message": "Body too large: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds. `error.code`: `rate_limited` (the request rate is used up; retry after Retry-After seconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    /** @description Requests per second allowed (also the burst) */
+                    "RateLimit-Limit": string;
+                    /** @description Requests still allowed at once */
+                    "RateLimit-Remaining": string;
+                    /** @description Seconds until the whole burst is available again */
+                    "RateLimit-Reset": string;
+                    /** @description The limit as `<requests>;w=<seconds>` */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listContacts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                /** @description Only contacts opted out of marketing (true) or not (false) */
+                opted_out?: "true" | "false";
+                /** @description Only contacts with this tag */
+                tag?: string;
+                /** @description Only the contact with this number (digits with country code) */
+                number?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of contacts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactList"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "missing_api_key",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds. `error.code`: `rate_limited` (the request rate is used up; retry after Retry-After seconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    /** @description Requests per second allowed (also the burst) */
+                    "RateLimit-Limit": string;
+                    /** @description Requests still allowed at once */
+                    "RateLimit-Remaining": string;
+                    /** @description Seconds until the whole burst is available again */
+                    "RateLimit-Reset": string;
+                    /** @description The limit as `<requests>;w=<seconds>` */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The contact's id (`ct_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contact */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contact"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "missing_api_key",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `contact_not_found` (no such contact in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "contact_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds. `error.code`: `rate_limited` (the request rate is used up; retry after Retry-After seconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    /** @description Requests per second allowed (also the burst) */
+                    "RateLimit-Limit": string;
+                    /** @description Requests still allowed at once */
+                    "RateLimit-Remaining": string;
+                    /** @description Seconds until the whole burst is available again */
+                    "RateLimit-Reset": string;
+                    /** @description The limit as `<requests>;w=<seconds>` */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The contact's id (`ct_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "tags": [
+                 *         "vip"
+                 *       ],
+                 *       "attributes": {
+                 *         "city": "Pune"
+                 *       },
+                 *       "opted_out": false
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Replaces the tags */
+                    tags?: string[];
+                    /** @description Merged into the attributes: each key is set, a key set to null is removed */
+                    attributes?: {
+                        [key: string]: string | number | boolean | null;
+                    };
+                    /** @description Opt the contact out of marketing (reason `manual`) or back in. Opt back in only with the customer’s consent. */
+                    opted_out?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contact"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `malformed_json` (the body is not valid JSON), `json_too_deep` (the JSON body is nested deeper than any Dak request needs). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "missing_api_key",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `contact_not_found` (no such contact in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "contact_not_found",
                      *         "message": "Not found (also for another account's objects): the message says what to fix."
                      *       }
                      *     }

@@ -14,6 +14,7 @@ import * as automations from './2026-12-01T0810-automations';
 import * as lowBalance from './2026-12-01T0820-low-balance';
 import * as callbackEndpointChanges from './2026-12-01T0830-callback-endpoint-changes';
 import * as messagingTiers from './2026-12-01T0900-messaging-tiers';
+import * as contacts from './2026-12-01T0910-contacts';
 import * as metaPricing from './2026-12-01T0920-meta-pricing';
 
 /** Every migration, in order. Add new ones at the end with a timestamped name. */
@@ -33,5 +34,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0820-low-balance': lowBalance,
   '2026-12-01T0830-callback-endpoint-changes': callbackEndpointChanges,
   '2026-12-01T0900-messaging-tiers': messagingTiers,
+  '2026-12-01T0910-contacts': contacts,
   '2026-12-01T0920-meta-pricing': metaPricing,
 };

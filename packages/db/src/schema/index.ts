@@ -213,6 +213,28 @@ export interface RecipientReachTable {
   last_sent_at: Timestamp;
 }
 
+export type OptOutReason = 'stop_keyword' | 'meta_131050' | 'manual';
+
+/** A customer of an account, by number; see the contacts migration. */
+export interface ContactsTable {
+  id: string;
+  account_id: string;
+  number: string;
+  profile_name: string | null;
+  user_id: string | null;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  attributes: ColumnType<Record<string, unknown>, string | undefined, string>;
+  opted_out: ColumnType<boolean, boolean | undefined, boolean>;
+  opted_out_at: Date | null;
+  opt_out_reason: OptOutReason | null;
+  opt_out_keyword: string | null;
+  opt_changed_at: Date | null;
+  first_seen_at: Timestamp;
+  last_inbound_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
 export type CallbackDeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'failed';
 
 /** An account's callback URL (Dak → the business); see the callbacks migration. */
@@ -345,6 +367,7 @@ export interface DB {
   batches: BatchesTable;
   marketing_holds: MarketingHoldsTable;
   recipient_reach: RecipientReachTable;
+  contacts: ContactsTable;
   callback_endpoints: CallbackEndpointsTable;
   callback_events: CallbackEventsTable;
   callback_deliveries: CallbackDeliveriesTable;
@@ -354,6 +377,7 @@ export interface DB {
 }
 
 export type Account = Selectable<AccountsTable>;
+export type Contact = Selectable<ContactsTable>;
 export type PhoneNumber = Selectable<PhoneNumbersTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
 export type Template = Selectable<TemplatesTable>;

@@ -125,6 +125,7 @@ export const messageRoutes = [
       'from the wallet and queues the message. Nothing is stored and nothing is held for a rejected request. Name the template ' +
       'by `template_id`, or by `template_name` with `template_language`, not both. Unknown fields are ignored. ' +
       "A recipient the account has not messaged in the last 24 h, once its messaging tier's unique users are used up, is a 422 `messaging_limit_exceeded`. " +
+      'A MARKETING template to a recipient who opted out (a STOP reply, Meta 131050, or PATCH /contacts) is a 422 `recipient_opted_out`; utility and authentication templates still go. ' +
       `The body is at most ${SEND_MESSAGE_BYTES / 1024} KB and nested at most ${MAX_JSON_DEPTH} levels; \`variables\` follow Meta's limits ` +
       `(${HEADER_PARAMETER_MAX} characters per header value, ${BODY_PARAMETER_MAX} per body value, ${BUTTON_PARAMETER_MAX} per button value ` +
       `or media link, at most ${VARIABLE_ENTRIES_MAX} entries and ${VALUES_PER_ENTRY_MAX} values each). A 400 lists at most ${MAX_LISTED_ISSUES} issues.`,
@@ -156,7 +157,7 @@ export const messageRoutes = [
         headers: replayedHeader,
       },
     },
-    errors: [...SEND_ERRORS, 'invalid_phone_number', 'variables_mismatch'],
+    errors: [...SEND_ERRORS, 'invalid_phone_number', 'variables_mismatch', 'recipient_opted_out'],
   }).handle(async ({ ctx, req, body, principal }) =>
     answer(await sendMessage(ctx, principal, body, idempotencyKeyOf(req))),
   ),
@@ -198,6 +199,7 @@ export const messageRoutes = [
       'When every item is invalid the answer is 422 `no_valid_messages` with each reason in `details.rejected`. ' +
       "When the batch's recipients not messaged by the account in the last 24 h are more than its messaging tier has left, the answer is 422 `messaging_limit_exceeded` and nothing is stored or held. " +
       'Duplicate client_references inside a batch are accepted (they are yours). ' +
+      'With a MARKETING template, an item whose recipient opted out is rejected by index with `recipient_opted_out` (nothing held for it). ' +
       "`priority` is the lane the messages wait in (authentication, utility, marketing; most urgent first): by default the template category's lane; a slower lane may be asked for, a faster one is a 422. " +
       'The body may be at most 8 MB (10,000 messages of about 840 bytes each).',
     headers: z.object({

@@ -13,6 +13,7 @@ import {
   templateReference,
   type SendResult,
 } from './send-message';
+import { optedOutError, optedOutRecipients } from '../contacts/opt-outs';
 import { resolveSender } from '../phone-numbers/service';
 import { resolveSendableTemplate } from '../templates/service';
 import type { sendBatchResponseSchema } from './schema';
@@ -89,10 +90,13 @@ function prepareItem(
   try {
     return messageRow(target, { ...parsed.data, recipient: recipientOf(parsed.data.phone_number) }, now, batchId);
   } catch (error) {
-    if (error instanceof DakError)
-      return { index, error: { code: error.code, message: `messages[${index}]: ${error.message}` } };
+    if (error instanceof DakError) return rejectedAs(index, error);
     throw error;
   }
+}
+
+function rejectedAs(index: number, error: DakError): RejectedItem {
+  return { index, error: { code: error.code, message: `messages[${index}]: ${error.message}` } };
 }
 
 function chosenPriority(requested: Priority | undefined, category: string, templateName: string): Priority {
@@ -110,7 +114,8 @@ function chosenPriority(requested: Priority | undefined, category: string, templ
 /**
  * One template to up to 10,000 recipients. The sender, template and price are resolved once
  * (their errors fail the whole request, as on send-message); each item is then checked alone
- * and either becomes a row or is reported by index. The valid rows are accepted together: one
+ * (a MARKETING template's opted-out recipients by one lookup for all) and either becomes a row
+ * or is reported by index. The valid rows are accepted together: one
  * statement holds their whole price (402 and nothing stored if it does not fit) and the batch
  * row commits in the same transaction; one addBulk enqueues them.
  */
@@ -148,16 +153,27 @@ export async function sendBatch(
   );
   const batchId = newId('bat');
   const now = new Date();
+  const prepared = request.messages.map((raw, index) => prepareItem(target, raw, index, now, batchId));
+  const optedOut = await optedOutRecipients(
+    ctx,
+    principal.accountId,
+    template,
+    prepared.flatMap((p) => ('error' in p ? [] : [p.recipient])),
+  );
   const rows: MessageToAccept[] = [];
   const rejected: RejectedItem[] = [];
-  const messageIds: (string | null)[] = request.messages.map((raw, index) => {
-    const prepared = prepareItem(target, raw, index, now, batchId);
-    if ('error' in prepared) {
-      rejected.push(prepared);
+  const messageIds: (string | null)[] = prepared.map((item, index) => {
+    if ('error' in item) {
+      rejected.push(item);
       return null;
     }
-    rows.push(prepared);
-    return prepared.id;
+    const contact = optedOut.get(item.recipient);
+    if (contact) {
+      rejected.push(rejectedAs(index, optedOutError(contact, template.name)));
+      return null;
+    }
+    rows.push(item);
+    return item.id;
   });
   if (rows.length === 0) {
     throw new DakError(

@@ -8,6 +8,7 @@ import type { Principal } from '../../http/auth';
 import type { sendMessageResponseSchema } from './schema';
 import { acceptMessages, IdempotencyRaceError } from './accept';
 import { messageRow, recipientOf, sendTarget } from './message-rows';
+import { refuseOptedOut } from '../contacts/opt-outs';
 import { resolveSender } from '../phone-numbers/service';
 import { resolveSendableTemplate, type TemplateReference } from '../templates/service';
 
@@ -172,6 +173,7 @@ export async function prepareSend(
   const sender = await resolveSender(ctx, principal, request.phone_number_id);
   const recipient = recipientOf(request.phone_number);
   const template = await resolveSendableTemplate(ctx, principal, templateReference(request));
+  await refuseOptedOut(ctx, principal.accountId, template, recipient);
   return { row: messageRow(sendTarget(principal, sender, template), { ...request, recipient }, now), template };
 }
 

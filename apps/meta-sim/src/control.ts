@@ -16,7 +16,7 @@ import {
 } from './control-schemas';
 import type { StoredFault } from './faults';
 import type { MessagingLimitTier } from './messaging-limit';
-import type { SimMessage } from './message-lifecycle';
+import type { InboundRecord, SimMessage } from './message-lifecycle';
 import type { NumberSends } from './send-log';
 import type { RecordedRequest, SimCore } from './sim-core';
 import type { Business } from './store';
@@ -285,6 +285,18 @@ export class SimControl {
           (filter.phoneNumberId === undefined || m.phone_number_id === filter.phoneNumberId) &&
           (filter.waId === undefined || m.wa_id === filter.waId),
       );
+  }
+
+  /** The users' messages the simulator sent to businesses, each with when a read receipt named it. */
+  inboundMessages(filter: { phoneNumberId?: string; from?: string } = {}): InboundRecord[] {
+    return this.core.lifecycle
+      .inboundList()
+      .filter(
+        (m) =>
+          (filter.phoneNumberId === undefined || m.phone_number_id === filter.phoneNumberId) &&
+          (filter.from === undefined || m.from === filter.from),
+      )
+      .map((m) => ({ ...m }));
   }
 
   webhookConfig(): WebhookSettings {

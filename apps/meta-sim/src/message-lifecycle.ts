@@ -25,6 +25,16 @@ export interface EntryPointConversation {
 }
 
 /** What the simulator remembers about an accepted message. */
+/** A user's message to the business, and the business's read receipt for it. */
+export interface InboundRecord {
+  id: string;
+  phone_number_id: string;
+  from: string;
+  received_at: string;
+  /** When the business sent a read receipt naming it (or a later message of the same user). */
+  read_at?: string;
+}
+
 export interface SimMessage {
   id: string;
   phone_number_id: string;
@@ -67,6 +77,8 @@ export class MessageLifecycle {
   private messages = new Map<string, SimMessage>();
   private windows = new Map<string, number>();
   private entryWindows = new Map<string, { id: string; opened: number }>();
+  /** Users' messages to the business, by wamid: what a read receipt may name. */
+  private inboundMessages = new Map<string, InboundRecord>();
 
   constructor(
     private readonly settings: WebhookSettings,
@@ -82,6 +94,17 @@ export class MessageLifecycle {
     this.messages.clear();
     this.windows.clear();
     this.entryWindows.clear();
+    this.inboundMessages.clear();
+  }
+
+  /** A user's message to the business that the simulator sent, by wamid. */
+  inboundMessage(wamid: string): InboundRecord | undefined {
+    return this.inboundMessages.get(wamid);
+  }
+
+  /** Every user message sent to the business, oldest first, with when the business read it. */
+  inboundList(): InboundRecord[] {
+    return [...this.inboundMessages.values()];
   }
 
   get(wamid: string): SimMessage | undefined {
@@ -137,6 +160,11 @@ export class MessageLifecycle {
     const now = Date.now();
     this.openWindow(number.id, from, now);
     const message: Record<string, unknown> = { from, id, timestamp: unixSeconds(now) };
+    this.inboundMessages.set(id, { id, phone_number_id: number.id, from, received_at: new Date(now).toISOString() });
+    if (this.inboundMessages.size > this.maxMessages) {
+      const oldest = this.inboundMessages.keys().next().value;
+      if (oldest !== undefined) this.inboundMessages.delete(oldest);
+    }
     if (input.context_id) message.context = { from: number.display, id: input.context_id };
     if (input.button) {
       message.type = 'button';

@@ -69,6 +69,31 @@ export class MessageService {
     private readonly log: SendLog,
   ) {}
 
+  /**
+   * A read receipt (`{"messaging_product": "whatsapp", "status": "read", "message_id": wamid}`):
+   * the user's message and their earlier ones to this number are marked read; Meta answers
+   * `{"success": true}`. A wamid that is not a user's message to this number is Meta's 100.
+   * Not a message: it is not counted against throughput or the send log.
+   */
+  markRead(number: PhoneNumber, body: Json, now: number = Date.now()): { success: true } {
+    if (body.messaging_product !== 'whatsapp') {
+      throw new MetaApiError(100, 'The parameter messaging_product is required and must be "whatsapp"');
+    }
+    if (body.status !== 'read') throw new MetaApiError(100, 'Invalid parameter: status must be "read"');
+    const wamid = body.message_id;
+    if (typeof wamid !== 'string' || wamid === '') throw new MetaApiError(100, 'The parameter message_id is required.');
+    const target = this.lifecycle.inboundMessage(wamid);
+    if (!target || target.phone_number_id !== number.id) {
+      throw new MetaApiError(100, `Invalid parameter: message_id ${wamid} is not a message received by this number`);
+    }
+    const readAt = new Date(now).toISOString();
+    for (const record of this.lifecycle.inboundList()) {
+      if (record.phone_number_id === number.id && record.from === target.from && record.received_at <= target.received_at)
+        record.read_at ??= readAt;
+    }
+    return { success: true };
+  }
+
   /** Accepts the send or throws Meta's error; either way the number's send log records the outcome. */
   send(number: PhoneNumber, body: unknown, now: number = Date.now()): SendSuccess {
     try {
@@ -227,4 +252,9 @@ function quickReplyOf(template: MetaTemplate | undefined): { quickReply?: { payl
   if (!button) return {};
   const text = button.text ?? 'Reply';
   return { quickReply: { payload: text, text } };
+}
+
+/** A POST to /messages that is a read receipt (`status` set, nobody to send to). */
+export function isReadReceipt(body: unknown): body is Json {
+  return isObject(body) && body.status !== undefined && body.to === undefined;
 }

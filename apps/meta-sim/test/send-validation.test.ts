@@ -244,6 +244,26 @@ describe('POST /{phone_number_id}/messages validation', () => {
     await expectError({ ...text, text: {} }, 131008, 400);
   });
 
+  it('takes a read receipt for a user message to the number: success true, the message and earlier ones read', async () => {
+    const first = sim.control.inbound({ phone_number_id: NUMBER, from: '919000000002', text: 'one' });
+    const second = sim.control.inbound({ phone_number_id: NUMBER, from: '919000000002', text: 'two' });
+    const other = sim.control.inbound({ phone_number_id: NUMBER, from: '919000000003', text: 'other user' });
+    const receipt = (id: string) => ({ messaging_product: 'whatsapp', status: 'read', message_id: id });
+    const reply = await send(sim, receipt(second.id));
+    expect([reply.status, reply.body]).toEqual([200, { success: true }]);
+    const records = sim.control.inboundMessages();
+    const readAt = (id: string) => records.find((r) => r.id === id)?.read_at;
+    expect(readAt(first.id)).toEqual(expect.any(String));
+    expect(readAt(second.id)).toEqual(expect.any(String));
+    expect(readAt(other.id)).toBeUndefined();
+    // Another number's token, a wamid this number never received, a status other than read: Meta's errors.
+    await expectError(receipt(other.id), 190, 401, OTHER_TOKEN);
+    await expectError(receipt(other.id), 100, 400, OTHER_TOKEN, OTHER_NUMBER);
+    await expectError(receipt('wamid.unknown'), 100, 400);
+    await expectError({ ...receipt(other.id), status: 'delivered' }, 100, 400);
+    expect(readAt(other.id)).toBeUndefined();
+  });
+
   it('serves Graph versions v21.0 to v25.0 only', async () => {
     for (const version of ['v21.0', 'v25.0']) {
       expect((await call(sim, 'POST', `/${version}/${NUMBER}/messages`, plainSend('919820388810'))).status).toBe(200);

@@ -120,6 +120,10 @@ export function controlRoutes(control: SimControl): express.Router {
   router.post('/webhook-verify', async (_req, res) => {
     res.json(await control.verifyWebhook());
   });
+  router.get('/inbound', (req, res) => {
+    const filter = { phoneNumberId: str(req.query.phone_number_id), from: str(req.query.from) };
+    res.json({ data: tail(control.inboundMessages(dropUndefined(filter)), req.query.limit) });
+  });
   router.post('/inbound', (req, res) => {
     res.status(201).json(control.inbound(req.body));
   });

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { authorizeNumber } from '../message-service';
+import { authorizeNumber, isReadReceipt } from '../message-service';
 import { MetaApiError, metaErrorBody } from '../meta-errors';
 import type { SimCore } from '../sim-core';
 import { bearerOf, serveMeta, writeJson } from './meta-exchange';
@@ -54,6 +54,8 @@ export function sendFastPath(core: SimCore): (req: IncomingMessage, res: ServerR
       };
       void serveMeta(core, exchange, { route: 'messages', phoneNumberId }, (json) => {
         const number = authorizeNumber(core.store, phoneNumberId, bearerOf(exchange));
+        // The same endpoint takes read receipts: a body with `status` and no `to`.
+        if (isReadReceipt(json)) return { status: 200, body: core.messages.markRead(number, json) };
         return { status: 200, body: core.messages.send(number, json) };
       }).catch((error: unknown) => {
         core.logger.error({ err: error }, 'send failed');

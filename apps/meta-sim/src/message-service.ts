@@ -88,7 +88,11 @@ export class MessageService {
     }
     const readAt = new Date(now).toISOString();
     for (const record of this.lifecycle.inboundList()) {
-      if (record.phone_number_id === number.id && record.from === target.from && record.received_at <= target.received_at)
+      if (
+        record.phone_number_id === number.id &&
+        record.from === target.from &&
+        record.received_at <= target.received_at
+      )
         record.read_at ??= readAt;
     }
     return { success: true };

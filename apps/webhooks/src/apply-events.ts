@@ -2,6 +2,8 @@ import {
   chargeMovements,
   chargeStateAfter,
   freeMessageReason,
+  inboundContentOf,
+  inboundTime,
   DEFAULT_OPT_KEYWORDS,
   isReportedStatus,
   messageStatusEvent,
@@ -28,11 +30,13 @@ import {
   moveMessageCharges,
   recordCallbackEvents,
   recordContacts,
+  recordConversationActivity,
   updateTemplateStatus,
   type ContactSighting,
   type Database,
   type EventClosing,
   type MarketingHold,
+  type NewInboundMessage,
   type Message,
   type NewCallbackEvent,
   type PendingEvent,
@@ -75,6 +79,8 @@ interface Gathered {
   callbacks: NewCallbackEvent[];
   /** Who wrote in (and whether a reply opted them out or in), recorded together at the end. */
   contacts: ContactSighting[];
+  /** The inbound messages, kept as rows of their conversations. */
+  inbound: NewInboundMessage[];
 }
 
 /**
@@ -103,7 +109,7 @@ export async function applyPendingEvents(
     await lockMessagesOf(trx, events);
     const lookups = await lookUp(trx, events);
     const closings: EventClosing[] = [];
-    const gathered: Gathered = { reports: [], callbacks: [], contacts: [] };
+    const gathered: Gathered = { reports: [], callbacks: [], contacts: [], inbound: [] };
     for (const event of events) {
       const outcome = await applyEvent(trx, event, lookups, gathered, keywords);
       if (!outcome) continue;
@@ -121,6 +127,8 @@ export async function applyPendingEvents(
     await holdMarketing(trx, marketingHoldsOf(settled));
     // Then contact rows, sorted by recordContacts: who wrote in, and who opted out (STOP, 131050).
     await recordContacts(trx, [...gathered.contacts, ...optOutsOf(settled)]);
+    // Then conversation rows (sorted too): the inbound messages and the activity of the outbound ones.
+    await recordConversationActivity(trx, gathered.inbound, settled);
     await closeEvents(trx, closings);
     batch.deliveries = await recordCallbackEvents(
       trx,
@@ -295,7 +303,7 @@ async function applyEvent(
   db: Database,
   event: PendingEvent,
   lookups: Lookups,
-  { reports, callbacks, contacts }: Gathered,
+  { reports, callbacks, contacts, inbound }: Gathered,
   keywords: OptKeywords,
 ): Promise<Outcome | undefined> {
   const sender = event.meta_phone_number_id ? lookups.numbers.get(event.meta_phone_number_id) : undefined;
@@ -329,6 +337,8 @@ async function applyEvent(
       callbacks.push(inboundEventOf(event, stored, envelope.sender));
       const contact = contactOf(event, stored, envelope.sender, keywords);
       if (contact) contacts.push(contact);
+      if (contact && stored.message.id)
+        inbound.push(inboundMessageOf(event, contact, stored.message.id, stored.content, envelope.sender));
       return closed(event, envelope.sender, null);
     }
     case 'template':
@@ -397,6 +407,25 @@ function contactOf(
         ? { optedOut: true, reason: 'stop_keyword', keyword: change.keyword }
         : { optedOut: false }
       : undefined,
+  };
+}
+
+/** An inbound message as its conversation keeps it (one from a user known by number: conversations are keyed by it). */
+function inboundMessageOf(
+  event: PendingEvent,
+  contact: ContactSighting,
+  wamid: string,
+  content: Record<string, unknown>,
+  receiver: RegisteredNumber,
+): NewInboundMessage {
+  return {
+    accountId: receiver.account_id,
+    senderId: receiver.id,
+    contactNumber: contact.number,
+    wamid,
+    content: inboundContentOf(content),
+    raw: content,
+    receivedAt: inboundTime(contact.at, event.received_at),
   };
 }
 

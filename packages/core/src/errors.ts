@@ -43,6 +43,7 @@ export const ERROR_CODES = {
   callback_event_not_found: { status: 404, means: 'the callback endpoint never had that event' },
   automation_not_found: { status: 404, means: "no such automation in the caller's account" },
   contact_not_found: { status: 404, means: "no such contact in the caller's account" },
+  conversation_not_found: { status: 404, means: "no such conversation in the caller's account" },
 
   account_exists: { status: 409, means: 'an account for that WABA exists' },
   phone_number_exists: { status: 409, means: 'that Meta phone number id is registered' },

@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 
-export type IdPrefix = 'msg' | 'acc' | 'pn' | 'key' | 'bat' | 'cbk' | 'evt' | 'aut' | 'aev' | 'ct';
+export type IdPrefix = 'msg' | 'acc' | 'pn' | 'key' | 'bat' | 'cbk' | 'evt' | 'aut' | 'aev' | 'ct' | 'im';
 
 // Crockford's base32, lowercase: a ULID's alphabet (no i, l, o, u).
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';

@@ -22,3 +22,4 @@ export * from './repositories/automations';
 export * from './repositories/contacts';
 export * from './template-sync';
 export { sql, type Transaction } from 'kysely';
+export * from './repositories/conversations';

@@ -17,6 +17,8 @@ export type SendOutcome =
   /** Meta was never reached (connection refused, DNS): safe to retry. */
   | { kind: 'unreachable'; reason: string };
 
+export type ReadReceiptOutcome = { kind: 'accepted' } | Exclude<SendOutcome, { kind: 'accepted' }>;
+
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 /** Why fetch failed: Node puts the socket's error code in `cause`. */
 const fetchFailureSchema = z.object({ cause: z.object({ code: z.string() }) });
@@ -28,6 +30,9 @@ const sendAnswerSchema = z.object({
     z.unknown(),
   ),
 });
+
+/** Meta's answer to a read receipt. */
+const readAnswerSchema = z.object({ success: z.literal(true) });
 
 const componentSchema = z.custom<MetaTemplateComponent>(
   (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
@@ -88,6 +93,45 @@ export class GraphClient {
   }
 
   async sendMessage(metaPhoneNumberId: string, accessToken: string, body: unknown): Promise<SendOutcome> {
+    const answer = await this.postMessages(metaPhoneNumberId, accessToken, body);
+    if (answer.kind !== 'answered') return answer;
+    if (answer.ok) {
+      const parsed = sendAnswerSchema.safeParse(answer.payload);
+      if (!parsed.success) return { kind: 'unknown', reason: 'success body without a message id' };
+      const [message] = parsed.data.messages;
+      return { kind: 'accepted', wamid: message.id, messageStatus: message.message_status ?? 'accepted' };
+    }
+    return { kind: 'rejected', httpStatus: answer.status, error: parseErrorAnswer(answer.payload) ?? {} };
+  }
+
+  /**
+   * Meta's read receipt for an inbound message (`status: read`; the customer sees blue ticks on
+   * it and on the earlier ones). Meta answers `{"success": true}`.
+   */
+  async markRead(metaPhoneNumberId: string, accessToken: string, wamid: string): Promise<ReadReceiptOutcome> {
+    const answer = await this.postMessages(metaPhoneNumberId, accessToken, {
+      messaging_product: 'whatsapp',
+      status: 'read',
+      message_id: wamid,
+    });
+    if (answer.kind !== 'answered') return answer;
+    if (answer.ok) {
+      return readAnswerSchema.safeParse(answer.payload).success
+        ? { kind: 'accepted' }
+        : { kind: 'unknown', reason: 'success body without success: true' };
+    }
+    return { kind: 'rejected', httpStatus: answer.status, error: parseErrorAnswer(answer.payload) ?? {} };
+  }
+
+  /** POST /{phone_number_id}/messages: Meta's answer, or why there is none. */
+  private async postMessages(
+    metaPhoneNumberId: string,
+    accessToken: string,
+    body: unknown,
+  ): Promise<
+    | { kind: 'answered'; ok: boolean; status: number; payload: unknown }
+    | Extract<SendOutcome, { kind: 'unknown' | 'unreachable' | 'rejected' }>
+  > {
     let response: Response;
     try {
       response = await fetch(this.url(`${encodeURIComponent(metaPhoneNumberId)}/messages`), {
@@ -110,13 +154,7 @@ export class GraphClient {
         ? { kind: 'unknown', reason: 'unreadable success body' }
         : { kind: 'rejected', httpStatus: response.status, error: {} };
     }
-    if (response.ok) {
-      const answer = sendAnswerSchema.safeParse(payload);
-      if (!answer.success) return { kind: 'unknown', reason: 'success body without a message id' };
-      const [message] = answer.data.messages;
-      return { kind: 'accepted', wamid: message.id, messageStatus: message.message_status ?? 'accepted' };
-    }
-    return { kind: 'rejected', httpStatus: response.status, error: parseErrorAnswer(payload) ?? {} };
+    return { kind: 'answered', ok: response.ok, status: response.status, payload };
   }
 
   /**

@@ -64,7 +64,7 @@ export interface RouteSpec<A extends Auth, R extends Responses, P = undefined, Q
   summary: string;
   description?: string;
   /** The public API's tag; admin routes are tagged Admin. */
-  tag?: 'Messages' | 'Templates' | 'Wallet' | 'Callbacks' | 'Automations' | 'Contacts';
+  tag?: 'Messages' | 'Templates' | 'Wallet' | 'Callbacks' | 'Automations' | 'Contacts' | 'Conversations';
   params?: P;
   query?: Q;
   headers?: z.ZodObject;

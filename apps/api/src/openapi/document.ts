@@ -51,6 +51,12 @@ export function buildOpenApiDocument(version: string): OpenApiDocument {
           'The customers who wrote to your numbers, with their WhatsApp name, your tags and attributes, and whether they opted out of marketing ' +
           '(a STOP reply, Meta error 131050, or by hand): MARKETING templates to them are refused with 422 `recipient_opted_out`.',
       },
+      {
+        name: 'Conversations',
+        description:
+          "One per business number and customer: the customer's messages and yours in one list, unread counts, read receipts, " +
+          "and whether Meta's 24-hour customer-service window (and a 72-hour free-entry window) is open.",
+      },
       { name: 'Admin', description: 'Accounts, phone numbers, API keys, top-ups and template sync' },
     ],
   });

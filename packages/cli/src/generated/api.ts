@@ -383,6 +383,66 @@ export interface paths {
         patch: operations["updateContact"];
         trace?: never;
     };
+    "/api/whatsapp/v1/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your conversations (one per business number and customer), latest activity first
+         * @description A conversation begins when a customer writes to one of your numbers or Meta reports on a message you sent. Each shows its last message (either direction), how many inbound messages are unread, whether the 24-hour customer-service window is open and until when, and the 72-hour free-entry window when Meta reported one. Pages of at most 200; follow `next_cursor` until it is null.
+         */
+        get: operations["listConversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/whatsapp/v1/conversations/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A conversation's messages in both directions, newest first
+         * @description The customer's messages (text, button and interactive replies linked to the message they answer, reactions, location, contacts, media with Meta's media id) and your template messages. Pages of at most 200; follow `next_cursor` until it is null.
+         */
+        get: operations["listConversationMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/whatsapp/v1/conversations/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a conversation's inbound messages read, and send Meta's read receipt
+         * @description Marks every unread inbound message read and sends Meta the read receipt for the last one (the customer sees blue ticks). Dak's record is kept even when Meta refuses the receipt; `read_receipt` says whether Meta accepted it. Nothing unread: nothing is sent.
+         */
+        post: operations["readConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/accounts": {
         parameters: {
             query?: never;
@@ -1755,6 +1815,177 @@ export interface components {
              * @example 2026-03-14T09:30:00.000Z
              */
             updated_at: string;
+        };
+        ConversationList: {
+            conversations: components["schemas"]["Conversation"][];
+            next_cursor: string | null;
+        };
+        Conversation: {
+            /** @example cnv_3f9a0c41d27be8a65f0c9d1e2b */
+            id: string;
+            /**
+             * @description Meta's id of your business number
+             * @example 106540352242922
+             */
+            phone_number_id: string;
+            contact: {
+                /** @description The contact (`ct_…`); null until the customer wrote */
+                id: string | null;
+                /** @example 919820388810 */
+                phone_number: string;
+                profile_name: string | null;
+            };
+            last_message: {
+                /** @description An inbound message (`im_…`) or one of your messages (`msg_…`) */
+                id: string;
+                /** @enum {string} */
+                direction: "inbound" | "outbound";
+                /** @description Meta's message type: text, button, interactive, image, … or `template` */
+                type: string;
+                /** @description Its text, caption or reply title; the template name for an outbound template */
+                text: string | null;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-14T09:30:00.000Z
+                 */
+                at: string;
+            } | null;
+            /** @description Inbound messages not yet marked read */
+            unread_count: number;
+            window: components["schemas"]["ServiceWindow"];
+            free_entry_window: components["schemas"]["FreeEntryWindow"];
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            last_activity_at: string;
+        };
+        /** @description Meta's 24-hour customer-service window: free-form (session) messages are allowed until 24 h after the customer's last message. */
+        ServiceWindow: {
+            open: boolean;
+            /**
+             * Format: date-time
+             * @description When it closes (or closed); null when the customer never wrote
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            until: string | null;
+        };
+        /** @description The 72-hour free-entry window a click-to-WhatsApp ad or Page button opened, as Meta reported it on a message of this conversation. */
+        FreeEntryWindow: {
+            open: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            until: string | null;
+            /** @description Meta's id of the free-entry conversation */
+            meta_conversation_id: string | null;
+        } | null;
+        ConversationMessageList: {
+            messages: (components["schemas"]["InboundConversationMessage"] | components["schemas"]["OutboundConversationMessage"])[];
+            next_cursor: string | null;
+        };
+        InboundConversationMessage: {
+            /** @example im_01JQ8Z6K2R9V4T3N5B7C8D9E0F */
+            id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            direction: "inbound";
+            wamid: string;
+            /** @description text, button, interactive, reaction, location, contacts, image, video, audio, document, sticker, … */
+            type: string;
+            /** @description The text, caption, reply title, reaction emoji, location name or contact names */
+            text: string | null;
+            /** @description Meta's media id, mime type and sha256 of an image, video, audio, document or sticker */
+            media: {
+                id: string;
+                mime_type: string | null;
+                sha256: string | null;
+            } | null;
+            /** @description The message it answers (`context.id`), or the one a reaction is on */
+            context: {
+                wamid: string;
+                /** @description Your message (`msg_…`) it answers, when it is one of yours */
+                message_id: string | null;
+            } | null;
+            /** @description Meta's message object as it came */
+            message: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: date-time
+             * @description Meta's time of the message
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            read_at: string | null;
+        };
+        OutboundConversationMessage: {
+            /** @example msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F */
+            id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            direction: "outbound";
+            wamid: string | null;
+            /** @enum {string} */
+            type: "template";
+            template: {
+                name: string;
+                language: string;
+                category: string;
+            };
+            status: string;
+            /**
+             * Format: date-time
+             * @description When Dak accepted it
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            sent_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            delivered_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            read_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            failed_at: string | null;
+        };
+        ConversationRead: {
+            conversation_id: string;
+            /** @description Inbound messages this call marked read */
+            marked_read: number;
+            /** @description Null when nothing was unread (no receipt is sent again) */
+            read_receipt: {
+                /** @description The last inbound message, which Meta marks read with the earlier ones */
+                wamid: string;
+                /** @description Whether Meta accepted the read receipt */
+                sent: boolean;
+                /** @description Why it was not: Meta's error, or that Meta could not be reached */
+                error: {
+                    code: number | null;
+                    message: string;
+                } | null;
+            } | null;
         };
         Account: {
             /** @example acc_01JQ8Z6K2R9V4T3N5B7C8D9E0F */
@@ -5758,6 +5989,350 @@ export interface operations {
                      *       "error": {
                      *         "code": "body_too_large",
                      *         "message": "Body too large: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds. `error.code`: `rate_limited` (the request rate is used up; retry after Retry-After seconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    /** @description Requests per second allowed (also the burst) */
+                    "RateLimit-Limit": string;
+                    /** @description Requests still allowed at once */
+                    "RateLimit-Remaining": string;
+                    /** @description Seconds until the whole burst is available again */
+                    "RateLimit-Reset": string;
+                    /** @description The limit as `<requests>;w=<seconds>` */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listConversations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of conversations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationList"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "missing_api_key",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds. `error.code`: `rate_limited` (the request rate is used up; retry after Retry-After seconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    /** @description Requests per second allowed (also the burst) */
+                    "RateLimit-Limit": string;
+                    /** @description Requests still allowed at once */
+                    "RateLimit-Remaining": string;
+                    /** @description Seconds until the whole burst is available again */
+                    "RateLimit-Reset": string;
+                    /** @description The limit as `<requests>;w=<seconds>` */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listConversationMessages: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The conversation's id (`cnv_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of messages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationMessageList"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "missing_api_key",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `conversation_not_found` (no such conversation in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "conversation_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds. `error.code`: `rate_limited` (the request rate is used up; retry after Retry-After seconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    /** @description Requests per second allowed (also the burst) */
+                    "RateLimit-Limit": string;
+                    /** @description Requests still allowed at once */
+                    "RateLimit-Remaining": string;
+                    /** @description Seconds until the whole burst is available again */
+                    "RateLimit-Reset": string;
+                    /** @description The limit as `<requests>;w=<seconds>` */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    readConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation's id (`cnv_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Marked read */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationRead"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "missing_api_key",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `conversation_not_found` (no such conversation in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "conversation_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
                      *       }
                      *     }
                      */

@@ -235,6 +235,44 @@ export interface ContactsTable {
   updated_at: UpdatedAt;
 }
 
+/** One per (business number, contact); see the conversations migration. */
+export interface ConversationsTable {
+  id: string;
+  account_id: string;
+  /** The business number (`pn_…`). */
+  sender_id: string;
+  contact_number: string;
+  /** The customer's latest message; the 24-hour service window runs from it. */
+  last_inbound_at: Date | null;
+  last_activity_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+/** A customer's message to one of the account's numbers, as the webhook applier applied it. */
+export interface InboundMessagesTable {
+  id: string;
+  account_id: string;
+  sender_id: string;
+  conversation_id: string;
+  contact_number: string;
+  wamid: string;
+  type: string;
+  /** The text, caption, reply title, reaction emoji or location name; null when the kind has none. */
+  text: string | null;
+  media_id: string | null;
+  media_mime_type: string | null;
+  media_sha256: string | null;
+  /** The wamid it answers (`context.id`, or the message a reaction is on). */
+  context_wamid: string | null;
+  /** Dak's message with that wamid, when it is one of ours. */
+  context_message_id: string | null;
+  /** Meta's message object as it came. */
+  content: Json<Record<string, unknown>>;
+  received_at: Timestamp;
+  read_at: Date | null;
+  created_at: CreatedAt;
+}
+
 export type CallbackDeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'failed';
 
 /** An account's callback URL (Dak → the business); see the callbacks migration. */
@@ -368,6 +406,8 @@ export interface DB {
   marketing_holds: MarketingHoldsTable;
   recipient_reach: RecipientReachTable;
   contacts: ContactsTable;
+  conversations: ConversationsTable;
+  inbound_messages: InboundMessagesTable;
   callback_endpoints: CallbackEndpointsTable;
   callback_events: CallbackEventsTable;
   callback_deliveries: CallbackDeliveriesTable;
@@ -378,6 +418,8 @@ export interface DB {
 
 export type Account = Selectable<AccountsTable>;
 export type Contact = Selectable<ContactsTable>;
+export type Conversation = Selectable<ConversationsTable>;
+export type InboundMessage = Selectable<InboundMessagesTable>;
 export type PhoneNumber = Selectable<PhoneNumbersTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
 export type Template = Selectable<TemplatesTable>;

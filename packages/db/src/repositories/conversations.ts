@@ -1,0 +1,289 @@
+import { sql } from 'kysely';
+import { conversationId, newId, type InboundContent, type ReportedPricing } from '@dak/core';
+import type { Database } from '../database';
+import type { Conversation, Message } from '../schema/index';
+
+/** An inbound message the applier is recording: who wrote to which of the account's numbers, and what. */
+export interface NewInboundMessage {
+  accountId: string;
+  senderId: string;
+  contactNumber: string;
+  wamid: string;
+  content: InboundContent;
+  /** Meta's message object as it came. */
+  raw: Record<string, unknown>;
+  receivedAt: Date;
+}
+
+/** An outbound message Meta reported on: its conversation's activity. */
+export type OutboundActivity = Pick<Message, 'account_id' | 'sender_id' | 'recipient' | 'queued_at'>;
+
+interface Touch {
+  id: string;
+  account_id: string;
+  sender_id: string;
+  contact_number: string;
+  last_inbound_at: Date | null;
+  last_activity_at: Date;
+}
+
+const later = (a: Date | null, b: Date | null) => (a && b ? (a >= b ? a : b) : (a ?? b));
+
+/**
+ * Records a batch's inbound messages and the activity of its outbound ones in two statements:
+ * the conversations are upserted (times only move forward, so out-of-order webhooks leave the
+ * latest), then the inbound messages inserted (a redelivered wamid is kept once), each linked
+ * to Dak's message it answers when that is one of the account's. Rows go in key order, so two
+ * appliers lock the same conversations in one order and never deadlock.
+ */
+export async function recordConversationActivity(
+  db: Database,
+  inbound: readonly NewInboundMessage[],
+  outbound: readonly OutboundActivity[],
+): Promise<void> {
+  const touches = new Map<string, Touch>();
+  const touch = (accountId: string, senderId: string, contact: string, at: Date, isInbound: boolean) => {
+    const id = conversationId(accountId, senderId, contact);
+    const known = touches.get(id);
+    touches.set(id, {
+      id,
+      account_id: accountId,
+      sender_id: senderId,
+      contact_number: contact,
+      last_inbound_at: later(known?.last_inbound_at ?? null, isInbound ? at : null),
+      last_activity_at: later(known?.last_activity_at ?? null, at)!,
+    });
+  };
+  for (const m of inbound) touch(m.accountId, m.senderId, m.contactNumber, m.receivedAt, true);
+  for (const m of outbound) touch(m.account_id, m.sender_id, m.recipient, m.queued_at, false);
+  if (touches.size === 0) return;
+  await db
+    .insertInto('conversations')
+    .values([...touches.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)))
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet({
+        last_inbound_at: sql`greatest(conversations.last_inbound_at, excluded.last_inbound_at)`,
+        last_activity_at: sql`greatest(conversations.last_activity_at, excluded.last_activity_at)`,
+      }),
+    )
+    .execute();
+  if (inbound.length === 0) return;
+  const rows = [...inbound]
+    .sort((a, b) => (a.senderId + a.wamid < b.senderId + b.wamid ? -1 : 1))
+    .map((m) => ({
+      id: newId('im'),
+      account_id: m.accountId,
+      sender_id: m.senderId,
+      conversation_id: conversationId(m.accountId, m.senderId, m.contactNumber),
+      contact_number: m.contactNumber,
+      wamid: m.wamid,
+      type: m.content.type,
+      text: m.content.text,
+      media_id: m.content.media?.id ?? null,
+      media_mime_type: m.content.media?.mimeType ?? null,
+      media_sha256: m.content.media?.sha256 ?? null,
+      context_wamid: m.content.contextWamid,
+      context_message_id: m.content.contextWamid
+        ? sql<
+            string | null
+          >`(select id from messages where wamid = ${m.content.contextWamid} and account_id = ${m.accountId})`
+        : null,
+      content: JSON.stringify(m.raw),
+      received_at: m.receivedAt,
+    }));
+  await db
+    .insertInto('inbound_messages')
+    .values(rows)
+    .onConflict((oc) => oc.columns(['sender_id', 'wamid']).doNothing())
+    .execute();
+}
+
+/** The account's conversation with its business number's Meta id and sealed access token (for read receipts). */
+export async function findConversation(db: Database, accountId: string, id: string) {
+  return db
+    .selectFrom('conversations')
+    .innerJoin('phone_numbers', 'phone_numbers.id', 'conversations.sender_id')
+    .selectAll('conversations')
+    .select(['phone_numbers.meta_phone_number_id', 'phone_numbers.access_token_encrypted'])
+    .where('conversations.account_id', '=', accountId)
+    .where('conversations.id', '=', id)
+    .executeTakeFirst();
+}
+
+/** A page position: the (time, id) of the last row of the previous page. */
+export interface PagePosition {
+  at: Date;
+  id: string;
+}
+
+/** A conversation as GET /conversations shows it: its last message in each direction and its unread count. */
+export interface ConversationSummary extends Conversation {
+  /** Meta's id of the business number. */
+  meta_phone_number_id: string;
+  contact_id: string | null;
+  profile_name: string | null;
+  unread: number;
+  last_inbound: { id: string; wamid: string; type: string; text: string | null; received_at: Date } | null;
+  last_outbound: {
+    id: string;
+    wamid: string | null;
+    template_name: string;
+    status: string;
+    queued_at: Date;
+  } | null;
+  /** The latest free-entry-point `conversation` Meta reported on the conversation's messages. */
+  entry_point: NonNullable<ReportedPricing['conversation']> | null;
+}
+
+/**
+ * A page of the account's conversations, latest activity first. Each row's last messages,
+ * unread count and free-entry window are read through the conversation's indexes (at most a
+ * page's worth of small lookups).
+ */
+export async function listConversations(
+  db: Database,
+  accountId: string,
+  page: { after?: PagePosition | undefined; limit: number },
+): Promise<ConversationSummary[]> {
+  const after = page.after ? sql`and (c.last_activity_at, c.id) < (${page.after.at}, ${page.after.id})` : sql``;
+  const { rows } = await sql<ConversationSummary>`
+    select c.*, p.meta_phone_number_id, ct.id as contact_id, ct.profile_name,
+      (select count(*)::int from inbound_messages u where u.conversation_id = c.id and u.read_at is null) as unread,
+      (select to_jsonb(i) from (
+        select id, wamid, type, text, received_at from inbound_messages
+        where conversation_id = c.id order by received_at desc, id desc limit 1) i) as last_inbound,
+      (select to_jsonb(o) from (
+        select id, wamid, template_name, status, queued_at from messages
+        where sender_id = c.sender_id and recipient = c.contact_number order by queued_at desc, id desc limit 1) o) as last_outbound,
+      (select meta_pricing -> 'conversation' from messages
+        where sender_id = c.sender_id and recipient = c.contact_number and meta_pricing ? 'conversation'
+        order by queued_at desc, id desc limit 1) as entry_point
+    from conversations c
+    join phone_numbers p on p.id = c.sender_id
+    left join contacts ct on ct.account_id = c.account_id and ct.number = c.contact_number
+    where c.account_id = ${accountId} ${after}
+    order by c.last_activity_at desc, c.id desc
+    limit ${page.limit}`.execute(db);
+  // to_jsonb turns times into strings; the callers get Dates like every other column.
+  return rows.map((row) => ({
+    ...row,
+    last_inbound: row.last_inbound && { ...row.last_inbound, received_at: new Date(row.last_inbound.received_at) },
+    last_outbound: row.last_outbound && { ...row.last_outbound, queued_at: new Date(row.last_outbound.queued_at) },
+  }));
+}
+
+/** One message of a conversation, either direction. */
+export type ConversationMessage =
+  | {
+      direction: 'inbound';
+      id: string;
+      at: Date;
+      wamid: string;
+      type: string;
+      text: string | null;
+      media_id: string | null;
+      media_mime_type: string | null;
+      media_sha256: string | null;
+      context_wamid: string | null;
+      context_message_id: string | null;
+      content: Record<string, unknown>;
+      read_at: Date | null;
+    }
+  | (Pick<
+      Message,
+      | 'id'
+      | 'wamid'
+      | 'status'
+      | 'template_name'
+      | 'template_language'
+      | 'template_category'
+      | 'sent_at'
+      | 'delivered_at'
+      | 'read_at'
+      | 'failed_at'
+    > & { direction: 'outbound'; at: Date });
+
+/** A page of a conversation's messages in both directions, newest first (by Meta's time of an inbound one, acceptance of an outbound one). */
+export async function listConversationMessages(
+  db: Database,
+  conversation: Pick<Conversation, 'id' | 'sender_id' | 'contact_number'>,
+  page: { after?: PagePosition | undefined; limit: number },
+): Promise<ConversationMessage[]> {
+  const before = (at: string, id: string) =>
+    page.after ? sql`and (${sql.ref(at)}, ${sql.ref(id)}) < (${page.after.at}, ${page.after.id})` : sql``;
+  const { rows } = await sql<{ direction: 'inbound' | 'outbound'; id: string; at: Date; row: Record<string, unknown> }>`
+    (select 'inbound' as direction, i.id, i.received_at as at, to_jsonb(i) as row from inbound_messages i
+      where i.conversation_id = ${conversation.id} ${before('i.received_at', 'i.id')}
+      order by i.received_at desc, i.id desc limit ${page.limit})
+    union all
+    (select 'outbound', m.id, m.queued_at, jsonb_build_object(
+        'wamid', m.wamid, 'status', m.status, 'template_name', m.template_name,
+        'template_language', m.template_language, 'template_category', m.template_category,
+        'sent_at', m.sent_at, 'delivered_at', m.delivered_at, 'read_at', m.read_at, 'failed_at', m.failed_at)
+      from messages m
+      where m.sender_id = ${conversation.sender_id} and m.recipient = ${conversation.contact_number}
+        ${before('m.queued_at', 'm.id')}
+      order by m.queued_at desc, m.id desc limit ${page.limit})
+    order by at desc, id desc
+    limit ${page.limit}`.execute(db);
+  const date = (value: unknown) => (typeof value === 'string' ? new Date(value) : null);
+  return rows.map(({ direction, id, at, row }): ConversationMessage => {
+    if (direction === 'inbound') {
+      return {
+        direction,
+        id,
+        at,
+        wamid: row.wamid as string,
+        type: row.type as string,
+        text: row.text as string | null,
+        media_id: row.media_id as string | null,
+        media_mime_type: row.media_mime_type as string | null,
+        media_sha256: row.media_sha256 as string | null,
+        context_wamid: row.context_wamid as string | null,
+        context_message_id: row.context_message_id as string | null,
+        content: row.content as Record<string, unknown>,
+        read_at: date(row.read_at),
+      };
+    }
+    return {
+      direction,
+      id,
+      at,
+      wamid: row.wamid as string | null,
+      status: row.status as Message['status'],
+      template_name: row.template_name as string,
+      template_language: row.template_language as string,
+      template_category: row.template_category as string,
+      sent_at: date(row.sent_at),
+      delivered_at: date(row.delivered_at),
+      read_at: date(row.read_at),
+      failed_at: date(row.failed_at),
+    };
+  });
+}
+
+/**
+ * Marks a conversation's unread inbound messages read at `at`; answers how many it marked and
+ * the conversation's latest inbound message (whose wamid Meta's read receipt names), read or not.
+ */
+export async function markConversationRead(
+  db: Database,
+  conversationId: string,
+  at: Date,
+): Promise<{ marked: number; lastInbound: { wamid: string } | undefined }> {
+  const marked = await db
+    .updateTable('inbound_messages')
+    .set({ read_at: at })
+    .where('conversation_id', '=', conversationId)
+    .where('read_at', 'is', null)
+    .executeTakeFirst();
+  const lastInbound = await db
+    .selectFrom('inbound_messages')
+    .select('wamid')
+    .where('conversation_id', '=', conversationId)
+    .orderBy('received_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return { marked: Number(marked.numUpdatedRows), lastInbound };
+}

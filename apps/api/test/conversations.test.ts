@@ -23,9 +23,10 @@ const HOUR = 60 * 60 * 1000;
 describe('conversations', () => {
   let stack: TestStack;
   let apiKey: string;
+  let accountId: string;
   beforeAll(async () => {
     stack = await startStack({ metaSim: { webhookDelaysMs: { sent: 20, delivered: 40, read: 60 } } });
-    ({ apiKey } = await stack.seedDemo({ credit: '100.00' }));
+    ({ apiKey, accountId } = await stack.seedDemo({ credit: '100.00' }));
   });
   afterAll(() => stack?.close());
   const api = (method: string, path: string, key = apiKey) => stack.call(method, `/api/whatsapp/v1${path}`, { key });
@@ -78,7 +79,7 @@ describe('conversations', () => {
     const wamid = simReply(PRIYA, { text: 'Is my order shipped?' });
     const conversation = await conversationWith(PRIYA);
     expect(conversation).toMatchObject({
-      id: conversationId(await accountId(), await senderId(), PRIYA),
+      id: conversationId(accountId, await senderId(), PRIYA),
       phone_number_id: DEMO.metaPhoneNumberId,
       contact: { id: expect.stringMatching(/^ct_/), phone_number: PRIYA, profile_name: 'Customer 01' },
       last_message: {
@@ -94,7 +95,7 @@ describe('conversations', () => {
     // The conversations migration's backfill computes the same id in SQL.
     const { rows } = await sql<{
       id: string;
-    }>`select 'cnv_' || left(encode(sha256(convert_to(${await accountId()} || chr(31) || ${await senderId()} || chr(31) || ${PRIYA}, 'UTF8')), 'hex'), 26) as id`.execute(
+    }>`select 'cnv_' || left(encode(sha256(convert_to(${accountId} || chr(31) || ${await senderId()} || chr(31) || ${PRIYA}, 'UTF8')), 'hex'), 26) as id`.execute(
       stack.api.ctx.db,
     );
     expect(rows[0]?.id).toBe(conversation.id);
@@ -319,15 +320,6 @@ describe('conversations', () => {
     ).toBe(1);
   });
 
-  async function accountId() {
-    return (
-      await stack.api.ctx.db
-        .selectFrom('accounts')
-        .select('id')
-        .where('waba_id', '=', DEMO.wabaId)
-        .executeTakeFirstOrThrow()
-    ).id;
-  }
   async function senderId() {
     return (
       await stack.api.ctx.db

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { conversationId, newId, type InboundContent, type ReportedPricing } from '@dak/core';
 import type { Database } from '../database';
-import type { Conversation, Message } from '../schema/index';
+import type { Conversation, InboundMessage, Message } from '../schema/index';
 
 /** An inbound message the applier is recording: who wrote to which of the account's numbers, and what. */
 export interface NewInboundMessage {
@@ -174,21 +174,20 @@ export async function listConversations(
 
 /** One message of a conversation, either direction. */
 export type ConversationMessage =
-  | {
-      direction: 'inbound';
-      id: string;
-      at: Date;
-      wamid: string;
-      type: string;
-      text: string | null;
-      media_id: string | null;
-      media_mime_type: string | null;
-      media_sha256: string | null;
-      context_wamid: string | null;
-      context_message_id: string | null;
-      content: Record<string, unknown>;
-      read_at: Date | null;
-    }
+  | (Pick<
+      InboundMessage,
+      | 'id'
+      | 'wamid'
+      | 'type'
+      | 'text'
+      | 'media_id'
+      | 'media_mime_type'
+      | 'media_sha256'
+      | 'context_wamid'
+      | 'context_message_id'
+      | 'content'
+      | 'read_at'
+    > & { direction: 'inbound'; at: Date })
   | (Pick<
       Message,
       | 'id'
@@ -203,7 +202,7 @@ export type ConversationMessage =
       | 'failed_at'
     > & { direction: 'outbound'; at: Date });
 
-/** A page of a conversation's messages in both directions, newest first (by Meta's time of an inbound one, acceptance of an outbound one). */
+/** A page of a conversation's messages in both directions, newest first (an inbound one by when it was sent, see inboundTime in @dak/core; an outbound one by when Dak accepted it). */
 export async function listConversationMessages(
   db: Database,
   conversation: Pick<Conversation, 'id' | 'sender_id' | 'contact_number'>,
@@ -229,21 +228,9 @@ export async function listConversationMessages(
   const date = (value: unknown) => (typeof value === 'string' ? new Date(value) : null);
   return rows.map(({ direction, id, at, row }): ConversationMessage => {
     if (direction === 'inbound') {
-      return {
-        direction,
-        id,
-        at,
-        wamid: row.wamid as string,
-        type: row.type as string,
-        text: row.text as string | null,
-        media_id: row.media_id as string | null,
-        media_mime_type: row.media_mime_type as string | null,
-        media_sha256: row.media_sha256 as string | null,
-        context_wamid: row.context_wamid as string | null,
-        context_message_id: row.context_message_id as string | null,
-        content: row.content as Record<string, unknown>,
-        read_at: date(row.read_at),
-      };
+      // to_jsonb gave the inbound row's columns as they are, its times as strings.
+      const inbound = row as Omit<Extract<ConversationMessage, { direction: 'inbound' }>, 'read_at'>;
+      return { ...inbound, direction, id, at, read_at: date(row.read_at) };
     }
     return {
       direction,

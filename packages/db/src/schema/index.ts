@@ -268,6 +268,7 @@ export interface InboundMessagesTable {
   context_message_id: string | null;
   /** Meta's message object as it came. */
   content: Json<Record<string, unknown>>;
+  /** Meta's time of it (whole seconds), refined to the millisecond by when Dak received it (inboundTime in @dak/core). */
   received_at: Timestamp;
   read_at: Date | null;
   created_at: CreatedAt;

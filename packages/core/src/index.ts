@@ -14,3 +14,4 @@ export * from './callback-envelope';
 export * from './message-view';
 export * from './automations/index';
 export * from './opt-out';
+export * from './media';

@@ -20,5 +20,6 @@ export * from './repositories/callback-deliveries';
 export * from './repositories/low-balance';
 export * from './repositories/automations';
 export * from './repositories/contacts';
+export * from './repositories/media';
 export * from './template-sync';
 export { sql, type Transaction } from 'kysely';

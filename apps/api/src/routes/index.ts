@@ -8,6 +8,7 @@ import { apiKeyRoutes } from '../resources/api-keys/routes';
 import { adminCallbackRoutes, publicCallbackRoutes } from '../resources/callbacks/routes';
 import { automationRoutes } from '../resources/automations/routes';
 import { contactRoutes } from '../resources/contacts/routes';
+import { mediaRoutes } from '../resources/media/routes';
 import { messageRoutes } from '../resources/messages/routes';
 import { phoneNumberRoutes } from '../resources/phone-numbers/routes';
 import { adminTemplateRoutes, publicTemplateRoutes } from '../resources/templates/routes';
@@ -22,6 +23,7 @@ export const ROUTES: Route[] = [
   ...publicCallbackRoutes,
   ...automationRoutes,
   ...contactRoutes,
+  ...mediaRoutes,
   ...accountRoutes,
   ...phoneNumberRoutes,
   ...apiKeyRoutes,

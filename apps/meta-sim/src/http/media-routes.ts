@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
-import express, { type Request, type Response } from 'express';
+import express from 'express';
 import { checkMedia, MAX_MEDIA_BYTES, type StoredMedia } from '../media-store';
 import { authorizeNumber } from '../message-service';
 import { MetaApiError, metaErrorBody } from '../meta-errors';
 import type { SimCore } from '../sim-core';
 import { unknownObject } from '../template-service';
-import { bearerOf, type MetaExchange, serveMeta, writeJson } from './meta-exchange';
+import { bearerOf, exchangeOf, type MetaExchange, serveMeta, writeJson } from './meta-exchange';
 
 /** Where a media object's bytes are served, as Meta's lookaside host does (the path only). */
 export const DOWNLOAD_PATH = '/whatsapp_business/attachments/';
@@ -45,21 +45,6 @@ function readMultipart(req: IncomingMessage): Promise<Upload> {
     parser.on('close', () => resolve(upload));
     req.pipe(parser);
   });
-}
-
-function exchangeOf(req: Request, res: Response): MetaExchange {
-  const query: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(req.query)) query[key] = typeof value === 'string' ? value : undefined;
-  return {
-    method: req.method,
-    path: req.path,
-    version: String(req.params.version),
-    query,
-    headers: req.headers,
-    raw: '',
-    req,
-    res,
-  };
 }
 
 /** The media a token's business owns, or Meta's "does not exist" (another business's media included). */

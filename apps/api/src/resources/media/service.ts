@@ -75,15 +75,17 @@ async function receiveForm(ctx: ApiContext, req: Request, accountId: string): Pr
   }
   const received: Received = { fields: {} };
   const writes: Promise<void>[] = [];
+  let incoming: string | undefined;
   parser.on('field', (name, value) => {
     received.fields[name] = value;
   });
   parser.on('file', (name, stream, info) => {
-    if (name !== 'file') {
+    if (name !== 'file' || incoming) {
       stream.resume();
       return;
     }
     const path = tempPath(ctx, accountId);
+    incoming = path;
     writes.push(
       writeHashed(stream, path).then(({ size, sha256 }) => {
         received.file = {
@@ -101,7 +103,9 @@ async function receiveForm(ctx: ApiContext, req: Request, accountId: string): Pr
     await pipeline(req, parser);
     await Promise.all(writes);
   } catch (error) {
-    if (received.file) await unlink(received.file.path).catch(() => undefined);
+    // A body cut short: wait for the file's write to settle (no rejection left unheard), then drop it.
+    await Promise.allSettled(writes);
+    if (incoming) await unlink(incoming).catch(() => undefined);
     throw new DakError('invalid_request', `The multipart body could not be read (${String(error)}); send it again.`, {
       issues: [{ path: ['file'], message: 'unreadable multipart body' }],
     });

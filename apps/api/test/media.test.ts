@@ -134,4 +134,21 @@ describe('media: upload to Meta through Dak, and read any of the account’s med
     // The owner still reads both.
     expect((await read(inbound)).status).toBe(200);
   });
+  it('a MEDIA_DIR Dak cannot write to is a 503 that says so, and nothing reaches Meta', async () => {
+    const config = stack.api.ctx.config.media;
+    const dir = config.dir;
+    const before = metaUploads().length;
+    (config as { dir: string }).dir = '/dev/null/dak-media'; // under a file: no folder can be made
+    try {
+      const response = await upload({ phone: DEMO.metaPhoneNumberId, file: PNG });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('30');
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('service_unavailable');
+      expect(body.error.message).toMatch(/MEDIA_DIR is not writable/);
+    } finally {
+      (config as { dir: string }).dir = dir;
+    }
+    expect(metaUploads()).toHaveLength(before);
+  });
 });

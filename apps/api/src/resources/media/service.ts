@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, openAsBlob } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { access, constants, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -57,9 +57,28 @@ async function writeHashed(stream: Readable, path: string): Promise<{ size: numb
   return { size, sha256: hash.digest('hex') };
 }
 
+/**
+ * The account's folder under MEDIA_DIR, made if missing. One Dak cannot write to is the
+ * operator's to fix, not the caller's: a 503 that says so (and logs nothing secret).
+ */
+async function accountMediaDir(ctx: ApiContext, accountId: string): Promise<string> {
+  const dir = join(ctx.config.media.dir, accountId);
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    ctx.logger.error({ err: error, dir: ctx.config.media.dir }, 'MEDIA_DIR is not writable');
+    throw new ServiceUnavailableError(
+      'Dak cannot store media files right now (its MEDIA_DIR is not writable). Try again later; the operator has been told in the logs.',
+      30,
+    );
+  }
+  return dir;
+}
+
 /** Reads the multipart form: its fields, and its `file` part into a temporary file under MEDIA_DIR. */
 async function receiveForm(ctx: ApiContext, req: Request, accountId: string): Promise<Received> {
-  await mkdir(join(ctx.config.media.dir, accountId), { recursive: true });
+  await accountMediaDir(ctx, accountId);
   let parser: busboy.Busboy;
   try {
     parser = busboy({
@@ -235,7 +254,7 @@ async function download(ctx: ApiContext, row: Media): Promise<{ path: string; si
     if (error instanceof GraphApiError && error.httpStatus < 500) throw notFound(row.meta_media_id);
     throw metaFailure(error, 'media download');
   }
-  await mkdir(join(ctx.config.media.dir, row.account_id), { recursive: true });
+  await accountMediaDir(ctx, row.account_id);
   const path = tempPath(ctx, row.account_id);
   const { size } = await writeHashed(Readable.fromWeb(response.body as never), path);
   return { path, size };

@@ -39,6 +39,8 @@ COPY --from=build /app/apps/meta-sim/dist apps/meta-sim/dist
 COPY --from=build /app/packages/db/dist packages/db/dist
 COPY --from=build /app/scripts/dist scripts/dist
 ENV NODE_ENV=production HOST=0.0.0.0
+# Media files the API keeps (MEDIA_DIR); a named volume mounted here starts owned by node.
+RUN mkdir -p /var/lib/dak/media && chown node:node /var/lib/dak/media
 USER node
 EXPOSE 3000 3001
 CMD ["node", "apps/api/dist/main.js"]

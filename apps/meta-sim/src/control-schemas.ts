@@ -136,3 +136,10 @@ export const serviceWindowSchema = z.object({
   /** As a click-to-WhatsApp ad: also a 72-hour free-entry window (every message free_entry_point). */
   entry_point: z.boolean().optional(),
 });
+
+/** `POST /_sim/media`: a file as a customer's message would carry it. */
+export const customerMediaSchema = z.object({
+  phone_number_id: z.string().min(1),
+  mime_type: z.string().min(1),
+  data_base64: z.string(),
+});

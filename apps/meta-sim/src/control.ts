@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import {
   businessPatchSchema,
+  customerMediaSchema,
   businessSchema,
   faultSchema,
   inboundSchema,
@@ -319,6 +320,24 @@ export class SimControl {
       throw new ControlError(404, `unknown phone number ${parsed.phone_number_id}`);
     }
     return this.core.lifecycle.inbound(stripUndefined(parsed));
+  }
+
+  /**
+   * Media as a customer's message carries it: stored under a new Graph id that the number's
+   * business may fetch (GET /{media_id}, then the URL), as Meta keeps inbound media.
+   */
+  customerMedia(input: z.input<typeof customerMediaSchema>): { id: string; sha256: string } {
+    const parsed = customerMediaSchema.parse(input);
+    const number = this.core.store.phoneNumbers.get(parsed.phone_number_id);
+    if (!number) throw new ControlError(404, `unknown phone number ${parsed.phone_number_id}`);
+    const stored = this.core.media.add({
+      id: this.core.ids.objectId(),
+      wabaId: number.wabaId,
+      phoneNumberId: number.id,
+      mimeType: parsed.mime_type,
+      bytes: Buffer.from(parsed.data_base64, 'base64'),
+    });
+    return { id: stored.id, sha256: stored.sha256 };
   }
 
   openServiceWindow(input: z.input<typeof serviceWindowSchema>): void {

@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { FaultBook } from './faults';
 import { MessageLifecycle } from './message-lifecycle';
+import { MediaStore } from './media-store';
 import { MessageService } from './message-service';
 import { PairLimiter } from './rate-limits';
 import { IdFactory, SeededRandom } from './random';
@@ -88,6 +89,8 @@ export class SimCore {
   readonly graphVersions: { min: number; max: number };
   /** Responses held open by `timeout` faults, ended on reset and close. */
   readonly held = new Set<{ destroy(): void }>();
+  /** Uploaded and customer-sent media (upload, URL, download, delete). */
+  readonly media = new MediaStore();
 
   constructor(readonly options: MetaSimOptions) {
     this.logger = options.logger ?? pino({ level: 'silent' });
@@ -141,6 +144,7 @@ export class SimCore {
     this.requests.clear();
     this.sends.clear();
     this.store.clear();
+    this.media.clear();
     this.special.clear();
     this.faults.clear();
     if (this.options.randomSeed !== undefined) {

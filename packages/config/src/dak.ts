@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { optional, parseEnv, port, type Env } from './env';
 import {
@@ -90,6 +92,15 @@ const schema = z.object({
   OPT_OUT_KEYWORDS: optional(z.string().min(1)),
   // Not `optional`: an empty OPT_IN_KEYWORDS is an empty list (opting back in only by hand), not the default.
   OPT_IN_KEYWORDS: z.string().optional(),
+  // Media kept by GET /media/:id (a cache: Meta keeps media 30 days and Dak downloads again when
+  // a file is gone). Files live under MEDIA_DIR/<account id>/; past MEDIA_MAX_STORED_BYTES in
+  // total, files are streamed from Meta without being kept.
+  MEDIA_DIR: z.string().min(1).default(join(tmpdir(), 'dak-media')),
+  MEDIA_MAX_STORED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(1024 * 1024 * 1024),
   DEFAULT_PRICE_MINOR: z.coerce.number().int().min(0).default(10),
   DEFAULT_CURRENCY: z.string().length(3).default('INR'),
   // wallet.low_balance: a new account's threshold (minor units; each account may set its own
@@ -133,6 +144,8 @@ export interface DakConfig {
   /** The worker's periodic template sync of every account; 0 means webhooks and the admin sync only. */
   templateSync: { intervalMs: number };
   retention: { eventDays: number };
+  /** Where GET /media/:id keeps files, and how many bytes in all it keeps. */
+  media: { dir: string; maxStoredBytes: number };
   /**
    * Reply keywords that opt a contact out of marketing, or back in (an empty optIn: only by hand);
    * undefined means @dak/core's defaults.
@@ -208,6 +221,7 @@ export function loadConfig(env: Env = process.env): DakConfig {
     },
     templateSync: { intervalMs: raw.TEMPLATE_SYNC_INTERVAL_MS },
     retention: { eventDays: raw.EVENT_RETENTION_DAYS },
+    media: { dir: raw.MEDIA_DIR, maxStoredBytes: raw.MEDIA_MAX_STORED_BYTES },
     contacts: {
       optOutKeywords: keywordList(raw.OPT_OUT_KEYWORDS),
       optInKeywords: keywordList(raw.OPT_IN_KEYWORDS),

@@ -42,6 +42,10 @@ export const ERROR_CODES = {
   callback_not_found: { status: 404, means: "no such callback endpoint in the caller's account" },
   callback_event_not_found: { status: 404, means: 'the callback endpoint never had that event' },
   automation_not_found: { status: 404, means: "no such automation in the caller's account" },
+  media_not_found: {
+    status: 404,
+    means: "no such media for the caller's account (uploaded by it or sent to its numbers)",
+  },
   contact_not_found: { status: 404, means: "no such contact in the caller's account" },
   conversation_not_found: { status: 404, means: "no such conversation in the caller's account" },
 
@@ -51,7 +55,10 @@ export const ERROR_CODES = {
   topup_reference_reused: { status: 409, means: 'the top-up reference was used with another amount' },
 
   body_too_large: { status: 413, means: 'the body is larger than the endpoint reads' },
+  media_too_large: { status: 413, means: 'the file is larger than Meta accepts for its type' },
   batch_too_large: { status: 413, means: 'more messages than one batch takes' },
+
+  media_type_not_supported: { status: 415, means: 'Meta does not accept files of that type' },
 
   variables_mismatch: { status: 422, means: "the variables do not fit the template's placeholders" },
   template_not_approved: { status: 422, means: 'the template is not APPROVED' },

@@ -15,3 +15,4 @@ export * from './message-view';
 export * from './automations/index';
 export * from './opt-out';
 export * from './conversations';
+export * from './media';

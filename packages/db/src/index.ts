@@ -20,6 +20,7 @@ export * from './repositories/callback-deliveries';
 export * from './repositories/low-balance';
 export * from './repositories/automations';
 export * from './repositories/contacts';
+export * from './repositories/media';
 export * from './template-sync';
 export { sql, type Transaction } from 'kysely';
 export * from './repositories/conversations';

@@ -85,6 +85,21 @@ export class ForeignPagingError extends Error {
   }
 }
 
+/** What Meta says of a media id (`GET /{media_id}`): where to download it, with the token, and what it is. */
+const mediaInfoSchema = z.object({
+  url: z.string().url(),
+  mime_type: z.string().min(1),
+  sha256: z.string(),
+  file_size: z.union([z.number(), z.string().transform(Number)]),
+  id: z.union([z.string(), z.number().transform(String)]),
+});
+export type MediaInfo = z.infer<typeof mediaInfoSchema>;
+
+const uploadAnswerSchema = z.object({ id: z.union([z.string().min(1), z.number().transform(String)]) });
+
+/** Uploads and downloads move up to 100 MB: they get longer than a send's timeout. */
+const MEDIA_TIMEOUT_MS = 120_000;
+
 export class GraphClient {
   constructor(private readonly options: GraphClientOptions) {}
 
@@ -157,6 +172,46 @@ export class GraphClient {
     return { kind: 'answered', ok: response.ok, status: response.status, payload };
   }
 
+  /** `POST /{phone_number_id}/media` (multipart, as Meta documents it) → Meta's media id. */
+  async uploadMedia(
+    metaPhoneNumberId: string,
+    accessToken: string,
+    file: { blob: Blob; mimeType: string; filename: string },
+  ): Promise<string> {
+    const form = new FormData();
+    form.append('messaging_product', 'whatsapp');
+    form.append('type', file.mimeType);
+    form.append('file', file.blob, file.filename);
+    const response = await fetch(this.url(`${encodeURIComponent(metaPhoneNumberId)}/media`), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}` },
+      body: form,
+      signal: AbortSignal.timeout(Math.max(MEDIA_TIMEOUT_MS, this.options.timeoutMs)),
+    });
+    return (await this.readJson(response, 'media upload', uploadAnswerSchema)).id;
+  }
+
+  /** `GET /{media_id}`: the download URL (valid for minutes), MIME type, sha256 and size. */
+  async getMedia(mediaId: string, accessToken: string): Promise<MediaInfo> {
+    return this.getJson(this.url(encodeURIComponent(mediaId)), accessToken, 'media lookup', mediaInfoSchema);
+  }
+
+  /**
+   * The bytes behind a media URL. Meta serves them from its own CDN host (not the Graph API's)
+   * and requires the same token there, so the token goes to the URL Meta itself just named.
+   */
+  async downloadMedia(url: string, accessToken: string): Promise<Response> {
+    const response = await fetch(url, {
+      headers: { authorization: `Bearer ${accessToken}` },
+      signal: AbortSignal.timeout(Math.max(MEDIA_TIMEOUT_MS, this.options.timeoutMs)),
+    });
+    if (!response.ok || !response.body) {
+      const payload: unknown = await response.json().catch(() => undefined);
+      throw new GraphApiError(response.status, parseErrorAnswer(payload), 'media download');
+    }
+    return response;
+  }
+
   /**
    * Every template of a WhatsApp Business Account, following the cursor through all pages.
    * Each page is fetched with the access token, so a `paging.next` is followed only on the
@@ -199,6 +254,10 @@ export class GraphClient {
       headers: { authorization: `Bearer ${accessToken}` },
       signal: AbortSignal.timeout(this.options.timeoutMs),
     });
+    return this.readJson(response, what, schema);
+  }
+
+  private async readJson<T extends z.ZodType>(response: Response, what: string, schema: T): Promise<z.infer<T>> {
     const payload: unknown = await response.json().catch(() => undefined);
     if (!response.ok) throw new GraphApiError(response.status, parseErrorAnswer(payload), what);
     const parsed = schema.safeParse(payload);

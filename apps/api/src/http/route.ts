@@ -1,6 +1,8 @@
 import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Request, Response, Router } from 'express';
-import { ZodPipe, type z } from 'zod';
+import { ZodPipe, z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from '@dak/core';
 import { jsonBody, parseOrThrow, type JsonBodyOptions } from '@dak/http';
 import type { ApiContext } from '../context';
@@ -20,7 +22,12 @@ interface ResponseSpec<S extends z.ZodType = z.ZodType> {
   example?: z.input<S>;
   /** Documented response headers. */
   headers?: z.ZodObject;
+  /** A file, not JSON: the schema is `streamBody` and the handler answers a Readable of this type (documented as binary). */
+  contentType?: string;
 }
+
+/** The body of a response that streams a file (with `contentType` on the response spec). */
+export const streamBody = z.custom<Readable>((value) => value instanceof Readable);
 
 interface BodySpec<S extends z.ZodType> {
   schema: S;
@@ -32,6 +39,11 @@ interface BodySpec<S extends z.ZodType> {
   examples?: Record<string, { summary: string; value: unknown }>;
   /** The handler validates the body itself (the send paths hash the raw body for Idempotency-Key). */
   raw?: boolean;
+}
+
+/** A multipart/form-data body, read by the handler itself from `req` (documented from `schema`). */
+interface UploadSpec {
+  schema: z.ZodObject;
 }
 
 type Responses = Partial<Record<200 | 201, ResponseSpec>>;
@@ -69,6 +81,7 @@ export interface RouteSpec<A extends Auth, R extends Responses, P = undefined, Q
   query?: Q;
   headers?: z.ZodObject;
   body?: B;
+  upload?: UploadSpec;
   responses: R;
   /** The codes this route itself can answer; auth, rate-limit, body and 503 codes are added from `auth` and `body`. */
   errors?: ErrorCode[];
@@ -119,6 +132,15 @@ export function defineRoute<
           } as Input<A, P, Q, B>;
           const answer = await handler(input);
           for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+          if (answer.body instanceof Readable) {
+            res.status(answer.status);
+            // Past the headers an error can only cut the transfer short; the client sees a short body.
+            await pipeline(answer.body, res).catch((error: unknown) => {
+              ctx.logger.warn({ err: error }, 'file stream ended early');
+              res.destroy();
+            });
+            return;
+          }
           res.status(answer.status).json(answer.body);
         });
       },
@@ -141,9 +163,17 @@ function openapiEntry(
     'service_unavailable' as const,
   ];
   // Only a parsed query or body can be invalid; path parameters are looked up, not validated.
-  if ((spec.query || spec.body) && !codes.includes('invalid_request')) codes.unshift('invalid_request');
+  if ((spec.query || spec.body || spec.upload) && !codes.includes('invalid_request')) codes.unshift('invalid_request');
   const responses: Record<string, ResponseConfig> = {};
   for (const [status, response] of Object.entries(spec.responses) as [string, ResponseSpec][]) {
+    if (response.contentType) {
+      responses[status] = {
+        description: response.description,
+        content: { [response.contentType]: { schema: { type: 'string', format: 'binary' } } },
+        ...(response.headers ? { headers: response.headers } : {}),
+      };
+      continue;
+    }
     responses[status] = {
       ...jsonResponse(response.description, response.schema, response.example),
       ...(response.headers ? { headers: response.headers } : {}),
@@ -164,6 +194,8 @@ function openapiEntry(
         : {};
     request.body = { required: true, content: { 'application/json': { schema, ...samples } } };
   }
+  if (spec.upload)
+    request.body = { required: true, content: { 'multipart/form-data': { schema: spec.upload.schema } } };
   return {
     method: spec.method,
     path: `${BASE[spec.auth]}${spec.path.replace(/:(\w+)/g, '{$1}')}`,

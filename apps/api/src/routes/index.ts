@@ -9,6 +9,7 @@ import { adminCallbackRoutes, publicCallbackRoutes } from '../resources/callback
 import { automationRoutes } from '../resources/automations/routes';
 import { contactRoutes } from '../resources/contacts/routes';
 import { conversationRoutes } from '../resources/conversations/routes';
+import { mediaRoutes } from '../resources/media/routes';
 import { messageRoutes } from '../resources/messages/routes';
 import { phoneNumberRoutes } from '../resources/phone-numbers/routes';
 import { adminTemplateRoutes, publicTemplateRoutes } from '../resources/templates/routes';
@@ -24,6 +25,7 @@ export const ROUTES: Route[] = [
   ...automationRoutes,
   ...contactRoutes,
   ...conversationRoutes,
+  ...mediaRoutes,
   ...accountRoutes,
   ...phoneNumberRoutes,
   ...apiKeyRoutes,

@@ -4,6 +4,7 @@ import { pinoHttp } from 'pino-http';
 import type { SimControl } from '../control';
 import type { SimCore } from '../sim-core';
 import { controlRoutes } from './control-routes';
+import { mediaRoutes } from './media-routes';
 import { metaRoutes } from './meta-routes';
 
 /** The simulator's HTTP surface: health, the control API under /_sim, then the Meta paths. */
@@ -31,6 +32,7 @@ export function buildApp(core: SimCore, control: SimControl): express.Express {
     res.json({ status: 'ready', businesses: core.store.businesses.size });
   });
   app.use('/_sim', controlRoutes(control));
+  app.use(mediaRoutes(core));
   app.use(metaRoutes(core));
   return app;
 }

@@ -127,6 +127,9 @@ export function controlRoutes(control: SimControl): express.Router {
   router.post('/inbound', (req, res) => {
     res.status(201).json(control.inbound(req.body));
   });
+  router.post('/media', (req, res) => {
+    res.status(201).json(control.customerMedia(req.body));
+  });
   router.post('/service-windows', (req, res) => {
     control.openServiceWindow(req.body);
     res.status(204).end();

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Request, Response } from 'express';
 import type { FaultTarget } from '../faults';
 import { MetaApiError, metaErrorBody } from '../meta-errors';
 import type { RecordedRequest, SimCore } from '../sim-core';
@@ -140,4 +141,20 @@ export async function serveMeta(
     core.held.add(held);
     res.on('close', () => core.held.delete(held));
   }
+}
+
+/** An Express request to a Meta path as an exchange; `raw` is the body when a raw parser read it, else ''. */
+export function exchangeOf(req: Request, res: Response): MetaExchange {
+  const query: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(req.query)) query[key] = typeof value === 'string' ? value : undefined;
+  return {
+    method: req.method,
+    path: req.path,
+    version: String(req.params.version),
+    query,
+    headers: req.headers,
+    raw: Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '',
+    req,
+    res,
+  };
 }

@@ -3,22 +3,7 @@ import type { FaultTarget } from '../faults';
 import { MetaApiError, metaErrorBody } from '../meta-errors';
 import type { SimCore } from '../sim-core';
 import { unknownObject } from '../template-service';
-import { bearerOf, type MetaExchange, type Outcome, serveMeta, writeJson } from './meta-exchange';
-
-function exchangeOf(req: Request, res: Response): MetaExchange {
-  const query: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(req.query)) query[key] = typeof value === 'string' ? value : undefined;
-  return {
-    method: req.method,
-    path: req.path,
-    version: String(req.params.version),
-    query,
-    headers: req.headers,
-    raw: Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '',
-    req,
-    res,
-  };
-}
+import { bearerOf, exchangeOf, type MetaExchange, type Outcome, serveMeta, writeJson } from './meta-exchange';
 
 /**
  * Template management and object lookups (sends take the fast path in front of Express),

@@ -443,6 +443,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/whatsapp/v1/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a file to Meta for one of your numbers; use the id in a template's media header
+         * @description multipart/form-data with `phone_number_id` and `file` (and `type`, the MIME type, if the file part does not carry it). Dak checks Meta's limits before anything goes to Meta: image jpeg/png ≤ 5 MB; video mp4/3gpp ≤ 16 MB; audio aac/amr/mpeg/mp4/ogg ≤ 16 MB; document pdf, doc(x), xls(x), ppt(x), txt ≤ 100 MB; sticker webp ≤ 500 KB. The answer's `id` is Meta's media id: send it as `{"type":"header","parameters":[{"type":"image","image":{"id":"…"}}]}`, and read the file back with GET /media/{id}.
+         */
+        post: operations["uploadMedia"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/whatsapp/v1/media/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The file behind a media id: one you uploaded, or one a customer sent to your numbers
+         * @description Served from Dak's store when kept; otherwise downloaded from Meta on this request (Meta keeps media 30 days) and kept, up to MEDIA_MAX_STORED_BYTES in all. An id not uploaded through Dak is looked up at Meta through your numbers, so customers' media ids from inbound messages work too. Another account's media is a 404.
+         */
+        get: operations["getMedia"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/accounts": {
         parameters: {
             query?: never;
@@ -1986,6 +2026,21 @@ export interface components {
                     message: string;
                 } | null;
             } | null;
+        };
+        /**
+         * @example {
+         *       "id": "1037543291543636",
+         *       "mime_type": "image/jpeg",
+         *       "file_size": 48213,
+         *       "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+         *     }
+         */
+        Media: {
+            /** @description Meta's media id: use it as `{"image":{"id":…}}` in a template's media header */
+            id: string;
+            mime_type: string;
+            file_size: number;
+            sha256: string;
         };
         Account: {
             /** @example acc_01JQ8Z6K2R9V4T3N5B7C8D9E0F */
@@ -6332,6 +6387,326 @@ export interface operations {
                      *       "success": false,
                      *       "error": {
                      *         "code": "conversation_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds. `error.code`: `rate_limited` (the request rate is used up; retry after Retry-After seconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    /** @description Requests per second allowed (also the burst) */
+                    "RateLimit-Limit": string;
+                    /** @description Requests still allowed at once */
+                    "RateLimit-Remaining": string;
+                    /** @description Seconds until the whole burst is available again */
+                    "RateLimit-Reset": string;
+                    /** @description The limit as `<requests>;w=<seconds>` */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    uploadMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * @description Meta's id of the business number the media is for (one of your account's numbers)
+                     * @example 106540352242922
+                     */
+                    phone_number_id: string;
+                    /**
+                     * Format: binary
+                     * @description The file; its part's Content-Type is the media's MIME type
+                     */
+                    file: string;
+                    /**
+                     * @description The MIME type, if the file part's Content-Type is not it
+                     * @example image/jpeg
+                     */
+                    type?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Uploaded to Meta */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Media"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `meta_refused` (Meta refused the request; the message carries Meta's error). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "missing_api_key",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key. `error.code`: `phone_number_not_allowed` (this API key may not send from that number). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "phone_number_not_allowed",
+                     *         "message": "Not allowed for this key: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `phone_number_not_found` (no such phone number in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "phone_number_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large. `error.code`: `media_too_large` (the file is larger than Meta accepts for its type). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "media_too_large",
+                     *         "message": "Body too large: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error. `error.code`: `media_type_not_supported` (Meta does not accept files of that type). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "media_type_not_supported",
+                     *         "message": "Error: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds. `error.code`: `rate_limited` (the request rate is used up; retry after Retry-After seconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    /** @description Requests per second allowed (also the burst) */
+                    "RateLimit-Limit": string;
+                    /** @description Requests still allowed at once */
+                    "RateLimit-Remaining": string;
+                    /** @description Seconds until the whole burst is available again */
+                    "RateLimit-Reset": string;
+                    /** @description The limit as `<requests>;w=<seconds>` */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, with its MIME type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Malformed request. `error.code`: `meta_refused` (Meta refused the request; the message carries Meta's error). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "meta_refused",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "missing_api_key",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `media_not_found` (no such media for the caller's account (uploaded by it or sent to its numbers)). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "media_not_found",
                      *         "message": "Not found (also for another account's objects): the message says what to fix."
                      *       }
                      *     }

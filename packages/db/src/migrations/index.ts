@@ -16,6 +16,7 @@ import * as callbackEndpointChanges from './2026-12-01T0830-callback-endpoint-ch
 import * as messagingTiers from './2026-12-01T0900-messaging-tiers';
 import * as contacts from './2026-12-01T0910-contacts';
 import * as metaPricing from './2026-12-01T0920-meta-pricing';
+import * as media from './2026-12-01T0930-media';
 import * as conversations from './2026-12-01T1000-conversations';
 
 /** Every migration, in order. Add new ones at the end with a timestamped name. */
@@ -37,5 +38,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0900-messaging-tiers': messagingTiers,
   '2026-12-01T0910-contacts': contacts,
   '2026-12-01T0920-meta-pricing': metaPricing,
+  '2026-12-01T0930-media': media,
   '2026-12-01T1000-conversations': conversations,
 };

@@ -274,6 +274,21 @@ export interface InboundMessagesTable {
   created_at: CreatedAt;
 }
 
+/** Media uploaded by an account or sent to its numbers, by Meta's id; see the media migration. */
+export interface MediaTable {
+  account_id: string;
+  meta_media_id: string;
+  sender_id: string | null;
+  source: 'upload' | 'inbound';
+  mime_type: string;
+  file_size: Int8;
+  sha256: string;
+  filename: string | null;
+  stored_path: string | null;
+  stored_bytes: ColumnType<Int8, Int8 | undefined, Int8>;
+  created_at: CreatedAt;
+}
+
 export type CallbackDeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'failed';
 
 /** An account's callback URL (Dak → the business); see the callbacks migration. */
@@ -409,6 +424,7 @@ export interface DB {
   contacts: ContactsTable;
   conversations: ConversationsTable;
   inbound_messages: InboundMessagesTable;
+  media: MediaTable;
   callback_endpoints: CallbackEndpointsTable;
   callback_events: CallbackEventsTable;
   callback_deliveries: CallbackDeliveriesTable;
@@ -421,6 +437,7 @@ export type Account = Selectable<AccountsTable>;
 export type Contact = Selectable<ContactsTable>;
 export type Conversation = Selectable<ConversationsTable>;
 export type InboundMessage = Selectable<InboundMessagesTable>;
+export type Media = Selectable<MediaTable>;
 export type PhoneNumber = Selectable<PhoneNumbersTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
 export type Template = Selectable<TemplatesTable>;

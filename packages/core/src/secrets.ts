@@ -51,5 +51,14 @@ export function decryptSecret(sealed: string, key: Buffer): string {
     throw new Error('Unrecognised encrypted secret format');
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-  return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+  try {
+    return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+  } catch (error) {
+    // The operator's log should say what happened: the secret was sealed under another key.
+    throw new Error(
+      'A stored secret cannot be decrypted with this DAK_ENCRYPTION_KEY: it was encrypted under another key. ' +
+        'Restore the key it was stored with, or set the secret again (a phone number: PATCH /admin/v1/phone-numbers/:id with its access_token).',
+      { cause: error },
+    );
+  }
 }

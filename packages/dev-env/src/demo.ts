@@ -39,7 +39,8 @@ export interface SeededAccount {
 /**
  * Creates (or finds) the account for a business registered in meta-sim, adds its phone
  * numbers, tops up its wallet once, syncs its templates and, when asked, issues an API key.
- * Safe to run again: existing rows are reused and the top-up reference makes it credit once.
+ * Safe to run again: existing rows are reused (a number's access token is set again) and the
+ * top-up reference makes it credit once.
  */
 export async function seedAccount(
   admin: AdminClient,
@@ -58,7 +59,12 @@ export async function seedAccount(
     ).id;
   const registered = new Set((await admin.listPhoneNumbers(accountId)).phone_numbers.map((p) => p.phone_number_id));
   for (const phone of business.phone_numbers) {
-    if (registered.has(phone.phone_number_id)) continue;
+    if (registered.has(phone.phone_number_id)) {
+      // Stored encrypted: a database seeded under another DAK_ENCRYPTION_KEY (another clone's
+      // generated one) could not read it; setting it again encrypts it under this one.
+      await admin.updatePhoneNumber(phone.phone_number_id, { access_token: business.access_token });
+      continue;
+    }
     await admin.addPhoneNumber(accountId, {
       phone_number_id: phone.phone_number_id,
       display_phone_number: phone.display_phone_number,

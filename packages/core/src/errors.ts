@@ -68,6 +68,14 @@ export const ERROR_CODES = {
     status: 422,
     means: "the request's new recipients exceed what is left of the account's messaging tier (unique users per 24 h)",
   },
+  window_closed: {
+    status: 422,
+    means: 'the customer has not written to this number in the last 24 hours: only a template reaches them',
+  },
+  reply_to_not_found: {
+    status: 422,
+    means: "reply_to (or a reaction's message_id) names no message of this number with a wamid",
+  },
   recipient_opted_out: {
     status: 422,
     means:

@@ -16,3 +16,4 @@ export * from './automations/index';
 export * from './opt-out';
 export * from './conversations';
 export * from './media';
+export * from './session';

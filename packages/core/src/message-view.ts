@@ -1,5 +1,6 @@
 import { formatMinor } from './money';
 import { presentPricing, type ReportedPricing } from './pricing';
+import { presentSession, type MessageKind, type SessionPayload } from './session';
 import { STATUS_RANK, type ChargeState, type MessageError, type MessageStatus } from './status';
 
 /** The stored message fields a message's public answer shows (the messages table's columns). */
@@ -11,6 +12,9 @@ export interface StoredMessageView {
   recipient: string;
   template_id: string;
   template_name: string;
+  /** 'session': a free-form reply (its template columns are empty); 'template' otherwise. */
+  kind: MessageKind;
+  session: SessionPayload | null;
   client_reference: string | null;
   batch_id: string | null;
   queued_at: Date;
@@ -44,8 +48,10 @@ export function presentMessage(message: StoredMessageView) {
     wamid: message.wamid,
     status: publicStatus(message.status),
     phone_number: message.recipient,
-    template_id: message.template_id,
-    template_name: message.template_name,
+    kind: message.kind,
+    template_id: message.kind === 'session' ? null : message.template_id,
+    template_name: message.kind === 'session' ? null : message.template_name,
+    session: presentSession(message.session),
     client_reference: message.client_reference,
     batch_id: message.batch_id,
     timestamps: {

@@ -13,7 +13,7 @@ import {
   type Release,
 } from '@dak/db';
 import {
-  buildTemplateSendBody,
+  buildSendBody,
   classifyMetaError,
   messageErrorFromMeta,
   sendRetryDecision,
@@ -117,11 +117,7 @@ export async function processDispatch(ctx: WorkerContext, job: Job<DispatchJob>)
 
 async function send(ctx: WorkerContext, sender: SenderNumber, message: Message): Promise<SendOutcome> {
   const started = performance.now();
-  const outcome = await ctx.graph.sendMessage(
-    sender.metaPhoneNumberId,
-    sender.accessToken,
-    buildTemplateSendBody(message),
-  );
+  const outcome = await ctx.graph.sendMessage(sender.metaPhoneNumberId, sender.accessToken, buildSendBody(message));
   ctx.metrics.metaLatency.observe({ outcome: outcome.kind }, (performance.now() - started) / 1000);
   return outcome;
 }

@@ -21,6 +21,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/whatsapp/v1/send-session-message": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reply inside the customer's 24-hour window: text, media, location, reaction or interactive
+         * @description A free-form message, allowed only while the customer-service window is open: the recipient wrote to this number in the last 24 hours (Dak's own record of inbound messages, as GET /conversations shows it). Otherwise the answer is 422 `window_closed`, naming when the window closed (or that the customer never wrote), and nothing is stored or held: reach them with a template (POST /send-message). `type` names the kind, and the object of that name is Meta's for it: `text: {body ≤ 4096, preview_url?}`, `image`/`video`: `{id | link, caption ≤ 1024?}`, `document: {id | link, caption?, filename?}`, `audio`/`sticker`: `{id | link}` (`id` from POST /media), `location: {latitude, longitude, name?, address?}`, `reaction: {message_id, emoji}`, `interactive: {type, header?, body?, footer?, action}`. `reply_to` quotes a message (Meta's `context`): its wamid, or Dak's id of a message sent (`msg_…`) or received (`im_…`) on this number; a reaction's `message_id` takes the same. Charged at the account's `session_price` (0.00 by default: Meta does not charge service messages), held and settled like a template; it does not count toward the messaging tier. Sent in the fastest lane. If Meta answers 131047 (re-engagement required: its window closed first), the message fails and its hold is released. Same answer and Idempotency-Key rules as send-message.
+         */
+        post: operations["sendSessionMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/whatsapp/v1/message-status/{message_id}": {
         parameters: {
             query?: never;
@@ -517,7 +537,7 @@ export interface paths {
         head?: never;
         /**
          * Rename an account, change its prices, its request rate limit or its messaging tier
-         * @description Give any of `name`, `price`, `category_prices`, `requests_per_second`, `charge_free_messages`, `messaging_tier` (at least one). `charge_free_messages` (false by default) says whether a message Meta reports free (its pricing type `free_customer_service` or `free_entry_point`) is charged; it applies to statuses applied after the change. `messaging_tier` is Meta's messaging limit of the account's business portfolio (250, 2000, 10000, 100000 or `unlimited`, the default): unique users reached per rolling 24 hours; set it to what Meta shows for the portfolio, and Dak refuses sends beyond it up front. `requests_per_second` limits all the account's keys together (each key keeps its own limit too); `null` removes it, and there is none by default. A new price applies to messages accepted after the change; messages already accepted keep the amount held for them, which is what is captured, released or refunded. `category_prices` replaces the whole map: a category left out goes back to `price`, and `{}` removes every category price. A category price beats `price` for templates of that category.
+         * @description Give any of `name`, `price`, `category_prices`, `requests_per_second`, `charge_free_messages`, `messaging_tier`, `session_price` (at least one). `session_price` is what a session message (POST /send-session-message) costs; 0.00 by default. `charge_free_messages` (false by default) says whether a message Meta reports free (its pricing type `free_customer_service` or `free_entry_point`) is charged; it applies to statuses applied after the change. `messaging_tier` is Meta's messaging limit of the account's business portfolio (250, 2000, 10000, 100000 or `unlimited`, the default): unique users reached per rolling 24 hours; set it to what Meta shows for the portfolio, and Dak refuses sends beyond it up front. `requests_per_second` limits all the account's keys together (each key keeps its own limit too); `null` removes it, and there is none by default. A new price applies to messages accepted after the change; messages already accepted keep the amount held for them, which is what is captured, released or refunded. `category_prices` replaces the whole map: a category left out goes back to `price`, and `{}` removes every category price. A category price beats `price` for templates of that category.
          */
         patch: operations["updateAccount"];
         trace?: never;
@@ -901,6 +921,128 @@ export interface components {
             client_reference?: string;
             expires_in?: number;
         };
+        SendSessionMessageRequest: {
+            phone_number_id: string;
+            phone_number: string;
+            reply_to?: string;
+            client_reference?: string;
+            /** @enum {string} */
+            type: "text";
+            text: {
+                body: string;
+                preview_url?: boolean;
+            };
+        } | {
+            phone_number_id: string;
+            phone_number: string;
+            reply_to?: string;
+            client_reference?: string;
+            /** @enum {string} */
+            type: "image";
+            image: {
+                id?: string;
+                /** Format: uri */
+                link?: string;
+                caption?: string;
+            };
+        } | {
+            phone_number_id: string;
+            phone_number: string;
+            reply_to?: string;
+            client_reference?: string;
+            /** @enum {string} */
+            type: "video";
+            video: {
+                id?: string;
+                /** Format: uri */
+                link?: string;
+                caption?: string;
+            };
+        } | {
+            phone_number_id: string;
+            phone_number: string;
+            reply_to?: string;
+            client_reference?: string;
+            /** @enum {string} */
+            type: "audio";
+            audio: {
+                id?: string;
+                /** Format: uri */
+                link?: string;
+            };
+        } | {
+            phone_number_id: string;
+            phone_number: string;
+            reply_to?: string;
+            client_reference?: string;
+            /** @enum {string} */
+            type: "document";
+            document: {
+                id?: string;
+                /** Format: uri */
+                link?: string;
+                caption?: string;
+                filename?: string;
+            };
+        } | {
+            phone_number_id: string;
+            phone_number: string;
+            reply_to?: string;
+            client_reference?: string;
+            /** @enum {string} */
+            type: "sticker";
+            sticker: {
+                id?: string;
+                /** Format: uri */
+                link?: string;
+            };
+        } | {
+            phone_number_id: string;
+            phone_number: string;
+            reply_to?: string;
+            client_reference?: string;
+            /** @enum {string} */
+            type: "location";
+            location: {
+                latitude: number;
+                longitude: number;
+                name?: string;
+                address?: string;
+            };
+        } | {
+            phone_number_id: string;
+            phone_number: string;
+            reply_to?: string;
+            client_reference?: string;
+            /** @enum {string} */
+            type: "reaction";
+            reaction: {
+                message_id: string;
+                emoji: string;
+            };
+        } | {
+            phone_number_id: string;
+            phone_number: string;
+            reply_to?: string;
+            client_reference?: string;
+            /** @enum {string} */
+            type: "interactive";
+            interactive: {
+                /** @enum {string} */
+                type: "button" | "list" | "cta_url" | "location_request_message" | "flow" | "product" | "product_list";
+                body?: {
+                    text: string;
+                };
+                footer?: {
+                    text: string;
+                };
+                action: {
+                    [key: string]: unknown;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
         SendBatchRequest: {
             phone_number_id: string;
             template_id?: string;
@@ -1080,10 +1222,32 @@ export interface components {
              * @example 919820388810
              */
             phone_number: string;
-            /** @example 1284751902651784 */
-            template_id: string;
-            /** @example order_update */
-            template_name: string;
+            /**
+             * @description template (send-message, send-batch) or session (send-session-message: a free-form reply in the 24-hour window)
+             * @enum {string}
+             */
+            kind: "template" | "session";
+            /**
+             * @description null for a session message
+             * @example 1284751902651784
+             */
+            template_id: string | null;
+            /**
+             * @description null for a session message
+             * @example order_update
+             */
+            template_name: string | null;
+            /** @description A session message as sent; null for a template */
+            session: {
+                /** @enum {string} */
+                type: "text" | "image" | "video" | "audio" | "document" | "sticker" | "location" | "reaction" | "interactive";
+                /** @description Meta's object for the type, as sent */
+                content: {
+                    [key: string]: unknown;
+                };
+                /** @description The wamid it answers (Meta `context.message_id`) */
+                reply_to: string | null;
+            } | null;
             client_reference: string | null;
             batch_id: string | null;
             timestamps: {
@@ -1308,10 +1472,32 @@ export interface components {
              * @example 919820388810
              */
             phone_number: string;
-            /** @example 1284751902651784 */
-            template_id: string;
-            /** @example order_update */
-            template_name: string;
+            /**
+             * @description template (send-message, send-batch) or session (send-session-message: a free-form reply in the 24-hour window)
+             * @enum {string}
+             */
+            kind: "template" | "session";
+            /**
+             * @description null for a session message
+             * @example 1284751902651784
+             */
+            template_id: string | null;
+            /**
+             * @description null for a session message
+             * @example order_update
+             */
+            template_name: string | null;
+            /** @description A session message as sent; null for a template */
+            session: {
+                /** @enum {string} */
+                type: "text" | "image" | "video" | "audio" | "document" | "sticker" | "location" | "reaction" | "interactive";
+                /** @description Meta's object for the type, as sent */
+                content: {
+                    [key: string]: unknown;
+                };
+                /** @description The wamid it answers (Meta `context.message_id`) */
+                reply_to: string | null;
+            } | null;
             client_reference: string | null;
             batch_id: string | null;
             timestamps: {
@@ -1882,7 +2068,7 @@ export interface components {
                 direction: "inbound" | "outbound";
                 /** @description Meta's message type: text, button, interactive, image, … or `template` */
                 type: string;
-                /** @description Its text, caption or reply title; the template name for an outbound template */
+                /** @description Its text, caption or reply title; the template name for an outbound template; the text, caption or emoji of a session message */
                 text: string | null;
                 /**
                  * Format: date-time
@@ -1975,13 +2161,20 @@ export interface components {
              */
             direction: "outbound";
             wamid: string | null;
-            /** @enum {string} */
-            type: "template";
+            /** @description `template`, or the session message's type (text, image, …) */
+            type: string;
+            /** @description null for a session message */
             template: {
                 name: string;
                 language: string;
                 category: string;
-            };
+            } | null;
+            /** @description A session message's text, caption or emoji; null for a template */
+            text: string | null;
+            /** @description The message a session message answers (its reply_to) */
+            context: {
+                wamid: string;
+            } | null;
             status: string;
             /**
              * Format: date-time
@@ -2065,6 +2258,11 @@ export interface components {
             category_prices: {
                 [key: string]: string;
             };
+            /**
+             * @description Price of a session message (a free-form reply inside the customer's 24-hour window, POST /send-session-message); "0.00" by default, as Meta has not charged service messages since November 2024
+             * @example 0.00
+             */
+            session_price: string;
             /**
              * @description Requests per second over all the account's keys together; null = no account-wide limit (each key keeps its own)
              * @example null
@@ -2508,6 +2706,234 @@ export interface operations {
                      *       "success": false,
                      *       "error": {
                      *         "code": "messaging_limit_exceeded",
+                     *         "message": "Well-formed, but cannot be done as asked: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds. `error.code`: `rate_limited` (the request rate is used up; retry after Retry-After seconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    /** @description Requests per second allowed (also the burst) */
+                    "RateLimit-Limit": string;
+                    /** @description Requests still allowed at once */
+                    "RateLimit-Remaining": string;
+                    /** @description Seconds until the whole burst is available again */
+                    "RateLimit-Reset": string;
+                    /** @description The limit as `<requests>;w=<seconds>` */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limited: the key's requests per second (or the account's, where the operator set one) are used up; nothing was done. Retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    sendSessionMessage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and same body within 24 h returns the first answer and sends nothing new; the same key with another body is a 409. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendSessionMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted and queued */
+            200: {
+                headers: {
+                    /** @description Present when this is the stored answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "message_id": "msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F",
+                     *       "status": "queued"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SendMessageResponse"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `invalid_idempotency_key` (Idempotency-Key is empty or too long), `invalid_phone_number` (the recipient is not a plausible phone number), `malformed_json` (the body is not valid JSON), `json_too_deep` (the JSON body is nested deeper than any Dak request needs). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `missing_api_key` (no API key was sent), `invalid_api_key` (the API key is unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "missing_api_key",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient funds. `error.code`: `insufficient_funds` (the wallet cannot cover the price, or it owes debt). */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "insufficient_funds",
+                     *         "message": "Insufficient funds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key. `error.code`: `phone_number_not_allowed` (this API key may not send from that number). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "phone_number_not_allowed",
+                     *         "message": "Not allowed for this key: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `phone_number_not_found` (no such phone number in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "phone_number_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict. `error.code`: `idempotency_key_reused` (the Idempotency-Key was used with another body). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "idempotency_key_reused",
+                     *         "message": "Conflict: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large. `error.code`: `body_too_large` (the body is larger than the endpoint reads). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "body_too_large",
+                     *         "message": "Body too large: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed, but cannot be done as asked. `error.code`: `window_closed` (the customer has not written to this number in the last 24 hours: only a template reaches them), `reply_to_not_found` (reply_to (or a reaction's message_id) names no message of this number with a wamid). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "window_closed",
                      *         "message": "Well-formed, but cannot be done as asked: the message says what to fix."
                      *       }
                      *     }
@@ -7069,6 +7495,7 @@ export interface operations {
                     requests_per_second?: number | null;
                     charge_free_messages?: boolean;
                     messaging_tier?: 250 | 2000 | 10000 | 100000 | "unlimited";
+                    session_price?: string;
                 };
             };
         };

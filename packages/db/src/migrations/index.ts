@@ -18,6 +18,7 @@ import * as contacts from './2026-12-01T0910-contacts';
 import * as metaPricing from './2026-12-01T0920-meta-pricing';
 import * as media from './2026-12-01T0930-media';
 import * as conversations from './2026-12-01T1000-conversations';
+import * as sessionMessages from './2026-12-01T1100-session-messages';
 
 /** Every migration, in order. Add new ones at the end with a timestamped name. */
 export const migrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0920-meta-pricing': metaPricing,
   '2026-12-01T0930-media': media,
   '2026-12-01T1000-conversations': conversations,
+  '2026-12-01T1100-session-messages': sessionMessages,
 };

@@ -41,6 +41,7 @@ export async function updateAccount(
     requests_per_second?: number | null;
     charge_free_messages?: boolean;
     messaging_tier?: number | null;
+    session_price_minor?: number;
   },
 ): Promise<Account | undefined> {
   return db
@@ -52,6 +53,7 @@ export async function updateAccount(
       ...(changes.requests_per_second !== undefined ? { requests_per_second: changes.requests_per_second } : {}),
       ...(changes.charge_free_messages !== undefined ? { charge_free_messages: changes.charge_free_messages } : {}),
       ...(changes.messaging_tier !== undefined ? { messaging_tier: changes.messaging_tier } : {}),
+      ...(changes.session_price_minor !== undefined ? { session_price_minor: changes.session_price_minor } : {}),
     })
     .where('id', '=', id)
     .returningAll()

@@ -7,7 +7,10 @@ export async function insertApiKey(db: Database, row: Insertable<ApiKeysTable>):
 }
 
 export type ActiveApiKey = ApiKey & {
-  account: Pick<Account, 'currency' | 'price_minor' | 'category_prices' | 'requests_per_second'>;
+  account: Pick<
+    Account,
+    'currency' | 'price_minor' | 'category_prices' | 'session_price_minor' | 'requests_per_second'
+  >;
 };
 
 /**
@@ -27,6 +30,7 @@ export async function findActiveApiKeyByHash(
       'a.currency',
       'a.price_minor',
       'a.category_prices',
+      'a.session_price_minor',
       'a.requests_per_second as account_requests_per_second',
     ])
     .where('k.key_hash', '=', keyHash)
@@ -34,10 +38,16 @@ export async function findActiveApiKeyByHash(
     .where((eb) => eb.or([eb('k.expires_at', 'is', null), eb('k.expires_at', '>', now)]))
     .executeTakeFirst();
   if (!row) return undefined;
-  const { currency, price_minor, category_prices, account_requests_per_second, ...key } = row;
+  const { currency, price_minor, category_prices, session_price_minor, account_requests_per_second, ...key } = row;
   return {
     ...key,
-    account: { currency, price_minor, category_prices, requests_per_second: account_requests_per_second },
+    account: {
+      currency,
+      price_minor,
+      category_prices,
+      session_price_minor,
+      requests_per_second: account_requests_per_second,
+    },
   };
 }
 

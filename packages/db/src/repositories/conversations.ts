@@ -1,5 +1,12 @@
 import { sql } from 'kysely';
-import { conversationId, newId, type InboundContent, type ReportedPricing } from '@dak/core';
+import {
+  conversationId,
+  newId,
+  type InboundContent,
+  type MessageKind,
+  type ReportedPricing,
+  type SessionPayload,
+} from '@dak/core';
 import type { Database } from '../database';
 import type { Conversation, InboundMessage, Message } from '../schema/index';
 
@@ -128,6 +135,8 @@ export interface ConversationSummary extends Conversation {
     id: string;
     wamid: string | null;
     template_name: string;
+    kind: MessageKind;
+    session: SessionPayload | null;
     status: string;
     queued_at: Date;
   } | null;
@@ -153,7 +162,7 @@ export async function listConversations(
         select id, wamid, type, text, received_at from inbound_messages
         where conversation_id = c.id order by received_at desc, id desc limit 1) i) as last_inbound,
       (select to_jsonb(o) from (
-        select id, wamid, template_name, status, queued_at from messages
+        select id, wamid, template_name, kind, session, status, queued_at from messages
         where sender_id = c.sender_id and recipient = c.contact_number order by queued_at desc, id desc limit 1) o) as last_outbound,
       (select meta_pricing -> 'conversation' from messages
         where sender_id = c.sender_id and recipient = c.contact_number and meta_pricing ? 'conversation'
@@ -196,6 +205,8 @@ export type ConversationMessage =
       | 'template_name'
       | 'template_language'
       | 'template_category'
+      | 'kind'
+      | 'session'
       | 'sent_at'
       | 'delivered_at'
       | 'read_at'
@@ -217,7 +228,7 @@ export async function listConversationMessages(
     union all
     (select 'outbound', m.id, m.queued_at, jsonb_build_object(
         'wamid', m.wamid, 'status', m.status, 'template_name', m.template_name,
-        'template_language', m.template_language, 'template_category', m.template_category,
+        'template_language', m.template_language, 'template_category', m.template_category, 'kind', m.kind, 'session', m.session,
         'sent_at', m.sent_at, 'delivered_at', m.delivered_at, 'read_at', m.read_at, 'failed_at', m.failed_at)
       from messages m
       where m.sender_id = ${conversation.sender_id} and m.recipient = ${conversation.contact_number}
@@ -241,6 +252,8 @@ export async function listConversationMessages(
       template_name: row.template_name as string,
       template_language: row.template_language as string,
       template_category: row.template_category as string,
+      kind: row.kind as MessageKind,
+      session: row.session as SessionPayload | null,
       sent_at: date(row.sent_at),
       delivered_at: date(row.delivered_at),
       read_at: date(row.read_at),
@@ -273,4 +286,41 @@ export async function markConversationRead(
     .limit(1)
     .executeTakeFirst();
   return { marked: Number(marked.numUpdatedRows), lastInbound };
+}
+
+/** When the contact last wrote to the account's number (the 24-hour window's start); null when never. */
+export async function lastInboundAt(
+  db: Database,
+  accountId: string,
+  senderId: string,
+  contactNumber: string,
+): Promise<Date | null> {
+  const row = await db
+    .selectFrom('conversations')
+    .select('last_inbound_at')
+    .where('id', '=', conversationId(accountId, senderId, contactNumber))
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
+  return row?.last_inbound_at ?? null;
+}
+
+/**
+ * The wamid of one of the account's messages on one number, named by Dak's id (`msg_…` sent,
+ * `im_…` received); undefined when there is none, or it has no wamid yet.
+ */
+export async function wamidOfMessage(
+  db: Database,
+  accountId: string,
+  senderId: string,
+  id: string,
+): Promise<string | undefined> {
+  const table = id.startsWith('im_') ? 'inbound_messages' : 'messages';
+  const row = await db
+    .selectFrom(table)
+    .select('wamid')
+    .where('id', '=', id)
+    .where('account_id', '=', accountId)
+    .where('sender_id', '=', senderId)
+    .executeTakeFirst();
+  return row?.wamid ?? undefined;
 }

@@ -27,6 +27,8 @@ export const LISTED_MESSAGE_COLUMNS = [
   'recipient',
   'template_id',
   'template_name',
+  'kind',
+  'session',
   'client_reference',
   'batch_id',
   'queued_at',

@@ -43,6 +43,7 @@ export async function acceptWithHold(
   const rows = JSON.stringify(
     messages.map((m) => ({
       ...m,
+      kind: m.kind ?? 'template',
       status: 'queued',
       charge_state: 'held',
       attempts: 0,
@@ -74,7 +75,8 @@ export async function acceptWithHold(
     ), accepted as (
       select * from json_populate_recordset(null::messages, ${rows}::json)
     ), recipients as (
-      select distinct recipient from accepted
+      -- Session messages answer a customer inside their window: Meta does not count them toward the tier.
+      select distinct recipient from accepted where kind = 'template'
     ), fresh as (
       select r.recipient from recipients r
       where not exists (

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
-import type { ChargeState, MessageError, Priority, ReportedPricing } from '@dak/core';
+import type { ChargeState, MessageError, MessageKind, Priority, ReportedPricing, SessionPayload } from '@dak/core';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -21,6 +21,8 @@ export interface AccountsTable {
   charge_free_messages: Generated<boolean>;
   /** Meta's messaging limit: unique users per rolling 24 h (250, 2000, 10000, 100000); null = unlimited. */
   messaging_tier: ColumnType<number | null, number | null | undefined, number | null>;
+  /** What a session message (a free-form reply in the 24-hour window) costs, in minor units; 0 by default. */
+  session_price_minor: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
 }
 
@@ -78,6 +80,10 @@ export interface MessagesTable {
   template_name: string;
   template_language: string;
   template_category: string;
+  /** 'session' for a free-form reply in the customer's window (its template columns are empty strings). */
+  kind: ColumnType<MessageKind, MessageKind | undefined, MessageKind>;
+  /** A session message's Meta payload; null for templates. */
+  session: ColumnType<SessionPayload | null, string | null | undefined, string | null>;
   recipient: string;
   variables: Json<unknown[]>;
   components: Json<unknown[]>;
@@ -461,7 +467,7 @@ export type MessageToAccept = Pick<
   | 'expires_at'
   | 'queued_at'
 > &
-  Partial<Pick<Message, 'batch_id' | 'priority'>>;
+  Partial<Pick<Message, 'batch_id' | 'priority' | 'kind' | 'session'>>;
 export type MessageEvent = Selectable<MessageEventsTable>;
 export type NewMessageEvent = Insertable<MessageEventsTable>;
 export type Wallet = Selectable<WalletsTable>;

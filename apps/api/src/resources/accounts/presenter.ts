@@ -12,6 +12,7 @@ export function presentAccount(account: Account, wallet?: Wallet): z.infer<typeo
     currency: account.currency,
     price: formatMinor(account.price_minor),
     category_prices: Object.fromEntries(Object.entries(account.category_prices).map(([k, v]) => [k, formatMinor(v)])),
+    session_price: formatMinor(account.session_price_minor),
     requests_per_second: account.requests_per_second,
     charge_free_messages: account.charge_free_messages,
     messaging_tier: presentTier(account.messaging_tier),

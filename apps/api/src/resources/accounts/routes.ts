@@ -57,7 +57,8 @@ export const accountRoutes = [
     operationId: 'updateAccount',
     summary: 'Rename an account, change its prices, its request rate limit or its messaging tier',
     description:
-      'Give any of `name`, `price`, `category_prices`, `requests_per_second`, `charge_free_messages`, `messaging_tier` (at least one). ' +
+      'Give any of `name`, `price`, `category_prices`, `requests_per_second`, `charge_free_messages`, `messaging_tier`, `session_price` (at least one). ' +
+      '`session_price` is what a session message (POST /send-session-message) costs; 0.00 by default. ' +
       '`charge_free_messages` (false by default) says whether a message Meta reports free (its pricing type ' +
       '`free_customer_service` or `free_entry_point`) is charged; it applies to statuses applied after the change. ' +
       "`messaging_tier` is Meta's messaging limit of the account's business portfolio (250, 2000, 10000, 100000 or `unlimited`, the default): " +

@@ -23,6 +23,12 @@ export const accountSchema = z
       description: 'Prices by template category, where they differ from `price`',
       example: { MARKETING: '0.20' },
     }),
+    session_price: moneySchema.openapi({
+      description:
+        "Price of a session message (a free-form reply inside the customer's 24-hour window, POST /send-session-message); " +
+        '"0.00" by default, as Meta has not charged service messages since November 2024',
+      example: '0.00',
+    }),
     requests_per_second: z.number().int().nullable().openapi({
       description:
         "Requests per second over all the account's keys together; null = no account-wide limit (each key keeps its own)",
@@ -76,6 +82,7 @@ export const updateAccountSchema = createAccountSchema
     requests_per_second: accountRequestsPerSecond.nullable(),
     charge_free_messages: z.boolean({ error: 'charge_free_messages must be true or false' }),
     messaging_tier: messagingTierSchema,
+    session_price: decimal('session_price', MAX_PRICE_MINOR),
   })
   .partial()
   .refine(
@@ -87,6 +94,7 @@ export const updateAccountSchema = createAccountSchema
       'requests_per_second',
       'charge_free_messages',
       'messaging_tier',
+      'session_price',
     ]),
   );
 

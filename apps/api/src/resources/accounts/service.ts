@@ -61,6 +61,7 @@ export async function updateAccount(
       ...(input.requests_per_second !== undefined ? { requests_per_second: input.requests_per_second } : {}),
       ...(input.charge_free_messages !== undefined ? { charge_free_messages: input.charge_free_messages } : {}),
       ...(tier !== undefined ? { messaging_tier: tier } : {}),
+      ...(input.session_price !== undefined ? { session_price_minor: minor(input.session_price) } : {}),
     });
     // Accepts keep the reach only for tiered accounts: a first tier counts today's sends from the messages.
     if (row && tier != null && before.messaging_tier === null) await rebuildReach(trx, id);

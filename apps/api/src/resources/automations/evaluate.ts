@@ -73,6 +73,7 @@ async function accountPrincipal(ctx: ApiContext, automation: AutomationWithSende
       currency: account.currency,
       price_minor: account.price_minor,
       category_prices: account.category_prices,
+      session_price_minor: account.session_price_minor,
       requests_per_second: account.requests_per_second,
     },
   };

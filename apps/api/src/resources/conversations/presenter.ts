@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { serviceWindow } from '@dak/core';
+import { serviceWindow, sessionText } from '@dak/core';
 import type { ConversationMessage, ConversationSummary } from '@dak/db';
 import type { conversationMessageListSchema, conversationSchema } from './schema';
 
@@ -23,8 +23,9 @@ function lastMessageOf(row: ConversationSummary): z.infer<typeof conversationSch
   return {
     id: outbound.id,
     direction: 'outbound',
-    type: 'template',
-    text: outbound.template_name,
+    ...(outbound.session
+      ? { type: outbound.session.type, text: sessionText(outbound.session) }
+      : { type: 'template', text: outbound.template_name }),
     at: outbound.queued_at.toISOString(),
   };
 }
@@ -79,8 +80,23 @@ export function presentConversationMessage(message: ConversationMessage): Presen
     id: message.id,
     direction: 'outbound',
     wamid: message.wamid,
-    type: 'template',
-    template: { name: message.template_name, language: message.template_language, category: message.template_category },
+    ...(message.session
+      ? {
+          type: message.session.type,
+          template: null,
+          text: sessionText(message.session),
+          context: message.session.context_wamid ? { wamid: message.session.context_wamid } : null,
+        }
+      : {
+          type: 'template',
+          template: {
+            name: message.template_name,
+            language: message.template_language,
+            category: message.template_category,
+          },
+          text: null,
+          context: null,
+        }),
     status: message.status === 'sending' ? 'queued' : message.status,
     at: message.at.toISOString(),
     sent_at: iso(message.sent_at),

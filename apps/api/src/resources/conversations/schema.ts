@@ -47,10 +47,10 @@ const lastMessageSchema = z.object({
   id: z.string().openapi({ description: 'An inbound message (`im_…`) or one of your messages (`msg_…`)' }),
   direction: z.enum(['inbound', 'outbound']),
   type: z.string().openapi({ description: "Meta's message type: text, button, interactive, image, … or `template`" }),
-  text: z
-    .string()
-    .nullable()
-    .openapi({ description: 'Its text, caption or reply title; the template name for an outbound template' }),
+  text: z.string().nullable().openapi({
+    description:
+      'Its text, caption or reply title; the template name for an outbound template; the text, caption or emoji of a session message',
+  }),
   at: timestampSchema,
 });
 
@@ -114,8 +114,19 @@ const outboundMessageSchema = z
     id: z.string().openapi({ example: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
     direction: z.literal('outbound'),
     wamid: z.string().nullable(),
-    type: z.literal('template'),
-    template: z.object({ name: z.string(), language: z.string(), category: z.string() }),
+    type: z.string().openapi({ description: "`template`, or the session message's type (text, image, …)" }),
+    template: z
+      .object({ name: z.string(), language: z.string(), category: z.string() })
+      .nullable()
+      .openapi({ description: 'null for a session message' }),
+    text: z
+      .string()
+      .nullable()
+      .openapi({ description: "A session message's text, caption or emoji; null for a template" }),
+    context: z
+      .object({ wamid: z.string() })
+      .nullable()
+      .openapi({ description: 'The message a session message answers (its reply_to)' }),
     status: z.string(),
     at: timestampSchema.openapi({ description: 'When Dak accepted it' }),
     sent_at: nullableTimestampSchema,

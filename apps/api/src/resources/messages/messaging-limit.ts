@@ -1,7 +1,10 @@
 import { DakError } from '@dak/core';
 import { reachToday, type Database, type MessageToAccept } from '@dak/db';
 
-export const recipientsOf = (rows: readonly MessageToAccept[]): string[] => [...new Set(rows.map((r) => r.recipient))];
+/** The recipients that count toward the tier: session messages (replies inside the customer's window) do not. */
+export const recipientsOf = (rows: readonly MessageToAccept[]): string[] => [
+  ...new Set(rows.filter((r) => r.kind !== 'session').map((r) => r.recipient)),
+];
 
 /**
  * The 422 for a request whose new recipients do not fit what is left of the account's tier

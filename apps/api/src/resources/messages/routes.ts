@@ -25,6 +25,7 @@ import {
 } from './schema';
 import { MAX_BATCH_MESSAGES, sendBatch, sendBatchRequestSchema } from './send-batch';
 import { MAX_IDEMPOTENCY_KEY, sendMessage, sendMessageSchema, type SendResult } from './send-message';
+import { sendSessionMessage, sendSessionMessageSchema } from './send-session-message';
 
 /** The original product's request, unchanged: only the base URL differs. */
 const ORIGINAL_EXAMPLE = {
@@ -160,6 +161,77 @@ export const messageRoutes = [
     errors: [...SEND_ERRORS, 'invalid_phone_number', 'variables_mismatch', 'recipient_opted_out'],
   }).handle(async ({ ctx, req, body, principal }) =>
     answer(await sendMessage(ctx, principal, body, idempotencyKeyOf(req))),
+  ),
+  defineRoute({
+    method: 'post',
+    path: '/send-session-message',
+    auth: 'api_key',
+    operationId: 'sendSessionMessage',
+    summary: "Reply inside the customer's 24-hour window: text, media, location, reaction or interactive",
+    description:
+      "A free-form message, allowed only while the customer-service window is open: the recipient wrote to this number in the last 24 hours (Dak's own record of inbound messages, as GET /conversations shows it). " +
+      'Otherwise the answer is 422 `window_closed`, naming when the window closed (or that the customer never wrote), and nothing is stored or held: reach them with a template (POST /send-message). ' +
+      "`type` names the kind, and the object of that name is Meta's for it: `text: {body ≤ 4096, preview_url?}`, `image`/`video`: `{id | link, caption ≤ 1024?}`, " +
+      '`document: {id | link, caption?, filename?}`, `audio`/`sticker`: `{id | link}` (`id` from POST /media), `location: {latitude, longitude, name?, address?}`, ' +
+      '`reaction: {message_id, emoji}`, `interactive: {type, header?, body?, footer?, action}`. ' +
+      "`reply_to` quotes a message (Meta's `context`): its wamid, or Dak's id of a message sent (`msg_…`) or received (`im_…`) on this number; a reaction's `message_id` takes the same. " +
+      "Charged at the account's `session_price` (0.00 by default: Meta does not charge service messages), held and settled like a template; it does not count toward the messaging tier. " +
+      'Sent in the fastest lane. If Meta answers 131047 (re-engagement required: its window closed first), the message fails and its hold is released. ' +
+      'Same answer and Idempotency-Key rules as send-message.',
+    headers: z.object({
+      'Idempotency-Key': z.string().min(1).max(MAX_IDEMPOTENCY_KEY).optional().openapi({
+        description:
+          'Same key and same body within 24 h returns the first answer and sends nothing new; the same key with another body is a 409.',
+        example: 'ticket-8812-reply-3',
+      }),
+    }),
+    body: {
+      schema: sendSessionMessageSchema,
+      limit: BODY_LIMITS.sendMessage,
+      component: 'SendSessionMessageRequest',
+      examples: {
+        text: {
+          summary: 'A text reply quoting the customer',
+          value: {
+            phone_number_id: '106540352242922',
+            phone_number: '919820388810',
+            type: 'text',
+            text: { body: 'Your order ORD-12345 ships today.' },
+            reply_to: 'wamid.HBgMOTE5ODIwMzg4ODEwFQIAEhggQjk0',
+          },
+        },
+        image: {
+          summary: 'An uploaded image (id from POST /media) with a caption',
+          value: {
+            phone_number_id: '106540352242922',
+            phone_number: '919820388810',
+            type: 'image',
+            image: { id: '1480297453512345', caption: 'The invoice' },
+          },
+        },
+      },
+      raw: true,
+    },
+    responses: {
+      200: {
+        description: 'Accepted and queued',
+        schema: sendMessageResponseSchema,
+        example: { success: true, message_id: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F', status: 'queued' },
+        headers: replayedHeader,
+      },
+    },
+    errors: [
+      'invalid_idempotency_key',
+      'invalid_phone_number',
+      'insufficient_funds',
+      'phone_number_not_allowed',
+      'phone_number_not_found',
+      'idempotency_key_reused',
+      'window_closed',
+      'reply_to_not_found',
+    ],
+  }).handle(async ({ ctx, req, body, principal }) =>
+    answer(await sendSessionMessage(ctx, principal, body, idempotencyKeyOf(req))),
   ),
   defineRoute({
     method: 'get',

@@ -1,4 +1,4 @@
-import { CHARGE_STATES, MESSAGE_STATUSES, PRIORITIES } from '@dak/core';
+import { CHARGE_STATES, MESSAGE_STATUSES, PRIORITIES, SESSION_TYPES } from '@dak/core';
 import { moneySchema, nullableTimestampSchema, timestampSchema } from '../../openapi/common';
 import { z } from '../../openapi/zod';
 
@@ -40,8 +40,26 @@ export const messageStatusSchema = z
     phone_number: z
       .string()
       .openapi({ description: 'The recipient, digits with country code', example: '919820388810' }),
-    template_id: z.string().openapi({ example: '1284751902651784' }),
-    template_name: z.string().openapi({ example: 'order_update' }),
+    kind: z.enum(['template', 'session']).openapi({
+      description:
+        'template (send-message, send-batch) or session (send-session-message: a free-form reply in the 24-hour window)',
+    }),
+    template_id: z
+      .string()
+      .nullable()
+      .openapi({ description: 'null for a session message', example: '1284751902651784' }),
+    template_name: z
+      .string()
+      .nullable()
+      .openapi({ description: 'null for a session message', example: 'order_update' }),
+    session: z
+      .object({
+        type: z.enum(SESSION_TYPES),
+        content: z.record(z.string(), z.unknown()).openapi({ description: "Meta's object for the type, as sent" }),
+        reply_to: z.string().nullable().openapi({ description: 'The wamid it answers (Meta `context.message_id`)' }),
+      })
+      .nullable()
+      .openapi({ description: 'A session message as sent; null for a template' }),
     client_reference: z.string().nullable(),
     batch_id: z.string().nullable(),
     timestamps: z.object({

@@ -89,6 +89,16 @@ const replayedHeader = z.object({
   }),
 });
 
+/** send-message's and send-session-message's answer. */
+const SEND_ONE_RESPONSES = {
+  200: {
+    description: 'Accepted and queued',
+    schema: sendMessageResponseSchema,
+    example: { success: true, message_id: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F', status: 'queued' },
+    headers: replayedHeader,
+  },
+};
+
 /** What send-message and send-batch both check: the key, the sender, the template, the wallet. */
 const SEND_ERRORS: ErrorCode[] = [
   'invalid_idempotency_key',
@@ -150,14 +160,7 @@ export const messageRoutes = [
       examples: sendMessageExamples,
       raw: true,
     },
-    responses: {
-      200: {
-        description: 'Accepted and queued',
-        schema: sendMessageResponseSchema,
-        example: { success: true, message_id: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F', status: 'queued' },
-        headers: replayedHeader,
-      },
-    },
+    responses: SEND_ONE_RESPONSES,
     errors: [...SEND_ERRORS, 'invalid_phone_number', 'variables_mismatch', 'recipient_opted_out'],
   }).handle(async ({ ctx, req, body, principal }) =>
     answer(await sendMessage(ctx, principal, body, idempotencyKeyOf(req))),
@@ -212,14 +215,7 @@ export const messageRoutes = [
       },
       raw: true,
     },
-    responses: {
-      200: {
-        description: 'Accepted and queued',
-        schema: sendMessageResponseSchema,
-        example: { success: true, message_id: 'msg_01JQ8Z6K2R9V4T3N5B7C8D9E0F', status: 'queued' },
-        headers: replayedHeader,
-      },
-    },
+    responses: SEND_ONE_RESPONSES,
     errors: [
       'invalid_idempotency_key',
       'invalid_phone_number',

@@ -12,13 +12,20 @@ import { refuseOptedOut } from '../contacts/opt-outs';
 import { resolveSender } from '../phone-numbers/service';
 import { resolveSendableTemplate, type TemplateReference } from '../templates/service';
 
+/** The number to send from and the recipient: every send names them the same way. */
+export const phoneNumberIdField = z
+  .string({ error: 'required: the Meta phone number id to send from' })
+  .trim()
+  .min(1)
+  .max(64, 'at most 64 characters: a Meta phone number id');
+export const phoneNumberField = z
+  .string({ error: 'required: the recipient, digits with country code' })
+  .min(1)
+  .max(64, 'at most 64 characters: digits with country code');
+
 export const sendMessageSchema = z
   .object({
-    phone_number_id: z
-      .string({ error: 'required: the Meta phone number id to send from' })
-      .trim()
-      .min(1)
-      .max(64, 'at most 64 characters: a Meta phone number id'),
+    phone_number_id: phoneNumberIdField,
     template_id: z
       .string({ error: 'must be a string: the Meta template id' })
       .trim()
@@ -37,10 +44,7 @@ export const sendMessageSchema = z
       .min(1)
       .max(16, 'at most 16 characters: a language code such as en_US')
       .optional(),
-    phone_number: z
-      .string({ error: 'required: the recipient, digits with country code' })
-      .min(1)
-      .max(64, 'at most 64 characters: digits with country code'),
+    phone_number: phoneNumberField,
     variables: sendVariablesSchema.default([]),
     client_reference: z.string().max(256, 'at most 256 characters').optional(),
     expires_in: z
@@ -177,22 +181,37 @@ export async function prepareSend(
   return { row: messageRow(sendTarget(principal, sender, template), { ...request, recipient }, now), template };
 }
 
-export async function sendMessage(
+export function sendMessage(
   ctx: ApiContext,
   principal: Principal,
   rawBody: unknown,
   idempotencyKey: string | undefined,
 ): Promise<SendResult<SendMessageAnswer>> {
+  return sendOne(ctx, principal, sendMessageSchema, rawBody, idempotencyKey, prepareMessage);
+}
+
+/**
+ * One message, as send-message and send-session-message take it: the key checked, the body
+ * parsed (or the stored answer replayed), the row prepared by `prepare`, then held and queued.
+ */
+export async function sendOne<S extends z.ZodType>(
+  ctx: ApiContext,
+  principal: Principal,
+  schema: S,
+  rawBody: unknown,
+  idempotencyKey: string | undefined,
+  prepare: (ctx: ApiContext, principal: Principal, request: z.output<S>, now: Date) => Promise<MessageToAccept>,
+): Promise<SendResult<SendMessageAnswer>> {
   checkIdempotencyKey(idempotencyKey);
-  const { request, hash, replay } = await parseSendRequest<typeof sendMessageSchema, SendMessageAnswer>(
+  const { request, hash, replay } = await parseSendRequest<S, SendMessageAnswer>(
     ctx,
     principal.accountId,
-    sendMessageSchema,
+    schema,
     rawBody,
     idempotencyKey,
   );
   if (replay) return replay;
-  const row = await prepareMessage(ctx, principal, request, new Date());
+  const row = await prepare(ctx, principal, request, new Date());
   return acceptAnswering(
     ctx,
     principal.accountId,

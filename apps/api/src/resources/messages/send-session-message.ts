@@ -5,19 +5,12 @@ import type { ApiContext } from '../../context';
 import type { Principal } from '../../http/auth';
 import type { sendMessageResponseSchema } from './schema';
 import { recipientOf } from './message-rows';
-import { acceptAnswering, checkIdempotencyKey, parseSendRequest, type SendResult } from './send-message';
+import { phoneNumberField, phoneNumberIdField, sendOne, type SendResult } from './send-message';
 import { resolveSender } from '../phone-numbers/service';
 
 const common = {
-  phone_number_id: z
-    .string({ error: 'required: the Meta phone number id to send from' })
-    .trim()
-    .min(1)
-    .max(64, 'at most 64 characters: a Meta phone number id'),
-  phone_number: z
-    .string({ error: 'required: the recipient, digits with country code' })
-    .min(1)
-    .max(64, 'at most 64 characters: digits with country code'),
+  phone_number_id: phoneNumberIdField,
+  phone_number: phoneNumberField,
   reply_to: z
     .string({ error: "must be a string: the wamid, or Dak's id (msg_… or im_…), of the message this one answers" })
     .trim()
@@ -130,28 +123,11 @@ export async function prepareSessionMessage(
   };
 }
 
-export async function sendSessionMessage(
+export function sendSessionMessage(
   ctx: ApiContext,
   principal: Principal,
   rawBody: unknown,
   idempotencyKey: string | undefined,
 ): Promise<SendResult<SendMessageAnswer>> {
-  checkIdempotencyKey(idempotencyKey);
-  const { request, hash, replay } = await parseSendRequest<typeof sendSessionMessageSchema, SendMessageAnswer>(
-    ctx,
-    principal.accountId,
-    sendSessionMessageSchema,
-    rawBody,
-    idempotencyKey,
-  );
-  if (replay) return replay;
-  const row = await prepareSessionMessage(ctx, principal, request, new Date());
-  return acceptAnswering(
-    ctx,
-    principal.accountId,
-    [row],
-    { success: true, message_id: row.id, status: 'queued' },
-    idempotencyKey,
-    hash,
-  );
+  return sendOne(ctx, principal, sendSessionMessageSchema, rawBody, idempotencyKey, prepareSessionMessage);
 }

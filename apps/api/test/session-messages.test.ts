@@ -222,6 +222,29 @@ describe('session messages: replies inside the 24-hour window, through meta-sim'
     await expectWalletInvariant(stack.api.ctx.db, accountId);
   });
 
+  it('a session_price is charged although Meta reports the message free: it is the price of free service messages', async () => {
+    expect((await stack.admin.updateAccount(accountId, { session_price: '0.07' })).session_price).toBe('0.07');
+    const sent = await session(NEHA, { type: 'text', text: { body: 'Anything else?' } });
+    expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+    const read = await waitForMessage(stack, apiKey, sent.body.message_id, (b) => b.status === 'read' && b.pricing);
+    expect(read).toMatchObject({
+      pricing: { category: 'service', type: 'free_customer_service' },
+      charge: { amount: '0.07', state: 'captured' },
+    });
+    const ledger = await stack.api.ctx.db
+      .selectFrom('ledger_entries')
+      .select(['kind', 'amount_minor'])
+      .where('message_id', '=', sent.body.message_id)
+      .orderBy('id')
+      .execute();
+    expect(ledger.map((e) => [e.kind, Number(e.amount_minor)])).toEqual([
+      ['hold', 7],
+      ['capture', 7],
+    ]);
+    expect((await stack.admin.updateAccount(accountId, { session_price: '0.00' })).session_price).toBe('0.00');
+    await expectWalletInvariant(stack.api.ctx.db, accountId);
+  });
+
   it('an Idempotency-Key replays the first answer and sends nothing new', async () => {
     const body = { type: 'text', text: { body: 'Once only' } };
     const first = await session(NEHA, body, { 'Idempotency-Key': 'session-once' });

@@ -151,11 +151,13 @@ export async function applyPendingEvents(
  * `delivered` for one message from refunding it.
  *
  * `waivesFree`: the account does not charge what Meta reports free; a message whose stored
- * pricing (the latest Meta reported) has a free type is then waived (see chargeMovements).
+ * pricing (the latest Meta reported) has a free type is then waived (see chargeMovements);
+ * a session message never is (the account's session_price is its price for free service messages).
  */
 export function movementsFor(
   message: Pick<Message, 'charge_state' | 'status' | 'delivered_at' | 'read_at'> & {
     meta_pricing?: ReportedPricing | null;
+    kind?: Message['kind'];
   },
   waivesFree = false,
 ): ChargeMovement[] {
@@ -164,7 +166,9 @@ export function movementsFor(
   // delivered message is never refunded) proves only that Meta took it, as `sent` does.
   if (!isReportedStatus(message.status)) return [];
   const delivered = message.delivered_at !== null || message.read_at !== null;
-  const free = waivesFree && freeMessageReason(message.meta_pricing) !== null;
+  // A session message is always one Meta reports free: its price is the account's session_price,
+  // set for exactly those, so it is never waived.
+  const free = waivesFree && message.kind !== 'session' && freeMessageReason(message.meta_pricing) !== null;
   return chargeMovements(
     message.charge_state,
     message.status === 'failed' && delivered ? 'sent' : message.status,

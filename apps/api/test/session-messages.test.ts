@@ -47,6 +47,16 @@ describe('session messages: replies inside the 24-hour window, through meta-sim'
         stack.api.ctx.db,
       )
     ).rows[0]!.n;
+  /** A message's ledger entries in order, as [kind, amount in minor units]. */
+  const ledgerOf = async (messageId: string) =>
+    (
+      await stack.api.ctx.db
+        .selectFrom('ledger_entries')
+        .select(['kind', 'amount_minor'])
+        .where('message_id', '=', messageId)
+        .orderBy('id')
+        .execute()
+    ).map((e) => [e.kind, Number(e.amount_minor)]);
   /** The send bodies meta-sim received for `to`, parsed, in order. */
   const metaBodies = (to: string) =>
     stack.sim.control
@@ -206,13 +216,7 @@ describe('session messages: replies inside the 24-hour window, through meta-sim'
       error: { code: 131047, source: 'meta' },
       charge: { amount: '0.05', state: 'released' },
     });
-    const ledger = await stack.api.ctx.db
-      .selectFrom('ledger_entries')
-      .select(['kind', 'amount_minor'])
-      .where('message_id', '=', sent.body.message_id)
-      .orderBy('id')
-      .execute();
-    expect(ledger.map((e) => [e.kind, Number(e.amount_minor)])).toEqual([
+    expect(await ledgerOf(sent.body.message_id)).toEqual([
       ['hold', 5],
       ['release', 5],
     ]);
@@ -231,13 +235,7 @@ describe('session messages: replies inside the 24-hour window, through meta-sim'
       pricing: { category: 'service', type: 'free_customer_service' },
       charge: { amount: '0.07', state: 'captured' },
     });
-    const ledger = await stack.api.ctx.db
-      .selectFrom('ledger_entries')
-      .select(['kind', 'amount_minor'])
-      .where('message_id', '=', sent.body.message_id)
-      .orderBy('id')
-      .execute();
-    expect(ledger.map((e) => [e.kind, Number(e.amount_minor)])).toEqual([
+    expect(await ledgerOf(sent.body.message_id)).toEqual([
       ['hold', 7],
       ['capture', 7],
     ]);

@@ -10,6 +10,7 @@ import {
   normalizeRecipient,
   optChangeOfReply,
   statusChangesOf,
+  STATUS_RANK,
   type ChargeMovement,
   type ReportedPricing,
   type OptKeywords,
@@ -127,8 +128,14 @@ export async function applyPendingEvents(
     await holdMarketing(trx, marketingHoldsOf(settled));
     // Then contact rows, sorted by recordContacts: who wrote in, and who opted out (STOP, 131050).
     await recordContacts(trx, [...gathered.contacts, ...optOutsOf(settled)]);
-    // Then conversation rows (sorted too): the inbound messages and the activity of the outbound ones.
-    await recordConversationActivity(trx, gathered.inbound, settled);
+    // Then conversation rows (sorted too): the inbound messages, and the outbound ones Meta reported
+    // on while they were at most `sent` (a message's activity is its accept time, so its delivery
+    // and read add nothing; an upsert that changes nothing writes nothing, see there).
+    await recordConversationActivity(
+      trx,
+      gathered.inbound,
+      settled.filter((m) => (STATUS_RANK[lookups.before.get(m.id) ?? ''] ?? 0) <= STATUS_RANK.sent!),
+    );
     await closeEvents(trx, closings);
     batch.deliveries = await recordCallbackEvents(
       trx,

@@ -68,10 +68,17 @@ export async function recordConversationActivity(
     .insertInto('conversations')
     .values([...touches.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)))
     .onConflict((oc) =>
-      oc.column('id').doUpdateSet({
-        last_inbound_at: sql`greatest(conversations.last_inbound_at, excluded.last_inbound_at)`,
-        last_activity_at: sql`greatest(conversations.last_activity_at, excluded.last_activity_at)`,
-      }),
+      oc
+        .column('id')
+        .doUpdateSet({
+          last_inbound_at: sql`greatest(conversations.last_inbound_at, excluded.last_inbound_at)`,
+          last_activity_at: sql`greatest(conversations.last_activity_at, excluded.last_activity_at)`,
+        })
+        // Nothing later: no new row version (a no-op update would still write one).
+        .where(
+          sql<boolean>`conversations.last_activity_at < excluded.last_activity_at
+            or coalesce(conversations.last_inbound_at, '-infinity') < excluded.last_inbound_at`,
+        ),
     )
     .execute();
   if (inbound.length === 0) return;

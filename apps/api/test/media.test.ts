@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '@dak/db';
-import { DEMO, seedAccount, startStack, type TestStack } from '@dak/dev-env';
+import {
+  DEMO,
+  messagesEnvelope,
+  postSignedWebhook,
+  seedAccount,
+  startStack,
+  waitFor,
+  type TestStack,
+} from '@dak/dev-env';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -26,12 +34,46 @@ describe('media: upload to Meta through Dak, and read any of the account’s med
     fetch(`${stack.api.url}/api/whatsapp/v1/media/${id}`, { headers: { authorization: `Bearer ${key}` } });
   const metaUploads = () =>
     stack.sim.control.requests({ method: 'POST' }).filter((request) => request.path.endsWith('/media'));
-  const customerMedia = (bytes: Buffer, mimeType: string) =>
+  /** Media at Meta for the demo number, not (yet) in any message to it. */
+  const mediaAtMeta = (bytes: Buffer, mimeType: string) =>
     stack.sim.control.customerMedia({
       phone_number_id: DEMO.metaPhoneNumberId,
       mime_type: mimeType,
       data_base64: bytes.toString('base64'),
     });
+  let inboundCount = 0;
+  /** A customer's message carrying media, as Meta delivers it to the receiver; answers once Dak filed it. */
+  const customerMedia = async (bytes: Buffer, mimeType: string) => {
+    const media = mediaAtMeta(bytes, mimeType);
+    const wamid = `wamid.customer-media-${++inboundCount}`;
+    const kind = mimeType.split('/')[0] === 'image' ? 'image' : 'audio';
+    const posted = await postSignedWebhook(
+      stack,
+      messagesEnvelope({
+        contacts: [{ profile: { name: 'Asha' }, wa_id: DEMO.recipient }],
+        messages: [
+          {
+            from: DEMO.recipient,
+            id: wamid,
+            timestamp: String(Math.floor(Date.now() / 1000)),
+            type: kind,
+            [kind]: { id: media.id, mime_type: mimeType, sha256: sha256(bytes) },
+          },
+        ],
+      }),
+    );
+    expect(posted.status).toBe(200);
+    await waitFor(
+      async () =>
+        (await stack.api.ctx.db
+          .selectFrom('inbound_messages')
+          .select('id')
+          .where('wamid', '=', wamid)
+          .executeTakeFirst()) !== undefined,
+      { what: 'the inbound message filed' },
+    );
+    return media;
+  };
 
   beforeAll(async () => {
     stack = await startStack({ worker: false });
@@ -99,7 +141,7 @@ describe('media: upload to Meta through Dak, and read any of the account’s med
 
   it("downloads a customer's media from Meta on first read, keeps it, and serves it again without Meta", async () => {
     const audio = Buffer.from('OggS-customer-voice-note');
-    const { id } = customerMedia(audio, 'audio/ogg');
+    const { id } = await customerMedia(audio, 'audio/ogg');
     const first = await read(id);
     expect(first.status).toBe(200);
     expect(first.headers.get('content-type')).toBe('audio/ogg');
@@ -123,7 +165,10 @@ describe('media: upload to Meta through Dak, and read any of the account’s med
 
   it("answers 404 for another account's media, unknown ids and ids that are not Meta's", async () => {
     const uploaded = (await (await upload({ phone: DEMO.metaPhoneNumberId, file: PNG })).json()) as { id: string };
-    const { id: inbound } = customerMedia(PNG, 'image/png');
+    const { id: inbound } = await customerMedia(PNG, 'image/png');
+    // Meta has it for the demo number, but no customer sent it to the account: Dak does not ask Meta.
+    const { id: unsent } = mediaAtMeta(PNG, 'image/png');
+    expect((await read(unsent)).status).toBe(404);
     for (const id of [uploaded.id, inbound]) {
       const response = await read(id, otherKey);
       expect(response.status).toBe(404);

@@ -19,6 +19,7 @@ import * as metaPricing from './2026-12-01T0920-meta-pricing';
 import * as media from './2026-12-01T0930-media';
 import * as conversations from './2026-12-01T1000-conversations';
 import * as sessionMessages from './2026-12-01T1100-session-messages';
+import * as inboundMedia from './2026-12-01T1110-inbound-media';
 
 /** Every migration, in order. Add new ones at the end with a timestamped name. */
 export const migrations: Record<string, Migration> = {
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0930-media': media,
   '2026-12-01T1000-conversations': conversations,
   '2026-12-01T1100-session-messages': sessionMessages,
+  '2026-12-01T1110-inbound-media': inboundMedia,
 };

@@ -331,3 +331,19 @@ export async function wamidOfMessage(
     .executeTakeFirst();
   return row?.wamid ?? undefined;
 }
+
+/** The number of the account a customer's media came to, if a customer of the account sent it. */
+export async function inboundMediaSender(
+  db: Database,
+  accountId: string,
+  mediaId: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('inbound_messages')
+    .select('sender_id')
+    .where('account_id', '=', accountId)
+    .where('media_id', '=', mediaId)
+    .limit(1)
+    .executeTakeFirst();
+  return row?.sender_id;
+}

@@ -10,6 +10,7 @@ import { DakError, MAX_MEDIA_BYTES, ServiceUnavailableError, checkMediaSize, dec
 import {
   clearMediaStored,
   findMedia,
+  inboundMediaSender,
   insertMedia,
   listPhoneNumbers,
   markMediaStored,
@@ -215,30 +216,32 @@ async function tokensFor(ctx: ApiContext, accountId: string, first: string | nul
 }
 
 /**
- * Asks Meta about an id through each of the account's numbers (a WABA's token sees only its own
- * media, so another business's id is refused by Meta) and records it as inbound media.
+ * A customer's media the account has not read yet: only an id that came in a message to one of
+ * the account's numbers is looked up, at Meta with that number's token, and recorded. Any other
+ * id is a 404 without asking Meta (a token that sees several businesses must not lend one
+ * account another's media).
  */
 async function lookUpAtMeta(ctx: ApiContext, accountId: string, id: string): Promise<Media> {
-  for (const phone of await tokensFor(ctx, accountId, null)) {
-    let info;
-    try {
-      info = await ctx.graph.getMedia(id, decryptSecret(phone.access_token_encrypted, ctx.config.encryptionKey));
-    } catch (error) {
-      if (error instanceof GraphApiError && error.httpStatus < 500) continue;
-      throw metaFailure(error, 'media lookup');
-    }
-    return insertMedia(ctx.db, {
-      account_id: accountId,
-      meta_media_id: id,
-      sender_id: phone.id,
-      source: 'inbound',
-      mime_type: info.mime_type,
-      file_size: info.file_size,
-      sha256: info.sha256,
-      filename: null,
-    });
+  const senderId = await inboundMediaSender(ctx.db, accountId, id);
+  const [phone] = senderId ? await tokensFor(ctx, accountId, senderId) : [];
+  if (!phone || phone.id !== senderId) throw notFound(id);
+  let info;
+  try {
+    info = await ctx.graph.getMedia(id, decryptSecret(phone.access_token_encrypted, ctx.config.encryptionKey));
+  } catch (error) {
+    if (error instanceof GraphApiError && error.httpStatus < 500) throw notFound(id);
+    throw metaFailure(error, 'media lookup');
   }
-  throw notFound(id);
+  return insertMedia(ctx.db, {
+    account_id: accountId,
+    meta_media_id: id,
+    sender_id: phone.id,
+    source: 'inbound',
+    mime_type: info.mime_type,
+    file_size: info.file_size,
+    sha256: info.sha256,
+    filename: null,
+  });
 }
 
 /** Downloads the file from Meta into a temporary file; Meta's 4xx means it no longer has it. */
@@ -268,7 +271,8 @@ export interface MediaFile {
 
 /**
  * GET /media/:id: the file from Dak's store, or downloaded from Meta (and kept, within the
- * cap) on first read. Ids not recorded for the account are looked up at Meta through its numbers.
+ * cap) on first read. An id not recorded yet is looked up at Meta only if a customer sent it
+ * to one of the account's numbers (lookUpAtMeta).
  */
 export async function openMedia(ctx: ApiContext, principal: Principal, id: string): Promise<MediaFile> {
   if (!MEDIA_ID.test(id)) throw notFound(id);

@@ -191,4 +191,16 @@ describe('callbacks API', () => {
     const other = (await stack.admin.listAccounts()).accounts.find((a) => a.waba_id === '900000000000001')!;
     await expect(stack.admin.getCallback(other.id, created.id)).rejects.toMatchObject({ status: 404 });
   });
+  it('a replay that names neither an event nor a range, or both, is a 400 saying which to send', async () => {
+    const created = await callA('POST', '/callbacks', { url: receiver.url, events: ['message.status'] });
+    expect(created.status).toBe(201);
+    for (const body of [{}, { event_id: 'evt_x', since: '2026-12-01T00:00:00Z' }]) {
+      const answer = await callA('POST', `/callbacks/${created.body.id}/replay`, body);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.message).toContain(
+        'send either {"event_id": "evt_…"} to replay one event, or {"since": "<ISO time>", "until"?: "<ISO time>"} for a range',
+      );
+    }
+    await callA('DELETE', `/callbacks/${created.body.id}`);
+  });
 });

@@ -1,5 +1,6 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { callbackRequest, nextCallbackAttemptAt } from '@dak/core';
+import type { OutboundResult } from '@dak/http';
 import {
   claimCallbackDeliveries,
   recordCallbackAttempts,
@@ -7,7 +8,7 @@ import {
   type ClaimedDelivery,
   type EndpointHealthRule,
 } from '@dak/db';
-import { callbackJobSchema, enqueueCallbackDeliveries, scheduleCallbackDeliveries, type CallbackJob } from '@dak/queue';
+import { callbackJobSchema, scheduleCallbackDeliveries, wakeCallbackDeliveries, type CallbackJob } from '@dak/queue';
 import type { WorkerContext } from '../context';
 
 /**
@@ -60,7 +61,7 @@ export async function deliverCallbacks(
   let ids = parsed.data.deliveryIds;
   for (let round = 0; ids.length > 0; round++) {
     if (round === MAX_ROUNDS) {
-      await enqueueCallbackDeliveries(ctx.queues, ids);
+      await wakeCallbackDeliveries(ctx.queues, ctx.logger, ids);
       break;
     }
     ids = await deliverRound(ctx, ids, counts, waits);
@@ -117,7 +118,7 @@ async function deliverRound(
   const next = await record(ctx, first, counts, waits);
   if (late.length === 0) return next;
   // Their successors go in a job of their own rather than wait here for the slow ones.
-  if (next.length > 0) await enqueueCallbackDeliveries(ctx.queues, next, { now: true });
+  await wakeCallbackDeliveries(ctx.queues, ctx.logger, next, { now: true });
   return record(ctx, await Promise.all(late), counts, waits);
 }
 
@@ -146,7 +147,7 @@ async function record(
   // then finds it done. Its messages' order still holds: each claim checks it.
   if (recorded.resumed.length > 0) {
     ctx.logger.info({ deliveries: recorded.resumed.length }, 'callback endpoint answers again; sending what it missed');
-    await enqueueCallbackDeliveries(ctx.queues, recorded.resumed, { now: true });
+    await wakeCallbackDeliveries(ctx.queues, ctx.logger, recorded.resumed, { now: true });
   }
   return recorded.nextInLine;
 }
@@ -154,8 +155,15 @@ async function record(
 async function attempt(ctx: WorkerContext, claim: ClaimedDelivery): Promise<AttemptOutcome> {
   const settings = ctx.config.callbacks;
   const sentAt = new Date();
-  const request = callbackRequest(claim.event, ctx.signingSecrets.signing(claim, sentAt), sentAt);
-  const answer = await ctx.outbound.post(claim.url, request.body, request.headers, settings.timeoutMs);
+  let answer: OutboundResult;
+  try {
+    const request = callbackRequest(claim.event, ctx.signingSecrets.signing(claim, sentAt), sentAt);
+    answer = await ctx.outbound.post(claim.url, request.body, request.headers, settings.timeoutMs);
+  } catch (error) {
+    // Never rejects (a rejected attempt would leave its batch unrecorded): a secret that cannot
+    // be decrypted is this delivery's failed attempt, retried like any other.
+    answer = { status: null, latencyMs: 0, error: `not sent: ${(error as Error).message}` };
+  }
   ctx.metrics.callbackLatency.observe(answer.latencyMs / 1000);
   const delivered = answer.status !== null && answer.status >= 200 && answer.status < 300;
   const nextAttemptAt = delivered
@@ -183,15 +191,17 @@ async function attempt(ctx: WorkerContext, claim: ClaimedDelivery): Promise<Atte
 
 /**
  * Two jobs recording failures of the same endpoints at once may lock those endpoints' rows in
- * opposite orders; Postgres then aborts one statement. Its attempts happened, so it is recorded
- * again rather than left to lapse (which would send them a second time).
+ * opposite orders, and an endpoint deleted mid-statement fails its log rows' foreign key;
+ * Postgres then aborts the statement. Its attempts happened, so it is recorded again rather
+ * than left to lapse (which would send them a second time).
  */
 async function retryOnDeadlock<T>(run: () => Promise<T>, tries = 3): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
     } catch (error) {
-      if (attempt >= tries || (error as { code?: string }).code !== '40P01') throw error;
+      // 40P01: two records deadlocked; 23503: an endpoint deleted while this statement ran.
+      if (attempt >= tries || !['40P01', '23503'].includes((error as { code?: string }).code ?? '')) throw error;
     }
   }
 }

@@ -231,7 +231,9 @@ export async function recordCallbackAttempts(
       returning d.id
     ), logged as (
       insert into callback_attempts (delivery_id, endpoint_id, event_id, attempt, http_status, latency_ms, error, at)
-      select delivery_id, endpoint_id, event_id, attempt, http_status, latency_ms, error, ${now} from input
+      select delivery_id, endpoint_id, event_id, attempt, http_status, latency_ms, error, ${now} from input i
+      -- An endpoint deleted meanwhile took its deliveries (and their log) with it.
+      where exists (select 1 from callback_deliveries d where d.id = i.delivery_id)
     ), outcome as (
       select endpoint_id, bool_or(status = 'delivered') as succeeded, max(error) as error,
         min(next_at) filter (where status = 'pending') as retry_at

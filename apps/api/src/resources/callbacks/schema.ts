@@ -130,15 +130,21 @@ export const callbackAttemptQuerySchema = z.object({
   }),
 });
 
-export const replayCallbackSchema = z.union([
-  z.object({ event_id: z.string().min(1).max(64) }).strict(),
-  z
-    .object({ since: z.iso.datetime({ offset: true }), until: z.iso.datetime({ offset: true }).optional() })
-    .strict()
-    .refine((r) => !r.until || Date.parse(r.until) > Date.parse(r.since), {
-      message: 'until must be later than since',
-    }),
-]);
+export const replayCallbackSchema = z.union(
+  [
+    z.object({ event_id: z.string().min(1).max(64) }).strict(),
+    z
+      .object({ since: z.iso.datetime({ offset: true }), until: z.iso.datetime({ offset: true }).optional() })
+      .strict()
+      .refine((r) => !r.until || Date.parse(r.until) > Date.parse(r.since), {
+        message: 'until must be later than since',
+      }),
+  ],
+  {
+    error:
+      'send either {"event_id": "evt_…"} to replay one event, or {"since": "<ISO time>", "until"?: "<ISO time>"} for a range (not both)',
+  },
+);
 
 export const callbackParams = z.object({
   callbackId: z.string().openapi({ param: { description: "The callback endpoint's id (`cbk_…`)" } }),

@@ -14,7 +14,7 @@ import {
   type CallbackEndpoint,
 } from '@dak/db';
 import { urlProblem } from '@dak/http';
-import { enqueueCallbackDeliveries } from '@dak/queue';
+import { wakeCallbackDeliveries } from '@dak/queue';
 import type { ApiContext } from '../../context';
 import { presentCallback, presentCallbackAttempt } from './presenter';
 import {
@@ -162,7 +162,8 @@ export async function replay(
       ? { eventId: input.event_id }
       : { since: new Date(input.since), until: input.until ? new Date(input.until) : new Date() };
   const { ids, more } = await replayCallbackDeliveries(ctx.db, id, selection, REPLAY_CAP);
-  await enqueueCallbackDeliveries(ctx.queues, ids);
+  // Committed already: without Redis the sweep enqueues them, so the replay answers as done.
+  await wakeCallbackDeliveries(ctx.queues, ctx.logger, ids, { now: true });
   return { success: true as const, requeued: ids.length, more };
 }
 

@@ -298,8 +298,8 @@ export async function reclaimLapsedCallbackDeliveries(db: Database, now: Date = 
 
 /**
  * Pending deliveries overdue by more than `graceMs`: their timer (the BullMQ job) was lost, or
- * the queue is that far behind. Re-enqueueing is harmless either way (the job id is the
- * delivery's), so the sweeper enqueues them again. A failing endpoint's are held for its probe
+ * the queue is that far behind. Re-enqueueing is harmless either way (each attempt is claimed
+ * once in Postgres), so the sweeper enqueues them again. A failing endpoint's are held for its probe
  * (probeFailingEndpoints); a disabled endpoint's are all taken, to be parked.
  */
 export async function overdueCallbackDeliveries(
@@ -309,14 +309,21 @@ export async function overdueCallbackDeliveries(
   now: Date = new Date(),
 ): Promise<string[]> {
   const overdueBefore = new Date(now.getTime() - graceMs);
+  // Made due now as they are taken, so a queue that is merely behind gets each one again only
+  // after another grace period, not every sweep.
   const result = await sql<{ id: number }>`
-    (select d.id from callback_deliveries d join callback_endpoints e on e.id = d.endpoint_id
-     where d.status = 'pending' and d.next_attempt_at < ${overdueBefore} and e.failing_since is null and e.enabled
-     order by d.next_attempt_at limit ${limit})
-    union all
-    -- A disabled endpoint's are claimed only to be parked.
-    (select d.id from callback_deliveries d join callback_endpoints e on e.id = d.endpoint_id
-     where d.status = 'pending' and not e.enabled limit ${limit})`.execute(db);
+    update callback_deliveries t set next_attempt_at = ${now}
+    from (
+      (select d.id from callback_deliveries d join callback_endpoints e on e.id = d.endpoint_id
+       where d.status = 'pending' and d.next_attempt_at < ${overdueBefore} and e.failing_since is null and e.enabled
+       order by d.next_attempt_at limit ${limit})
+      union all
+      -- A disabled endpoint's are claimed only to be parked.
+      (select d.id from callback_deliveries d join callback_endpoints e on e.id = d.endpoint_id
+       where d.status = 'pending' and not e.enabled limit ${limit})
+    ) o
+    where t.id = o.id and t.status = 'pending'
+    returning t.id`.execute(db);
   return result.rows.map((r) => String(r.id));
 }
 

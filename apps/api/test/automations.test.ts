@@ -323,6 +323,17 @@ describe('automations', () => {
     });
   });
 
+  it('stores a signed order whose text holds half an emoji, as it came but storable, and evaluates it', async () => {
+    // A store cut "😀" in two: JSON takes the lone surrogate, Postgres would not.
+    const raw = JSON.stringify(order({ id: 820982911946159, note: 'x' })).replace('"note":"x"', '"note":"a\\ud83d"');
+    expect(raw).toContain('\\ud83d');
+    const answer = await shopify(raw);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    const event = (await eventsOf()).find((e) => e.id === answer.body.event_id)!;
+    expect((event.payload as { note: string }).note).toBe('a\uFFFD');
+    expect(event.outcome).not.toBe('pending');
+  });
+
   it('refuses at creation variables that do not fit the template, naming the placeholders, and bad paths', async () => {
     const mismatch = await stack.call('POST', '/api/whatsapp/v1/automations', {
       key,
@@ -342,6 +353,17 @@ describe('automations', () => {
     expect(badPath.body.error.details.issues).toEqual([
       expect.objectContaining({ path: 'dedupe', message: expect.stringContaining('filter or script') }),
     ]);
+    // The same inside quotes: jsonpath-plus would read them as expressions too.
+    for (const dedupe of ["$['?(@.x)']", "$['(@.length-1)']"]) {
+      const quoted = await stack.call('POST', '/api/whatsapp/v1/automations', {
+        key,
+        body: { ...SHOPIFY_AUTOMATION, dedupe },
+      });
+      expect(quoted.status).toBe(400);
+      expect(quoted.body.error.details.issues).toEqual([
+        expect.objectContaining({ path: 'dedupe', message: expect.stringContaining('filter or script') }),
+      ]);
+    }
 
     const unknownTemplate = await stack.call('POST', '/api/whatsapp/v1/automations', {
       key,

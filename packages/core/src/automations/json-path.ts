@@ -17,8 +17,10 @@ export const JSON_PATH_MAX = 256;
 export function jsonPathProblem(path: string): string | null {
   if (path.length > JSON_PATH_MAX) return `must be at most ${JSON_PATH_MAX} characters`;
   if (!path.startsWith('$')) return `"${path}" is not a JSONPath: start at the event's root, e.g. "$.customer.phone"`;
-  if (/\[\s*\??\(/.test(path))
+  // Also inside quotes: jsonpath-plus reads $['?(…)'] and $['(…)'] as expressions too.
+  if (/\[\s*['"]?\s*\??\(/.test(path))
     return `"${path}" uses a filter or script expression, which Dak does not run; name the field, e.g. "$.line_items[0].title"`;
+  if (path.includes(';')) return `"${path}" contains ";", which JSONPath uses between paths; name one field`;
   if (!PATH.test(path))
     return `"${path}" is not a JSONPath Dak accepts: use member names ($.customer.first_name or $['first name']), indexes ([0], [-1]), * and ..`;
   return null;
@@ -30,6 +32,11 @@ export function jsonPathProblem(path: string): string | null {
  */
 export function selectFirst(json: unknown, path: string): unknown {
   if (json === null || typeof json !== 'object') return path === '$' ? json : undefined;
-  const found = JSONPath({ path, json: json as object, eval: false, wrap: true }) as unknown[];
-  return found[0];
+  try {
+    const found = JSONPath({ path, json: json as object, eval: false, wrap: true }) as unknown[];
+    return found[0];
+  } catch {
+    // A path the library refuses (one stored before today's checks) selects nothing.
+    return undefined;
+  }
 }

@@ -95,8 +95,11 @@ export function verified(
 }
 
 /** Postgres text and jsonb hold no NUL character: each becomes U+FFFD. */
+const NOT_STORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 function withoutNul(value: unknown): unknown {
-  if (typeof value === 'string') return value.replaceAll('\0', '\uFFFD');
+  // NUL and half a surrogate pair (an emoji a store cut in two): JSON.parse takes both, Postgres neither.
+  if (typeof value === 'string') return value.replace(NOT_STORABLE, '\uFFFD');
   if (Array.isArray(value)) return value.map(withoutNul);
   if (value !== null && typeof value === 'object')
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k) as string, withoutNul(v)]));
@@ -114,7 +117,7 @@ function parsePayload(text: string): { ok: true; payload: unknown } | { ok: fals
   if (payload === null || typeof payload !== 'object') return { ok: false, why: 'is JSON but not an object or a list' };
   if (nestedDeeperThan(payload, HOOK_JSON_DEPTH))
     return { ok: false, why: `is nested deeper than ${HOOK_JSON_DEPTH} levels` };
-  return { ok: true, payload: text.includes('\\u0000') ? withoutNul(payload) : payload };
+  return { ok: true, payload: /\\u0000|\\ud[89a-f]/i.test(text) ? withoutNul(payload) : payload };
 }
 
 function keptHeaders(req: Request): Record<string, string> {
@@ -133,7 +136,6 @@ export function hooksRouter(ctx: ApiContext): Router {
   router.post('/:id/:token', async (req: Request, res: Response) => {
     const id = String(req.params.id);
     const token = String(req.params.token);
-    await limit(ctx, limiter, id, req, res);
     const automation = AUTOMATION_ID.test(id) ? await findAutomationById(ctx.db, id) : undefined;
     const tokenMatches = safeEqual(hashApiKey(token), automation?.token_hash ?? NO_TOKEN_HASH);
     if (!automation || !tokenMatches) {
@@ -146,6 +148,8 @@ export function hooksRouter(ctx: ApiContext): Router {
         ),
       );
     }
+    // Counted only once the URL is the automation's: a stranger guessing tokens spends none of its budget.
+    await limit(ctx, limiter, id, req, res);
     const raw = await rawBody(req, res);
     const header = automation.verify_header ? req.header(automation.verify_header) : undefined;
     if (!verified(automation, raw, header, ctx.config.encryptionKey)) {

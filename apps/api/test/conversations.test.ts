@@ -329,4 +329,15 @@ describe('conversations', () => {
         .executeTakeFirstOrThrow()
     ).id;
   }
+  it('a cursor it did not give is a 400, however it is made', async () => {
+    const craft = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+    for (const cursor of [
+      craft('-271821-04-20T00:00:00.000Z|cnv_0123456789abcdef0123456789'),
+      craft('1|cnv_0123456789abcdef0123456789'),
+      'not-a-cursor',
+    ]) {
+      const { status, body } = await api('GET', `/conversations?cursor=${cursor}`);
+      expect([cursor, status, body.error.code]).toEqual([cursor, 400, 'invalid_request']);
+    }
+  });
 });

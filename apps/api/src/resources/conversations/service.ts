@@ -40,7 +40,9 @@ function decodeCursor(cursor: string | undefined): PagePosition | undefined {
   if (cursor === undefined) return undefined;
   const [time, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const at = new Date(time ?? '');
-  if (rest.length > 0 || !id || !/^[a-z]{2,3}_[0-9a-z]{26}$/.test(id) || Number.isNaN(at.getTime())) {
+  // Only the exact time this endpoint wrote (1970 or later): anything else would reach Postgres out of range.
+  const exact = !Number.isNaN(at.getTime()) && at.getTime() >= 0 && at.toISOString() === time;
+  if (rest.length > 0 || !id || !/^[a-z]{2,3}_[0-9a-z]{26}$/.test(id) || !exact) {
     throw new DakError(
       'invalid_request',
       'Invalid query: cursor: pass the next_cursor of the previous page as it is.',

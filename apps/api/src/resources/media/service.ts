@@ -43,7 +43,7 @@ const keptPath = (ctx: ApiContext, accountId: string, mediaId: string) =>
   join(ctx.config.media.dir, accountId, mediaId);
 
 function invalid(field: string, message: string): DakError {
-  return new DakError('invalid_request', `${field}: ${message}`, { issues: [{ path: [field], message }] });
+  return new DakError('invalid_request', `${field}: ${message}`, { issues: [{ path: field, message }] });
 }
 
 /** Writes a stream to `path`, counting and hashing it on the way. */
@@ -90,7 +90,7 @@ async function receiveForm(ctx: ApiContext, req: Request, accountId: string): Pr
     throw new DakError(
       'invalid_request',
       'Send the file as multipart/form-data with the fields phone_number_id and file (e.g. curl -F phone_number_id=… -F file=@photo.jpg).',
-      { issues: [{ path: ['file'], message: 'the body is not multipart/form-data' }] },
+      { issues: [{ path: 'file', message: 'the body is not multipart/form-data' }] },
     );
   }
   const received: Received = { fields: {} };
@@ -127,7 +127,7 @@ async function receiveForm(ctx: ApiContext, req: Request, accountId: string): Pr
     await Promise.allSettled(writes);
     if (incoming) await unlink(incoming).catch(() => undefined);
     throw new DakError('invalid_request', `The multipart body could not be read (${String(error)}); send it again.`, {
-      issues: [{ path: ['file'], message: 'unreadable multipart body' }],
+      issues: [{ path: 'file', message: 'unreadable multipart body' }],
     });
   }
   return received;

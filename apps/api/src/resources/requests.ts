@@ -1,4 +1,4 @@
-import { formatMinor, parseDecimalToMinor } from '@dak/core';
+import { formatMinor, parseDecimalToMinor, type IdPrefix } from '@dak/core';
 import { z } from '../openapi/zod';
 
 // Pieces shared by the resources' request schemas.
@@ -28,3 +28,31 @@ export const idPageQuery = (what: string) => ({
   limit: z.coerce.number().int('limit must be a whole number').min(1).max(500).default(50),
   before: z.coerce.number().int(`before must be ${what}`).positive(`before must be ${what}`).optional(),
 });
+
+/** An id-cursor page's cursor: the page's last id, opaque to callers so its form can change. */
+const encodeIdCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
+
+/**
+ * The `cursor` query field of a page ordered by ids with `prefix` (`msg`, `aev`, `ct`, …): it
+ * decodes to the id, and anything this endpoint did not give is a 400 naming `cursor`.
+ */
+export const idCursor = (prefix: IdPrefix) =>
+  z
+    .string({ error: 'give one cursor' })
+    .transform((value, ctx) => {
+      const id = Buffer.from(value, 'base64url').toString('utf8');
+      if (new RegExp(`^${prefix}_[0-9a-hjkmnp-tv-z]{26}$`).test(id)) return id;
+      ctx.addIssue({
+        code: 'custom',
+        message: 'not a cursor from this endpoint: pass next_cursor from the previous page unchanged',
+      });
+      return z.NEVER;
+    })
+    .optional()
+    .describe("The previous page's next_cursor, unchanged; omit it for the first (newest) page");
+
+/** A page read with `limit + 1` rows: the page, and the cursor of the next one (null on the last). */
+export function idPage<R extends { id: string }>(rows: R[], limit: number): { page: R[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  return { page, nextCursor: rows.length > limit ? encodeIdCursor(page.at(-1)!.id) : null };
+}

@@ -5866,7 +5866,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description next_cursor of the previous page */
+                /** @description The previous page's next_cursor, unchanged; omit it for the first (newest) page */
                 cursor?: string;
             };
             header?: never;
@@ -6142,7 +6142,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description next_cursor of the previous page */
+                /** @description The previous page's next_cursor, unchanged; omit it for the first (newest) page */
                 cursor?: string;
                 /** @description Only contacts opted out of marketing (true) or not (false) */
                 opted_out?: "true" | "false";

@@ -8,7 +8,7 @@ import {
 import { nullableTimestampSchema, timestampSchema } from '../../openapi/common';
 import { z } from '../../openapi/zod';
 import { checkTemplateReference, sendMessageSchema } from '../messages/send-message';
-import { nothingToChange } from '../requests';
+import { idCursor, nothingToChange } from '../requests';
 
 // Requests.
 
@@ -98,7 +98,7 @@ export const automationParams = z.object({
 
 export const eventListQuerySchema = z.strictObject({
   limit: z.coerce.number().int('limit must be a whole number').min(1).max(200).default(50),
-  cursor: z.string().max(200).optional().describe('next_cursor of the previous page'),
+  cursor: idCursor('aev'),
 });
 
 // Answers.

@@ -34,6 +34,7 @@ import type {
   createdAutomationSchema,
   eventListQuerySchema,
 } from './schema';
+import { idPage } from '../requests';
 
 export async function requireAutomation(
   ctx: ApiContext,
@@ -178,23 +179,6 @@ export async function deleteAutomation(ctx: ApiContext, principal: Principal, id
   return { id, deleted: true as const };
 }
 
-/** The cursor is the last id of the page, opaque to callers. */
-const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
-
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^aev_[0-9a-z]{26}$/.test(id)) {
-    throw new DakError(
-      'invalid_request',
-      'Invalid query: cursor: pass the next_cursor of the previous page as it is.',
-      {
-        issues: [{ path: 'cursor', message: 'not a cursor this endpoint gave' }],
-      },
-    );
-  }
-  return id;
-}
-
 export async function listEvents(
   ctx: ApiContext,
   principal: Principal,
@@ -202,11 +186,7 @@ export async function listEvents(
   query: z.output<typeof eventListQuerySchema>,
 ): Promise<z.infer<typeof automationEventListSchema>> {
   await requireAutomation(ctx, principal, id);
-  const before = query.cursor ? decodeCursor(query.cursor) : undefined;
-  const rows = await listAutomationEvents(ctx.db, id, { before, limit: query.limit + 1 });
-  const page = rows.slice(0, query.limit);
-  return {
-    events: page.map(presentAutomationEvent),
-    next_cursor: rows.length > query.limit ? encodeCursor(page.at(-1)!.id) : null,
-  };
+  const rows = await listAutomationEvents(ctx.db, id, { before: query.cursor, limit: query.limit + 1 });
+  const { page, nextCursor } = idPage(rows, query.limit);
+  return { events: page.map(presentAutomationEvent), next_cursor: nextCursor };
 }

@@ -1,6 +1,6 @@
 import { nullableTimestampSchema, timestampSchema } from '../../openapi/common';
 import { z } from '../../openapi/zod';
-import { nothingToChange } from '../requests';
+import { idCursor, nothingToChange } from '../requests';
 
 // Requests.
 
@@ -40,7 +40,7 @@ export const contactParams = z.object({
 
 export const contactListQuerySchema = z.strictObject({
   limit: z.coerce.number().int('limit must be a whole number').min(1).max(200).default(50),
-  cursor: z.string().max(200).optional().describe('next_cursor of the previous page'),
+  cursor: idCursor('ct'),
   opted_out: z
     .enum(['true', 'false'], { error: 'opted_out must be true or false' })
     .transform((v) => v === 'true')

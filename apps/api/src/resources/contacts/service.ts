@@ -5,6 +5,7 @@ import type { ApiContext } from '../../context';
 import type { Principal } from '../../http/auth';
 import { presentContact } from './presenter';
 import type { contactListQuerySchema, contactListSchema, UpdateContactRequest } from './schema';
+import { idPage } from '../requests';
 
 function notFound(id: string): DakError {
   return new DakError(
@@ -29,23 +30,8 @@ export async function updateContact(ctx: ApiContext, principal: Principal, id: s
   return presentContact(updated);
 }
 
-/** The cursor is the last id of the page, opaque to callers. */
-const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
-
 function invalidQuery(path: string, message: string, fix: string): DakError {
   return new DakError('invalid_request', `Invalid query: ${path}: ${fix}`, { issues: [{ path, message }] });
-}
-
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^ct_[0-9a-z]{26}$/.test(id)) {
-    throw invalidQuery(
-      'cursor',
-      'not a cursor this endpoint gave',
-      'pass the next_cursor of the previous page as it is.',
-    );
-  }
-  return id;
 }
 
 export async function listContacts(
@@ -64,16 +50,12 @@ export async function listContacts(
       );
     }
   }
-  const before = query.cursor ? decodeCursor(query.cursor) : undefined;
   const rows = await listContactRows(
     ctx.db,
     principal.accountId,
     { optedOut: query.opted_out, tag: query.tag, number },
-    { before, limit: query.limit + 1 },
+    { before: query.cursor, limit: query.limit + 1 },
   );
-  const page = rows.slice(0, query.limit);
-  return {
-    contacts: page.map(presentContact),
-    next_cursor: rows.length > query.limit ? encodeCursor(page.at(-1)!.id) : null,
-  };
+  const { page, nextCursor } = idPage(rows, query.limit);
+  return { contacts: page.map(presentContact), next_cursor: nextCursor };
 }

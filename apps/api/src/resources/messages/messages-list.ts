@@ -1,20 +1,13 @@
 import { z } from 'zod';
-import { MESSAGE_STATUSES, isMessageId, normalizeRecipient, presentMessage } from '@dak/core';
+import { MESSAGE_STATUSES, normalizeRecipient, presentMessage } from '@dak/core';
 import { listMessages } from '@dak/db';
 import type { ApiContext } from '../../context';
 import type { Principal } from '../../http/auth';
+import { idCursor, idPage } from '../requests';
 import type { messageListSchema } from './schema';
 
 export const MAX_LIST_LIMIT = 1_000;
 export const DEFAULT_LIST_LIMIT = 100;
-
-/** The cursor is the last id of the page, opaque to callers so its form can change. */
-const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
-
-function decodeCursor(cursor: string): string | undefined {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  return isMessageId(id) ? id : undefined;
-}
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -74,19 +67,7 @@ export const messageListQuerySchema = z
         .pipe(z.number().min(1, `at least 1`).max(MAX_LIST_LIMIT, `at most ${MAX_LIST_LIMIT}`))
         .optional()
         .describe(`Messages per page, 1 to ${MAX_LIST_LIMIT}; default ${DEFAULT_LIST_LIMIT}`),
-      cursor: z
-        .string({ error: 'give one cursor' })
-        .transform((value, ctx) => {
-          const id = decodeCursor(value);
-          if (id) return id;
-          ctx.addIssue({
-            code: 'custom',
-            message: 'not a cursor from this endpoint: pass next_cursor from the previous page unchanged',
-          });
-          return z.NEVER;
-        })
-        .optional()
-        .describe("The previous page's next_cursor, unchanged; omit it for the first (newest) page"),
+      cursor: idCursor('msg'),
     },
     {
       error: (issue) =>
@@ -134,10 +115,6 @@ export async function listAccountMessages(
     // One more than the page: whether it exists says if there is a next page.
     limit: limit + 1,
   });
-  const page = rows.slice(0, limit);
-  return {
-    success: true,
-    messages: page.map((row) => presentMessage(row)),
-    next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
-  };
+  const { page, nextCursor } = idPage(rows, limit);
+  return { success: true, messages: page.map((row) => presentMessage(row)), next_cursor: nextCursor };
 }

@@ -372,10 +372,11 @@ export async function replayCallbackDeliveries(
       where endpoint_id = ${endpointId} and ${filter} and status in ('delivered', 'failed')
       order by created_at, id limit ${cap + 1}
     ), kept as (
-      select id from picked order by id limit ${cap}
+      select p.id from picked p join callback_deliveries c on c.id = p.id order by c.created_at, c.id limit ${cap}
     )
+    -- A fresh start: attempts count from 0 again, so its retries back off from the first delay.
     update callback_deliveries d set status = 'pending', next_attempt_at = ${now}, first_attempt_at = null,
-      delivered_at = null, last_error = null, last_http_status = null
+      attempts = 0, delivered_at = null, last_error = null, last_http_status = null
     from kept where d.id = kept.id
     returning d.id, (select count(*) from picked) > ${cap} as more`.execute(db);
   return { ids: result.rows.map((r) => String(r.id)), more: result.rows[0]?.more ?? false };

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiContext, createApp, closeApiContext } from '@dak/api';
 import { listen } from '@dak/http';
-import { startCallbackReceiver, startStack, type CallbackReceiver, type TestStack } from '@dak/dev-env';
+import {
+  seedFinishedCallbacks,
+  startCallbackReceiver,
+  startStack,
+  type CallbackReceiver,
+  type TestStack,
+} from '@dak/dev-env';
 
 // The callbacks API on a real stack: registration checks (422 with the reason), the secret shown
 // once, isolation between accounts (404), the admin twin and the CLI over the same service.
@@ -103,6 +109,13 @@ describe('callbacks API', () => {
       for (const [url, reason] of [
         [`http://127.0.0.1:${port}/dak/events`, /127\.0\.0\.1 is a loopback address/],
         [`http://[::1]:${port}/dak/events`, /::1 is a loopback address/],
+        // IPv6 forms that embed a loopback or private IPv4 address are judged by it.
+        [`http://[::127.0.0.1]:${port}/dak/events`, /::7f00:1 is a loopback address \(it stands for 127\.0\.0\.1\)/],
+        [
+          `http://[::ffff:7f00:1]:${port}/dak/events`,
+          /::ffff:7f00:1 is a loopback address \(it stands for 127\.0\.0\.1\)/,
+        ],
+        ['https://[64:ff9b::10.0.0.8]/hook', /64:ff9b::a00:8 is a private address \(it stands for 10\.0\.0\.8\)/],
         ['https://10.0.0.8/hook', /10\.0\.0\.8 is a private address/],
         ['https://169.254.169.254/latest', /169\.254\.169\.254 is a linkLocal address/],
         [`https://localhost:${port}/dak/events`, /localhost resolves to .*, a loopback address/],
@@ -167,6 +180,12 @@ describe('callbacks API', () => {
       until: '2026-01-01T00:00:00Z',
     });
     expect(badRange.status).toBe(400);
+    await callA('PATCH', `/callbacks/${id}`, { enabled: true });
+    for (const after of ['not-a-cursor', Buffer.from('999999999').toString('base64url')]) {
+      const badCursor = await callA('POST', `/callbacks/${id}/replay`, { since: '2026-01-01T00:00:00Z', after });
+      expect(badCursor.status, after).toBe(400);
+      expect(badCursor.body.error.message).toMatch(/after: not a replay cursor.*pass next_after/);
+    }
     expect((await callA('DELETE', `/callbacks/${id}`)).body).toEqual({ success: true, id, deleted: true });
     expect((await callA('GET', `/callbacks/${id}`)).status).toBe(404);
   });
@@ -182,6 +201,24 @@ describe('callbacks API', () => {
     await stack.api.ctx.db.deleteFrom('callback_endpoints').execute();
   });
 
+  it('holds the limit of 10 under concurrent creates: exactly 10 are registered, the rest are 422', async () => {
+    await stack.api.ctx.db.deleteFrom('callback_endpoints').execute();
+    const answers = await Promise.all(
+      Array.from({ length: 15 }, () => callA('POST', '/callbacks', { url: receiver.url, events: ['message.status'] })),
+    );
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(10);
+    const refused = answers.filter((a) => a.status !== 201);
+    expect(refused.map((a) => [a.status, a.body.error.code])).toEqual(Array(5).fill([422, 'too_many_callbacks']));
+    expect(refused[0]!.body.error.message).toMatch(/has 10 callback endpoints, the most it may have\. Delete one/);
+    const stored = await stack.api.ctx.db
+      .selectFrom('callback_endpoints')
+      .select('id')
+      .where('account_id', '=', accountA)
+      .execute();
+    expect(stored).toHaveLength(10);
+    await stack.api.ctx.db.deleteFrom('callback_endpoints').execute();
+  });
+
   it('offers the same through the admin API (the CLI: packages/cli/test/cli-callbacks.test.ts)', async () => {
     const created = await stack.admin.createCallback(accountA, { url: receiver.url, events: ['wallet.low_balance'] });
     expect(created.secret).toMatch(/^whsec_/);
@@ -191,6 +228,46 @@ describe('callbacks API', () => {
     const other = (await stack.admin.listAccounts()).accounts.find((a) => a.waba_id === '900000000000001')!;
     await expect(stack.admin.getCallback(other.id, created.id)).rejects.toMatchObject({ status: 404 });
   });
+  it('replays a range of more than 1,000 deliveries in pages: `more` and `next_after` lead to the rest', async () => {
+    const created = await callA('POST', '/callbacks', { url: receiver.url, events: ['message.status'] });
+    const id = created.body.id as string;
+    const db = stack.api.ctx.db;
+    // 1,001 finished deliveries made in one statement, so they share one created_at.
+    const { finish } = await seedFinishedCallbacks(db, accountA, id, 1_001);
+    const since = new Date(Date.now() - 60_000).toISOString();
+
+    const first = await callA('POST', `/callbacks/${id}/replay`, { since });
+    expect(first.body).toMatchObject({ success: true, requeued: 1_000, more: true });
+    expect(first.body.next_after).toEqual(expect.any(String));
+    // Events keep coming while the caller pages: the range still ends where the first page's did.
+    await seedFinishedCallbacks(db, accountA, id, 3);
+    await finish();
+    const after = first.body.next_after;
+    const otherEnd = await callA('POST', `/callbacks/${id}/replay`, { since, until: new Date().toISOString(), after });
+    expect(otherEnd.status).toBe(400);
+    expect(otherEnd.body.error.message).toMatch(
+      /after: the range this cursor continues ends at .*: send that until, or none/,
+    );
+    const outOfRange = Buffer.from('0000-01-01T00:00:00.000000Z|1|2026-01-01T00:00:00.000Z').toString('base64url');
+    for (const garbled of ['bm9wZQ', outOfRange]) {
+      const refused = await callA('POST', `/callbacks/${id}/replay`, { since, after: garbled });
+      expect(refused.status, garbled).toBe(400);
+      expect(refused.body.error.details.issues[0].path).toBe('after');
+    }
+
+    const rest = await callA('POST', `/callbacks/${id}/replay`, { since, after });
+    expect(rest.body).toEqual({ success: true, requeued: 1, more: false, next_after: null });
+    // Every delivery was taken once: the second page was the one the first left.
+    const replays = await db
+      .selectFrom('callback_deliveries')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('endpoint_id', '=', id)
+      .where('status', '=', 'pending')
+      .executeTakeFirstOrThrow();
+    expect(Number(replays.n)).toBe(1);
+    await db.deleteFrom('callback_endpoints').where('account_id', '=', accountA).execute();
+  });
+
   it('a replay that names neither an event nor a range, or both, is a 400 saying which to send', async () => {
     const created = await callA('POST', '/callbacks', { url: receiver.url, events: ['message.status'] });
     expect(created.status).toBe(201);
@@ -198,7 +275,7 @@ describe('callbacks API', () => {
       const answer = await callA('POST', `/callbacks/${created.body.id}/replay`, body);
       expect(answer.status).toBe(400);
       expect(answer.body.error.message).toContain(
-        'send either {"event_id": "evt_…"} to replay one event, or {"since": "<ISO time>", "until"?: "<ISO time>"} for a range',
+        'send either {"event_id": "evt_…"} to replay one event, or {"since": "<ISO time>", "until"?: "<ISO time>", "after"?: "<next_after>"} for a range',
       );
     }
     await callA('DELETE', `/callbacks/${created.body.id}`);

@@ -5,10 +5,11 @@ import type { DakConfig } from '@dak/config';
 import { CallbackSubscriptions, ChangeFeed, createDatabase, type Database } from '@dak/db';
 import { CALLBACK_USER_AGENT, OutboundPoster, createLogger, createMetricsRegistry } from '@dak/http';
 import { GraphClient } from '@dak/meta';
-import { DispatchState, createQueues, createRedis, type Queues } from '@dak/queue';
+import { CALLBACK_JOB_BATCH, DispatchState, createQueues, createRedis, type Queues } from '@dak/queue';
 import { PhoneNumberCache } from './phone-number-cache';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';
 import { SigningSecrets } from './callbacks/signing-secrets';
+import { LateAttempts } from './callbacks/late-attempts';
 
 export interface WorkerContext {
   config: DakConfig;
@@ -31,7 +32,12 @@ export interface WorkerContext {
   changes: ChangeFeed;
   /** Which callback events each account's endpoints want, remembered until they change. */
   callbackSubscriptions: CallbackSubscriptions;
+  /** Callback attempts that outlived their job's first second, recorded when they end. */
+  lateAttempts: LateAttempts;
 }
+
+/** Connections the worker keeps to one callback endpoint. */
+const CALLBACK_SOCKETS_PER_ENDPOINT = 256;
 
 export function createWorkerContext(config: DakConfig, overrides: Partial<WorkerContext> = {}): WorkerContext {
   const logger = overrides.logger ?? createLogger({ name: 'worker', level: config.logLevel });
@@ -75,11 +81,16 @@ export function createWorkerContext(config: DakConfig, overrides: Partial<Worker
         userAgent: CALLBACK_USER_AGENT,
         // A job POSTs its deliveries at once; a fast endpoint keeps these few busy, a slow one
         // makes the rest wait (see OutboundPoster.post).
-        maxSocketsPerHost: 256,
+        maxSocketsPerHost: CALLBACK_SOCKETS_PER_ENDPOINT,
       }),
     signingSecrets: overrides.signingSecrets ?? new SigningSecrets(config.encryptionKey),
     changes,
     callbackSubscriptions: overrides.callbackSubscriptions ?? new CallbackSubscriptions(changes),
+    // As many as the job slots could hold (each job claims at most a batch), and per endpoint
+    // as many as its connections carry.
+    lateAttempts:
+      overrides.lateAttempts ??
+      new LateAttempts(config.callbacks.concurrency * CALLBACK_JOB_BATCH, CALLBACK_SOCKETS_PER_ENDPOINT),
   };
 }
 

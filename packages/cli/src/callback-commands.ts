@@ -1,11 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { AdminClient, Callback } from './admin-client';
-import { CliError, positiveInteger } from './options';
-
-type Print = <T>(result: T, quiet: (result: T) => string | string[]) => void;
-type Action = <A extends unknown[]>(
-  work: (ctx: { admin: AdminClient; print: Print }, ...args: A) => Promise<void>,
-) => (...args: unknown[]) => Promise<void>;
+import { CliError, eitherFlag, positiveInteger, type Action } from './options';
 
 const EVENTS = ['message.status', 'message.inbound', 'template.status', 'wallet.low_balance'];
 const STATUSES = ['pending', 'delivering', 'delivered', 'failed'] as const;
@@ -85,7 +80,7 @@ export function addCallbackCommands(program: Command, action: Action, stderr: (t
             ...(opts.url !== undefined ? { url: opts.url } : {}),
             ...(opts.event !== undefined ? { events: opts.event as CreateEvents } : {}),
             ...(opts.description !== undefined ? { description: opts.description } : {}),
-            ...(opts.enable ? { enabled: true } : opts.disable ? { enabled: false } : {}),
+            ...eitherFlag('enabled', ['--enable', opts.enable], ['--disable', opts.disable]),
           });
           print(updated, line);
         },
@@ -152,22 +147,30 @@ export function addCallbackCommands(program: Command, action: Action, stderr: (t
     .option('--event-id <id>', 'the event to deliver again')
     .option('--since <iso-time>', 'events made at or after this time')
     .option('--until <iso-time>', 'events made before this time (default now)')
+    .option('--after <cursor>', "continue a range past a previous replay: that replay's next_after")
     .action(
       action(
         async (
           { admin, print },
           accountId: string,
           callbackId: string,
-          opts: { eventId?: string; since?: string; until?: string },
+          opts: { eventId?: string; since?: string; until?: string; after?: string },
         ) => {
           if (!opts.eventId === !opts.since)
             throw new CliError('Give either --event-id or --since (with --until if you like), not both.');
+          if (opts.eventId && opts.after)
+            throw new CliError('--after continues a --since range; leave it out with --event-id.');
           const body = opts.eventId
             ? { event_id: opts.eventId }
-            : { since: opts.since!, ...(opts.until !== undefined ? { until: opts.until } : {}) };
+            : {
+                since: opts.since!,
+                ...(opts.until !== undefined ? { until: opts.until } : {}),
+                ...(opts.after !== undefined ? { after: opts.after } : {}),
+              };
           print(
             await admin.replayCallback(accountId, callbackId, body),
-            (r) => `requeued ${r.requeued}${r.more ? '\tmore in the range: replay again with a later --since' : ''}`,
+            (r) =>
+              `requeued ${r.requeued}${r.next_after ? `\tmore in the range: run it again with the same --since and --after ${r.next_after}` : ''}`,
           );
         },
       ),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCallbackReceiver, startStack, type CallbackReceiver, type TestStack } from '@dak/dev-env';
-import { runCli } from '../src/program';
+import { dakRunner } from './run-dak';
 
 // `dak callbacks …` over the admin API, in-process (runCli with captured output).
 describe('dak callbacks', () => {
@@ -20,20 +20,7 @@ describe('dak callbacks', () => {
   });
 
   it('creates, lists, disables, rotates, lists deliveries, refuses a vague replay and deletes', async () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const dak = async (...args: string[]) => {
-      out.length = 0;
-      err.length = 0;
-      const code = await runCli(['node', 'dak', '--url', stack.api.url, '--token', stack.adminToken, ...args], {
-        stdout: (t) => out.push(t),
-        stderr: (t) => err.push(t),
-        env: {},
-        cwd: process.cwd(),
-        readStdin: async () => '',
-      });
-      return { code, stdout: out.join(''), stderr: err.join('') };
-    };
+    const dak = dakRunner(() => stack);
     const made = await dak('-q', 'callbacks', 'create', accountA, receiver.url, '--event', 'message.status');
     expect(made.code, made.stderr).toBe(0);
     expect(made.stdout.trim()).toMatch(/^whsec_/);

@@ -1,7 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encryptSecret, newId } from '@dak/core';
-import { deleteCallbackEventsBefore, recordCallbackEvents, sql, type CallbackEventType, type Database } from '@dak/db';
-import { seedWalletAccount, useTestDatabase } from '@dak/dev-env';
+import {
+  deleteCallbackEventsBefore,
+  recordCallbackEvents,
+  replayCallbackDeliveries,
+  sql,
+  type ReplayPosition,
+  type CallbackEventType,
+  type Database,
+} from '@dak/db';
+import { seedFinishedCallbacks, seedWalletAccount, useTestDatabase } from '@dak/dev-env';
 
 // recordCallbackEvents on a real Postgres: only events some enabled endpoint wants are stored,
 // one pending delivery per wanting endpoint, and nothing at all when no endpoint wants any.
@@ -137,5 +145,32 @@ describe('recordCallbackEvents', () => {
       n: number;
     }>`select count(*)::int as n from callback_attempts where endpoint_id = ${endpointId}`.execute(db);
     expect(attempts.rows[0]!.n).toBe(0);
+  });
+  it('replays a range page by page, past deliveries that share one timestamp', async () => {
+    const account = (await seedWalletAccount(db, 0)).accountId;
+    const hook = await endpoint(account, ['message.status']);
+    // One statement: all five are created at the same instant.
+    const { ids, finish } = await seedFinishedCallbacks(db, account, hook, 5);
+    const range = { since: new Date(Date.now() - 60_000), until: new Date(Date.now() + 60_000) };
+
+    const taken: string[] = [];
+    let after: ReplayPosition | undefined;
+    const pages: number[] = [];
+    do {
+      const page = await replayCallbackDeliveries(db, hook, { ...range, ...(after ? { after } : {}) }, 2);
+      taken.push(...page.ids);
+      pages.push(page.ids.length);
+      // The replayed ones are delivered again before the next call: the cursor, not the status, moves on.
+      await finish();
+      after = page.next ?? undefined;
+      // Retention may delete the delivery a cursor stopped at: the cursor holds its position itself.
+      if (pages.length === 1) await db.deleteFrom('callback_deliveries').where('id', '=', Number(after!.id)).execute();
+    } while (after);
+    expect(pages).toEqual([2, 2, 1]);
+    expect(taken.sort()).toEqual([...ids].sort());
+    expect(after).toBeUndefined();
+
+    // Exactly a page's worth: no next page.
+    expect((await replayCallbackDeliveries(db, hook, range, 5)).next).toBeNull();
   });
 });

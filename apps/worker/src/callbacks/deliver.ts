@@ -119,7 +119,41 @@ async function deliverRound(
   if (late.length === 0) return next;
   // Their successors go in a job of their own rather than wait here for the slow ones.
   await wakeCallbackDeliveries(ctx.queues, ctx.logger, next, { now: true });
-  return record(ctx, await Promise.all(late), counts, waits);
+  // An endpoint that answered none of its attempts here is stalled (dead, black-holed or just
+  // slow): its attempts are recorded when they end, and this job's slot goes to other deliveries.
+  // A busy endpoint that answered some waits here, as before: a burst keeps its job's rounds.
+  const answering = new Set(first.map((o) => o.endpointId));
+  const isStalled = (i: number) => answered[i] === undefined && !answering.has(claimed[i]!.endpointId);
+  const stalled = pending.filter((_, i) => isStalled(i));
+  const stalledEndpoints = claimed.flatMap((claim, i) => (isStalled(i) ? [claim.endpointId] : []));
+  const waited =
+    stalled.length > 0 && ctx.lateAttempts.adopt(stalledEndpoints, () => recordLate(ctx, stalled))
+      ? late.filter((p) => !stalled.includes(p))
+      : late;
+  return record(ctx, await Promise.all(waited), counts, waits);
+}
+
+/**
+ * Records attempts that outlived their job, then does what the job would have: hands their
+ * messages' next events on and gives retries their timers. Their claims hold past the longest
+ * attempt, so until then no one else sends these deliveries; if recording fails, the sweeper
+ * takes the claims back once they lapse. A retry's timer is a job keyed by its delivery: if the
+ * job that claimed it (a lone delivery's own) has not been removed yet, that timer is not added,
+ * and the sweep of overdue deliveries (SWEEP_GRACE_MS) sends it instead.
+ */
+async function recordLate(ctx: WorkerContext, late: Promise<AttemptOutcome>[]): Promise<void> {
+  const counts: DeliveryCounts = { delivered: 0, retry: 0, parked: 0, waiting: 0, gone: 0 };
+  const waits: Wait[] = [];
+  try {
+    const next = await record(ctx, await Promise.all(late), counts, waits);
+    await wakeCallbackDeliveries(ctx.queues, ctx.logger, next, { now: true });
+    if (waits.length > 0) await scheduleCallbackDeliveries(ctx.queues, waits);
+  } catch (error) {
+    ctx.logger.warn(
+      { err: error, attempts: late.length },
+      'could not record late callback attempts; the sweeper takes them back',
+    );
+  }
 }
 
 /** Records attempts (one statement) and what follows from them; answers the deliveries handed on. */

@@ -347,13 +347,27 @@ export async function probeFailingEndpoints(db: Database, now: Date = new Date()
   return result.rows.map((r) => String(r.id));
 }
 
-export type ReplaySelection = { eventId: string } | { since: Date; until: Date };
+/**
+ * Where a replay of a range stopped: the last delivery it took, by (created_at, id). The time is
+ * Postgres' own, to the microsecond, as text (`2026-03-14T09:30:00.123456Z`), so the next page
+ * starts exactly after it even among deliveries that share a millisecond, and it does not
+ * depend on that delivery still existing.
+ */
+export interface ReplayPosition {
+  at: string;
+  id: string;
+}
+
+/** One event, or the events created in [since, until), after `after` when a previous page stopped there. */
+export type ReplaySelection = { eventId: string } | { since: Date; until: Date; after?: ReplayPosition };
 
 /**
  * Replay: the endpoint's finished deliveries (delivered or parked) of one event or of events
  * created in [since, until) become pending again, due now, with a fresh retry window; the same
- * event id and body go out again. At most `cap` of them, oldest first; `more` says whether the
- * range held more. Deliveries still pending or being sent are on their way already and untouched.
+ * event id and body go out again. At most `cap` of them, oldest first (created_at, then id);
+ * `next` is where this page stopped when the range holds more, so a range of any size is
+ * replayed page by page. Deliveries still pending or being sent are on their way already and
+ * untouched.
  */
 export async function replayCallbackDeliveries(
   db: Database,
@@ -361,25 +375,37 @@ export async function replayCallbackDeliveries(
   selection: ReplaySelection,
   cap: number,
   now: Date = new Date(),
-): Promise<{ ids: string[]; more: boolean }> {
+): Promise<{ ids: string[]; next: ReplayPosition | null }> {
   const filter =
     'eventId' in selection
       ? sql`event_id = ${selection.eventId}`
-      : sql`created_at >= ${selection.since} and created_at < ${selection.until}`;
-  const result = await sql<{ id: number; more: boolean }>`
+      : sql`created_at >= ${selection.since} and created_at < ${selection.until}${
+          selection.after === undefined
+            ? sql``
+            : sql` and (created_at, id) > (${selection.after.at}::timestamptz, ${selection.after.id}::bigint)`
+        }`;
+  const result = await sql<{ id: number; next_at: string | null; next_id: number | null }>`
     with picked as (
-      select id from callback_deliveries
+      select id, created_at from callback_deliveries
       where endpoint_id = ${endpointId} and ${filter} and status in ('delivered', 'failed')
       order by created_at, id limit ${cap + 1}
     ), kept as (
-      select p.id from picked p join callback_deliveries c on c.id = p.id order by c.created_at, c.id limit ${cap}
+      select id, created_at from picked order by created_at, id limit ${cap}
+    ), last as (
+      select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at, id from kept
+      where (select count(*) from picked) > ${cap}
+      order by created_at desc, id desc limit 1
     )
     -- A fresh start: attempts count from 0 again, so its retries back off from the first delay.
     update callback_deliveries d set status = 'pending', next_attempt_at = ${now}, first_attempt_at = null,
       attempts = 0, delivered_at = null, last_error = null, last_http_status = null
     from kept where d.id = kept.id
-    returning d.id, (select count(*) from picked) > ${cap} as more`.execute(db);
-  return { ids: result.rows.map((r) => String(r.id)), more: result.rows[0]?.more ?? false };
+    returning d.id, (select at from last) as next_at, (select id from last) as next_id`.execute(db);
+  const first = result.rows[0];
+  return {
+    ids: result.rows.map((r) => String(r.id)),
+    next: first?.next_at && first.next_id != null ? { at: first.next_at, id: String(first.next_id) } : null,
+  };
 }
 
 /** Whether the endpoint ever had a delivery of this event. */

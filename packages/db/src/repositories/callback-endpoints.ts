@@ -16,6 +16,16 @@ export async function listCallbackEndpoints(db: Database, accountId: string): Pr
   return db.selectFrom('callback_endpoints').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
 }
 
+/**
+ * Serialises registrations of one account's endpoints for the rest of the transaction, before
+ * its count takes a snapshot (READ COMMITTED: one per statement), so two concurrent creates
+ * cannot both see room for one more. An advisory lock rather than the account's row: nothing
+ * else waits on it. Hold it only around count and insert, never across a network call.
+ */
+export async function lockCallbackEndpointsOfAccount(trx: Database, accountId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext('callback_endpoints'), hashtext(${accountId}))`.execute(trx);
+}
+
 export async function countCallbackEndpoints(db: Database, accountId: string): Promise<number> {
   const row = await db
     .selectFrom('callback_endpoints')

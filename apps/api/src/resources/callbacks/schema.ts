@@ -1,7 +1,7 @@
 import { CALLBACK_EVENT_TYPES } from '@dak/db';
 import { nextBeforeSchema, nullableTimestampSchema, timestampSchema } from '../../openapi/common';
 import { z } from '../../openapi/zod';
-import { idPageQuery, nothingToChange } from '../requests';
+import { encodeIdCursor, idPageQuery, nothingToChange } from '../requests';
 
 /** Deliveries one replay queues again at most. */
 export const REPLAY_CAP = 1_000;
@@ -88,7 +88,12 @@ export const replayResultSchema = z
     success: z.literal(true),
     requeued: z.number().int().openapi({ description: 'Deliveries queued again', example: 12 }),
     more: z.boolean().openapi({
-      description: `true when the range held more than ${REPLAY_CAP} finished deliveries: replay the rest with a later \`since\``,
+      description: `true when the range held more than ${REPLAY_CAP} finished deliveries: replay the rest with \`after\``,
+    }),
+    next_after: z.string().nullable().openapi({
+      description:
+        "When `more`: send the same `since` again with this as `after` to replay the next deliveries of the range (it ends where this call's did, so events made since are not taken); otherwise null",
+      example: 'MTI4NDU',
     }),
   })
   .openapi('CallbackReplay');
@@ -130,11 +135,43 @@ export const callbackAttemptQuerySchema = z.object({
   }),
 });
 
+/** A replay's cursor: where its page stopped, and the end of its range, opaque to callers. */
+export interface ReplayCursor {
+  at: string;
+  id: string;
+  until: Date;
+}
+export const encodeReplayCursor = ({ at, id, until }: ReplayCursor) =>
+  encodeIdCursor(`${at}|${id}|${until.toISOString()}`);
+/** What a replay cursor holds, or null when it is not one (the service answers 400). */
+export function decodeReplayCursor(cursor: string): ReplayCursor | null {
+  const [at = '', id = '', until = '', ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const end = new Date(until);
+  // Only times this endpoint wrote (1970 or later): anything else would reach Postgres out of range.
+  const valid =
+    rest.length === 0 &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(at) &&
+    Date.parse(at) >= 0 &&
+    /^[1-9][0-9]{0,14}$/.test(id) &&
+    end.getTime() >= 0 &&
+    end.toISOString() === until;
+  return valid ? { at, id, until: end } : null;
+}
+const replayCursor = z
+  .string()
+  .max(200)
+  .optional()
+  .openapi({ description: "The previous replay's `next_after`, unchanged; omit it at first" });
+
 export const replayCallbackSchema = z.union(
   [
     z.object({ event_id: z.string().min(1).max(64) }).strict(),
     z
-      .object({ since: z.iso.datetime({ offset: true }), until: z.iso.datetime({ offset: true }).optional() })
+      .object({
+        since: z.iso.datetime({ offset: true }),
+        until: z.iso.datetime({ offset: true }).optional(),
+        after: replayCursor,
+      })
       .strict()
       .refine((r) => !r.until || Date.parse(r.until) > Date.parse(r.since), {
         message: 'until must be later than since',
@@ -142,14 +179,8 @@ export const replayCallbackSchema = z.union(
   ],
   {
     error:
-      'send either {"event_id": "evt_…"} to replay one event, or {"since": "<ISO time>", "until"?: "<ISO time>"} for a range (not both)',
+      'send either {"event_id": "evt_…"} to replay one event, or {"since": "<ISO time>", "until"?: "<ISO time>", "after"?: "<next_after>"} for a range (not both)',
   },
 );
 
-export const callbackParams = z.object({
-  callbackId: z.string().openapi({ param: { description: "The callback endpoint's id (`cbk_…`)" } }),
-});
-export const accountCallbackParams = z.object({
-  id: z.string().openapi({ param: { description: "The account's id (`acc_…`)" } }),
-  callbackId: z.string().openapi({ param: { description: "The callback endpoint's id (`cbk_…`)" } }),
-});
+export const callbackIdParam = z.string().openapi({ param: { description: "The callback endpoint's id (`cbk_…`)" } });

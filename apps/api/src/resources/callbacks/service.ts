@@ -8,6 +8,7 @@ import {
   insertCallbackEndpoint,
   listCallbackAttempts,
   listCallbackEndpoints,
+  lockCallbackEndpointsOfAccount,
   replayCallbackDeliveries,
   rotateCallbackSecret,
   updateCallbackEndpoint,
@@ -16,10 +17,13 @@ import {
 import { urlProblem } from '@dak/http';
 import { wakeCallbackDeliveries } from '@dak/queue';
 import type { ApiContext } from '../../context';
+import { invalidField } from '../requests';
 import { presentCallback, presentCallbackAttempt } from './presenter';
 import {
   MAX_CALLBACKS_PER_ACCOUNT,
   REPLAY_CAP,
+  decodeReplayCursor,
+  encodeReplayCursor,
   type callbackAttemptQuerySchema,
   type createCallbackSchema,
   type replayCallbackSchema,
@@ -42,31 +46,42 @@ export async function requireCallback(ctx: ApiContext, accountId: string, id: st
   return endpoint;
 }
 
-/** The secret is returned once, here; Dak stores it encrypted. The URL must answer a signed ping first. */
+/**
+ * The secret is returned once, here; Dak stores it encrypted. The URL must answer a signed ping
+ * first. The limit is checked before the ping (no ping for an account that is full) and again,
+ * under the account's lock, with the insert: concurrent creates cannot pass it together. The ping
+ * happens outside the lock, so a slow URL never holds up the account's other registrations.
+ */
 export async function createCallback(ctx: ApiContext, accountId: string, input: z.infer<typeof createCallbackSchema>) {
-  if ((await countCallbackEndpoints(ctx.db, accountId)) >= MAX_CALLBACKS_PER_ACCOUNT) {
-    throw new DakError(
-      'too_many_callbacks',
-      `This account has ${MAX_CALLBACKS_PER_ACCOUNT} callback endpoints, the most it may have. Delete one, or subscribe an existing one to more events.`,
-      { limit: MAX_CALLBACKS_PER_ACCOUNT },
-    );
-  }
+  if ((await countCallbackEndpoints(ctx.db, accountId)) >= MAX_CALLBACKS_PER_ACCOUNT) throw tooManyCallbacks();
   const id = newId('cbk');
   const secret = generateCallbackSecret();
   await checkReachable(ctx, id, input.url, secret);
-  const row = await insertCallbackEndpoint(ctx.db, {
-    id,
-    account_id: accountId,
-    url: input.url,
-    events: input.events,
-    description: input.description ?? null,
-    secret_encrypted: encryptSecret(secret, ctx.config.encryptionKey),
-    previous_secret_encrypted: null,
-    previous_secret_until: null,
-    disabled_reason: null,
-    failing_since: null,
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    await lockCallbackEndpointsOfAccount(trx, accountId);
+    if ((await countCallbackEndpoints(trx, accountId)) >= MAX_CALLBACKS_PER_ACCOUNT) throw tooManyCallbacks();
+    return insertCallbackEndpoint(trx, {
+      id,
+      account_id: accountId,
+      url: input.url,
+      events: input.events,
+      description: input.description ?? null,
+      secret_encrypted: encryptSecret(secret, ctx.config.encryptionKey),
+      previous_secret_encrypted: null,
+      previous_secret_until: null,
+      disabled_reason: null,
+      failing_since: null,
+    });
   });
   return { ...presentCallback(row), secret };
+}
+
+function tooManyCallbacks(): DakError {
+  return new DakError(
+    'too_many_callbacks',
+    `This account has ${MAX_CALLBACKS_PER_ACCOUNT} callback endpoints, the most it may have. Delete one, or subscribe an existing one to more events.`,
+    { limit: MAX_CALLBACKS_PER_ACCOUNT },
+  );
 }
 
 export async function listCallbacks(ctx: ApiContext, accountId: string) {
@@ -157,14 +172,39 @@ export async function replay(
   if ('event_id' in input && !(await endpointHasEvent(ctx.db, id, input.event_id))) {
     throw new DakError('callback_event_not_found', `Callback endpoint "${id}" never had event "${input.event_id}".`);
   }
-  const selection =
-    'event_id' in input
-      ? { eventId: input.event_id }
-      : { since: new Date(input.since), until: input.until ? new Date(input.until) : new Date() };
-  const { ids, more } = await replayCallbackDeliveries(ctx.db, id, selection, REPLAY_CAP);
+  const selection = 'event_id' in input ? { eventId: input.event_id } : rangeOf(input);
+  const { ids, next } = await replayCallbackDeliveries(ctx.db, id, selection, REPLAY_CAP);
   // Committed already: without Redis the sweep enqueues them, so the replay answers as done.
   await wakeCallbackDeliveries(ctx.queues, ctx.logger, ids, { now: true });
-  return { success: true as const, requeued: ids.length, more };
+  return {
+    success: true as const,
+    requeued: ids.length,
+    more: next !== null,
+    next_after:
+      next === null || 'eventId' in selection ? null : encodeReplayCursor({ ...next, until: selection.until }),
+  };
+}
+
+/**
+ * A replay's range: [since, until or now). A later page (`after`) keeps the first page's end,
+ * which its cursor carries: events made since then were delivered as they came, and the range
+ * must not grow under a caller paging through it.
+ */
+function rangeOf(input: { since: string; until?: string | undefined; after?: string | undefined }) {
+  const since = new Date(input.since);
+  if (input.after === undefined) return { since, until: input.until ? new Date(input.until) : new Date() };
+  const cursor = decodeReplayCursor(input.after);
+  if (!cursor)
+    throw invalidField(
+      'after',
+      'not a replay cursor: pass next_after from the previous replay of this range unchanged',
+    );
+  if (input.until !== undefined && Date.parse(input.until) !== cursor.until.getTime())
+    throw invalidField(
+      'after',
+      `the range this cursor continues ends at ${cursor.until.toISOString()}: send that until, or none`,
+    );
+  return { since, until: cursor.until, after: { at: cursor.at, id: cursor.id } };
 }
 
 /**

@@ -158,6 +158,47 @@ describe('messaging tiers: Dak refuses sends beyond the portfolio’s unique use
     });
     expect((await batch(range(5_000, 5_000 + 2_000 - reached))).status).toBe(200);
   });
+
+  it('a tier set while the Meta sync makes the account unlimited sees that, and rebuilds the reach', async () => {
+    const reachRows = async () =>
+      (
+        await sql<{
+          n: number;
+        }>`select count(*)::int as n from recipient_reach where account_id = ${accountId}`.execute(stack.api.ctx.db)
+      ).rows[0]!.n;
+    expect(await reachRows()).toBeGreaterThan(0);
+    // Another writer (the Meta tier sync) makes the account unlimited and holds its row; while
+    // unlimited, accepts keep no reach (as if that writer's sends had gone meanwhile).
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const writer = stack.api.ctx.db.transaction().execute(async (trx) => {
+      await sql`update accounts set messaging_tier = null where id = ${accountId}`.execute(trx);
+      await sql`delete from recipient_reach where account_id = ${accountId}`.execute(trx);
+      locked();
+      await held;
+    });
+    await isLocked;
+    const patched = stack.admin.updateAccount(accountId, { messaging_tier: 10_000 });
+    await waitFor(
+      async () => {
+        const { rows } = await sql<{ n: number }>`
+          select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%accounts%'`.execute(
+          stack.api.ctx.db,
+        );
+        return rows[0]!.n > 0 ? true : undefined;
+      },
+      { what: 'the PATCH waiting for the account row' },
+    );
+    release();
+    await writer;
+    expect((await patched).messaging_tier).toBe(10_000);
+    const { rows } = await sql<{ recipients: number }>`
+      select count(distinct recipient)::int as recipients from messages
+      where account_id = ${accountId} and queued_at > now() - interval '24 hours'`.execute(stack.api.ctx.db);
+    expect(await reachRows()).toBe(rows[0]!.recipients);
+  });
 });
 
 describe("Meta's messaging-limit refusal in the worker", () => {

@@ -68,9 +68,21 @@ const schema = z.object({
     .int()
     .refine((ms) => ms === 0 || ms >= 100, 'must be 0 (off) or at least 100')
     .default(900_000),
+  // Meta re-evaluates a portfolio's messaging tier within hours of its use; reading it hourly is
+  // one Graph request per number per hour. 0 turns it off (the tier is then what an operator sets).
+  MESSAGING_TIER_SYNC_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .refine((ms) => ms === 0 || ms >= 100, 'must be 0 (off) or at least 100')
+    .default(3_600_000),
   // Raw webhook events (inbound message bodies among them: personal data) are deleted this many
   // days after they arrived, once applied or closed.
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // Customers' messages (inbound_messages: personal data) are deleted this many days after they
+  // were sent, and a conversation left with no message in either direction goes once it has had
+  // no activity for as long. 90 days keeps a quarter's support history in the inbox; an account
+  // that must keep more raises it.
+  INBOUND_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   // Callbacks (Dak → the business's endpoints, apps/worker/src/callbacks).
   CALLBACK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
   CALLBACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
@@ -101,6 +113,11 @@ const schema = z.object({
     .int()
     .min(0)
     .default(1024 * 1024 * 1024),
+  // Kept files (and their records) are deleted this many days after Dak recorded them; a
+  // customer's file also once its message is past INBOUND_RETENTION_DAYS. 30: Meta keeps media
+  // 30 days, so past it an uploaded id can no longer be sent and a customer's file could not be
+  // fetched again either; keeping the copy longer only keeps personal data longer.
+  MEDIA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   DEFAULT_PRICE_MINOR: z.coerce.number().int().min(0).default(10),
   DEFAULT_CURRENCY: z.string().length(3).default('INR'),
   // wallet.low_balance: a new account's threshold (minor units; each account may set its own
@@ -143,9 +160,12 @@ export interface DakConfig {
   pricing: { defaultPriceMinor: number; currency: string; lowBalanceThresholdMinor: number };
   /** The worker's periodic template sync of every account; 0 means webhooks and the admin sync only. */
   templateSync: { intervalMs: number };
-  retention: { eventDays: number };
-  /** Where GET /media/:id keeps files, and how many bytes in all it keeps. */
-  media: { dir: string; maxStoredBytes: number };
+  /** The worker's periodic read of each account's messaging tier from Meta; 0 means the admin sync only. */
+  messagingTierSync: { intervalMs: number };
+  /** Days raw webhook events, and customers' messages (with conversations left empty), are kept. */
+  retention: { eventDays: number; inboundDays: number };
+  /** Where GET /media/:id keeps files, how many bytes in all it keeps, and for how many days. */
+  media: { dir: string; maxStoredBytes: number; retentionDays: number };
   /**
    * Reply keywords that opt a contact out of marketing, or back in (an empty optIn: only by hand);
    * undefined means @dak/core's defaults.
@@ -220,8 +240,13 @@ export function loadConfig(env: Env = process.env): DakConfig {
       lowBalanceThresholdMinor: raw.DEFAULT_LOW_BALANCE_THRESHOLD_MINOR,
     },
     templateSync: { intervalMs: raw.TEMPLATE_SYNC_INTERVAL_MS },
-    retention: { eventDays: raw.EVENT_RETENTION_DAYS },
-    media: { dir: raw.MEDIA_DIR, maxStoredBytes: raw.MEDIA_MAX_STORED_BYTES },
+    messagingTierSync: { intervalMs: raw.MESSAGING_TIER_SYNC_INTERVAL_MS },
+    retention: { eventDays: raw.EVENT_RETENTION_DAYS, inboundDays: raw.INBOUND_RETENTION_DAYS },
+    media: {
+      dir: raw.MEDIA_DIR,
+      maxStoredBytes: raw.MEDIA_MAX_STORED_BYTES,
+      retentionDays: raw.MEDIA_RETENTION_DAYS,
+    },
     contacts: {
       optOutKeywords: keywordList(raw.OPT_OUT_KEYWORDS),
       optInKeywords: keywordList(raw.OPT_IN_KEYWORDS),

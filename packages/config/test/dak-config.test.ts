@@ -183,3 +183,31 @@ describe('opt-out keywords', () => {
     });
   });
 });
+
+describe('retention settings', () => {
+  it("keeps customers' messages 90 days and kept media 30 days unless told otherwise", () => {
+    expect(loadConfig({}).retention).toEqual({ eventDays: 30, inboundDays: 90 });
+    expect(loadConfig({}).media.retentionDays).toBe(30);
+    const set = loadConfig({ INBOUND_RETENTION_DAYS: '365', MEDIA_RETENTION_DAYS: '7' });
+    expect(set.retention.inboundDays).toBe(365);
+    expect(set.media.retentionDays).toBe(7);
+  });
+
+  it('refuses a retention under a day or over ten years, naming each variable', () => {
+    expect(variablesOf(problemsOf({ INBOUND_RETENTION_DAYS: '0', MEDIA_RETENTION_DAYS: '3651' }))).toEqual([
+      'INBOUND_RETENTION_DAYS',
+      'MEDIA_RETENTION_DAYS',
+    ]);
+    expect(variablesOf(problemsOf({ MEDIA_RETENTION_DAYS: 'a month' }))).toEqual(['MEDIA_RETENTION_DAYS']);
+  });
+});
+
+describe('messaging tier sync', () => {
+  it('reads the tiers from Meta hourly unless told otherwise; 0 turns it off; a few ms is refused', () => {
+    expect(loadConfig({}).messagingTierSync).toEqual({ intervalMs: 3_600_000 });
+    expect(loadConfig({ MESSAGING_TIER_SYNC_INTERVAL_MS: '0' }).messagingTierSync.intervalMs).toBe(0);
+    expect(variablesOf(problemsOf({ MESSAGING_TIER_SYNC_INTERVAL_MS: '50' }))).toEqual([
+      'MESSAGING_TIER_SYNC_INTERVAL_MS',
+    ]);
+  });
+});

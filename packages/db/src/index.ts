@@ -22,5 +22,7 @@ export * from './repositories/automations';
 export * from './repositories/contacts';
 export * from './repositories/media';
 export * from './template-sync';
+export * from './messaging-tier-sync';
 export { sql, type Transaction } from 'kysely';
 export * from './repositories/conversations';
+export * from './repositories/conversation-retention';

@@ -20,6 +20,11 @@ import * as media from './2026-12-01T0930-media';
 import * as conversations from './2026-12-01T1000-conversations';
 import * as sessionMessages from './2026-12-01T1100-session-messages';
 import * as inboundMedia from './2026-12-01T1110-inbound-media';
+import * as retentionIndexes from './2026-12-01T1200-retention-indexes';
+import * as contactUserIds from './2026-12-01T1300-contact-user-ids';
+import * as messagingTierSource from './2026-12-01T1400-messaging-tier-source';
+import * as callbackReplayOrder from './2026-12-01T1600-callback-replay-order';
+import * as marketingHoldsByUserId from './2026-12-01T1700-marketing-holds-by-user-id';
 
 /** Every migration, in order. Add new ones at the end with a timestamped name. */
 export const migrations: Record<string, Migration> = {
@@ -44,4 +49,9 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T1000-conversations': conversations,
   '2026-12-01T1100-session-messages': sessionMessages,
   '2026-12-01T1110-inbound-media': inboundMedia,
+  '2026-12-01T1200-retention-indexes': retentionIndexes,
+  '2026-12-01T1300-contact-user-ids': contactUserIds,
+  '2026-12-01T1400-messaging-tier-source': messagingTierSource,
+  '2026-12-01T1600-callback-replay-order': callbackReplayOrder,
+  '2026-12-01T1700-marketing-holds-by-user-id': marketingHoldsByUserId,
 };

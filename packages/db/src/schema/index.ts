@@ -8,6 +8,8 @@ type Json<T> = ColumnType<T, string, string>;
 /** int8 columns; the pool parses them as numbers (amounts stay far below 2^53 paise). */
 type Int8 = number;
 
+export type MessagingTierSource = 'default' | 'admin' | 'meta';
+
 export interface AccountsTable {
   id: string;
   name: string;
@@ -21,6 +23,10 @@ export interface AccountsTable {
   charge_free_messages: Generated<boolean>;
   /** Meta's messaging limit: unique users per rolling 24 h (250, 2000, 10000, 100000); null = unlimited. */
   messaging_tier: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Who set messaging_tier last: never set (`default`, unlimited), an operator (`admin`) or Meta's report (`meta`). */
+  messaging_tier_source: ColumnType<MessagingTierSource, MessagingTierSource | undefined, MessagingTierSource>;
+  /** When Dak last read the tier from Meta; null = never. */
+  messaging_tier_synced_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** What a session message (a free-form reply in the 24-hour window) costs, in minor units; 0 by default. */
   session_price_minor: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;

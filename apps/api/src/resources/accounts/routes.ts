@@ -2,7 +2,15 @@ import { findWallet, listAccounts } from '@dak/db';
 import { BODY_LIMITS } from '../../http/body-limits';
 import { defineRoute } from '../../http/route';
 import { presentAccount } from './presenter';
-import { accountListSchema, accountParams, accountSchema, createAccountSchema, updateAccountSchema } from './schema';
+import { syncMessagingTier } from './messaging-tier';
+import {
+  accountListSchema,
+  accountParams,
+  accountSchema,
+  createAccountSchema,
+  messagingTierSyncSchema,
+  updateAccountSchema,
+} from './schema';
 import { createAccount, requireAccount, updateAccount } from './service';
 
 export const accountRoutes = [
@@ -62,7 +70,9 @@ export const accountRoutes = [
       '`charge_free_messages` (false by default) says whether a message Meta reports free (its pricing type ' +
       '`free_customer_service` or `free_entry_point`) is charged; it applies to statuses applied after the change. ' +
       "`messaging_tier` is Meta's messaging limit of the account's business portfolio (250, 2000, 10000, 100000 or `unlimited`, the default): " +
-      'unique users reached per rolling 24 hours; set it to what Meta shows for the portfolio, and Dak refuses sends beyond it up front. ' +
+      'unique users reached per rolling 24 hours; Dak refuses sends beyond it up front. Dak reads it from Meta (POST /accounts/{id}/messaging-tier/sync, ' +
+      "and the worker periodically), and Meta's report replaces a tier set here (`messaging_tier_source` says which one holds): " +
+      'set it by hand for an account whose numbers Meta does not report, or until the next read. ' +
       '`requests_per_second` limits all the ' +
       "account's keys together (each key keeps its own limit too); `null` removes it, and there is none by default. " +
       'A new price applies to messages accepted after the change; ' +
@@ -81,4 +91,19 @@ export const accountRoutes = [
     status: 200,
     body: presentAccount(await updateAccount(ctx, params.id, body)),
   })),
+  defineRoute({
+    method: 'post',
+    path: '/accounts/:id/messaging-tier/sync',
+    auth: 'admin',
+    operationId: 'syncMessagingTier',
+    summary: "Read the account's messaging tier from Meta now",
+    description:
+      "Reads `messaging_limit_tier` of each of the account's phone numbers from Meta and stores it with `messaging_tier_source` `meta`, " +
+      'replacing a tier set with PATCH. Every number of a business portfolio reports the same tier; if they differ, the lowest is kept. ' +
+      "A number Meta gives no tier for is listed with its error and the others' tier is used; when none gives one, the tier is unchanged and " +
+      "the answer is the first number's error. The worker also reads every account's tier periodically (MESSAGING_TIER_SYNC_INTERVAL_MS).",
+    params: accountParams,
+    responses: { 200: { description: 'Read and stored', schema: messagingTierSyncSchema } },
+    errors: ['account_not_found', 'no_access_token', 'meta_refused', 'meta_unexpected_answer'],
+  }).handle(async ({ ctx, params }) => ({ status: 200, body: await syncMessagingTier(ctx, params.id) })),
 ];

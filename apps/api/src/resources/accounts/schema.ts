@@ -5,7 +5,7 @@ import { adminWalletSchema } from '../wallet/schema';
 import { decimal, nothingToChange } from '../requests';
 
 /** Meta's tiers: unique users per rolling 24 h per business portfolio, or unlimited. */
-const messagingTierSchema = z.union(
+export const messagingTierSchema = z.union(
   [z.literal(250), z.literal(2_000), z.literal(10_000), z.literal(100_000), z.literal('unlimited')],
   { error: 'messaging_tier must be one of Meta\'s tiers: 250, 2000, 10000, 100000 or "unlimited"' },
 );
@@ -43,13 +43,45 @@ export const accountSchema = z
     messaging_tier: messagingTierSchema.openapi({
       description:
         "Meta's messaging limit of the account's business portfolio: unique users it may reach per rolling 24 hours, or `unlimited`. " +
-        'Dak refuses a send or batch whose new recipients exceed what is left (422 `messaging_limit_exceeded`).',
+        'Dak refuses a send or batch whose new recipients exceed what is left (422 `messaging_limit_exceeded`). ' +
+        "The worker reads it from Meta (each number's `messaging_limit_tier`) periodically and POST /accounts/{id}/messaging-tier/sync reads it now; " +
+        "Meta's report replaces a tier set by hand, which stays only until Meta reports one.",
       example: 'unlimited',
+    }),
+    messaging_tier_source: z.enum(['default', 'admin', 'meta']).openapi({
+      description:
+        'Where `messaging_tier` came from: `meta` (read from Meta, see `messaging_tier_synced_at`), `admin` (set with PATCH /accounts/{id}; ' +
+        'the next read from Meta replaces it) or `default` (never set: unlimited)',
+      example: 'meta',
+    }),
+    messaging_tier_synced_at: timestampSchema.nullable().openapi({
+      description: 'When Dak last read the tier from Meta; null = never (no phone number, or Meta never answered)',
     }),
     created_at: timestampSchema,
     wallet: adminWalletSchema.optional().openapi({ description: 'Included by GET /accounts/{id}' }),
   })
   .openapi('Account');
+
+export const messagingTierSyncSchema = z
+  .object({
+    account: accountSchema,
+    changed: z.boolean().openapi({ description: 'Whether `messaging_tier` is now different from before' }),
+    numbers: z
+      .array(
+        z.object({
+          meta_phone_number_id: z.string().openapi({ example: '106540352242922' }),
+          messaging_tier: messagingTierSchema.nullable().openapi({
+            description: 'The tier Meta reported on this number; null when it gave none (see `error`)',
+          }),
+          error: z
+            .object({ code: z.string(), message: z.string() })
+            .nullable()
+            .openapi({ description: "Why this number's tier could not be read; the other numbers' tier was used" }),
+        }),
+      )
+      .openapi({ description: "What Meta answered for each of the account's phone numbers" }),
+  })
+  .openapi('MessagingTierSync');
 
 export const accountListSchema = z.object({ accounts: z.array(accountSchema) }).openapi('AccountList');
 

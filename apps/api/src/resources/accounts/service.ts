@@ -5,7 +5,8 @@ import {
   findAccountById,
   findAccountByWabaId,
   insertAccount,
-  rebuildReach,
+  lockMessagingTier,
+  reachAfterTierChange,
   updateAccount as updateAccountRow,
   type Account,
 } from '@dak/db';
@@ -50,10 +51,11 @@ export async function updateAccount(
   id: string,
   input: z.infer<typeof updateAccountSchema>,
 ): Promise<Account> {
-  const before = await requireAccount(ctx, id);
   const tier =
     input.messaging_tier === undefined ? undefined : input.messaging_tier === 'unlimited' ? null : input.messaging_tier;
   const updated = await ctx.db.transaction().execute(async (trx) => {
+    // The tier before, read under the row lock: the Meta tier sync may change it concurrently.
+    const before = tier !== undefined ? await lockMessagingTier(trx, id) : undefined;
     const row = await updateAccountRow(trx, id, {
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.price !== undefined ? { price_minor: minor(input.price) } : {}),
@@ -63,8 +65,7 @@ export async function updateAccount(
       ...(tier !== undefined ? { messaging_tier: tier } : {}),
       ...(input.session_price !== undefined ? { session_price_minor: minor(input.session_price) } : {}),
     });
-    // Accepts keep the reach only for tiered accounts: a first tier counts today's sends from the messages.
-    if (row && tier != null && before.messaging_tier === null) await rebuildReach(trx, id);
+    if (row && before && tier !== undefined) await reachAfterTierChange(trx, id, before.messaging_tier, tier);
     return row;
   });
   if (!updated) throw new DakError('account_not_found', `No account "${id}".`);

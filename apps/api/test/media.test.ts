@@ -1,15 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '@dak/db';
-import {
-  DEMO,
-  messagesEnvelope,
-  postSignedWebhook,
-  seedAccount,
-  startStack,
-  waitFor,
-  type TestStack,
-} from '@dak/dev-env';
+import { customerSendsMedia, DEMO, seedAccount, startStack, type TestStack } from '@dak/dev-env';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -41,39 +33,7 @@ describe('media: upload to Meta through Dak, and read any of the account’s med
       mime_type: mimeType,
       data_base64: bytes.toString('base64'),
     });
-  let inboundCount = 0;
-  /** A customer's message carrying media, as Meta delivers it to the receiver; answers once Dak filed it. */
-  const customerMedia = async (bytes: Buffer, mimeType: string) => {
-    const media = mediaAtMeta(bytes, mimeType);
-    const wamid = `wamid.customer-media-${++inboundCount}`;
-    const kind = mimeType.split('/')[0] === 'image' ? 'image' : 'audio';
-    const posted = await postSignedWebhook(
-      stack,
-      messagesEnvelope({
-        contacts: [{ profile: { name: 'Asha' }, wa_id: DEMO.recipient }],
-        messages: [
-          {
-            from: DEMO.recipient,
-            id: wamid,
-            timestamp: String(Math.floor(Date.now() / 1000)),
-            type: kind,
-            [kind]: { id: media.id, mime_type: mimeType, sha256: sha256(bytes) },
-          },
-        ],
-      }),
-    );
-    expect(posted.status).toBe(200);
-    await waitFor(
-      async () =>
-        (await stack.api.ctx.db
-          .selectFrom('inbound_messages')
-          .select('id')
-          .where('wamid', '=', wamid)
-          .executeTakeFirst()) !== undefined,
-      { what: 'the inbound message filed' },
-    );
-    return media;
-  };
+  const customerMedia = (bytes: Buffer, mimeType: string) => customerSendsMedia(stack, bytes, mimeType);
 
   beforeAll(async () => {
     stack = await startStack({ worker: false });

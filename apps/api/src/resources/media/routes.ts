@@ -34,7 +34,9 @@ export const mediaRoutes = [
     summary: 'The file behind a media id: one you uploaded, or one a customer sent to your numbers',
     description:
       "Served from Dak's store when kept; otherwise downloaded from Meta on this request (Meta keeps media 30 days) and kept, " +
-      'up to MEDIA_MAX_STORED_BYTES in all. An id not uploaded through Dak is looked up at Meta through your numbers, ' +
+      "up to MEDIA_MAX_STORED_BYTES in all, for MEDIA_RETENTION_DAYS (a customer's file no longer than its message). " +
+      "After that Dak forgets the id: a customer's media whose message is still kept is downloaded again while Meta has it, anything else is a 404 (upload the file again for a new id). " +
+      'An id not uploaded through Dak is looked up at Meta through your numbers, ' +
       "so customers' media ids from inbound messages work too. Another account's media is a 404.",
     params: mediaParams,
     responses: {

@@ -21,6 +21,7 @@ import { GraphApiError } from '@dak/meta';
 import type { ApiContext } from '../../context';
 import type { Principal } from '../../http/auth';
 import { resolveSender } from '../phone-numbers/service';
+import { invalidField } from '../requests';
 
 export interface MediaAnswer {
   id: string;
@@ -41,10 +42,6 @@ const tempPath = (ctx: ApiContext, accountId: string) =>
   join(ctx.config.media.dir, accountId, `.incoming-${randomBytes(8).toString('hex')}`);
 const keptPath = (ctx: ApiContext, accountId: string, mediaId: string) =>
   join(ctx.config.media.dir, accountId, mediaId);
-
-function invalid(field: string, message: string): DakError {
-  return new DakError('invalid_request', `${field}: ${message}`, { issues: [{ path: field, message }] });
-}
 
 /** Writes a stream to `path`, counting and hashing it on the way. */
 async function writeHashed(stream: Readable, path: string): Promise<{ size: number; sha256: string }> {
@@ -170,8 +167,8 @@ async function keep(ctx: ApiContext, row: Media, from: string): Promise<boolean>
 export async function uploadMedia(ctx: ApiContext, principal: Principal, req: Request): Promise<MediaAnswer> {
   const { fields, file } = await receiveForm(ctx, req, principal.accountId);
   try {
-    if (!fields.phone_number_id) throw invalid('phone_number_id', "required: Meta's id of one of your numbers");
-    if (!file) throw invalid('file', 'required: the file to upload, as a multipart file part named "file"');
+    if (!fields.phone_number_id) throw invalidField('phone_number_id', "required: Meta's id of one of your numbers");
+    if (!file) throw invalidField('file', 'required: the file to upload, as a multipart file part named "file"');
     const phone = await resolveSender(ctx, principal, fields.phone_number_id);
     const mimeType = (fields.type || file.mimeType).split(';')[0]!.trim().toLowerCase();
     checkMediaSize(mimeType, file.truncated ? MAX_MEDIA_BYTES + 1 : file.size);
@@ -202,10 +199,10 @@ export async function uploadMedia(ctx: ApiContext, principal: Principal, req: Re
   }
 }
 
-function notFound(id: string): DakError {
+function notFound(ctx: ApiContext, id: string): DakError {
   return new DakError(
     'media_not_found',
-    `No media "${id}" for your account: it was not uploaded through Dak by your account, and Meta does not have it for any of your numbers (Meta keeps media for 30 days).`,
+    `No media "${id}" for your account: Dak has no record of it (it was not uploaded through Dak by your account, or it is older than the ${ctx.config.media.retentionDays} days Dak keeps media, or the customer's message it came in was deleted), and Meta does not have it for any of your numbers (Meta keeps media for 30 days). To send the file, upload it again (POST /media) and use the new id.`,
   );
 }
 
@@ -224,12 +221,12 @@ async function tokensFor(ctx: ApiContext, accountId: string, first: string | nul
 async function lookUpAtMeta(ctx: ApiContext, accountId: string, id: string): Promise<Media> {
   const senderId = await inboundMediaSender(ctx.db, accountId, id);
   const [phone] = senderId ? await tokensFor(ctx, accountId, senderId) : [];
-  if (!phone || phone.id !== senderId) throw notFound(id);
+  if (!phone || phone.id !== senderId) throw notFound(ctx, id);
   let info;
   try {
     info = await ctx.graph.getMedia(id, decryptSecret(phone.access_token_encrypted, ctx.config.encryptionKey));
   } catch (error) {
-    if (error instanceof GraphApiError && error.httpStatus < 500) throw notFound(id);
+    if (error instanceof GraphApiError && error.httpStatus < 500) throw notFound(ctx, id);
     throw metaFailure(error, 'media lookup');
   }
   return insertMedia(ctx.db, {
@@ -247,14 +244,14 @@ async function lookUpAtMeta(ctx: ApiContext, accountId: string, id: string): Pro
 /** Downloads the file from Meta into a temporary file; Meta's 4xx means it no longer has it. */
 async function download(ctx: ApiContext, row: Media): Promise<{ path: string; size: number }> {
   const [phone] = await tokensFor(ctx, row.account_id, row.sender_id);
-  if (!phone) throw notFound(row.meta_media_id);
+  if (!phone) throw notFound(ctx, row.meta_media_id);
   const token = decryptSecret(phone.access_token_encrypted, ctx.config.encryptionKey);
   let response: Response;
   try {
     const info = await ctx.graph.getMedia(row.meta_media_id, token);
     response = await ctx.graph.downloadMedia(info.url, token);
   } catch (error) {
-    if (error instanceof GraphApiError && error.httpStatus < 500) throw notFound(row.meta_media_id);
+    if (error instanceof GraphApiError && error.httpStatus < 500) throw notFound(ctx, row.meta_media_id);
     throw metaFailure(error, 'media download');
   }
   await accountMediaDir(ctx, row.account_id);
@@ -275,7 +272,7 @@ export interface MediaFile {
  * to one of the account's numbers (lookUpAtMeta).
  */
 export async function openMedia(ctx: ApiContext, principal: Principal, id: string): Promise<MediaFile> {
-  if (!MEDIA_ID.test(id)) throw notFound(id);
+  if (!MEDIA_ID.test(id)) throw notFound(ctx, id);
   const row = (await findMedia(ctx.db, principal.accountId, id)) ?? (await lookUpAtMeta(ctx, principal.accountId, id));
   if (row.stored_path) {
     try {

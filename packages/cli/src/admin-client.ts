@@ -33,6 +33,12 @@ export type Callback = Schemas['Callback'];
 export type CreateCallbackInput = JsonBody<'/admin/v1/accounts/{id}/callbacks', 'post'>;
 export type UpdateCallbackInput = JsonBody<'/admin/v1/accounts/{id}/callbacks/{callbackId}', 'patch'>;
 export type ReplayCallbackInput = JsonBody<'/admin/v1/accounts/{id}/callbacks/{callbackId}/replay', 'post'>;
+export type Contact = Schemas['Contact'];
+export type ContactQuery = NonNullable<paths['/admin/v1/accounts/{id}/contacts']['get']['parameters']['query']>;
+export type UpdateContactInput = JsonBody<'/admin/v1/accounts/{id}/contacts/{contactId}', 'patch'>;
+export type Automation = Schemas['Automation'];
+export type CreateAutomationInput = JsonBody<'/admin/v1/accounts/{id}/automations', 'post'>;
+export type UpdateAutomationInput = JsonBody<'/admin/v1/accounts/{id}/automations/{automationId}', 'patch'>;
 
 /** A non-2xx answer. `message` is Dak's own `error.message` when the body has one. */
 export class AdminApiError extends Error {
@@ -104,6 +110,8 @@ export function adminClient(baseUrl: string, adminToken: string) {
 
   const account = (id: string) => ({ params: { path: { id } } });
   const callback = (id: string, callbackId: string) => ({ params: { path: { id, callbackId } } });
+  const contact = (id: string, contactId: string) => ({ params: { path: { id, contactId } } });
+  const automation = (id: string, automationId: string) => ({ params: { path: { id, automationId } } });
 
   return {
     call,
@@ -119,6 +127,11 @@ export function adminClient(baseUrl: string, adminToken: string) {
     },
     updateAccount: (accountId: string, body: UpdateAccountInput) =>
       answer(`PATCH /accounts/${accountId}`, client.PATCH('/admin/v1/accounts/{id}', { ...account(accountId), body })),
+    syncMessagingTier: (accountId: string) =>
+      answer(
+        `POST /accounts/${accountId}/messaging-tier/sync`,
+        client.POST('/admin/v1/accounts/{id}/messaging-tier/sync', account(accountId)),
+      ),
 
     listPhoneNumbers: (accountId: string) =>
       answer(
@@ -236,6 +249,70 @@ export function adminClient(baseUrl: string, adminToken: string) {
         client.POST('/admin/v1/accounts/{id}/callbacks/{callbackId}/replay', {
           ...callback(accountId, callbackId),
           body,
+        }),
+      ),
+
+    /** Newest first; pass `next_cursor` as `cursor` for the next page. */
+    listContacts: (accountId: string, query: ContactQuery = {}) =>
+      answer(
+        `GET /accounts/${accountId}/contacts`,
+        client.GET('/admin/v1/accounts/{id}/contacts', { params: { path: { id: accountId }, query } }),
+      ),
+    getContact: (accountId: string, contactId: string) =>
+      answer(
+        `GET /accounts/${accountId}/contacts/${contactId}`,
+        client.GET('/admin/v1/accounts/{id}/contacts/{contactId}', contact(accountId, contactId)),
+      ),
+    updateContact: (accountId: string, contactId: string, body: UpdateContactInput) =>
+      answer(
+        `PATCH /accounts/${accountId}/contacts/${contactId}`,
+        client.PATCH('/admin/v1/accounts/{id}/contacts/{contactId}', { ...contact(accountId, contactId), body }),
+      ),
+
+    listAutomations: (accountId: string) =>
+      answer(
+        `GET /accounts/${accountId}/automations`,
+        client.GET('/admin/v1/accounts/{id}/automations', account(accountId)),
+      ),
+    /** The answer's `url` (the hook URL with its token) is shown this once. */
+    createAutomation: (accountId: string, body: CreateAutomationInput) =>
+      answer(
+        `POST /accounts/${accountId}/automations`,
+        client.POST('/admin/v1/accounts/{id}/automations', { ...account(accountId), body }),
+      ),
+    getAutomation: (accountId: string, automationId: string) =>
+      answer(
+        `GET /accounts/${accountId}/automations/${automationId}`,
+        client.GET('/admin/v1/accounts/{id}/automations/{automationId}', automation(accountId, automationId)),
+      ),
+    updateAutomation: (accountId: string, automationId: string, body: UpdateAutomationInput) =>
+      answer(
+        `PATCH /accounts/${accountId}/automations/${automationId}`,
+        client.PATCH('/admin/v1/accounts/{id}/automations/{automationId}', {
+          ...automation(accountId, automationId),
+          body,
+        }),
+      ),
+    deleteAutomation: (accountId: string, automationId: string) =>
+      answer(
+        `DELETE /accounts/${accountId}/automations/${automationId}`,
+        client.DELETE('/admin/v1/accounts/{id}/automations/{automationId}', automation(accountId, automationId)),
+      ),
+    /** Newest first; pass `next_cursor` as `cursor` for the next page. */
+    automationEvents: (accountId: string, automationId: string, page: { limit?: number; cursor?: string } = {}) =>
+      answer(
+        `GET /accounts/${accountId}/automations/${automationId}/events`,
+        client.GET('/admin/v1/accounts/{id}/automations/{automationId}/events', {
+          params: { path: { id: accountId, automationId }, query: page },
+        }),
+      ),
+    /** What `event` (as the external system would send it) would become; nothing is sent. */
+    dryRunAutomation: (accountId: string, automationId: string, event: unknown) =>
+      answer(
+        `POST /accounts/${accountId}/automations/${automationId}/dry-run`,
+        client.POST('/admin/v1/accounts/{id}/automations/{automationId}/dry-run', {
+          ...automation(accountId, automationId),
+          body: event,
         }),
       ),
 

@@ -7,8 +7,10 @@ import {
   type AdminClient,
   type TemplateCategory,
 } from './admin-client';
+import { addAutomationCommands } from './automation-commands';
 import { addCallbackCommands } from './callback-commands';
-import { CliError, positiveInteger, yesNo } from './options';
+import { addContactCommands } from './contact-commands';
+import { CliError, collect, positiveInteger, yesNo } from './options';
 
 /** What the CLI touches outside itself, so tests and main.ts can each supply their own. */
 export interface CliIo {
@@ -39,8 +41,6 @@ function categoryPrice(value: string, previous: Partial<Record<TemplateCategory,
   return { ...previous, [category]: match[2] };
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
 /** `--requests-per-second 50`, or `none` to remove an account-wide limit (commander keeps no null). */
 function requestsPerSecondOrNone(value: string): number | 'none' {
   return value === 'none' ? value : positiveInteger(value);
@@ -63,7 +63,7 @@ const rate = (requestsPerSecond: number | null) =>
 export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Command {
   const program = new Command('dak')
     .description(
-      'Operate Dak through its admin API: accounts, phone numbers, API keys, wallets, templates and callbacks. Prints JSON unless --quiet.',
+      'Operate Dak through its admin API: accounts, phone numbers, API keys, wallets, templates, callbacks, contacts and automations. Prints JSON unless --quiet.',
     )
     .option('--url <url>', 'the API base URL (else DAK_API_URL, else http://127.0.0.1:3000)')
     .option('--token <token>', 'the admin token (else DAK_ADMIN_TOKEN, else DAK_ADMIN_TOKEN from ./.dak/local.env)')
@@ -387,6 +387,22 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
       ),
     );
 
+  accounts
+    .command('sync-tier <account-id>')
+    .description("read the account's messaging tier from Meta now (it replaces a tier set with --messaging-tier)")
+    .action(
+      action(async ({ admin, print }, accountId: string) =>
+        print(await admin.syncMessagingTier(accountId), (r) =>
+          [
+            `tier ${r.account.messaging_tier}\tfrom ${r.account.messaging_tier_source}\t${r.changed ? 'changed' : 'unchanged'}`,
+            ...r.numbers.map(
+              (n) => `${n.meta_phone_number_id}\t${n.messaging_tier ?? `no tier: ${n.error?.code ?? 'unknown'}`}`,
+            ),
+          ].join('\n'),
+        ),
+      ),
+    );
+
   const templates = program.command('templates').description("an account's templates, as synced from Meta");
   templates
     .command('sync <account-id>')
@@ -438,6 +454,8 @@ export function buildProgram(io: CliIo, state: { config?: CliConfig } = {}): Com
     );
 
   addCallbackCommands(program, action, io.stderr);
+  addContactCommands(program, action);
+  addAutomationCommands(program, action, io);
 
   return program;
 }

@@ -182,6 +182,10 @@ describe('the dak CLI against a running API', { timeout: 60_000 }, () => {
       short('phone-numbers', 'update', DEMO.metaPhoneNumberId, '--mps', '120'),
     ]);
     expect(unlimited).toBe(`${accountId}\tprice 0.15\tno category prices\tno account limit\ttier unlimited\n`);
+    stack.sim.control.updateBusiness(DEMO.wabaId, { messaging_limit_tier: 'TIER_2K' });
+    expect(await short('accounts', 'sync-tier', accountId)).toBe(
+      `tier 2000\tfrom meta\tchanged\n${DEMO.metaPhoneNumberId}\t2000\n`,
+    );
     expect(keyUpdated).toBe(`${keyId}\tproduction\t9 req/s\n`);
     expect(phoneUpdated).toMatch(/^pn_\S+\t15550783881\t120 mps\n$/);
     expect(await short('api-keys', 'revoke', keyId)).toMatch(new RegExp(`^${keyId}\\trevoked \\d{4}-`));

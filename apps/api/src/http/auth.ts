@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { DakError, hashApiKey, safeEqual } from '@dak/core';
-import { findActiveApiKeyByHash, touchApiKey, type ActiveApiKey } from '@dak/db';
+import { findActiveApiKeyByHash, touchApiKey, type Account, type ActiveApiKey } from '@dak/db';
 import type { ApiContext } from '../context';
 
 /** Who is calling: the key's account, and the phone numbers the key may use (null = all). */
@@ -84,6 +84,26 @@ export function requireApiKey(ctx: ApiContext): RequestHandler {
       account: key.account,
     };
     next();
+  };
+}
+
+/**
+ * Acting for a whole account rather than through one of its keys (an automation's hook, the
+ * operator's admin API): every number of the account, its own prices, no key rate limit.
+ */
+export function accountPrincipal(account: Account, actor: string): Principal {
+  return {
+    keyId: actor,
+    accountId: account.id,
+    metaPhoneNumberIds: null,
+    requestsPerSecond: 0,
+    account: {
+      currency: account.currency,
+      price_minor: account.price_minor,
+      category_prices: account.category_prices,
+      session_price_minor: account.session_price_minor,
+      requests_per_second: account.requests_per_second,
+    },
   };
 }
 

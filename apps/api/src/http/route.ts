@@ -1,9 +1,10 @@
 import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { isDeepStrictEqual } from 'node:util';
 import type { Request, Response, Router } from 'express';
 import { ZodPipe, z } from 'zod';
-import { ERROR_CODES, type ErrorCode } from '@dak/core';
+import { DakError, ERROR_CODES, type ErrorCode } from '@dak/core';
 import { jsonBody, parseOrThrow, type JsonBodyOptions } from '@dak/http';
 import type { ApiContext } from '../context';
 import { ADMIN_API_BASE, PUBLIC_API_BASE } from '../routes/mount-points';
@@ -119,6 +120,7 @@ export function defineRoute<
     handle: (handler) => ({
       auth: spec.auth,
       mount(router, ctx) {
+        const checked = ctx.config.env === 'test';
         const handlers = spec.body ? [jsonBody(spec.body.limit)] : [];
         router[spec.method](spec.path, ...handlers, async (req: Request, res: Response) => {
           const input = {
@@ -130,7 +132,7 @@ export function defineRoute<
             body: spec.body && !spec.body.raw ? parseOrThrow(spec.body.schema, req.body) : req.body,
             principal: spec.auth === 'api_key' ? principalOf(req) : undefined,
           } as Input<A, P, Q, B>;
-          const answer = await handler(input);
+          const answer = checked ? await checkedAnswer(spec, () => handler(input)) : await handler(input);
           for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
           if (answer.body instanceof Readable) {
             res.status(answer.status);
@@ -145,25 +147,59 @@ export function defineRoute<
         });
       },
       document(registry) {
-        registry.registerPath(openapiEntry(spec as RouteSpec<Auth, Responses, unknown, unknown, unknown>, registry));
+        registry.registerPath(openapiEntry(spec as AnySpec, registry));
       },
     }),
   };
 }
 
-function openapiEntry(
-  spec: RouteSpec<Auth, Responses, unknown, unknown, unknown>,
-  registry: OpenAPIRegistry,
-): RouteConfig {
-  const body = spec.body as BodySpec<z.ZodType> | undefined;
+type AnySpec = RouteSpec<Auth, Responses, unknown, unknown, unknown>;
+
+/** The error codes a route documents: its own, and those its auth, body and the 503 guard add. */
+function documentedCodes(spec: AnySpec): ErrorCode[] {
   const codes = [
     ...(spec.errors ?? []),
-    ...(body ? BODY_ERRORS : []),
+    ...(spec.body ? BODY_ERRORS : []),
     ...AUTH_ERRORS[spec.auth],
     'service_unavailable' as const,
   ];
   // Only a parsed query or body can be invalid; path parameters are looked up, not validated.
   if ((spec.query || spec.body || spec.upload) && !codes.includes('invalid_request')) codes.unshift('invalid_request');
+  return codes;
+}
+
+/**
+ * Tests only (NODE_ENV=test): the answer must be what the route documents, a status it lists
+ * with a body its schema describes field for field, or an error code it lists. Otherwise the
+ * request fails with a 500 naming the drift, so every test of every route checks the document.
+ */
+export async function checkedAnswer<R extends Responses>(
+  spec: RouteSpec<Auth, R, unknown, unknown, unknown>,
+  answer: () => Promise<Answer<R>>,
+) {
+  const drift = (what: string) => new Error(`${spec.operationId} ${what}: fix the route's documentation or its answer`);
+  let result: Answer<R>;
+  try {
+    result = await answer();
+  } catch (error) {
+    if (error instanceof DakError && !documentedCodes(spec as AnySpec).includes(error.code))
+      throw drift(`answered the undocumented error code ${error.code}`);
+    throw error;
+  }
+  const response = (spec.responses as Responses)[result.status as 200 | 201];
+  if (!response) throw drift(`answered the undocumented status ${String(result.status)}`);
+  if (response.contentType) return result;
+  const parsed = response.schema.safeParse(result.body);
+  if (!parsed.success) throw drift(`answered a body its schema refuses: ${z.prettifyError(parsed.error)}`);
+  const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+  if (!isDeepStrictEqual(asJson(parsed.data), asJson(result.body)))
+    throw drift(`answered fields its schema does not document: ${JSON.stringify(result.body)}`);
+  return result;
+}
+
+function openapiEntry(spec: AnySpec, registry: OpenAPIRegistry): RouteConfig {
+  const body = spec.body as BodySpec<z.ZodType> | undefined;
+  const codes = documentedCodes(spec);
   const responses: Record<string, ResponseConfig> = {};
   for (const [status, response] of Object.entries(spec.responses) as [string, ResponseSpec][]) {
     if (response.contentType) {

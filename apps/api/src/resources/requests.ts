@@ -1,4 +1,4 @@
-import { formatMinor, parseDecimalToMinor, type IdPrefix } from '@dak/core';
+import { DakError, formatMinor, parseDecimalToMinor, type IdPrefix } from '@dak/core';
 import { z } from '../openapi/zod';
 
 // Pieces shared by the resources' request schemas.
@@ -30,7 +30,7 @@ export const idPageQuery = (what: string) => ({
 });
 
 /** An id-cursor page's cursor: the page's last id, opaque to callers so its form can change. */
-const encodeIdCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
+export const encodeIdCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
 
 /**
  * The `cursor` query field of a page ordered by ids with `prefix` (`msg`, `aev`, `ct`, …): it
@@ -55,4 +55,9 @@ export const idCursor = (prefix: IdPrefix) =>
 export function idPage<R extends { id: string }>(rows: R[], limit: number): { page: R[]; nextCursor: string | null } {
   const page = rows.slice(0, limit);
   return { page, nextCursor: rows.length > limit ? encodeIdCursor(page.at(-1)!.id) : null };
+}
+
+/** A 400 for one field a service checks itself (past the schema): `field: message`, listed in details.issues. */
+export function invalidField(field: string, message: string): DakError {
+  return new DakError('invalid_request', `${field}: ${message}`, { issues: [{ path: field, message }] });
 }

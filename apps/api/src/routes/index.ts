@@ -6,8 +6,8 @@ import type { Route } from '../http/route';
 import { accountRoutes } from '../resources/accounts/routes';
 import { apiKeyRoutes } from '../resources/api-keys/routes';
 import { adminCallbackRoutes, publicCallbackRoutes } from '../resources/callbacks/routes';
-import { automationRoutes } from '../resources/automations/routes';
-import { contactRoutes } from '../resources/contacts/routes';
+import { adminAutomationRoutes, publicAutomationRoutes } from '../resources/automations/routes';
+import { adminContactRoutes, publicContactRoutes } from '../resources/contacts/routes';
 import { conversationRoutes } from '../resources/conversations/routes';
 import { mediaRoutes } from '../resources/media/routes';
 import { messageRoutes } from '../resources/messages/routes';
@@ -22,8 +22,8 @@ export const ROUTES: Route[] = [
   ...publicTemplateRoutes,
   ...publicWalletRoutes,
   ...publicCallbackRoutes,
-  ...automationRoutes,
-  ...contactRoutes,
+  ...publicAutomationRoutes,
+  ...publicContactRoutes,
   ...conversationRoutes,
   ...mediaRoutes,
   ...accountRoutes,
@@ -33,6 +33,8 @@ export const ROUTES: Route[] = [
   ...adminTemplateRoutes,
   ...webhookEventRoutes,
   ...adminCallbackRoutes,
+  ...adminContactRoutes,
+  ...adminAutomationRoutes,
 ];
 
 /** The public API: an account's API key, then its rate limit, then the route (which reads its body, if any). */

@@ -270,7 +270,7 @@ export interface paths {
         put?: never;
         /**
          * Deliver one event, or the events of a time range, again
-         * @description `{"event_id"}` or `{"since", "until"?}` (events made in that range; `until` defaults to now). The same event ids and bodies are POSTed again, freshly signed, with a new 24 h of retries. At most 1000 deliveries per call (`more` says when the range held more); deliveries still pending are on their way already and are not counted.
+         * @description `{"event_id"}` or `{"since", "until"?}` (events made in that range; `until` defaults to now). The same event ids and bodies are POSTed again, freshly signed, with a new 24 h of retries. At most 1000 deliveries per call, oldest first: when the range holds more, `more` is true and the same `since` again with `after: next_after` takes the next ones (the range keeps the end the first call gave it); deliveries still pending are on their way already and are not counted.
          */
         post: operations["replayCallback"];
         delete?: never;
@@ -492,7 +492,7 @@ export interface paths {
         };
         /**
          * The file behind a media id: one you uploaded, or one a customer sent to your numbers
-         * @description Served from Dak's store when kept; otherwise downloaded from Meta on this request (Meta keeps media 30 days) and kept, up to MEDIA_MAX_STORED_BYTES in all. An id not uploaded through Dak is looked up at Meta through your numbers, so customers' media ids from inbound messages work too. Another account's media is a 404.
+         * @description Served from Dak's store when kept; otherwise downloaded from Meta on this request (Meta keeps media 30 days) and kept, up to MEDIA_MAX_STORED_BYTES in all, for MEDIA_RETENTION_DAYS (a customer's file no longer than its message). After that Dak forgets the id: a customer's media whose message is still kept is downloaded again while Meta has it, anything else is a 404 (upload the file again for a new id). An id not uploaded through Dak is looked up at Meta through your numbers, so customers' media ids from inbound messages work too. Another account's media is a 404.
          */
         get: operations["getMedia"];
         put?: never;
@@ -537,9 +537,29 @@ export interface paths {
         head?: never;
         /**
          * Rename an account, change its prices, its request rate limit or its messaging tier
-         * @description Give any of `name`, `price`, `category_prices`, `requests_per_second`, `charge_free_messages`, `messaging_tier`, `session_price` (at least one). `session_price` is what a session message (POST /send-session-message) costs; 0.00 by default. `charge_free_messages` (false by default) says whether a message Meta reports free (its pricing type `free_customer_service` or `free_entry_point`) is charged; it applies to statuses applied after the change. `messaging_tier` is Meta's messaging limit of the account's business portfolio (250, 2000, 10000, 100000 or `unlimited`, the default): unique users reached per rolling 24 hours; set it to what Meta shows for the portfolio, and Dak refuses sends beyond it up front. `requests_per_second` limits all the account's keys together (each key keeps its own limit too); `null` removes it, and there is none by default. A new price applies to messages accepted after the change; messages already accepted keep the amount held for them, which is what is captured, released or refunded. `category_prices` replaces the whole map: a category left out goes back to `price`, and `{}` removes every category price. A category price beats `price` for templates of that category.
+         * @description Give any of `name`, `price`, `category_prices`, `requests_per_second`, `charge_free_messages`, `messaging_tier`, `session_price` (at least one). `session_price` is what a session message (POST /send-session-message) costs; 0.00 by default. `charge_free_messages` (false by default) says whether a message Meta reports free (its pricing type `free_customer_service` or `free_entry_point`) is charged; it applies to statuses applied after the change. `messaging_tier` is Meta's messaging limit of the account's business portfolio (250, 2000, 10000, 100000 or `unlimited`, the default): unique users reached per rolling 24 hours; Dak refuses sends beyond it up front. Dak reads it from Meta (POST /accounts/{id}/messaging-tier/sync, and the worker periodically), and Meta's report replaces a tier set here (`messaging_tier_source` says which one holds): set it by hand for an account whose numbers Meta does not report, or until the next read. `requests_per_second` limits all the account's keys together (each key keeps its own limit too); `null` removes it, and there is none by default. A new price applies to messages accepted after the change; messages already accepted keep the amount held for them, which is what is captured, released or refunded. `category_prices` replaces the whole map: a category left out goes back to `price`, and `{}` removes every category price. A category price beats `price` for templates of that category.
          */
         patch: operations["updateAccount"];
+        trace?: never;
+    };
+    "/admin/v1/accounts/{id}/messaging-tier/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read the account's messaging tier from Meta now
+         * @description Reads `messaging_limit_tier` of each of the account's phone numbers from Meta and stores it with `messaging_tier_source` `meta`, replacing a tier set with PATCH. Every number of a business portfolio reports the same tier; if they differ, the lowest is kept. A number Meta gives no tier for is listed with its error and the others' tier is used; when none gives one, the tier is unchanged and the answer is the first number's error. The worker also reads every account's tier periodically (MESSAGING_TIER_SYNC_INTERVAL_MS).
+         */
+        post: operations["syncMessagingTier"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/admin/v1/accounts/{id}/phone-numbers": {
@@ -837,9 +857,133 @@ export interface paths {
         put?: never;
         /**
          * Deliver one event, or the events of a time range, again
-         * @description `{"event_id"}` or `{"since", "until"?}` (events made in that range; `until` defaults to now). The same event ids and bodies are POSTed again, freshly signed, with a new 24 h of retries. At most 1000 deliveries per call (`more` says when the range held more); deliveries still pending are on their way already and are not counted.
+         * @description `{"event_id"}` or `{"since", "until"?}` (events made in that range; `until` defaults to now). The same event ids and bodies are POSTed again, freshly signed, with a new 24 h of retries. At most 1000 deliveries per call, oldest first: when the range holds more, `more` is true and the same `since` again with `after: next_after` takes the next ones (the range keeps the end the first call gave it); deliveries still pending are on their way already and are not counted.
          */
         post: operations["replayAccountCallback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/accounts/{id}/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The customers who wrote to your numbers (or opted out), newest first
+         * @description A contact is recorded when a customer writes to one of your numbers (their WhatsApp profile name and Meta user id come from that message), or when Meta reports they stopped marketing (131050). Filter by `opted_out`, `tag` or `number`. Pages of at most 200; follow `next_cursor` until it is null.
+         */
+        get: operations["listAccountContacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/accounts/{id}/contacts/{contactId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One contact */
+        get: operations["getAccountContact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set a contact's tags and attributes, or opt them out of (or back into) marketing
+         * @description `tags` replaces the tags; `attributes` is merged (null removes a key). `opted_out: true` stops MARKETING templates to them (reason `manual`; one already opted out keeps its first reason and time); `false` opts them back in. A customer opts out themselves with a STOP reply and back in with START.
+         */
+        patch: operations["updateAccountContact"];
+        trace?: never;
+    };
+    "/admin/v1/accounts/{id}/automations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's automations (without their hook tokens or secrets) */
+        get: operations["listAccountAutomations"];
+        put?: never;
+        /**
+         * Map an external system's events to a template send; answers the hook URL (shown once)
+         * @description The sender must be one of your numbers (and allowed for this key) and the template must exist in your account (it may still be under review: sends then record template_not_approved). Each path is checked as a JSONPath (member names, indexes, `*`, `..`; no filters or scripts: 400), and the variables are checked against the template's placeholders as send-message checks them, with a sample standing in for each path (422 `variables_mismatch` naming them). The answer carries `url`, the hook URL with its secret token: it is shown only here (Dak keeps its SHA-256); delete and re-create the automation to get a new one. Each call to the URL is stored, then sent through the same path as send-message (held from the wallet, client_reference = the event id), or recorded with its reason (condition_false, field_missing, field_invalid, duplicate, automation_disabled, or the send path's error code such as invalid_phone_number, template_not_approved, insufficient_funds). A dedupe value that already became a message sends nothing more, however often or concurrently it is redelivered.
+         */
+        post: operations["createAccountAutomation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/accounts/{id}/automations/{automationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One automation */
+        get: operations["getAccountAutomation"];
+        put?: never;
+        post?: never;
+        /** Delete an automation and its events; its URL answers 401 from then on */
+        delete: operations["deleteAccountAutomation"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an automation; `{"enabled": false}` disables it
+         * @description Give any of the creation fields. A new sender, template or variables are checked as at creation. `condition` or `verify` null removes it. A disabled automation still stores the events its URL receives, each skipped with reason automation_disabled. The hook URL does not change.
+         */
+        patch: operations["updateAccountAutomation"];
+        trace?: never;
+    };
+    "/admin/v1/accounts/{id}/automations/{automationId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What came to the hook and what it became, newest first
+         * @description Pages of at most 200 events; follow `next_cursor` until it is null.
+         */
+        get: operations["listAccountAutomationEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/accounts/{id}/automations/{automationId}/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What an event would send, without sending
+         * @description Post the JSON the external system would send. The answer is the message it would become (recipient, template, resolved variables, Meta's components, the rendered text and the price) or the reason it would not, including a dedupe value that already sent and a wallet that cannot cover it now. Nothing is held, stored or sent.
+         */
+        post: operations["dryRunAccountAutomation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -855,7 +999,8 @@ export interface components {
             template_id?: string;
             template_name?: string;
             template_language?: string;
-            phone_number: string;
+            phone_number?: string;
+            user_id?: string;
             /** @default [] */
             variables: ({
                 /** @enum {string} */
@@ -923,7 +1068,8 @@ export interface components {
         };
         SendSessionMessageRequest: {
             phone_number_id: string;
-            phone_number: string;
+            phone_number?: string;
+            user_id?: string;
             reply_to?: string;
             client_reference?: string;
             /** @enum {string} */
@@ -934,7 +1080,8 @@ export interface components {
             };
         } | {
             phone_number_id: string;
-            phone_number: string;
+            phone_number?: string;
+            user_id?: string;
             reply_to?: string;
             client_reference?: string;
             /** @enum {string} */
@@ -947,7 +1094,8 @@ export interface components {
             };
         } | {
             phone_number_id: string;
-            phone_number: string;
+            phone_number?: string;
+            user_id?: string;
             reply_to?: string;
             client_reference?: string;
             /** @enum {string} */
@@ -960,7 +1108,8 @@ export interface components {
             };
         } | {
             phone_number_id: string;
-            phone_number: string;
+            phone_number?: string;
+            user_id?: string;
             reply_to?: string;
             client_reference?: string;
             /** @enum {string} */
@@ -972,7 +1121,8 @@ export interface components {
             };
         } | {
             phone_number_id: string;
-            phone_number: string;
+            phone_number?: string;
+            user_id?: string;
             reply_to?: string;
             client_reference?: string;
             /** @enum {string} */
@@ -986,7 +1136,8 @@ export interface components {
             };
         } | {
             phone_number_id: string;
-            phone_number: string;
+            phone_number?: string;
+            user_id?: string;
             reply_to?: string;
             client_reference?: string;
             /** @enum {string} */
@@ -998,7 +1149,8 @@ export interface components {
             };
         } | {
             phone_number_id: string;
-            phone_number: string;
+            phone_number?: string;
+            user_id?: string;
             reply_to?: string;
             client_reference?: string;
             /** @enum {string} */
@@ -1011,7 +1163,8 @@ export interface components {
             };
         } | {
             phone_number_id: string;
-            phone_number: string;
+            phone_number?: string;
+            user_id?: string;
             reply_to?: string;
             client_reference?: string;
             /** @enum {string} */
@@ -1022,7 +1175,8 @@ export interface components {
             };
         } | {
             phone_number_id: string;
-            phone_number: string;
+            phone_number?: string;
+            user_id?: string;
             reply_to?: string;
             client_reference?: string;
             /** @enum {string} */
@@ -1051,7 +1205,8 @@ export interface components {
             /** @enum {string} */
             priority?: "authentication" | "utility" | "marketing";
             messages: {
-                phone_number: string;
+                phone_number?: string;
+                user_id?: string;
                 /** @default [] */
                 variables: ({
                     /** @enum {string} */
@@ -1218,10 +1373,15 @@ export interface components {
              */
             status: "queued" | "sent" | "failed" | "delivered" | "read";
             /**
-             * @description The recipient, digits with country code
+             * @description The recipient, digits with country code; null when the message went to a user_id
              * @example 919820388810
              */
-            phone_number: string;
+            phone_number: string | null;
+            /**
+             * @description The recipient's Meta business-scoped user id, when the send named one the account knows by no number
+             * @example null
+             */
+            user_id: string | null;
             /**
              * @description template (send-message, send-batch) or session (send-session-message: a free-form reply in the 24-hour window)
              * @enum {string}
@@ -1468,10 +1628,15 @@ export interface components {
              */
             status: "queued" | "sent" | "failed" | "delivered" | "read";
             /**
-             * @description The recipient, digits with country code
+             * @description The recipient, digits with country code; null when the message went to a user_id
              * @example 919820388810
              */
-            phone_number: string;
+            phone_number: string | null;
+            /**
+             * @description The recipient's Meta business-scoped user id, when the send named one the account knows by no number
+             * @example null
+             */
+            user_id: string | null;
             /**
              * @description template (send-message, send-batch) or session (send-session-message: a free-form reply in the 24-hour window)
              * @enum {string}
@@ -1874,8 +2039,13 @@ export interface components {
              * @example 12
              */
             requeued: number;
-            /** @description true when the range held more than 1000 finished deliveries: replay the rest with a later `since` */
+            /** @description true when the range held more than 1000 finished deliveries: replay the rest with `after` */
             more: boolean;
+            /**
+             * @description When `more`: send the same `since` again with this as `after` to replay the next deliveries of the range (it ends where this call's did, so events made since are not taken); otherwise null
+             * @example MTI4NDU
+             */
+            next_after: string | null;
         };
         CreatedAutomation: components["schemas"]["Automation"] & {
             /**
@@ -1989,10 +2159,10 @@ export interface components {
             /** @example ct_01JQ8Z6K2R9V4T3N5B7C8D9E0F */
             id: string;
             /**
-             * @description Digits with country code
+             * @description Digits with country code; null for a customer known only by user_id (a WhatsApp username)
              * @example 919820388810
              */
-            phone_number: string;
+            phone_number: string | null;
             /** @description The WhatsApp profile name from their last message */
             profile_name: string | null;
             /** @description Meta's business-scoped user id, when Meta sent one */
@@ -2057,8 +2227,16 @@ export interface components {
             contact: {
                 /** @description The contact (`ct_…`); null until the customer wrote */
                 id: string | null;
-                /** @example 919820388810 */
-                phone_number: string;
+                /**
+                 * @description null for a customer known only by user_id (a WhatsApp username)
+                 * @example 919820388810
+                 */
+                phone_number: string | null;
+                /**
+                 * @description Meta's business-scoped user id, when Meta sent one
+                 * @example IN.1648738043044942
+                 */
+                user_id: string | null;
                 profile_name: string | null;
             };
             last_message: {
@@ -2274,10 +2452,22 @@ export interface components {
              */
             charge_free_messages: boolean;
             /**
-             * @description Meta's messaging limit of the account's business portfolio: unique users it may reach per rolling 24 hours, or `unlimited`. Dak refuses a send or batch whose new recipients exceed what is left (422 `messaging_limit_exceeded`).
+             * @description Meta's messaging limit of the account's business portfolio: unique users it may reach per rolling 24 hours, or `unlimited`. Dak refuses a send or batch whose new recipients exceed what is left (422 `messaging_limit_exceeded`). The worker reads it from Meta (each number's `messaging_limit_tier`) periodically and POST /accounts/{id}/messaging-tier/sync reads it now; Meta's report replaces a tier set by hand, which stays only until Meta reports one.
              * @example unlimited
              */
             messaging_tier: 250 | 2000 | 10000 | 100000 | "unlimited";
+            /**
+             * @description Where `messaging_tier` came from: `meta` (read from Meta, see `messaging_tier_synced_at`), `admin` (set with PATCH /accounts/{id}; the next read from Meta replaces it) or `default` (never set: unlimited)
+             * @example meta
+             * @enum {string}
+             */
+            messaging_tier_source: "default" | "admin" | "meta";
+            /**
+             * Format: date-time
+             * @description When Dak last read the tier from Meta; null = never (no phone number, or Meta never answered)
+             * @example 2026-03-14T09:30:00.000Z
+             */
+            messaging_tier_synced_at: string | null;
             /**
              * Format: date-time
              * @example 2026-03-14T09:30:00.000Z
@@ -2327,6 +2517,23 @@ export interface components {
         };
         AccountList: {
             accounts: components["schemas"]["Account"][];
+        };
+        MessagingTierSync: {
+            account: components["schemas"]["Account"];
+            /** @description Whether `messaging_tier` is now different from before */
+            changed: boolean;
+            /** @description What Meta answered for each of the account's phone numbers */
+            numbers: {
+                /** @example 106540352242922 */
+                meta_phone_number_id: string;
+                /** @description The tier Meta reported on this number; null when it gave none (see `error`) */
+                messaging_tier: 250 | 2000 | 10000 | 100000 | "unlimited" | null;
+                /** @description Why this number's tier could not be read; the other numbers' tier was used */
+                error: {
+                    code: string;
+                    message: string;
+                } | null;
+            }[];
         };
         PhoneNumber: {
             /** @example pn_01JQ8Z6K2R9V4T3N5B7C8D9E0F */
@@ -2569,7 +2776,7 @@ export interface operations {
                     "application/json": components["schemas"]["SendMessageResponse"];
                 };
             };
-            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `invalid_idempotency_key` (Idempotency-Key is empty or too long), `invalid_phone_number` (the recipient is not a plausible phone number), `malformed_json` (the body is not valid JSON), `json_too_deep` (the JSON body is nested deeper than any Dak request needs). */
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `invalid_idempotency_key` (Idempotency-Key is empty or too long), `invalid_phone_number` (the recipient is not a plausible phone number), `invalid_user_id` (the recipient's user_id is not a Meta business-scoped user id), `malformed_json` (the body is not valid JSON), `json_too_deep` (the JSON body is nested deeper than any Dak request needs). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2797,7 +3004,7 @@ export interface operations {
                     "application/json": components["schemas"]["SendMessageResponse"];
                 };
             };
-            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `invalid_idempotency_key` (Idempotency-Key is empty or too long), `invalid_phone_number` (the recipient is not a plausible phone number), `malformed_json` (the body is not valid JSON), `json_too_deep` (the JSON body is nested deeper than any Dak request needs). */
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `invalid_idempotency_key` (Idempotency-Key is empty or too long), `invalid_phone_number` (the recipient is not a plausible phone number), `invalid_user_id` (the recipient's user_id is not a Meta business-scoped user id), `malformed_json` (the body is not valid JSON), `json_too_deep` (the JSON body is nested deeper than any Dak request needs). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3142,6 +3349,18 @@ export interface operations {
                  *           ],
                  *           "client_reference": "order-12346",
                  *           "expires_in": 3600
+                 *         },
+                 *         {
+                 *           "user_id": "IN.1648738043044942",
+                 *           "variables": [
+                 *             {
+                 *               "type": "body",
+                 *               "values": [
+                 *                 "Ravi",
+                 *                 "ORD-12347"
+                 *               ]
+                 *             }
+                 *           ]
                  *         }
                  *       ]
                  *     }
@@ -3469,6 +3688,8 @@ export interface operations {
                 status?: "queued" | "sent" | "failed" | "delivered" | "read";
                 /** @description Only messages to this recipient; written as send-message takes it (+, spaces and dashes are stripped) */
                 phone_number?: string;
+                /** @description Only messages sent to this user id (a customer the account knows by no number) */
+                user_id?: string;
                 /** @description Only the messages of this batch (`bat_…`, from send-batch) */
                 batch_id?: string;
                 /** @description Only messages sent with this client_reference */
@@ -4946,6 +5167,8 @@ export interface operations {
                     since: string;
                     /** Format: date-time */
                     until?: string;
+                    /** @description The previous replay's `next_after`, unchanged; omit it at first */
+                    after?: string;
                 };
             };
         };
@@ -6150,6 +6373,8 @@ export interface operations {
                 tag?: string;
                 /** @description Only the contact with this number (digits with country code) */
                 number?: string;
+                /** @description Only contacts with this Meta business-scoped user id */
+                user_id?: string;
             };
             header?: never;
             path?: never;
@@ -7575,6 +7800,121 @@ export interface operations {
                      *       "error": {
                      *         "code": "body_too_large",
                      *         "message": "Body too large: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    syncMessagingTier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account's id (`acc_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Read and stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagingTierSync"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `no_access_token` (the account has no phone number with an access token to call Meta with), `meta_refused` (Meta refused the request; the message carries Meta's error). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "no_access_token",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `invalid_admin_token` (the admin token is missing or wrong), `admin_disabled` (the admin API is off (DAK_ADMIN_TOKEN is not set)). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_admin_token",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `account_not_found` (no such account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "account_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error. `error.code`: `meta_unexpected_answer` (Meta answered something Dak cannot read (such as a messaging tier it does not know); nothing was changed). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "meta_unexpected_answer",
+                     *         "message": "Error: the message says what to fix."
                      *       }
                      *     }
                      */
@@ -9847,6 +10187,8 @@ export interface operations {
                     since: string;
                     /** Format: date-time */
                     until?: string;
+                    /** @description The previous replay's `next_after`, unchanged; omit it at first */
+                    after?: string;
                 };
             };
         };
@@ -9944,6 +10286,1214 @@ export interface operations {
                      *       "error": {
                      *         "code": "callback_disabled",
                      *         "message": "Well-formed, but cannot be done as asked: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAccountContacts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The previous page's next_cursor, unchanged; omit it for the first (newest) page */
+                cursor?: string;
+                /** @description Only contacts opted out of marketing (true) or not (false) */
+                opted_out?: "true" | "false";
+                /** @description Only contacts with this tag */
+                tag?: string;
+                /** @description Only the contact with this number (digits with country code) */
+                number?: string;
+                /** @description Only contacts with this Meta business-scoped user id */
+                user_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The account's id (`acc_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of contacts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactList"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `invalid_admin_token` (the admin token is missing or wrong), `admin_disabled` (the admin API is off (DAK_ADMIN_TOKEN is not set)). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_admin_token",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `account_not_found` (no such account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "account_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAccountContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account's id (`acc_…`) */
+                id: string;
+                /** @description The contact's id (`ct_…`) */
+                contactId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contact */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contact"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `invalid_admin_token` (the admin token is missing or wrong), `admin_disabled` (the admin API is off (DAK_ADMIN_TOKEN is not set)). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_admin_token",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `account_not_found` (no such account), `contact_not_found` (no such contact in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "account_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateAccountContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account's id (`acc_…`) */
+                id: string;
+                /** @description The contact's id (`ct_…`) */
+                contactId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "tags": [
+                 *         "vip"
+                 *       ],
+                 *       "attributes": {
+                 *         "city": "Pune"
+                 *       },
+                 *       "opted_out": false
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Replaces the tags */
+                    tags?: string[];
+                    /** @description Merged into the attributes: each key is set, a key set to null is removed */
+                    attributes?: {
+                        [key: string]: string | number | boolean | null;
+                    };
+                    /** @description Opt the contact out of marketing (reason `manual`) or back in. Opt back in only with the customer’s consent. */
+                    opted_out?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contact"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `malformed_json` (the body is not valid JSON), `json_too_deep` (the JSON body is nested deeper than any Dak request needs). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `invalid_admin_token` (the admin token is missing or wrong), `admin_disabled` (the admin API is off (DAK_ADMIN_TOKEN is not set)). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_admin_token",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `account_not_found` (no such account), `contact_not_found` (no such contact in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "account_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large. `error.code`: `body_too_large` (the body is larger than the endpoint reads). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "body_too_large",
+                     *         "message": "Body too large: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAccountAutomations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account's id (`acc_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The automations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationList"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `invalid_admin_token` (the admin token is missing or wrong), `admin_disabled` (the admin API is off (DAK_ADMIN_TOKEN is not set)). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_admin_token",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `account_not_found` (no such account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "account_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createAccountAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account's id (`acc_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Shopify order confirmation",
+                 *       "phone_number_id": "106540352242922",
+                 *       "template_name": "order_update",
+                 *       "template_language": "en_US",
+                 *       "recipient": [
+                 *         "$.customer.phone",
+                 *         "$.shipping_address.phone",
+                 *         "$.billing_address.phone"
+                 *       ],
+                 *       "variables": [
+                 *         {
+                 *           "type": "body",
+                 *           "values": [
+                 *             {
+                 *               "path": "$.customer.first_name",
+                 *               "format": "first_word",
+                 *               "default": "there"
+                 *             },
+                 *             "$.name"
+                 *           ]
+                 *         }
+                 *       ],
+                 *       "condition": {
+                 *         "path": "$.financial_status",
+                 *         "in": [
+                 *           "paid",
+                 *           "pending",
+                 *           "authorized"
+                 *         ]
+                 *       },
+                 *       "dedupe": "$.id",
+                 *       "verify": {
+                 *         "kind": "hmac_sha256_base64",
+                 *         "header": "X-Shopify-Hmac-Sha256",
+                 *         "secret": "<your Shopify app client secret>"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateAutomationRequest"];
+            };
+        };
+        responses: {
+            /** @description Created; `url` is shown only now */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedAutomation"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `malformed_json` (the body is not valid JSON), `json_too_deep` (the JSON body is nested deeper than any Dak request needs). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `invalid_admin_token` (the admin token is missing or wrong), `admin_disabled` (the admin API is off (DAK_ADMIN_TOKEN is not set)). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_admin_token",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key. `error.code`: `phone_number_not_allowed` (this API key may not send from that number). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "phone_number_not_allowed",
+                     *         "message": "Not allowed for this key: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `account_not_found` (no such account), `phone_number_not_found` (no such phone number in the caller's account), `template_not_found` (no such template in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "account_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large. `error.code`: `body_too_large` (the body is larger than the endpoint reads). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "body_too_large",
+                     *         "message": "Body too large: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed, but cannot be done as asked. `error.code`: `variables_mismatch` (the variables do not fit the template's placeholders). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "variables_mismatch",
+                     *         "message": "Well-formed, but cannot be done as asked: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAccountAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account's id (`acc_…`) */
+                id: string;
+                /** @description The automation's id (`aut_…`) */
+                automationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The automation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Automation"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `invalid_admin_token` (the admin token is missing or wrong), `admin_disabled` (the admin API is off (DAK_ADMIN_TOKEN is not set)). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_admin_token",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `account_not_found` (no such account), `automation_not_found` (no such automation in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "account_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteAccountAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account's id (`acc_…`) */
+                id: string;
+                /** @description The automation's id (`aut_…`) */
+                automationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {boolean} */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `invalid_admin_token` (the admin token is missing or wrong), `admin_disabled` (the admin API is off (DAK_ADMIN_TOKEN is not set)). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_admin_token",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `account_not_found` (no such account), `automation_not_found` (no such automation in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "account_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateAccountAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account's id (`acc_…`) */
+                id: string;
+                /** @description The automation's id (`aut_…`) */
+                automationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": false
+                 *     }
+                 */
+                "application/json": {
+                    name?: string;
+                    phone_number_id?: string;
+                    template_id?: string;
+                    template_name?: string;
+                    template_language?: string;
+                    /** @description Where the recipient's number is: a JSONPath ("$.customer.phone"), or a list tried in order (the first present wins) */
+                    recipient?: string | string[];
+                    /** @description send-message's `variables`, with value specs in `values`. Each value is a constant ("Kirana Cart", 42), a JSONPath into the event ("$.customer.first_name"), or {"path", "format"?, "default"?} with format one of currency_minor, currency, date, first_word, upper, lower; {"value": "…"} is a constant that starts with "$.". */
+                    variables?: {
+                        /** @enum {string} */
+                        type: "header" | "body" | "button";
+                        index?: unknown;
+                        sub_type?: unknown;
+                        values?: (string | number | {
+                            path: string;
+                            /** @enum {string} */
+                            format?: "currency_minor" | "currency" | "date" | "first_word" | "upper" | "lower";
+                            default?: string;
+                        } | {
+                            value: string;
+                        })[] | {
+                            [key: string]: string | number | {
+                                path: string;
+                                /** @enum {string} */
+                                format?: "currency_minor" | "currency" | "date" | "first_word" | "upper" | "lower";
+                                default?: string;
+                            } | {
+                                value: string;
+                            };
+                        };
+                        media?: unknown;
+                        location?: unknown;
+                    }[];
+                    /** @description Only events where the field at `path` equals a value, is one of `in`, or `exists` (true/false) become messages; values compare as text */
+                    condition?: {
+                        path: string;
+                        equals?: string | number | boolean;
+                        in?: (string | number | boolean)[];
+                        exists?: boolean;
+                    } | null;
+                    /** @description The field that identifies the event (an order id): a value that already became a message sends nothing more */
+                    dedupe?: string;
+                    /** @description How Dak checks that a hook call comes from the sender: `hmac_sha256_base64` (Shopify's X-Shopify-Hmac-Sha256, WooCommerce's X-WC-Webhook-Signature: base64 HMAC-SHA256 of the raw body), `hmac_sha256_hex` (Razorpay's X-Razorpay-Signature: hex, an optional "sha256=" prefix is accepted), `token` (the header equals the secret). The secret is encrypted at rest and never shown again. */
+                    verify?: {
+                        /** @enum {string} */
+                        kind: "hmac_sha256_base64" | "hmac_sha256_hex" | "token";
+                        header: string;
+                        secret: string;
+                    } | null;
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Automation"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `malformed_json` (the body is not valid JSON), `json_too_deep` (the JSON body is nested deeper than any Dak request needs). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `invalid_admin_token` (the admin token is missing or wrong), `admin_disabled` (the admin API is off (DAK_ADMIN_TOKEN is not set)). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_admin_token",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key. `error.code`: `phone_number_not_allowed` (this API key may not send from that number). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "phone_number_not_allowed",
+                     *         "message": "Not allowed for this key: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `account_not_found` (no such account), `automation_not_found` (no such automation in the caller's account), `phone_number_not_found` (no such phone number in the caller's account), `template_not_found` (no such template in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "account_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large. `error.code`: `body_too_large` (the body is larger than the endpoint reads). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "body_too_large",
+                     *         "message": "Body too large: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed, but cannot be done as asked. `error.code`: `variables_mismatch` (the variables do not fit the template's placeholders). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "variables_mismatch",
+                     *         "message": "Well-formed, but cannot be done as asked: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAccountAutomationEvents: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The previous page's next_cursor, unchanged; omit it for the first (newest) page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The account's id (`acc_…`) */
+                id: string;
+                /** @description The automation's id (`aut_…`) */
+                automationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationEventList"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `invalid_admin_token` (the admin token is missing or wrong), `admin_disabled` (the admin API is off (DAK_ADMIN_TOKEN is not set)). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_admin_token",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `account_not_found` (no such account), `automation_not_found` (no such automation in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "account_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (Postgres or Redis) is down; retry after Retry-After seconds. `error.code`: `service_unavailable` (a dependency (Postgres or Redis) is down; retry after Retry-After seconds). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (Postgres or Redis) is down; retry after Retry-After seconds: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    dryRunAccountAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account's id (`acc_…`) */
+                id: string;
+                /** @description The automation's id (`aut_…`) */
+                automationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description What the event would become */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationDryRun"];
+                };
+            };
+            /** @description Malformed request. `error.code`: `invalid_request` (a field is missing or invalid; details.issues lists each one), `malformed_json` (the body is not valid JSON), `json_too_deep` (the JSON body is nested deeper than any Dak request needs). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "Malformed request: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. `error.code`: `invalid_admin_token` (the admin token is missing or wrong), `admin_disabled` (the admin API is off (DAK_ADMIN_TOKEN is not set)). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "invalid_admin_token",
+                     *         "message": "Missing or invalid credentials: the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another account's objects). `error.code`: `account_not_found` (no such account), `automation_not_found` (no such automation in the caller's account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "account_not_found",
+                     *         "message": "Not found (also for another account's objects): the message says what to fix."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large. `error.code`: `body_too_large` (the body is larger than the endpoint reads). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": {
+                     *         "code": "body_too_large",
+                     *         "message": "Body too large: the message says what to fix."
                      *       }
                      *     }
                      */

@@ -25,7 +25,7 @@ import {
 } from '@dak/db';
 import { parseOrThrow } from '@dak/http';
 import type { ApiContext } from '../../context';
-import type { Principal } from '../../http/auth';
+import { accountPrincipal, type Principal } from '../../http/auth';
 import { acceptMessages } from '../messages/accept';
 import { prepareSend, sendMessageSchema } from '../messages/send-message';
 import { toMetaTemplate } from '../templates/service';
@@ -61,22 +61,10 @@ function mappingOf(automation: AutomationWithSender): AutomationMapping {
 }
 
 /** The automation sends on behalf of its account, from any of its numbers (checked at creation). */
-async function accountPrincipal(ctx: ApiContext, automation: AutomationWithSender): Promise<Principal> {
+async function automationPrincipal(ctx: ApiContext, automation: AutomationWithSender): Promise<Principal> {
   const account = await findAccountById(ctx.db, automation.account_id);
   if (!account) throw new Error(`account ${automation.account_id} of ${automation.id} is gone`);
-  return {
-    keyId: `automation:${automation.id}`,
-    accountId: account.id,
-    metaPhoneNumberIds: null,
-    requestsPerSecond: 0,
-    account: {
-      currency: account.currency,
-      price_minor: account.price_minor,
-      category_prices: account.category_prices,
-      session_price_minor: account.session_price_minor,
-      requests_per_second: account.requests_per_second,
-    },
-  };
+  return accountPrincipal(account, `automation:${automation.id}`);
 }
 
 /** A refusal of the send path that is about this event, not a fault (a dependency down is one). */
@@ -118,7 +106,7 @@ export async function judgeEvent(
     };
   }
   try {
-    const principal = await accountPrincipal(ctx, automation);
+    const principal = await automationPrincipal(ctx, automation);
     const request = parseOrThrow(sendMessageSchema, {
       phone_number_id: automation.meta_phone_number_id,
       ...templateFields(automation),

@@ -90,11 +90,9 @@ export const updateAutomationSchema = z
   });
 export type UpdateAutomationRequest = z.output<typeof updateAutomationSchema>;
 
-export const automationParams = z.object({
-  id: z
-    .string()
-    .openapi({ param: { description: "The automation's id (`aut_…`)" }, example: 'aut_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
-});
+export const automationIdParam = z
+  .string()
+  .openapi({ param: { description: "The automation's id (`aut_…`)" }, example: 'aut_01JQ8Z6K2R9V4T3N5B7C8D9E0F' });
 
 export const eventListQuerySchema = z.strictObject({
   limit: z.coerce.number().int('limit must be a whole number').min(1).max(200).default(50),

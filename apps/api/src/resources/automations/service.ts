@@ -43,10 +43,7 @@ export async function requireAutomation(
 ): Promise<AutomationWithSender> {
   const automation = await findAutomation(ctx.db, principal.accountId, id);
   if (!automation) {
-    throw new DakError(
-      'automation_not_found',
-      `No automation "${id}". GET /api/whatsapp/v1/automations lists your automations.`,
-    );
+    throw new DakError('automation_not_found', `No automation "${id}" in this account. GET /automations lists them.`);
   }
   return automation;
 }

@@ -1,4 +1,4 @@
-import { DakError } from '@dak/core';
+import { DakError, presentAddress } from '@dak/core';
 import { optedOutAmong, type OptedOutContact, type Template } from '@dak/db';
 import type { ApiContext } from '../../context';
 
@@ -33,7 +33,7 @@ export function optedOutError(contact: OptedOutContact, templateName: string): D
       `"${templateName}" is a MARKETING template, so it was not sent and nothing was held; utility and authentication templates still go. ` +
       'Only the customer (a START reply) or you (PATCH /api/whatsapp/v1/contacts/{id} with "opted_out": false, with their consent) can opt them back in.',
     {
-      phone_number: contact.number,
+      ...presentAddress(contact.number),
       opted_out_at: contact.opted_out_at?.toISOString() ?? null,
       reason: contact.opt_out_reason,
       keyword: contact.opt_out_keyword,

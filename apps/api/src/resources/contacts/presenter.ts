@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { presentAddress } from '@dak/core';
 import type { Contact } from '@dak/db';
 import type { contactSchema } from './schema';
 
@@ -7,9 +8,9 @@ const iso = (date: Date | null) => date?.toISOString() ?? null;
 export function presentContact(row: Contact): z.infer<typeof contactSchema> {
   return {
     id: row.id,
-    phone_number: row.number,
+    ...presentAddress(row.number),
     profile_name: row.profile_name,
-    user_id: row.user_id,
+    ...(row.user_id ? { user_id: row.user_id } : {}),
     tags: row.tags,
     attributes: row.attributes,
     opted_out: row.opted_out,

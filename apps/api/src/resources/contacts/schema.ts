@@ -32,11 +32,9 @@ export const updateContactSchema = z
   .refine((body) => Object.keys(body).length > 0, nothingToChange(UPDATABLE));
 export type UpdateContactRequest = z.output<typeof updateContactSchema>;
 
-export const contactParams = z.object({
-  id: z
-    .string()
-    .openapi({ param: { description: "The contact's id (`ct_…`)" }, example: 'ct_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
-});
+export const contactIdParam = z
+  .string()
+  .openapi({ param: { description: "The contact's id (`ct_…`)" }, example: 'ct_01JQ8Z6K2R9V4T3N5B7C8D9E0F' });
 
 export const contactListQuerySchema = z.strictObject({
   limit: z.coerce.number().int('limit must be a whole number').min(1).max(200).default(50),
@@ -48,6 +46,7 @@ export const contactListQuerySchema = z.strictObject({
     .describe('Only contacts opted out of marketing (true) or not (false)'),
   tag: tagSchema.optional().describe('Only contacts with this tag'),
   number: z.string().max(64).optional().describe('Only the contact with this number (digits with country code)'),
+  user_id: z.string().max(140).optional().describe('Only contacts with this Meta business-scoped user id'),
 });
 
 // Answers.
@@ -55,7 +54,10 @@ export const contactListQuerySchema = z.strictObject({
 export const contactSchema = z
   .object({
     id: z.string().openapi({ example: 'ct_01JQ8Z6K2R9V4T3N5B7C8D9E0F' }),
-    phone_number: z.string().openapi({ description: 'Digits with country code', example: '919820388810' }),
+    phone_number: z.string().nullable().openapi({
+      description: 'Digits with country code; null for a customer known only by user_id (a WhatsApp username)',
+      example: '919820388810',
+    }),
     profile_name: z.string().nullable().openapi({ description: 'The WhatsApp profile name from their last message' }),
     user_id: z.string().nullable().openapi({ description: "Meta's business-scoped user id, when Meta sent one" }),
     tags: z.array(z.string()),

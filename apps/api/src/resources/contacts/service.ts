@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { DakError, normalizeRecipient } from '@dak/core';
+import { DakError, normalizeRecipient, normalizeUserId } from '@dak/core';
 import { findContact, listContacts as listContactRows, updateContact as updateContactRow, type Contact } from '@dak/db';
 import type { ApiContext } from '../../context';
 import type { Principal } from '../../http/auth';
@@ -10,7 +10,7 @@ import { idPage } from '../requests';
 function notFound(id: string): DakError {
   return new DakError(
     'contact_not_found',
-    `No contact "${id}". GET /api/whatsapp/v1/contacts lists your contacts (filter by number with ?number=).`,
+    `No contact "${id}" in this account. GET /contacts lists them (filter by number with ?number=).`,
   );
 }
 
@@ -50,10 +50,21 @@ export async function listContacts(
       );
     }
   }
+  let userId: string | undefined;
+  if (query.user_id !== undefined) {
+    userId = normalizeUserId(query.user_id) ?? undefined;
+    if (!userId) {
+      throw invalidQuery(
+        'user_id',
+        'not a business-scoped user id',
+        'give it as Meta sends it: a two-letter country code, a period, then letters and digits (e.g. US.13491208655302741918).',
+      );
+    }
+  }
   const rows = await listContactRows(
     ctx.db,
     principal.accountId,
-    { optedOut: query.opted_out, tag: query.tag, number },
+    { optedOut: query.opted_out, tag: query.tag, number, userId },
     { before: query.cursor, limit: query.limit + 1 },
   );
   const { page, nextCursor } = idPage(rows, query.limit);

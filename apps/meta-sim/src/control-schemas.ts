@@ -122,13 +122,24 @@ export const webhookConfigSchema = z.object({
 export const inboundSchema = z
   .object({
     phone_number_id: z.string().min(1),
-    from: z.string().regex(/^\+?\d{7,15}$/),
+    /** The user's phone number; absent for a user who adopted a username and withholds it. */
+    from: z
+      .string()
+      .regex(/^\+?\d{7,15}$/)
+      .optional(),
+    /** The user's business-scoped user id (2026), beside or instead of `from`. */
+    user_id: z
+      .string()
+      .regex(/^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$/)
+      .optional(),
+    username: z.string().optional(),
     name: z.string().optional(),
     text: z.string().optional(),
     button: z.object({ payload: z.string(), text: z.string() }).optional(),
     context_id: z.string().optional(),
   })
-  .refine((input) => input.text !== undefined || input.button !== undefined, { message: 'give text or button' });
+  .refine((input) => input.text !== undefined || input.button !== undefined, { message: 'give text or button' })
+  .refine((input) => input.from !== undefined || input.user_id !== undefined, { message: 'give from or user_id' });
 
 export const serviceWindowSchema = z.object({
   phone_number_id: z.string().min(1),

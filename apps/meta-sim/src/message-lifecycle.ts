@@ -38,8 +38,14 @@ export interface InboundRecord {
 export interface SimMessage {
   id: string;
   phone_number_id: string;
+  /** What the send named: `to` (a phone number) or `recipient` (a business-scoped user id). */
   to: string;
+  /** The user's key: the phone number when known, else the user id. */
   wa_id: string;
+  /** Set when the send named the user by `recipient`: statuses then carry `recipient_user_id`. */
+  user_id?: string;
+  /** The user's phone number, when the send named it or the simulator knows it. */
+  phone?: string;
   type: string;
   template?: { name: string; language: string; category: string };
   biz_opaque_callback_data?: string;
@@ -61,7 +67,10 @@ export interface AcceptedSend {
 
 export interface InboundMessage {
   phone_number_id: string;
-  from: string;
+  /** Absent for a user known only by a username: `user_id` names them. */
+  from?: string;
+  user_id?: string;
+  username?: string;
   name?: string;
   text?: string;
   button?: { payload: string; text: string };
@@ -77,6 +86,8 @@ export class MessageLifecycle {
   private messages = new Map<string, SimMessage>();
   private windows = new Map<string, number>();
   private entryWindows = new Map<string, { id: string; opened: number }>();
+  /** Business-scoped user ids whose phone number a user's message showed: a send naming the id reaches that user. */
+  private userPhones = new Map<string, string>();
   /** Users' messages to the business, by wamid: what a read receipt may name. */
   private inboundMessages = new Map<string, InboundRecord>();
 
@@ -95,6 +106,11 @@ export class MessageLifecycle {
     this.windows.clear();
     this.entryWindows.clear();
     this.inboundMessages.clear();
+  }
+
+  /** The phone number behind a user id, when a message of that user showed both. */
+  phoneOfUser(userId: string): string | undefined {
+    return this.userPhones.get(userId);
   }
 
   /** A user's message to the business that the simulator sent, by wamid. */
@@ -155,11 +171,23 @@ export class MessageLifecycle {
   inbound(input: InboundMessage): { id: string } {
     const number = this.lookupNumber(input.phone_number_id);
     if (!number) throw new Error(`unknown phone number ${input.phone_number_id}`);
-    const from = input.from.replace(/\D/g, '');
+    const phone = input.from?.replace(/\D/g, '');
+    const userId = input.user_id;
+    if (phone && userId) this.userPhones.set(userId, phone);
+    // Windows and read receipts are per user: by number when known (also when this message
+    // withholds it), else by user id.
+    const from = phone ?? (userId && this.userPhones.get(userId)) ?? userId;
+    if (!from) throw new Error('an inbound message needs from or user_id');
     const id = this.ids.wamid(from);
     const now = Date.now();
     this.openWindow(number.id, from, now);
-    const message: Record<string, unknown> = { from, id, timestamp: unixSeconds(now) };
+    // A user known only by a username has no `from`: Meta names them by `from_user_id`.
+    const message: Record<string, unknown> = {
+      ...(phone ? { from: phone } : {}),
+      ...(userId ? { from_user_id: userId } : {}),
+      id,
+      timestamp: unixSeconds(now),
+    };
     this.inboundMessages.set(id, { id, phone_number_id: number.id, from, received_at: new Date(now).toISOString() });
     if (this.inboundMessages.size > this.maxMessages) {
       const oldest = this.inboundMessages.keys().next().value;
@@ -179,7 +207,16 @@ export class MessageLifecycle {
       value: {
         messaging_product: 'whatsapp',
         metadata: { display_phone_number: number.display, phone_number_id: number.id },
-        contacts: [{ profile: { name: input.name ?? `User ${from.slice(-4)}` }, wa_id: from }],
+        contacts: [
+          {
+            profile: {
+              name: input.name ?? `User ${from.slice(-4)}`,
+              ...(input.username ? { username: input.username } : {}),
+            },
+            ...(phone ? { wa_id: phone } : {}),
+            ...(userId ? { user_id: userId } : {}),
+          },
+        ],
         messages: [message],
       },
     });
@@ -249,7 +286,8 @@ export class MessageLifecycle {
           id: message.id,
           status,
           timestamp: unixSeconds(Date.now()),
-          recipient_id: message.wa_id,
+          ...(message.phone && !message.user_id ? { recipient_id: message.phone } : {}),
+          ...(message.user_id ? { recipient_user_id: message.user_id } : {}),
           ...(message.biz_opaque_callback_data === undefined
             ? {}
             : { biz_opaque_callback_data: message.biz_opaque_callback_data }),
@@ -268,7 +306,8 @@ export class MessageLifecycle {
       const button = rule.replyText === undefined ? send.quickReply : undefined;
       this.inbound({
         phone_number_id: number.id,
-        from: message.wa_id,
+        ...(message.phone ? { from: message.phone } : {}),
+        ...(message.user_id ? { user_id: message.user_id } : {}),
         context_id: message.id,
         ...(button ? { button } : { text: rule.replyText ?? 'Thanks!' }),
       });

@@ -28,7 +28,7 @@ const SESSION_TYPES = new Set([
 
 export interface SendSuccess {
   messaging_product: 'whatsapp';
-  contacts: { input: string; wa_id: string }[];
+  contacts: { input: string; wa_id?: string; user_id?: string }[];
   messages: { id: string; message_status?: 'accepted' }[];
 }
 
@@ -125,12 +125,9 @@ export class MessageService {
     if (body.recipient_type !== undefined && body.recipient_type !== 'individual') {
       throw new MetaApiError(100, 'recipient_type must be "individual"');
     }
-    const to = body.to;
-    if (typeof to !== 'string' || to.trim() === '') throw new MetaApiError(100, 'The parameter to is required.');
-    const waId = to.replace(/[\s()+\-.]/g, '');
-    if (!/^\d{7,15}$/.test(waId))
-      throw new MetaApiError(100, `Invalid parameter: to (${to}) is not a valid phone number`);
-    if (waId === number.display) throw new MetaApiError(131021, 'The recipient is the sending phone number');
+    const user = this.addressee(body);
+    const waId = user.key;
+    if (user.phone === number.display) throw new MetaApiError(131021, 'The recipient is the sending phone number');
     const opaque = body.biz_opaque_callback_data;
     if (opaque !== undefined && (typeof opaque !== 'string' || opaque.length > OPAQUE_LIMIT)) {
       throw new MetaApiError(100, `biz_opaque_callback_data must be a string of at most ${OPAQUE_LIMIT} characters`);
@@ -201,8 +198,10 @@ export class MessageService {
       message: {
         id,
         phone_number_id: number.id,
-        to,
+        to: user.input,
         wa_id: waId,
+        ...(user.userId ? { user_id: user.userId } : {}),
+        ...(user.phone ? { phone: user.phone } : {}),
         type,
         ...(template
           ? { template: { name: template.name, language: template.language, category: template.category } }
@@ -215,9 +214,42 @@ export class MessageService {
     });
     return {
       messaging_product: 'whatsapp',
-      contacts: [{ input: to, wa_id: waId }],
+      contacts: [
+        {
+          input: user.input,
+          ...(user.phone ? { wa_id: user.phone } : {}),
+          ...(user.userId ? { user_id: user.userId } : {}),
+        },
+      ],
       messages: [template ? { id, message_status: 'accepted' } : { id }],
     };
+  }
+
+  /**
+   * Whom the send names: `to`, a phone number, or (2026) `recipient`, a business-scoped user id
+   * for a user known only by it. With both, `to` wins. The user's key (windows, limits, pairs)
+   * is their number when the simulator knows it, so a user id of a user who wrote with their
+   * number reaches the same user.
+   */
+  private addressee(body: Json): { input: string; key: string; phone?: string; userId?: string } {
+    const { to, recipient } = body;
+    if (to !== undefined || recipient === undefined) {
+      if (typeof to !== 'string' || to.trim() === '') {
+        throw new MetaApiError(100, 'The parameter to (or recipient, a business-scoped user id) is required.');
+      }
+      const phone = to.replace(/[\s()+\-.]/g, '');
+      if (!/^\d{7,15}$/.test(phone))
+        throw new MetaApiError(100, `Invalid parameter: to (${to}) is not a valid phone number`);
+      return { input: to, key: phone, phone };
+    }
+    if (typeof recipient !== 'string' || !/^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$/.test(recipient)) {
+      throw new MetaApiError(
+        100,
+        `Invalid parameter: recipient (${String(recipient)}) is not a business-scoped user id such as US.13491208655302741918`,
+      );
+    }
+    const phone = this.lifecycle.phoneOfUser(recipient);
+    return { input: recipient, key: phone ?? recipient, userId: recipient, ...(phone ? { phone } : {}) };
   }
 
   private checkTemplate(number: PhoneNumber, raw: unknown): MetaTemplate {
@@ -260,5 +292,5 @@ function quickReplyOf(template: MetaTemplate | undefined): { quickReply?: { payl
 
 /** A POST to /messages that is a read receipt (`status` set, nobody to send to). */
 export function isReadReceipt(body: unknown): body is Json {
-  return isObject(body) && body.status !== undefined && body.to === undefined;
+  return isObject(body) && body.status !== undefined && body.to === undefined && body.recipient === undefined;
 }

@@ -8,6 +8,7 @@ import {
   isReportedStatus,
   messageStatusEvent,
   normalizeRecipient,
+  normalizeUserId,
   optChangeOfReply,
   statusChangesOf,
   STATUS_RANK,
@@ -17,6 +18,7 @@ import {
 } from '@dak/core';
 import {
   accountsWaivingFreeMessages,
+  knownAddresses,
   applyReportedStatuses,
   CallbackSubscriptions,
   closeEvents,
@@ -118,6 +120,7 @@ export async function applyPendingEvents(
       if (outcome.rejected) batch.rejected.push({ event, reason: outcome.rejected });
       else batch.applied.push(event);
     }
+    await addressByKnownNumber(trx, gathered);
     const settled = await applyReportedStatuses(trx, gathered.reports);
     const waiving = await accountsWaivingFreeMessages(
       trx,
@@ -393,9 +396,23 @@ async function applyTemplateUpdate(
 }
 
 /**
+ * A customer who wrote with only their user id (they adopted a username) but whom the account
+ * knows by number (an earlier message showed both) is filed under that number, so one customer
+ * keeps one contact and one conversation: one lookup for the batch, only when such messages came.
+ */
+async function addressByKnownNumber(db: Database, gathered: Gathered): Promise<void> {
+  const filed = await knownAddresses(
+    db,
+    gathered.contacts.map((c) => ({ accountId: c.accountId, address: c.number })),
+  );
+  for (const contact of gathered.contacts) contact.number = filed(contact.accountId, contact.number);
+  for (const message of gathered.inbound) message.contactNumber = filed(message.accountId, message.contactNumber);
+}
+
+/**
  * The contact who wrote an inbound message: their profile name and user id, and an opt change
- * when the message is exactly a STOP (or START) keyword. A user known only by a username (no
- * number) is not recorded: contacts are keyed by number.
+ * when the message is exactly a STOP (or START) keyword. A contact is keyed by their number, or
+ * by their business-scoped user id when Meta sent no number (a user who adopted a username).
  */
 function contactOf(
   event: PendingEvent,
@@ -403,7 +420,8 @@ function contactOf(
   receiver: RegisteredNumber,
   keywords: OptKeywords,
 ): ContactSighting | undefined {
-  const number = normalizeRecipient(stored.message.from ?? stored.contact.wa_id ?? '');
+  const userId = normalizeUserId(stored.message.from_user_id ?? stored.contact.user_id ?? '');
+  const number = normalizeRecipient(stored.message.from ?? stored.contact.wa_id ?? '') ?? userId;
   if (!number) return undefined;
   const change = optChangeOfReply(stored.content, keywords);
   return {
@@ -412,7 +430,7 @@ function contactOf(
     at: stored.message.timestamp ?? event.received_at,
     inbound: true,
     profileName: stored.contact.profile?.name ?? null,
-    userId: stored.contact.user_id ?? null,
+    userId,
     opt: change
       ? change.optedOut
         ? { optedOut: true, reason: 'stop_keyword', keyword: change.keyword }
@@ -456,9 +474,10 @@ function inboundEventOf(
     data: {
       wamid: stored.message.id,
       phone_number_id: receiver.meta_phone_number_id,
-      from: stored.message.from,
-      user_id: stored.contact.user_id,
+      from: stored.message.from ?? stored.contact.wa_id,
+      user_id: stored.message.from_user_id ?? stored.contact.user_id,
       profile_name: stored.contact.profile?.name ?? null,
+      username: stored.contact.profile?.username ?? null,
       type: stored.message.type,
       sent_at: (stored.message.timestamp ?? event.received_at).toISOString(),
       message: stored.content,

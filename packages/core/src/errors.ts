@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   json_too_deep: { status: 400, means: 'the JSON body is nested deeper than any Dak request needs' },
   invalid_value: { status: 400, means: 'a value cannot be stored (a NUL character, an out-of-range number)' },
   invalid_phone_number: { status: 400, means: 'the recipient is not a plausible phone number' },
+  invalid_user_id: { status: 400, means: "the recipient's user_id is not a Meta business-scoped user id" },
   invalid_idempotency_key: { status: 400, means: 'Idempotency-Key is empty or too long' },
   invalid_challenge: { status: 400, means: 'hub.challenge is not the number Meta sends' },
   no_access_token: { status: 400, means: 'the account has no phone number with an access token to call Meta with' },
@@ -89,6 +90,10 @@ export const ERROR_CODES = {
   rate_limited: { status: 429, means: 'the request rate is used up; retry after Retry-After seconds' },
 
   internal_error: { status: 500, means: "a fault on Dak's side" },
+  meta_unexpected_answer: {
+    status: 502,
+    means: 'Meta answered something Dak cannot read (such as a messaging tier it does not know); nothing was changed',
+  },
   service_unavailable: {
     status: 503,
     means: 'a dependency (Postgres or Redis) is down; retry after Retry-After seconds',

@@ -1,4 +1,5 @@
 import { formatMinor } from './money';
+import { presentAddress } from './phone';
 import { presentPricing, type ReportedPricing } from './pricing';
 import { presentSession, type MessageKind, type SessionPayload } from './session';
 import { STATUS_RANK, type ChargeState, type MessageError, type MessageStatus } from './status';
@@ -47,7 +48,7 @@ export function presentMessage(message: StoredMessageView) {
     message_id: message.id,
     wamid: message.wamid,
     status: publicStatus(message.status),
-    phone_number: message.recipient,
+    ...presentAddress(message.recipient),
     kind: message.kind,
     template_id: message.kind === 'session' ? null : message.template_id,
     template_name: message.kind === 'session' ? null : message.template_name,

@@ -97,6 +97,9 @@ export type MediaInfo = z.infer<typeof mediaInfoSchema>;
 
 const uploadAnswerSchema = z.object({ id: z.union([z.string().min(1), z.number().transform(String)]) });
 
+/** Meta's answer to a phone number read with `fields=messaging_limit_tier`. */
+const messagingTierAnswerSchema = z.object({ messaging_limit_tier: z.string() });
+
 /** Uploads and downloads move up to 100 MB: they get longer than a send's timeout. */
 const MEDIA_TIMEOUT_MS = 120_000;
 
@@ -242,6 +245,17 @@ export class GraphClient {
 
   async getTemplate(templateId: string, accessToken: string): Promise<MetaTemplate> {
     return this.getJson(this.url(encodeURIComponent(templateId)), accessToken, 'template fetch', templateSchema);
+  }
+
+  /**
+   * `GET /{phone_number_id}?fields=messaging_limit_tier`: the messaging limit Meta reports on a
+   * number (since October 2025 its business portfolio's, the same on every number of it), as
+   * Meta names it (`TIER_2K`); @dak/meta's fetchMessagingTier reads the name.
+   */
+  async getMessagingLimitTier(metaPhoneNumberId: string, accessToken: string): Promise<string> {
+    const url = this.url(`${encodeURIComponent(metaPhoneNumberId)}?fields=messaging_limit_tier`);
+    return (await this.getJson(url, accessToken, 'messaging tier read', messagingTierAnswerSchema))
+      .messaging_limit_tier;
   }
 
   private async getJson<T extends z.ZodType>(

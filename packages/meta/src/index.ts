@@ -6,3 +6,4 @@ export * from './webhook-events';
 export * from './webhook-provenance';
 export * from './webhook-schema';
 export * from './send-retry';
+export * from './messaging-tier';

@@ -1,4 +1,12 @@
-import type { MessageKind, SessionPayload } from '@dak/core';
+import { isUserId, type MessageKind, type SessionPayload } from '@dak/core';
+
+/**
+ * Whom Meta sends to: `to` with a phone number, or `recipient` with a business-scoped user id
+ * (a user known only by it, 2026).
+ */
+function addressee(recipient: string): { to: string } | { recipient: string } {
+  return isUserId(recipient) ? { recipient } : { to: recipient };
+}
 
 /** Meta's exact template send body; `biz_opaque_callback_data` carries Dak's message id back on every status. */
 export function buildTemplateSendBody(message: {
@@ -11,7 +19,7 @@ export function buildTemplateSendBody(message: {
   return {
     messaging_product: 'whatsapp',
     recipient_type: 'individual',
-    to: message.recipient,
+    ...addressee(message.recipient),
     type: 'template',
     biz_opaque_callback_data: message.id,
     template: {
@@ -31,7 +39,7 @@ export function buildSessionSendBody(message: { id: string; recipient: string; s
   return {
     messaging_product: 'whatsapp',
     recipient_type: 'individual',
-    to: message.recipient,
+    ...addressee(message.recipient),
     type,
     [type]: content,
     ...(context_wamid ? { context: { message_id: context_wamid } } : {}),

@@ -76,7 +76,15 @@ export const statusSchema = z.object({
 export type MetaStatus = z.infer<typeof statusSchema>;
 
 /** One entry of `messages`: something a customer sent to one of the numbers. */
-export const inboundMessageSchema = z.object({ id: text, from: text, timestamp: unixTime, type: text });
+export const inboundMessageSchema = z.object({
+  id: text,
+  /** The writer's phone number; absent for a user known only by a username (2026). */
+  from: text,
+  /** The writer's business-scoped user id (2026), beside or instead of `from`. */
+  from_user_id: text,
+  timestamp: unixTime,
+  type: text,
+});
 export type MetaInboundMessage = z.infer<typeof inboundMessageSchema>;
 
 /** One entry of `contacts` beside inbound messages: who wrote, with their WhatsApp profile name. */
@@ -85,7 +93,7 @@ export const inboundContactSchema = z.object({
   wa_id: text,
   /** Meta's business-scoped user id (2026), beside or instead of wa_id. */
   user_id: text,
-  profile: z.object({ name: text }).nullable().catch(null),
+  profile: z.object({ name: text, username: text }).nullable().catch(null),
 });
 export type MetaInboundContact = z.infer<typeof inboundContactSchema>;
 

@@ -82,9 +82,15 @@ describe("Meta's webhook events", () => {
     });
     expect(stored(event)).toEqual({
       kind: 'message',
-      message: { id: 'wamid.in', from: '919820388810', timestamp: new Date(1764198000 * 1000), type: 'text' },
+      message: {
+        id: 'wamid.in',
+        from: '919820388810',
+        from_user_id: null,
+        timestamp: new Date(1764198000 * 1000),
+        type: 'text',
+      },
       content: { id: 'wamid.in', from: '919820388810', timestamp: '1764198000', type: 'text', text: { body: 'hi' } },
-      contact: { wa_id: '919820388810', user_id: null, profile: { name: 'A' } },
+      contact: { wa_id: '919820388810', user_id: null, profile: { name: 'A', username: null } },
     });
   });
 

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import { newId } from '@dak/core';
+import { sql, type RawBuilder } from 'kysely';
+import { isUserId, newId } from '@dak/core';
 import type { Database } from '../database';
 import type { Contact, OptOutReason } from '../schema/index';
 
@@ -111,20 +111,90 @@ export async function recordContacts(db: Database, sightings: readonly ContactSi
 
 export type OptedOutContact = Pick<Contact, 'number' | 'opted_out_at' | 'opt_out_reason' | 'opt_out_keyword'>;
 
-/** Which of these numbers have opted out of the account's marketing: one lookup on the unique index. */
+/**
+ * Which of these addresses have opted out of the account's marketing: one statement on the
+ * unique index. A customer can have two contacts: one under their user id (they wrote, or were
+ * opted out by Meta's 131050, while Meta showed no number) and one under their number (a later
+ * message showed both; sends by either resolve to it). Their opt state is the latest opt change
+ * of the two, so a STOP given under the user id still holds once they are known by number, and a
+ * START given later under the number undoes it.
+ */
 export async function optedOutAmong(
   db: Database,
   accountId: string,
-  numbers: readonly string[],
+  addresses: readonly string[],
 ): Promise<OptedOutContact[]> {
-  if (numbers.length === 0) return [];
-  return db
-    .selectFrom('contacts')
-    .select(['number', 'opted_out_at', 'opt_out_reason', 'opt_out_keyword'])
-    .where('account_id', '=', accountId)
-    .where('number', 'in', [...new Set(numbers)])
-    .where('opted_out', '=', true)
+  if (addresses.length === 0) return [];
+  const latest = await db
+    .selectFrom('contacts as c')
+    .innerJoin('contacts as o', (join) =>
+      join
+        .onRef('o.account_id', '=', 'c.account_id')
+        // The contact itself and the one under its user id: two probes of the unique index.
+        .on(sql<boolean>`o.number = any(array[c.number, c.user_id])`),
+    )
+    .distinctOn('c.number')
+    .select(['c.number', 'o.opted_out', 'o.opted_out_at', 'o.opt_out_reason', 'o.opt_out_keyword'])
+    .where('c.account_id', '=', accountId)
+    // One array parameter, not one per address: a 10,000-item batch is one bind, not 10,000.
+    .where('c.number', '=', sql<string>`any(${[...new Set(addresses)]}::text[])`)
+    .orderBy('c.number')
+    // Meta's times are whole seconds: a tie goes to the row written last, as recordContacts does.
+    .orderBy(sql`o.opt_changed_at desc nulls last, o.updated_at desc`)
     .execute();
+  return latest.filter((row) => row.opted_out).map(({ opted_out: _, ...contact }) => contact);
+}
+
+/** Who a send names or a message came from, within an account: a number, or a user id. */
+export interface AddressRef {
+  accountId: string;
+  address: string;
+}
+
+/**
+ * Which of a user id's contacts is the customer now: one known by number before one known only
+ * by the user id, then the one that wrote last, then the one written last. Meta's user id
+ * outlives a change of number, so two numbered contacts can carry one user id; the current one
+ * gets the sends by user id and the user-id thread (conversations.ts). Column names unqualified:
+ * it orders rows of `contacts`.
+ */
+const CURRENT_FIRST = sql`(number ~ '^[0-9]') desc, last_inbound_at desc nulls last, updated_at desc, id desc`;
+
+/** The number of the customer `userId` of the account now (see CURRENT_FIRST), or null when none is known. */
+export const currentNumberOf = (accountId: RawBuilder<unknown>, userId: RawBuilder<unknown>) =>
+  sql<string | null>`(select number from contacts
+    where account_id = ${accountId} and user_id = ${userId} and number ~ '^[0-9]'
+    order by ${CURRENT_FIRST} limit 1)`;
+
+/**
+ * Where each of these addresses is filed: a user id that a contact of the account also shows
+ * with a number goes to that number (a message showed both; the current one when the customer
+ * changed number), so one customer keeps one contact, conversation, window and opt-out whichever
+ * way they are named; every other address stays as it is. Answers the mapping as a function. One
+ * statement on the (account, user id) index, and none when no address is a user id (the send
+ * and webhook paths pay nothing for numbers).
+ */
+export async function knownAddresses(
+  db: Database,
+  refs: readonly AddressRef[],
+): Promise<(accountId: string, address: string) => string> {
+  const users = refs.filter((r) => isUserId(r.address));
+  if (users.length === 0) return (_, address) => address;
+  const key = (accountId: string, userId: string) => `${accountId}\u0000${userId}`;
+  const wanted = new Set(users.map((u) => key(u.accountId, u.address)));
+  // Two array parameters (a batch is one bind, not one per user). Matching each account to each
+  // user id may find a pair nobody asked for; it is dropped below (there is almost always one account).
+  const { rows } = await sql<{ account_id: string; user_id: string; number: string }>`
+    select distinct on (account_id, user_id) account_id, user_id, number from contacts
+    where account_id = any(${[...new Set(users.map((u) => u.accountId))]}::text[])
+      and user_id = any(${[...new Set(users.map((u) => u.address))]}::text[])
+    order by account_id, user_id, ${CURRENT_FIRST}`.execute(db);
+  const found = new Map<string, string>();
+  for (const row of rows) {
+    const k = key(row.account_id, row.user_id);
+    if (wanted.has(k)) found.set(k, row.number);
+  }
+  return (accountId, address) => found.get(key(accountId, address)) ?? address;
 }
 
 export async function findContact(db: Database, accountId: string, id: string): Promise<Contact | undefined> {
@@ -140,6 +210,7 @@ export interface ContactFilters {
   optedOut?: boolean | undefined;
   tag?: string | undefined;
   number?: string | undefined;
+  userId?: string | undefined;
 }
 
 /** A page of the account's contacts, newest first, before the id `before`. */
@@ -153,6 +224,7 @@ export async function listContacts(
   if (filters.optedOut !== undefined) query = query.where('opted_out', '=', filters.optedOut);
   if (filters.tag !== undefined) query = query.where('tags', '@>', sql<string[]>`array[${filters.tag}]::text[]`);
   if (filters.number !== undefined) query = query.where('number', '=', filters.number);
+  if (filters.userId !== undefined) query = query.where('user_id', '=', filters.userId);
   if (page.before) query = query.where('id', '<', page.before);
   return query.orderBy('id', 'desc').limit(page.limit).execute();
 }

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import {
   conversationId,
   newId,
@@ -8,7 +8,8 @@ import {
   type SessionPayload,
 } from '@dak/core';
 import type { Database } from '../database';
-import type { Conversation, InboundMessage, Message } from '../schema/index';
+import { currentNumberOf } from './contacts';
+import type { Conversation, InboundMessage, Message, PhoneNumber } from '../schema/index';
 
 /** An inbound message the applier is recording: who wrote to which of the account's numbers, and what. */
 export interface NewInboundMessage {
@@ -112,16 +113,50 @@ export async function recordConversationActivity(
     .execute();
 }
 
-/** The account's conversation with its business number's Meta id and sealed access token (for read receipts). */
+/** conversationId (@dak/core) in SQL, for ids a statement derives from its rows. */
+const conversationIdOf = (account: RawBuilder<unknown>, sender: RawBuilder<unknown>, contact: RawBuilder<unknown>) =>
+  sql<string>`'cnv_' || left(encode(sha256(convert_to(${account} || chr(31) || ${sender} || chr(31) || ${contact}, 'UTF8')), 'hex'), 26)`;
+
+/**
+ * A customer first seen by user id (their number hidden) and later with their number has two
+ * conversations with a business number: the earlier one under the user id, and the one under
+ * their number (their current one, should they have changed it), where everything goes once the
+ * number is known. They are one thread: the conversation under the number lists, counts and
+ * marks read the earlier one's messages too, and the list shows it alone. This joins the earlier
+ * conversation `a` of conversation `c`, whose contact is `ct`.
+ */
+const earlierThread = sql`left join conversations a on ct.user_id <> c.contact_number
+  and c.contact_number = ${currentNumberOf(sql.ref('c.account_id'), sql.ref('ct.user_id'))}
+  and a.id = ${conversationIdOf(sql.ref('c.account_id'), sql.ref('c.sender_id'), sql.ref('ct.user_id'))}`;
+
+/** Conversation `c` is an earlier thread shown within the conversation under the customer's current number. */
+const isEarlierThread = sql<boolean>`exists (select 1 from conversations n where n.id =
+  ${conversationIdOf(sql.ref('c.account_id'), sql.ref('c.sender_id'), currentNumberOf(sql.ref('c.account_id'), sql.ref('c.contact_number')))})`;
+
+/** A conversation as one thread: its own id and contact, and those of its earlier thread, if any. */
+export interface ConversationThread extends Pick<Conversation, 'id' | 'sender_id' | 'contact_number'> {
+  earlier_id: string | null;
+  earlier_contact_number: string | null;
+}
+
+const threadIds = (t: ConversationThread) => [t.id, ...(t.earlier_id ? [t.earlier_id] : [])];
+const threadAddresses = (t: ConversationThread) => [
+  t.contact_number,
+  ...(t.earlier_contact_number ? [t.earlier_contact_number] : []),
+];
+
+/** The account's conversation with its business number's Meta id and sealed access token (for read receipts), and its earlier thread. */
 export async function findConversation(db: Database, accountId: string, id: string) {
-  return db
-    .selectFrom('conversations')
-    .innerJoin('phone_numbers', 'phone_numbers.id', 'conversations.sender_id')
-    .selectAll('conversations')
-    .select(['phone_numbers.meta_phone_number_id', 'phone_numbers.access_token_encrypted'])
-    .where('conversations.account_id', '=', accountId)
-    .where('conversations.id', '=', id)
-    .executeTakeFirst();
+  const { rows } = await sql<
+    Conversation & ConversationThread & Pick<PhoneNumber, 'meta_phone_number_id' | 'access_token_encrypted'>
+  >`select c.*, p.meta_phone_number_id, p.access_token_encrypted,
+      a.id as earlier_id, a.contact_number as earlier_contact_number
+    from conversations c
+    join phone_numbers p on p.id = c.sender_id
+    left join contacts ct on ct.account_id = c.account_id and ct.number = c.contact_number
+    ${earlierThread}
+    where c.account_id = ${accountId} and c.id = ${id}`.execute(db);
+  return rows[0];
 }
 
 /** A page position: the (time, id) of the last row of the previous page. */
@@ -136,6 +171,7 @@ export interface ConversationSummary extends Conversation {
   meta_phone_number_id: string;
   contact_id: string | null;
   profile_name: string | null;
+  contact_user_id: string | null;
   unread: number;
   last_inbound: { id: string; wamid: string; type: string; text: string | null; received_at: Date } | null;
   last_outbound: {
@@ -162,22 +198,36 @@ export async function listConversations(
   page: { after?: PagePosition | undefined; limit: number },
 ): Promise<ConversationSummary[]> {
   const after = page.after ? sql`and (c.last_activity_at, c.id) < (${page.after.at}, ${page.after.id})` : sql``;
+  // Each lookup runs once per conversation of the thread (`c`, and `a` when there is one), so it
+  // stays a probe of the conversation's index.
+  const latest = (columns: RawBuilder<unknown>, from: (c: string) => RawBuilder<unknown>, order: RawBuilder<unknown>) =>
+    sql`select ${columns} from (
+      (select * from ${from('c')} order by ${order} limit 1)
+      union all (select * from ${from('a')} order by ${order} limit 1)
+      order by ${order} limit 1) x`;
+  const inbound = (c: string) =>
+    sql`(select id, wamid, type, text, received_at from inbound_messages where conversation_id = ${sql.ref(`${c}.id`)}) i`;
+  const outbound = (c: string) =>
+    sql`(select id, wamid, template_name, kind, session, status, queued_at from messages
+      where sender_id = c.sender_id and recipient = ${sql.ref(`${c}.contact_number`)}) o`;
+  const entryPoints = (c: string) =>
+    sql`(select id, queued_at, meta_pricing -> 'conversation' as entry from messages
+      where sender_id = c.sender_id and recipient = ${sql.ref(`${c}.contact_number`)} and meta_pricing ? 'conversation') e`;
+  const unread = (c: string) =>
+    sql`(select count(*)::int from inbound_messages u where u.conversation_id = ${sql.ref(`${c}.id`)} and u.read_at is null)`;
   const { rows } = await sql<ConversationSummary>`
-    select c.*, p.meta_phone_number_id, ct.id as contact_id, ct.profile_name,
-      (select count(*)::int from inbound_messages u where u.conversation_id = c.id and u.read_at is null) as unread,
-      (select to_jsonb(i) from (
-        select id, wamid, type, text, received_at from inbound_messages
-        where conversation_id = c.id order by received_at desc, id desc limit 1) i) as last_inbound,
-      (select to_jsonb(o) from (
-        select id, wamid, template_name, kind, session, status, queued_at from messages
-        where sender_id = c.sender_id and recipient = c.contact_number order by queued_at desc, id desc limit 1) o) as last_outbound,
-      (select meta_pricing -> 'conversation' from messages
-        where sender_id = c.sender_id and recipient = c.contact_number and meta_pricing ? 'conversation'
-        order by queued_at desc, id desc limit 1) as entry_point
+    select c.id, c.account_id, c.sender_id, c.contact_number, c.last_activity_at, c.created_at,
+      greatest(c.last_inbound_at, a.last_inbound_at) as last_inbound_at,
+      p.meta_phone_number_id, ct.id as contact_id, ct.profile_name, ct.user_id as contact_user_id,
+      ${unread('c')} + ${unread('a')} as unread,
+      (${latest(sql`to_jsonb(x)`, inbound, sql`received_at desc, id desc`)}) as last_inbound,
+      (${latest(sql`to_jsonb(x)`, outbound, sql`queued_at desc, id desc`)}) as last_outbound,
+      (${latest(sql`entry`, entryPoints, sql`queued_at desc, id desc`)}) as entry_point
     from conversations c
     join phone_numbers p on p.id = c.sender_id
     left join contacts ct on ct.account_id = c.account_id and ct.number = c.contact_number
-    where c.account_id = ${accountId} ${after}
+    ${earlierThread}
+    where c.account_id = ${accountId} ${after} and not ${isEarlierThread}
     order by c.last_activity_at desc, c.id desc
     limit ${page.limit}`.execute(db);
   // to_jsonb turns times into strings; the callers get Dates like every other column.
@@ -220,27 +270,32 @@ export type ConversationMessage =
       | 'failed_at'
     > & { direction: 'outbound'; at: Date });
 
-/** A page of a conversation's messages in both directions, newest first (an inbound one by when it was sent, see inboundTime in @dak/core; an outbound one by when Dak accepted it). */
+/** A page of a conversation's messages in both directions, its earlier thread's too, newest first (an inbound one by when it was sent, see inboundTime in @dak/core; an outbound one by when Dak accepted it). */
 export async function listConversationMessages(
   db: Database,
-  conversation: Pick<Conversation, 'id' | 'sender_id' | 'contact_number'>,
+  conversation: ConversationThread,
   page: { after?: PagePosition | undefined; limit: number },
 ): Promise<ConversationMessage[]> {
   const before = (at: string, id: string) =>
     page.after ? sql`and (${sql.ref(at)}, ${sql.ref(id)}) < (${page.after.at}, ${page.after.id})` : sql``;
-  const { rows } = await sql<{ direction: 'inbound' | 'outbound'; id: string; at: Date; row: Record<string, unknown> }>`
-    (select 'inbound' as direction, i.id, i.received_at as at, to_jsonb(i) as row from inbound_messages i
-      where i.conversation_id = ${conversation.id} ${before('i.received_at', 'i.id')}
-      order by i.received_at desc, i.id desc limit ${page.limit})
-    union all
-    (select 'outbound', m.id, m.queued_at, jsonb_build_object(
+  // One index range per conversation id and per address, each read no further than a page.
+  const inbound = threadIds(conversation).map(
+    (id) => sql`(select 'inbound' as direction, i.id, i.received_at as at, to_jsonb(i) as row from inbound_messages i
+      where i.conversation_id = ${id} ${before('i.received_at', 'i.id')}
+      order by i.received_at desc, i.id desc limit ${page.limit})`,
+  );
+  const outbound = threadAddresses(conversation).map(
+    (address) => sql`(select 'outbound', m.id, m.queued_at, jsonb_build_object(
         'wamid', m.wamid, 'status', m.status, 'template_name', m.template_name,
         'template_language', m.template_language, 'template_category', m.template_category, 'kind', m.kind, 'session', m.session,
         'sent_at', m.sent_at, 'delivered_at', m.delivered_at, 'read_at', m.read_at, 'failed_at', m.failed_at)
       from messages m
-      where m.sender_id = ${conversation.sender_id} and m.recipient = ${conversation.contact_number}
+      where m.sender_id = ${conversation.sender_id} and m.recipient = ${address}
         ${before('m.queued_at', 'm.id')}
-      order by m.queued_at desc, m.id desc limit ${page.limit})
+      order by m.queued_at desc, m.id desc limit ${page.limit})`,
+  );
+  const { rows } = await sql<{ direction: 'inbound' | 'outbound'; id: string; at: Date; row: Record<string, unknown> }>`
+    ${sql.join([...inbound, ...outbound], sql` union all `)}
     order by at desc, id desc
     limit ${page.limit}`.execute(db);
   const date = (value: unknown) => (typeof value === 'string' ? new Date(value) : null);
@@ -270,24 +325,26 @@ export async function listConversationMessages(
 }
 
 /**
- * Marks a conversation's unread inbound messages read at `at`; answers how many it marked and
- * the conversation's latest inbound message (whose wamid Meta's read receipt names), read or not.
+ * Marks a conversation's unread inbound messages read at `at`, its earlier thread's too; answers
+ * how many it marked and the latest inbound message (whose wamid Meta's read receipt names),
+ * read or not.
  */
 export async function markConversationRead(
   db: Database,
-  conversationId: string,
+  conversation: ConversationThread,
   at: Date,
 ): Promise<{ marked: number; lastInbound: { wamid: string } | undefined }> {
+  const ids = threadIds(conversation);
   const marked = await db
     .updateTable('inbound_messages')
     .set({ read_at: at })
-    .where('conversation_id', '=', conversationId)
+    .where('conversation_id', 'in', ids)
     .where('read_at', 'is', null)
     .executeTakeFirst();
   const lastInbound = await db
     .selectFrom('inbound_messages')
     .select('wamid')
-    .where('conversation_id', '=', conversationId)
+    .where('conversation_id', 'in', ids)
     .orderBy('received_at', 'desc')
     .orderBy('id', 'desc')
     .limit(1)
@@ -295,20 +352,24 @@ export async function markConversationRead(
   return { marked: Number(marked.numUpdatedRows), lastInbound };
 }
 
-/** When the contact last wrote to the account's number (the 24-hour window's start); null when never. */
+/**
+ * When the contact last wrote to the account's number (the 24-hour window's start), under their
+ * number or, before it was known, under their user id; null when never.
+ */
 export async function lastInboundAt(
   db: Database,
   accountId: string,
   senderId: string,
   contactNumber: string,
 ): Promise<Date | null> {
-  const row = await db
-    .selectFrom('conversations')
-    .select('last_inbound_at')
-    .where('id', '=', conversationId(accountId, senderId, contactNumber))
-    .where('account_id', '=', accountId)
-    .executeTakeFirst();
-  return row?.last_inbound_at ?? null;
+  const account = sql`${accountId}::text`;
+  const { rows } = await sql<{ at: Date | null }>`
+    select max(last_inbound_at) as at from conversations
+    where account_id = ${accountId} and (id = ${conversationId(accountId, senderId, contactNumber)}
+      or id = (select ${conversationIdOf(account, sql`${senderId}::text`, sql.ref('k.user_id'))} from contacts k
+        where k.account_id = ${accountId} and k.number = ${contactNumber} and k.user_id <> k.number
+          and k.number = ${currentNumberOf(account, sql.ref('k.user_id'))}))`.execute(db);
+  return rows[0]?.at ?? null;
 }
 
 /**

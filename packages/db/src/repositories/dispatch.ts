@@ -33,8 +33,11 @@ export interface Admitted {
  * and marks them admitted. Skipped: messages whose `not_before` is still ahead, and messages
  * admitted less than `readmitAfterMs` ago (their dispatch job is still due; one older than that
  * was lost with Redis and is taken again), and marketing to a recipient under a marketing hold
- * (Meta's 131049: not before the hold ends). Rows another admission holds are skipped, not
- * waited for. Returns them grouped by number, in send order.
+ * (Meta's 131049: not before the hold ends). A hold taken under a customer's user id before
+ * their number was known also holds marketing to that number: those holds are read once per
+ * admission, through their own partial index, and joined to the contacts that carry the user id.
+ * Rows another admission holds are skipped, not waited for. Returns them grouped by number, in
+ * send order.
  */
 export async function admitMessages(
   db: Database,
@@ -48,6 +51,11 @@ export async function admitMessages(
   const result = await sql<Admitted>`
     with quota as (
       select * from unnest(${wanted.map((q) => q.senderId)}::text[], ${wanted.map((q) => q.count)}::int[]) as q(sender_id, k)
+    ), held_by_user_id as materialized (
+      select c.account_id, c.number from phone_numbers p
+      join marketing_holds h on h.account_id = p.account_id and h.recipient like '%.%' and h.until > ${now}
+      join contacts c on c.account_id = h.account_id and c.user_id = h.recipient
+      where p.id in (select sender_id from quota)
     ), picked as (
       select x.id from quota q cross join lateral (
         select m.id from messages m
@@ -56,7 +64,10 @@ export async function admitMessages(
           and (m.not_before is null or m.not_before <= ${now})
           and not (
             dak_lane(m.priority, m.template_category) = 2
-            and exists (select 1 from marketing_holds h where h.account_id = m.account_id and h.recipient = m.recipient and h.until > ${now})
+            and (
+              exists (select 1 from marketing_holds h where h.account_id = m.account_id and h.recipient = m.recipient and h.until > ${now})
+              or (m.account_id, m.recipient) in (select account_id, number from held_by_user_id)
+            )
           )
         order by dak_lane(m.priority, m.template_category), m.id
         limit q.k

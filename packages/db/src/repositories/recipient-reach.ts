@@ -45,3 +45,33 @@ export async function rebuildReach(db: Database, accountId: string): Promise<voi
     where account_id = ${accountId} and queued_at > now() - interval '24 hours'
     group by account_id, recipient`.execute(db);
 }
+
+/**
+ * After a change of the account's tier, in the transaction that made it (the account row
+ * locked): an account that had none and now has one gets its reach rebuilt, since accepts kept
+ * none while it was unlimited. Every writer of the tier (the admin API, the Meta tier sync) calls this.
+ */
+export async function reachAfterTierChange(
+  db: Database,
+  accountId: string,
+  previousTier: number | null,
+  tier: number | null,
+): Promise<void> {
+  if (previousTier === null && tier !== null) await rebuildReach(db, accountId);
+}
+
+/**
+ * Deletes reach rows no tier check reads any more, up to `limit` of them: a row counts only while its
+ * last_sent_at is within the 24 hours before the reading statement's now(). The database's
+ * clock bounds `before` too, so a caller whose clock runs ahead still never deletes a row
+ * that a count in Postgres would include.
+ */
+export async function deleteReachBefore(db: Database, before: Date, limit: number): Promise<number> {
+  const result = await sql`
+    delete from recipient_reach where (account_id, recipient) in (
+      select account_id, recipient from recipient_reach
+      where last_sent_at < least(${before}::timestamptz, now() - interval '24 hours')
+      limit ${limit} for update skip locked
+    )`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { serviceWindow, sessionText } from '@dak/core';
+import { presentAddress, serviceWindow, sessionText } from '@dak/core';
 import type { ConversationMessage, ConversationSummary } from '@dak/db';
 import type { conversationMessageListSchema, conversationSchema } from './schema';
 
@@ -50,7 +50,13 @@ export function presentConversation(row: ConversationSummary, now = new Date()):
   return {
     id: row.id,
     phone_number_id: row.meta_phone_number_id,
-    contact: { id: row.contact_id, phone_number: row.contact_number, profile_name: row.profile_name },
+    contact: {
+      id: row.contact_id,
+      ...presentAddress(row.contact_number),
+      // A customer known by number may also have a user id (Meta sends it beside the number since 2026).
+      ...(row.contact_user_id ? { user_id: row.contact_user_id } : {}),
+      profile_name: row.profile_name,
+    },
     last_message: lastMessageOf(row),
     unread_count: row.unread,
     window: { open: window.open, until: iso(window.until) },

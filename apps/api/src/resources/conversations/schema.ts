@@ -62,7 +62,14 @@ export const conversationSchema = z
       .openapi({ description: "Meta's id of your business number", example: '106540352242922' }),
     contact: z.object({
       id: z.string().nullable().openapi({ description: 'The contact (`ct_…`); null until the customer wrote' }),
-      phone_number: z.string().openapi({ example: '919820388810' }),
+      phone_number: z.string().nullable().openapi({
+        description: 'null for a customer known only by user_id (a WhatsApp username)',
+        example: '919820388810',
+      }),
+      user_id: z.string().nullable().openapi({
+        description: "Meta's business-scoped user id, when Meta sent one",
+        example: 'IN.1648738043044942',
+      }),
       profile_name: z.string().nullable(),
     }),
     last_message: lastMessageSchema.nullable(),

@@ -106,7 +106,7 @@ export async function readConversation(
   id: string,
 ): Promise<z.infer<typeof conversationReadSchema>> {
   const conversation = await requireConversation(ctx, principal, id);
-  const { marked, lastInbound } = await markConversationRead(ctx.db, conversation.id, new Date());
+  const { marked, lastInbound } = await markConversationRead(ctx.db, conversation, new Date());
   if (marked === 0 || !lastInbound)
     return { conversation_id: conversation.id, marked_read: marked, read_receipt: null };
   const outcome = await ctx.graph.markRead(

@@ -3,7 +3,6 @@ import {
   buildTemplateComponents,
   priceFor,
   newId,
-  normalizeRecipient,
   priorityOfCategory,
   type MetaTemplate,
   type Priority,
@@ -42,19 +41,6 @@ export function sendTarget(
     priceMinor: priceOf(principal, template.category),
     priority: priority ?? priorityOfCategory(template.category),
   };
-}
-
-/** The recipient as stored: digits with country code, or a 400 saying how to write it. */
-export function recipientOf(phoneNumber: string): string {
-  const recipient = normalizeRecipient(phoneNumber);
-  if (!recipient) {
-    throw new DakError(
-      'invalid_phone_number',
-      `phone_number "${phoneNumber}" is not a plausible phone number. Send digits with the country code, e.g. 919820388810 (+, spaces and dashes are allowed).`,
-      { field: 'phone_number' },
-    );
-  }
-  return recipient;
 }
 
 export interface MessageItem {

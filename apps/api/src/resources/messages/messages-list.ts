@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MESSAGE_STATUSES, normalizeRecipient, presentMessage } from '@dak/core';
+import { MESSAGE_STATUSES, normalizeRecipient, normalizeUserId, presentMessage } from '@dak/core';
 import { listMessages } from '@dak/db';
 import type { ApiContext } from '../../context';
 import type { Principal } from '../../http/auth';
@@ -21,7 +21,7 @@ const timestamp = (name: string) =>
     .transform((value) => new Date(value))
     .optional();
 
-const PARAMETERS = 'status, phone_number, batch_id, client_reference, since, until, limit and cursor';
+const PARAMETERS = 'status, phone_number, user_id, batch_id, client_reference, since, until, limit and cursor';
 
 /** `GET /messages` query: every filter is exact; several filters narrow together. */
 export const messageListQuerySchema = z
@@ -46,6 +46,19 @@ export const messageListQuerySchema = z
         .describe(
           'Only messages to this recipient; written as send-message takes it (+, spaces and dashes are stripped)',
         ),
+      user_id: z
+        .string({ error: 'give one user id' })
+        .transform((value, ctx) => {
+          const userId = normalizeUserId(value);
+          if (userId) return userId;
+          ctx.addIssue({
+            code: 'custom',
+            message: "not a business-scoped user id: Meta's form, e.g. US.13491208655302741918",
+          });
+          return z.NEVER;
+        })
+        .optional()
+        .describe('Only messages sent to this user id (a customer the account knows by no number)'),
       batch_id: z
         .string({ error: 'give one batch id' })
         .min(1, 'must not be empty')
@@ -79,6 +92,11 @@ export const messageListQuerySchema = z
   .refine((query) => !query.since || !query.until || query.since < query.until, {
     path: ['until'],
     message: 'must be later than since',
+  })
+  // A message has one recipient: a number, or a user id the account knows by no number.
+  .refine((query) => !query.phone_number || !query.user_id, {
+    path: ['user_id'],
+    message: 'give phone_number or user_id, not both: a message goes to one of them',
   });
 
 // Ids begin with their creation time (ULID: 48-bit milliseconds in 10 Crockford base-32
@@ -106,7 +124,7 @@ export async function listAccountMessages(
   const limit = query.limit ?? DEFAULT_LIST_LIMIT;
   const rows = await listMessages(ctx.db, principal.accountId, {
     ...(query.status ? { status: query.status } : {}),
-    ...(query.phone_number ? { recipient: query.phone_number } : {}),
+    ...(query.phone_number || query.user_id ? { recipient: query.phone_number ?? query.user_id } : {}),
     ...(query.batch_id ? { batchId: query.batch_id } : {}),
     ...(query.client_reference ? { clientReference: query.client_reference } : {}),
     ...(query.since ? { since: query.since, idFrom: firstIdAt(query.since.getTime()) } : {}),

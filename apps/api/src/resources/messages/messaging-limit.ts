@@ -26,7 +26,8 @@ export async function messagingLimitExceeded(
     'messaging_limit_exceeded',
     `This account's messaging tier is ${tierText} unique users per rolling 24 hours; ${remaining} ${remaining === 1 ? 'is' : 'are'} left now and this request needs ${fresh} new ${fresh === 1 ? 'one' : 'ones'}, so nothing was stored or held. ` +
       'Send to at most the remaining number of new recipients (recipients messaged in the last 24 hours do not count again), ' +
-      'retry once earlier sends are more than 24 hours old, or, after Meta raised the portfolio\'s limit, raise the tier with PATCH /accounts/{id} {"messaging_tier"}.',
+      "retry once earlier sends are more than 24 hours old, or, after Meta raised the portfolio's limit, have Dak read it with POST /accounts/{id}/messaging-tier/sync " +
+      '(the worker also reads it periodically) or set it with PATCH /accounts/{id} {"messaging_tier"}.',
     { messaging_tier: tier, used, remaining, needed: fresh },
   );
 }

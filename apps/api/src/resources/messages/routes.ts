@@ -49,6 +49,15 @@ const sendMessageExamples = {
       expires_in: 3600,
     },
   },
+  byUserId: {
+    summary: "A customer known by Meta's business-scoped user id (a WhatsApp username), not by number",
+    value: {
+      phone_number_id: '106540352242922',
+      template_id: '1284751902651784',
+      user_id: 'IN.1648738043044942',
+      variables: [{ type: 'body', values: ['John Doe', 'ORD-12345'] }],
+    },
+  },
   mediaAndButton: {
     summary: 'Image header, body and a URL button',
     value: {
@@ -79,6 +88,10 @@ export const SEND_BATCH_EXAMPLE = {
       variables: [{ type: 'body', values: ['Asha Rao', 'ORD-12346'] }],
       client_reference: 'order-12346',
       expires_in: 3600,
+    },
+    {
+      user_id: 'IN.1648738043044942',
+      variables: [{ type: 'body', values: ['Ravi', 'ORD-12347'] }],
     },
   ],
 };
@@ -161,7 +174,7 @@ export const messageRoutes = [
       raw: true,
     },
     responses: SEND_ONE_RESPONSES,
-    errors: [...SEND_ERRORS, 'invalid_phone_number', 'variables_mismatch', 'recipient_opted_out'],
+    errors: [...SEND_ERRORS, 'invalid_phone_number', 'invalid_user_id', 'variables_mismatch', 'recipient_opted_out'],
   }).handle(async ({ ctx, req, body, principal }) =>
     answer(await sendMessage(ctx, principal, body, idempotencyKeyOf(req))),
   ),
@@ -219,6 +232,7 @@ export const messageRoutes = [
     errors: [
       'invalid_idempotency_key',
       'invalid_phone_number',
+      'invalid_user_id',
       'insufficient_funds',
       'phone_number_not_allowed',
       'phone_number_not_found',

@@ -37,9 +37,15 @@ export const messageStatusSchema = z
     status: z
       .enum(MESSAGE_STATUSES)
       .openapi({ description: 'Only moves forward: queued < sent < failed < delivered < read' }),
-    phone_number: z
-      .string()
-      .openapi({ description: 'The recipient, digits with country code', example: '919820388810' }),
+    phone_number: z.string().nullable().openapi({
+      description: 'The recipient, digits with country code; null when the message went to a user_id',
+      example: '919820388810',
+    }),
+    user_id: z.string().nullable().openapi({
+      description:
+        "The recipient's Meta business-scoped user id, when the send named one the account knows by no number",
+      example: null,
+    }),
     kind: z.enum(['template', 'session']).openapi({
       description:
         'template (send-message, send-batch) or session (send-session-message: a free-form reply in the 24-hour window)',

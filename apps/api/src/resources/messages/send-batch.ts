@@ -3,11 +3,13 @@ import { DakError, PRIORITIES, newId, priorityAllowed, priorityOfCategory, type 
 import { insertBatch, type Database, type MessageToAccept } from '@dak/db';
 import type { ApiContext } from '../../context';
 import type { Principal } from '../../http/auth';
-import { messageRow, recipientOf, sendTarget, type SendTarget } from './message-rows';
+import { messageRow, sendTarget, type SendTarget } from './message-rows';
+import { addressByKnownNumber, addressOf, checkRecipient } from './recipient';
 import {
   acceptAnswering,
   checkIdempotencyKey,
   checkTemplateReference,
+  isObjectBody,
   parseSendRequest,
   sendMessageSchema,
   templateReference,
@@ -26,12 +28,15 @@ export const MAX_BATCH_MESSAGES = 10_000;
 const field = sendMessageSchema.shape;
 
 /** One message of a batch: send-message's recipient, variables and options. */
-export const batchItemSchema = z.object({
-  phone_number: field.phone_number,
-  variables: field.variables,
-  client_reference: field.client_reference,
-  expires_in: field.expires_in,
-});
+export const batchItemSchema = z
+  .object({
+    phone_number: field.phone_number,
+    user_id: field.user_id,
+    variables: field.variables,
+    client_reference: field.client_reference,
+    expires_in: field.expires_in,
+  })
+  .superRefine(checkRecipient, { when: isObjectBody });
 
 const PRIORITY_HELP = `"authentication", "utility" or "marketing" (most urgent first)`;
 
@@ -48,9 +53,7 @@ function batchSchema<Item extends z.ZodType>(item: Item) {
         .min(1, `must hold at least one message (at most ${MAX_BATCH_MESSAGES})`)
         .max(MAX_BATCH_MESSAGES, `at most ${MAX_BATCH_MESSAGES} messages; split larger sends into several batches`),
     })
-    .superRefine(checkTemplateReference, {
-      when: ({ value }) => typeof value === 'object' && value !== null && !Array.isArray(value),
-    });
+    .superRefine(checkTemplateReference, { when: isObjectBody });
 }
 
 /** What the handler parses: the batch's own fields; each item is checked on its own afterwards. */
@@ -88,7 +91,7 @@ function prepareItem(
   const parsed = batchItemSchema.safeParse(raw);
   if (!parsed.success) return rejectedBySchema(index, parsed.error);
   try {
-    return messageRow(target, { ...parsed.data, recipient: recipientOf(parsed.data.phone_number) }, now, batchId);
+    return messageRow(target, { ...parsed.data, recipient: addressOf(parsed.data) }, now, batchId);
   } catch (error) {
     if (error instanceof DakError) return rejectedAs(index, error);
     throw error;
@@ -154,6 +157,11 @@ export async function sendBatch(
   const batchId = newId('bat');
   const now = new Date();
   const prepared = request.messages.map((raw, index) => prepareItem(target, raw, index, now, batchId));
+  await addressByKnownNumber(
+    ctx.db,
+    principal.accountId,
+    prepared.flatMap((p) => ('error' in p ? [] : [p])),
+  );
   const optedOut = await optedOutRecipients(
     ctx,
     principal.accountId,

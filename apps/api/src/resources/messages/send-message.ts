@@ -7,21 +7,18 @@ import type { ApiContext } from '../../context';
 import type { Principal } from '../../http/auth';
 import type { sendMessageResponseSchema } from './schema';
 import { acceptMessages, IdempotencyRaceError } from './accept';
-import { messageRow, recipientOf, sendTarget } from './message-rows';
+import { messageRow, sendTarget } from './message-rows';
+import { checkRecipient, recipientFields, resolveAddress } from './recipient';
 import { refuseOptedOut } from '../contacts/opt-outs';
 import { resolveSender } from '../phone-numbers/service';
 import { resolveSendableTemplate, type TemplateReference } from '../templates/service';
 
-/** The number to send from and the recipient: every send names them the same way. */
+/** The number to send from: every send names it the same way (and its recipient as recipient.ts says). */
 export const phoneNumberIdField = z
   .string({ error: 'required: the Meta phone number id to send from' })
   .trim()
   .min(1)
   .max(64, 'at most 64 characters: a Meta phone number id');
-export const phoneNumberField = z
-  .string({ error: 'required: the recipient, digits with country code' })
-  .min(1)
-  .max(64, 'at most 64 characters: digits with country code');
 
 export const sendMessageSchema = z
   .object({
@@ -44,7 +41,7 @@ export const sendMessageSchema = z
       .min(1)
       .max(16, 'at most 16 characters: a language code such as en_US')
       .optional(),
-    phone_number: phoneNumberField,
+    ...recipientFields,
     variables: sendVariablesSchema.default([]),
     client_reference: z.string().max(256, 'at most 256 characters').optional(),
     expires_in: z
@@ -54,12 +51,15 @@ export const sendMessageSchema = z
       .max(30 * 86_400, 'at most 30 days (2592000 seconds)')
       .optional(),
   })
-  // Runs even when other fields are wrong, so one 400 lists every problem.
-  .superRefine(checkTemplateReference, {
-    when: ({ value }) => typeof value === 'object' && value !== null && !Array.isArray(value),
-  });
+  // Run even when other fields are wrong, so one 400 lists every problem.
+  .superRefine(checkTemplateReference, { when: isObjectBody })
+  .superRefine(checkRecipient, { when: isObjectBody });
 export type SendMessageRequest = z.infer<typeof sendMessageSchema>;
 type SendMessageAnswer = z.infer<typeof sendMessageResponseSchema>;
+
+export function isObjectBody({ value }: { value: unknown }): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 /** The template is named one way: `template_id`, or `template_name` with `template_language`. */
 export function checkTemplateReference(
@@ -175,7 +175,7 @@ export async function prepareSend(
   now: Date,
 ): Promise<{ row: MessageToAccept; template: Template }> {
   const sender = await resolveSender(ctx, principal, request.phone_number_id);
-  const recipient = recipientOf(request.phone_number);
+  const recipient = await resolveAddress(ctx.db, principal.accountId, request);
   const template = await resolveSendableTemplate(ctx, principal, templateReference(request));
   await refuseOptedOut(ctx, principal.accountId, template, recipient);
   return { row: messageRow(sendTarget(principal, sender, template), { ...request, recipient }, now), template };

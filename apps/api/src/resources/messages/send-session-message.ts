@@ -1,16 +1,24 @@
 import { z } from 'zod';
-import { DakError, newId, SESSION_TYPES, serviceWindow, sessionContentSchemas, type SessionType } from '@dak/core';
+import {
+  DakError,
+  newId,
+  presentAddress,
+  SESSION_TYPES,
+  serviceWindow,
+  sessionContentSchemas,
+  type SessionType,
+} from '@dak/core';
 import { lastInboundAt, wamidOfMessage, type MessageToAccept, type PhoneNumber } from '@dak/db';
 import type { ApiContext } from '../../context';
 import type { Principal } from '../../http/auth';
 import type { sendMessageResponseSchema } from './schema';
-import { recipientOf } from './message-rows';
-import { phoneNumberField, phoneNumberIdField, sendOne, type SendResult } from './send-message';
+import { checkRecipient, recipientFields, resolveAddress } from './recipient';
+import { isObjectBody, phoneNumberIdField, sendOne, type SendResult } from './send-message';
 import { resolveSender } from '../phone-numbers/service';
 
 const common = {
   phone_number_id: phoneNumberIdField,
-  phone_number: phoneNumberField,
+  ...recipientFields,
   reply_to: z
     .string({ error: "must be a string: the wamid, or Dak's id (msg_… or im_…), of the message this one answers" })
     .trim()
@@ -21,9 +29,11 @@ const common = {
 };
 
 const variant = <T extends SessionType>(type: T) =>
-  z.object({ ...common, type: z.literal(type), [type]: sessionContentSchemas[type] } as {
-    type: z.ZodLiteral<T>;
-  } & typeof common & { [K in T]: (typeof sessionContentSchemas)[T] });
+  z
+    .object({ ...common, type: z.literal(type), [type]: sessionContentSchemas[type] } as {
+      type: z.ZodLiteral<T>;
+    } & typeof common & { [K in T]: (typeof sessionContentSchemas)[T] })
+    .superRefine(checkRecipient, { when: isObjectBody });
 
 export const sendSessionMessageSchema = z.discriminatedUnion(
   'type',
@@ -50,11 +60,12 @@ async function requireOpenWindow(ctx: ApiContext, accountId: string, sender: Pho
   if (window.open) return;
   const when = window.until
     ? `Its 24-hour customer-service window closed at ${window.until.toISOString()} (24 hours after their last message)`
-    : `${recipient} has never written to this number, so no customer-service window is open`;
+    : // A conversation idle past INBOUND_RETENTION_DAYS is deleted, its last message time with it.
+      `${recipient} has never written to this number (or not in the last ${ctx.config.retention.inboundDays} days, which is as long as Dak keeps an idle conversation), so no customer-service window is open`;
   throw new DakError(
     'window_closed',
     `${when}. Session messages go only inside the window; reach the customer with an approved template (POST /api/whatsapp/v1/send-message), and answer with session messages once they reply.`,
-    { phone_number: recipient, window_closed_at: window.until?.toISOString() ?? null },
+    { ...presentAddress(recipient), window_closed_at: window.until?.toISOString() ?? null },
   );
 }
 
@@ -80,7 +91,7 @@ export async function prepareSessionMessage(
   now: Date,
 ): Promise<MessageToAccept> {
   const sender = await resolveSender(ctx, principal, request.phone_number_id);
-  const recipient = recipientOf(request.phone_number);
+  const recipient = await resolveAddress(ctx.db, principal.accountId, request);
   await requireOpenWindow(ctx, principal.accountId, sender, recipient);
   const { type } = request;
   let content = (request as Record<string, unknown>)[type] as Record<string, unknown>;

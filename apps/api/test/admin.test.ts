@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateFixtures } from '@dak/dev-env/template-fixtures';
 import {
+  announced,
   DEMO,
   messageStatus,
   orderUpdateRequest,
@@ -24,6 +25,9 @@ describe('admin: prices, phone numbers, token rotation and the ledger', () => {
   /** An admin call whose failure is part of the test: status and body, no throw. */
   const admin = async (method: string, path: string, body?: unknown) =>
     stack.call(method, `/admin/v1${path}`, { key: stack.adminToken, ...(body !== undefined ? { body } : {}) });
+  /** An admin change of the account, answered once the API's caches have heard of it. */
+  const patchAccount = (body: unknown) =>
+    announced(stack.api.ctx.changes, 'accounts', accountId, () => admin('PATCH', `/accounts/${accountId}`, body));
   const chargeOf = async (id: string) => (await messageStatus(stack, apiKey, id)).charge.amount as string;
   /** The answer parses with its documented schema and has no undocumented field. */
   const expectDocumented = (schema: { parse(value: unknown): unknown }, body: unknown) =>
@@ -49,7 +53,7 @@ describe('admin: prices, phone numbers, token rotation and the ledger', () => {
 
   it('a new price is held for the next send; messages already accepted keep theirs', async () => {
     const before = await sendAccepted(stack, apiKey);
-    const patched = await admin('PATCH', `/accounts/${accountId}`, { price: '0.25', name: 'Demo Store (renamed)' });
+    const patched = await patchAccount({ price: '0.25', name: 'Demo Store (renamed)' });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
     expect(patched.body).toMatchObject({
       id: accountId,
@@ -66,14 +70,14 @@ describe('admin: prices, phone numbers, token rotation and the ledger', () => {
   });
 
   it('a category price beats the default; replacing the map with {} removes it', async () => {
-    const patched = await admin('PATCH', `/accounts/${accountId}`, { category_prices: { MARKETING: '0.40' } });
+    const patched = await patchAccount({ category_prices: { MARKETING: '0.40' } });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
     expect(patched.body).toMatchObject({ price: '0.25', category_prices: { MARKETING: '0.40' } });
 
     expect(await chargeOf(await sendMarketing())).toBe('0.40');
     expect(await chargeOf(await sendAccepted(stack, apiKey))).toBe('0.25');
 
-    expect((await admin('PATCH', `/accounts/${accountId}`, { category_prices: {} })).body.category_prices).toEqual({});
+    expect((await patchAccount({ category_prices: {} })).body.category_prices).toEqual({});
     expect(await chargeOf(await sendMarketing())).toBe('0.25');
     expect(await stack.admin.wallet(accountId)).toMatchObject({ held: '1.25', available: '8.75' });
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateFixtures } from '@dak/dev-env/template-fixtures';
-import { DEMO, startStack, type TestStack } from '@dak/dev-env';
+import { announced, DEMO, startStack, type TestStack } from '@dak/dev-env';
 
 // Every bad request is a JSON error that says how to fix it, and stores and holds nothing.
 describe('send-message rejects bad input and keeps nothing', () => {
@@ -46,7 +46,14 @@ describe('send-message rejects bad input and keeps nothing', () => {
 
   it('a body that is not the send-message shape → 400 naming each field', async () => {
     const response = await send({ phone_number_id: 12, variables: 'John' });
-    expectError(response, 400, 'invalid_request', /phone_number_id.*phone_number.*variables.*template_id: required/s);
+    expectError(response, 400, 'invalid_request', /phone_number_id: required/);
+    for (const named of [
+      /variables: must be an array/,
+      /template_id: required/,
+      /phone_number: required.*or user_id/,
+    ]) {
+      expect(response.body.error.message).toMatch(named);
+    }
     await expectNothingStored();
   });
 
@@ -97,19 +104,16 @@ describe('send-message rejects bad input and keeps nothing', () => {
   });
 
   it('a template that is not approved → 422 template_not_approved', async () => {
-    await stack.api.ctx.db
-      .updateTable('templates')
-      .set({ status: 'PAUSED' })
-      .where('id', '=', orderUpdate.id)
-      .execute();
+    // The send path reads templates from the API's cache: each change waits until it is heard.
+    const setStatus = (status: string) =>
+      announced(stack.api.ctx.changes, 'templates', accountId, () =>
+        stack.api.ctx.db.updateTable('templates').set({ status }).where('id', '=', orderUpdate.id).execute(),
+      );
+    await setStatus('PAUSED');
     try {
       expectError(await send(good), 422, 'template_not_approved', /PAUSED.*APPROVED/);
     } finally {
-      await stack.api.ctx.db
-        .updateTable('templates')
-        .set({ status: 'APPROVED' })
-        .where('id', '=', orderUpdate.id)
-        .execute();
+      await setStatus('APPROVED');
     }
     await expectNothingStored();
   });
@@ -131,16 +135,22 @@ describe('send-message rejects bad input and keeps nothing', () => {
 
   it('too little credit → 402 with what is needed and available', async () => {
     const poor = await stack.admin.createAccount({ name: 'Poor', waba_id: '555000111333', price: '2.00' });
-    await stack.api.ctx.db
-      .updateTable('phone_numbers')
-      .set({ account_id: poor.id })
-      .where('meta_phone_number_id', '=', DEMO.metaPhoneNumberId)
-      .execute();
-    await stack.api.ctx.db
-      .updateTable('templates')
-      .set({ account_id: poor.id })
-      .where('id', '=', orderUpdate.id)
-      .execute();
+    // The number and the template move to the poor account; the API's caches drop the demo
+    // account's copies when they hear of it (announced in commit order: templates come last).
+    const moveTo = (owner: string) =>
+      announced(stack.api.ctx.changes, 'templates', accountId, async () => {
+        await stack.api.ctx.db
+          .updateTable('phone_numbers')
+          .set({ account_id: owner })
+          .where('meta_phone_number_id', '=', DEMO.metaPhoneNumberId)
+          .execute();
+        await stack.api.ctx.db
+          .updateTable('templates')
+          .set({ account_id: owner })
+          .where('id', '=', orderUpdate.id)
+          .execute();
+      });
+    await moveTo(poor.id);
     const { key } = await stack.admin.createApiKey(poor.id, { name: 'poor' });
     await stack.admin.topUp(poor.id, { amount: '1.50', reference: 'first' });
     try {
@@ -149,16 +159,7 @@ describe('send-message rejects bad input and keeps nothing', () => {
       expect(response.body.error.details).toMatchObject({ required: '2.00', available: '1.50' });
       expect(await stack.admin.wallet(poor.id)).toMatchObject({ available: '1.50', held: '0.00' });
     } finally {
-      await stack.api.ctx.db
-        .updateTable('phone_numbers')
-        .set({ account_id: accountId })
-        .where('meta_phone_number_id', '=', DEMO.metaPhoneNumberId)
-        .execute();
-      await stack.api.ctx.db
-        .updateTable('templates')
-        .set({ account_id: accountId })
-        .where('id', '=', orderUpdate.id)
-        .execute();
+      await moveTo(accountId);
     }
     await expectNothingStored();
   });

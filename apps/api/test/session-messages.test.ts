@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '@dak/db';
 import {
+  announced,
   DEMO,
   expectWalletInvariant,
   messagesEnvelope,
@@ -30,6 +31,9 @@ describe('session messages: replies inside the 24-hour window, through meta-sim'
   });
   afterAll(() => stack?.close());
 
+  /** An admin change of the account, answered once the API's caches have heard of it. */
+  const setAccount = (patch: Parameters<TestStack['admin']['updateAccount']>[1]) =>
+    announced(stack.api.ctx.changes, 'accounts', accountId, () => stack.admin.updateAccount(accountId, patch));
   const api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
     stack.call(method, `/api/whatsapp/v1${path}`, { key: apiKey, body, ...(headers ? { headers } : {}) });
   const session = (to: string, fields: Record<string, unknown>, headers?: Record<string, string>) =>
@@ -118,7 +122,12 @@ describe('session messages: replies inside the 24-hour window, through meta-sim'
     const image = await session(NEHA, { type: 'image', image: { id: mediaId, caption: 'Your invoice' } });
     expect(image.status, JSON.stringify(image.body)).toBe(200);
 
-    const textRead = await waitForMessage(stack, apiKey, text.body.message_id, 'read');
+    const textRead = await waitForMessage(
+      stack,
+      apiKey,
+      text.body.message_id,
+      (b) => b.status === 'read' && b.pricing !== null,
+    );
     expect(textRead).toMatchObject({
       kind: 'session',
       template_id: null,
@@ -192,7 +201,11 @@ describe('session messages: replies inside the 24-hour window, through meta-sim'
     expect(closed.body.error.code).toBe('window_closed');
     expect(closed.body.error.message).toContain(`closed at ${conversation.window.until}`);
     expect(closed.body.error.message).toMatch(/template \(POST \/api\/whatsapp\/v1\/send-message\)/);
-    expect(closed.body.error.details).toEqual({ phone_number: OLD, window_closed_at: conversation.window.until });
+    expect(closed.body.error.details).toEqual({
+      phone_number: OLD,
+      user_id: null,
+      window_closed_at: conversation.window.until,
+    });
 
     const never = await session(NEVER, { type: 'text', text: { body: 'Hello' } });
     expect(never.status).toBe(422);
@@ -205,7 +218,7 @@ describe('session messages: replies inside the 24-hour window, through meta-sim'
   });
 
   it("Meta's 131047 (its window closed first) fails the message and releases the hold at the session price", async () => {
-    expect((await stack.admin.updateAccount(accountId, { session_price: '0.05' })).session_price).toBe('0.05');
+    expect((await setAccount({ session_price: '0.05' })).session_price).toBe('0.05');
     // Dak records the reply, but meta-sim never saw it: Meta answers 131047.
     await postInbound(DAK_ONLY, new Date(), 'wamid.session.dakonly.1');
     await conversationWith(DAK_ONLY, (c) => c.window.open);
@@ -222,12 +235,12 @@ describe('session messages: replies inside the 24-hour window, through meta-sim'
     ]);
     // Sent once: no retry.
     expect(metaBodies(DAK_ONLY)).toHaveLength(1);
-    expect((await stack.admin.updateAccount(accountId, { session_price: '0.00' })).session_price).toBe('0.00');
+    expect((await setAccount({ session_price: '0.00' })).session_price).toBe('0.00');
     await expectWalletInvariant(stack.api.ctx.db, accountId);
   });
 
   it('a session_price is charged although Meta reports the message free: it is the price of free service messages', async () => {
-    expect((await stack.admin.updateAccount(accountId, { session_price: '0.07' })).session_price).toBe('0.07');
+    expect((await setAccount({ session_price: '0.07' })).session_price).toBe('0.07');
     const sent = await session(NEHA, { type: 'text', text: { body: 'Anything else?' } });
     expect(sent.status, JSON.stringify(sent.body)).toBe(200);
     const read = await waitForMessage(stack, apiKey, sent.body.message_id, (b) => b.status === 'read' && b.pricing);
@@ -239,7 +252,7 @@ describe('session messages: replies inside the 24-hour window, through meta-sim'
       ['hold', 7],
       ['capture', 7],
     ]);
-    expect((await stack.admin.updateAccount(accountId, { session_price: '0.00' })).session_price).toBe('0.00');
+    expect((await setAccount({ session_price: '0.00' })).session_price).toBe('0.00');
     await expectWalletInvariant(stack.api.ctx.db, accountId);
   });
 
@@ -293,7 +306,7 @@ describe('session messages: replies inside the 24-hour window, through meta-sim'
   it('session messages do not count toward the messaging tier, and go in the fastest lane', async () => {
     simReply(TIERED, 'Hi');
     await conversationWith(TIERED, (c) => c.window.open);
-    expect((await stack.admin.updateAccount(accountId, { messaging_tier: 250 })).messaging_tier).toBe(250);
+    expect((await setAccount({ messaging_tier: 250 })).messaging_tier).toBe(250);
     // The day's 250 unique users are used up.
     await sql`insert into recipient_reach (account_id, recipient, last_sent_at)
       select ${accountId}, (919000000000 + n)::text, now() from generate_series(1, 250) n
@@ -321,8 +334,6 @@ describe('session messages: replies inside the 24-hour window, through meta-sim'
       .where('recipient', '=', TIERED)
       .execute();
     expect(reach).toEqual([]);
-    expect((await stack.admin.updateAccount(accountId, { messaging_tier: 'unlimited' })).messaging_tier).toBe(
-      'unlimited',
-    );
+    expect((await setAccount({ messaging_tier: 'unlimited' })).messaging_tier).toBe('unlimited');
   });
 });

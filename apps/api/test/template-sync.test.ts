@@ -7,7 +7,7 @@ import {
   upsertTemplates,
   type TemplateUpsert,
 } from '@dak/db';
-import { DEMO, startStack, waitFor, type TestStack } from '@dak/dev-env';
+import { announced, DEMO, startStack, waitFor, type TestStack } from '@dak/dev-env';
 
 // Templates kept current: Meta's status webhooks, the worker's periodic sync and the admin
 // sync. The tests run in order on one stack: the worker starts in the first one, after a
@@ -48,9 +48,12 @@ describe('templates kept current with Meta', () => {
     expect(queued.status).toBe(200);
     expect(await stack.admin.wallet(accountId)).toMatchObject({ available: '0.90', held: '0.10' });
 
-    stack.sim.control.setTemplateStatus(orderUpdate.id, { status: 'PAUSED', reason: 'LOW_QUALITY' });
-    await waitFor(async () => (await templateStatus('order_update', 'en_US'))?.status === 'PAUSED', {
-      what: 'the PAUSED webhook to be applied',
+    // The send path reads templates from the API's cache: wait for it to hear of the change too.
+    await announced(stack.api.ctx.changes, 'templates', accountId, async () => {
+      stack.sim.control.setTemplateStatus(orderUpdate.id, { status: 'PAUSED', reason: 'LOW_QUALITY' });
+      await waitFor(async () => (await templateStatus('order_update', 'en_US'))?.status === 'PAUSED', {
+        what: 'the PAUSED webhook to be applied',
+      });
     });
 
     const refused = await send(orderRequest);
@@ -79,15 +82,17 @@ describe('templates kept current with Meta', () => {
   });
 
   it('REINSTATED makes the template sendable again', async () => {
-    stack.sim.control.setTemplateStatus(orderUpdate.id, { status: 'APPROVED' });
     const events = () =>
       stack.sim.control
         .webhooks({ field: 'message_template_status_update' })
         .map((w) => (w.payload as TemplateWebhook).entry[0]!.changes[0]!.value.event);
-    await waitFor(() => events().length === 2, { what: 'the REINSTATED webhook' });
-    expect(events()).toEqual(['PAUSED', 'REINSTATED']);
-    await waitFor(async () => (await templateStatus('order_update', 'en_US'))?.status === 'APPROVED', {
-      what: 'the REINSTATED webhook to be applied',
+    await announced(stack.api.ctx.changes, 'templates', accountId, async () => {
+      stack.sim.control.setTemplateStatus(orderUpdate.id, { status: 'APPROVED' });
+      await waitFor(() => events().length === 2, { what: 'the REINSTATED webhook' });
+      expect(events()).toEqual(['PAUSED', 'REINSTATED']);
+      await waitFor(async () => (await templateStatus('order_update', 'en_US'))?.status === 'APPROVED', {
+        what: 'the REINSTATED webhook to be applied',
+      });
     });
     const sent = await send(orderRequest);
     expect(sent.status).toBe(200);

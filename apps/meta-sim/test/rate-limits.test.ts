@@ -77,7 +77,9 @@ describe('throughput and pair rate limits', () => {
   });
 
   it('pair limit: past the burst, 131056 for that recipient only, until quota comes back', async () => {
-    sim = await startSim({ pairRateLimit: { burst: 3, intervalMs: 600 } });
+    // A token every 2 s: none comes back between the burst and the sends just after it, even on a
+    // loaded machine, and after the 2.1 s wait exactly one has (a second takes past 4 s).
+    sim = await startSim({ pairRateLimit: { burst: 3, intervalMs: 2_000 } });
     const burst = await Promise.all(Array.from({ length: 4 }, () => send(sim!, plainSend('919820388810'))));
     expect(burst.map((r) => (r.status === 200 ? 200 : codeOf(r.body))).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([
       200, 200, 200, 131056,
@@ -88,7 +90,7 @@ describe('throughput and pair rate limits', () => {
       '(#131056) (Business Account, Consumer Account) pair rate limit hit',
     );
     expect((await send(sim, plainSend('919820388811'))).status).toBe(200);
-    await sleep(650);
+    await sleep(2_100);
     expect((await send(sim, plainSend('919820388810'))).status).toBe(200);
     expect(codeOf((await send(sim, plainSend('919820388810'))).body)).toBe(131056);
   });

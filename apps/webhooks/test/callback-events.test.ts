@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '@dak/core';
 import {
+  announced,
   DEMO,
   messageStatus,
   orderUpdateRequest,
@@ -26,12 +27,15 @@ describe('callback events from applied webhooks', () => {
   afterAll(() => stack?.close());
   const db = () => stack.api.ctx.db;
 
+  /** A new endpoint, once the receiver's cache of the account's subscriptions has heard of it. */
   async function subscribe(events: string[]) {
     const id = newId('cbk');
-    await db()
-      .insertInto('callback_endpoints')
-      .values({ id, account_id: accountId, url: 'http://127.0.0.1:9/unused', events, secret_encrypted: 'unused' })
-      .execute();
+    await announced(stack.webhooks.ctx.changes, 'callback_endpoints', accountId, () =>
+      db()
+        .insertInto('callback_endpoints')
+        .values({ id, account_id: accountId, url: 'http://127.0.0.1:9/unused', events, secret_encrypted: 'unused' })
+        .execute(),
+    );
     return id;
   }
   const eventsOf = (messageId: string) =>
@@ -149,6 +153,7 @@ describe('callback events from applied webhooks', () => {
         from: DEMO.recipient,
         user_id: 'IN.1234567890123456',
         profile_name: 'Asha Rao',
+        username: null,
         type: 'text',
         sent_at: new Date(1764198100 * 1000).toISOString(),
         message: inbound[0],

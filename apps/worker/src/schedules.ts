@@ -17,6 +17,11 @@ export function maintenanceSchedules(config: WorkerContext['config']): { on: Sch
   const all: ScheduledJob[] = [
     { id: 'sweep', name: MAINTENANCE_JOBS.sweep, everyMs: config.worker.sweepIntervalMs },
     { id: 'template-sync', name: MAINTENANCE_JOBS.templateSync, everyMs: config.templateSync.intervalMs },
+    {
+      id: 'messaging-tier-sync',
+      name: MAINTENANCE_JOBS.messagingTierSync,
+      everyMs: config.messagingTierSync.intervalMs,
+    },
     { id: 'retention', name: MAINTENANCE_JOBS.retention, everyMs: RETENTION_INTERVAL_MS },
     { id: 'low-balance', name: MAINTENANCE_JOBS.lowBalance, everyMs: LOW_BALANCE_INTERVAL_MS },
   ];

@@ -16,6 +16,7 @@ import { processDispatch } from './dispatch/send-job';
 import { sweep } from './sweeper';
 import { checkLowBalance } from './low-balance';
 import { pruneExpired } from './retention';
+import { syncAllMessagingTiers } from './messaging-tier-sync-job';
 import { syncAllTemplates } from './template-sync-job';
 import { deliverCallbacks } from './callbacks/deliver';
 
@@ -44,8 +45,8 @@ const LOCKS = {
 };
 
 /**
- * Starts the send worker, the callback worker and the maintenance worker. The sweep, the template sync and the
- * retention run from BullMQ job schedulers (kept alive by ScheduleKeeper), so however many
+ * Starts the send worker, the callback worker and the maintenance worker. The sweep, the template sync, the
+ * messaging tier sync and the retention run from BullMQ job schedulers (kept alive by ScheduleKeeper), so however many
  * worker processes run, each happens once per interval.
  */
 export async function startWorkers(
@@ -106,11 +107,16 @@ export async function startWorkers(
     async close(deadlineMs = 30_000) {
       await keeper?.stop();
       await admitter?.stop();
-      const graceful = Promise.all(workers.map((w) => w.close()));
+      // Then the callback attempts that outlived their jobs (they end by their own timeouts), so each is recorded.
+      const graceful = Promise.all(workers.map((w) => w.close())).then(() => ctx.lateAttempts.drain());
       const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), deadlineMs).unref());
       if ((await Promise.race([graceful, timer])) === 'timeout') {
         ctx.logger.warn('in-flight sends did not finish before the deadline; forcing close');
         await Promise.all(workers.map((w) => w.close(true)));
+        // Cut the callback attempts still open: each is recorded as a failed attempt and retried,
+        // rather than left to its claim's lapse and sent again a minute later.
+        ctx.outbound.close();
+        await ctx.lateAttempts.drain();
       }
     },
   };
@@ -132,6 +138,8 @@ async function runMaintenance(ctx: WorkerContext, job: Job<MaintenanceJob>, keep
     }
     case MAINTENANCE_JOBS.templateSync:
       return syncAllTemplates(ctx);
+    case MAINTENANCE_JOBS.messagingTierSync:
+      return syncAllMessagingTiers(ctx);
     case MAINTENANCE_JOBS.retention:
       return pruneExpired(ctx);
     case MAINTENANCE_JOBS.lowBalance:

@@ -24,7 +24,8 @@ describe('callbacks end to end', () => {
   let verify: (body: string, header: string, secret: string) => boolean;
   beforeAll(async () => {
     ({ verifyDakSignature: verify } = await import(pathToFileURL(NODE_SNIPPET).href));
-    stack = await startStack();
+    // One webhook POST at a time: meta-sim's statuses reach the receiver in the order they were made.
+    stack = await startStack({ metaSim: { webhook: { concurrency: 1 } } });
     ({ apiKey } = await stack.seedDemo());
     ({ receiver, secret } = await registerCallbackReceiver(stack, apiKey));
   });
@@ -34,7 +35,16 @@ describe('callbacks end to end', () => {
   });
 
   it('delivers sent, delivered and read of a sent message in order, each signed, as message-status shows it', async () => {
+    // Meta's webhooks (sent +10 ms, delivered +30 ms) could otherwise be applied before the worker
+    // records Meta's 200; a `delivered` applied ahead of both `sent`s leaves no queued → sent
+    // change at all. So they are stored, in order, but applied only once the worker has recorded `sent`.
+    await stack.webhooks.applier.stop();
     const id = await sendAccepted(stack, apiKey, { ...orderUpdateRequest(), client_reference: 'order-e2e' });
+    await waitFor(() => receiver.events().some((e) => e.json.data.message_id === id), {
+      timeoutMs: 20_000,
+      what: "the worker's sent callback",
+    });
+    stack.webhooks.applier.start();
     const events = await waitFor(
       () => {
         const mine = receiver.events().filter((e) => e.json.data.message_id === id);

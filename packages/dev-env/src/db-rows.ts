@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { newId } from '@dak/core';
-import { createWallet, insertAccount, insertPhoneNumber, topUp, type Database, type MessageToAccept } from '@dak/db';
+import {
+  createWallet,
+  insertAccount,
+  insertPhoneNumber,
+  recordCallbackEvents,
+  topUp,
+  type Database,
+  type MessageToAccept,
+} from '@dak/db';
 
 export interface WalletAccount {
   accountId: string;
@@ -66,4 +74,26 @@ function digits(length: number): string {
     .toString()
     .padStart(length, '1')
     .slice(-length);
+}
+
+/**
+ * `count` message.status events of the account, recorded in one statement (so they share one
+ * created_at) and delivered to `endpointId`, its one endpoint: what a replay starts from.
+ * Returns their delivery ids, and `finish`, which marks the endpoint's deliveries delivered again.
+ */
+export async function seedFinishedCallbacks(db: Database, accountId: string, endpointId: string, count: number) {
+  const ids = await recordCallbackEvents(
+    db,
+    Array.from({ length: count }, (_, i) => ({
+      accountId,
+      type: 'message.status' as const,
+      messageId: `msg_finished_${i}`,
+      sequence: 1,
+      data: {},
+    })),
+  );
+  const finish = () =>
+    db.updateTable('callback_deliveries').set({ status: 'delivered' }).where('endpoint_id', '=', endpointId).execute();
+  await finish();
+  return { ids, finish };
 }

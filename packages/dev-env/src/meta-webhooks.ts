@@ -1,5 +1,6 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { DEMO } from './demo';
+import { waitFor } from './wait';
 import type { TestStack } from './stack';
 
 /** POSTs a payload to the stack's webhook receiver, signed as Meta signs (X-Hub-Signature-256). */
@@ -49,4 +50,52 @@ export function messagesEnvelope(value: Record<string, unknown>, from: EnvelopeF
 /** Meta's envelope around status updates, from the demo business's number unless told otherwise. */
 export function statusEnvelope(statuses: unknown[], from: EnvelopeFrom = {}) {
   return messagesEnvelope({ statuses }, from);
+}
+
+let customerMediaCount = 0;
+
+/**
+ * A customer of the demo number sends media: the file is put at meta-sim (where GET /media/:id
+ * fetches it from), Meta's message carrying it is POSTed signed to the receiver, and this waits
+ * until Dak filed the message. Answers Meta's media id and the message's wamid.
+ */
+export async function customerSendsMedia(
+  stack: TestStack,
+  bytes: Buffer,
+  mimeType: string,
+): Promise<{ id: string; wamid: string }> {
+  const media = stack.sim.control.customerMedia({
+    phone_number_id: DEMO.metaPhoneNumberId,
+    mime_type: mimeType,
+    data_base64: bytes.toString('base64'),
+  });
+  const wamid = `wamid.customer-media-${++customerMediaCount}`;
+  const kind = mimeType.split('/')[0] === 'image' ? 'image' : 'audio';
+  const posted = await postSignedWebhook(
+    stack,
+    messagesEnvelope({
+      contacts: [{ profile: { name: 'Asha' }, wa_id: DEMO.recipient }],
+      messages: [
+        {
+          from: DEMO.recipient,
+          id: wamid,
+          timestamp: String(Math.floor(Date.now() / 1000)),
+          type: kind,
+          [kind]: { id: media.id, mime_type: mimeType, sha256: createHash('sha256').update(bytes).digest('hex') },
+        },
+      ],
+    }),
+  );
+  if (posted.status !== 200) throw new Error(`the receiver answered ${posted.status} to the media message`);
+  stack.webhooks.applier.kick();
+  await waitFor(
+    async () =>
+      (await stack.api.ctx.db
+        .selectFrom('inbound_messages')
+        .select('id')
+        .where('wamid', '=', wamid)
+        .executeTakeFirst()) !== undefined,
+    { what: 'the inbound media message filed' },
+  );
+  return { id: media.id, wamid };
 }

@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig, type DakConfig } from '@dak/config';
-import { closeApiContext, createApiContext, createApp, startAutomationRecovery, type ApiContext } from '@dak/api';
+import {
+  closeApiContext,
+  createApiContext,
+  createApp,
+  startAutomationRecovery,
+  startMediaRetention,
+  type ApiContext,
+} from '@dak/api';
 import { listen, type RunningServer } from '@dak/http';
 import { startMetaSim, type MetaSimOptions, type RunningMetaSim } from '@dak/meta-sim';
 import {
@@ -62,6 +72,9 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const database = options.database ?? (await createTestDatabase());
   const adminToken = randomBytes(24).toString('hex');
   const accessToken = `EAAG${randomBytes(24).toString('hex')}`;
+  // A media folder of the stack's own: media retention deletes files its database does not know,
+  // so stacks (and a local Dak) must not share one.
+  const mediaDir = await mkdtemp(join(tmpdir(), 'dak-test-media-'));
   const baseEnv = {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -74,6 +87,10 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     META_VERIFY_TOKEN: randomBytes(8).toString('hex'),
     WORKER_CONCURRENCY: '20',
     SWEEP_INTERVAL_MS: '1000',
+    // Tests set tiers with the admin API, which a read from meta-sim would replace whenever the
+    // worker's schedule fired; a test of the tier sync turns it on.
+    MESSAGING_TIER_SYNC_INTERVAL_MS: '0',
+    MEDIA_DIR: mediaDir,
     ...options.env,
   };
 
@@ -97,6 +114,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const apiCtx = createApiContext(config);
   const apiServer = await listen(createApp(apiCtx), 0);
   const recovery = startAutomationRecovery(apiCtx);
+  const mediaRetention = startMediaRetention(apiCtx);
   const admin = adminClient(apiServer.url, adminToken);
 
   const stack: TestStack = {
@@ -147,6 +165,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       }
       await apiServer.close();
       await recovery.stop();
+      await mediaRetention.stop();
       await webhooksServer.close();
       await sim.close();
       await applier.stop();
@@ -159,6 +178,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       }
       await closeWebhooksContext(webhooksCtx);
       await database.drop();
+      await rm(mediaDir, { recursive: true, force: true });
     },
   };
   const extraWorkers: { ctx: WorkerContext; workers: RunningWorkers }[] = [];

@@ -79,7 +79,12 @@ describe('the compiled build', () => {
         { timeoutMs: 25_000, intervalMs: 50, what: 'the compiled API to listen' },
       );
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
-      expect(await (await fetch(`${url}/readyz`)).json()).toMatchObject({ ok: true });
+      // Listening comes first; /readyz turns ok once its Redis and Postgres connections are up.
+      await waitFor(async () => ((await (await fetch(`${url}/readyz`)).json()) as { ok: boolean }).ok || undefined, {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+        what: 'the compiled API to answer /readyz with ok: true',
+      });
       // swagger-ui-dist serves its files from its own package directory.
       expect((await fetch(`${url}/docs/swagger-ui.css`)).status).toBe(200);
     } finally {

@@ -18,23 +18,51 @@ import ipaddr from 'ipaddr.js';
 /**
  * The range of an address that must not be reached, or null when it is public. Everything ipaddr.js does not
  * class as plain unicast is refused: private, loopback, link-local, unique-local, CGNAT,
- * multicast, broadcast, unspecified, reserved and documentation ranges, and the IPv6 forms
- * that embed an IPv4 address (mapped, NAT64, 6to4, Teredo). An IPv4-mapped address is judged
- * by its IPv4 address, so `::ffff:8.8.8.8` is public and `::ffff:127.0.0.1` is loopback.
+ * multicast, broadcast, unspecified, reserved and documentation ranges, 6to4 (`2002::/16`),
+ * Teredo, IPv4-translated (`::ffff:0:0/96`) and NAT64's local-use prefix (`64:ff9b:1::/48`).
+ * An IPv6 address that carries an IPv4 address in its last 32 bits and reaches that address is
+ * judged by it (`embeddedIPv4`), however it is written: so `::ffff:8.8.8.8` is public while
+ * `::ffff:127.0.0.1`, `[::ffff:7f00:1]` and the deprecated IPv4-compatible `::127.0.0.1` (which
+ * URL parsing turns into `::7f00:1`, an address ipaddr.js calls unicast) are loopback.
  */
 export function nonPublicRange(address: string): string | null {
   if (!ipaddr.isValid(address)) return 'invalid';
-  let parsed = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
-    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
-  const range = parsed.range();
+  const parsed = ipaddr.parse(address);
+  const embedded = parsed.kind() === 'ipv6' ? embeddedIPv4(parsed as ipaddr.IPv6) : null;
+  const range = (embedded ?? parsed).range();
   return range === 'unicast' ? null : range;
+}
+
+/**
+ * The IPv4 address an IPv6 address stands for, or null. IPv4-mapped (`::ffff:a.b.c.d`) reaches
+ * it on a dual-stack socket; IPv4-compatible (`::a.b.c.d`, deprecated; `::` and `::1` are not
+ * one) may reach it through an old stack or tunnel; NAT64's well-known prefix
+ * (`64:ff9b::a.b.c.d`) reaches it through the network's NAT64 gateway, and it is what DNS64
+ * answers for every IPv4-only name, so a public one is allowed (a worker on an IPv6-only
+ * network can still deliver) and a private one is refused. 6to4 and Teredo embed a relay or
+ * router address rather than the destination: they stay refused as a whole.
+ */
+function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4 | null {
+  const parts = address.parts;
+  const v4 = () => new ipaddr.IPv4([parts[6]! >> 8, parts[6]! & 0xff, parts[7]! >> 8, parts[7]! & 0xff]);
+  if (address.isIPv4MappedAddress()) return address.toIPv4Address();
+  const first96 = parts.slice(0, 6);
+  if (first96.every((part) => part === 0) && (parts[6] !== 0 || parts[7]! > 1)) return v4();
+  if (parts[0] === 0x64 && parts[1] === 0xff9b && parts.slice(2, 6).every((part) => part === 0)) return v4();
+  return null;
 }
 
 /** `nonPublicRange` for people: "10.0.0.1 is a private address", or null when it is public. */
 export function nonPublicAddressReason(address: string): string | null {
   const range = nonPublicRange(address);
-  return range ? `${address} is a ${range} address` : null;
+  if (!range) return null;
+  const embedded = ipaddr.isValid(address) ? embeddedIPv4AsText(address) : null;
+  return embedded ? `${address} is a ${range} address (it stands for ${embedded})` : `${address} is a ${range} address`;
+}
+
+function embeddedIPv4AsText(address: string): string | null {
+  const parsed = ipaddr.parse(address);
+  return parsed.kind() === 'ipv6' ? (embeddedIPv4(parsed as ipaddr.IPv6)?.toString() ?? null) : null;
 }
 
 export class UnsafeTargetError extends Error {

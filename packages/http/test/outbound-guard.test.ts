@@ -41,14 +41,53 @@ describe('outbound SSRF guard', () => {
       '::ffff:127.0.0.1': 'loopback',
       '::ffff:10.0.0.1': 'private',
       '::ffff:169.254.169.254': 'linkLocal',
-      '64:ff9b::a00:1': 'rfc6052',
+      '64:ff9b::a00:1': 'private',
       '2002:a00:1::1': '6to4',
+      '2002:808:808::1': '6to4',
+      '2001::1': 'teredo',
+      '64:ff9b:1::a00:1': 'rfc6052',
+      '::ffff:0:a00:1': 'rfc6145',
     };
     for (const [address, range] of Object.entries(refused)) {
       expect(nonPublicAddressReason(address), address).toContain(range);
     }
-    for (const address of ['8.8.8.8', '1.1.1.1', '2001:4860:4860::8888', '::ffff:8.8.8.8']) {
+    for (const address of ['8.8.8.8', '1.1.1.1', '2001:4860:4860::8888', '::ffff:8.8.8.8', '64:ff9b::808:808']) {
       expect(nonPublicAddressReason(address), address).toBeNull();
+    }
+  });
+
+  it('judges an IPv6 address that embeds an IPv4 address by that address, however it is written', () => {
+    const refused = {
+      // IPv4-compatible (deprecated): URL parsing writes ::127.0.0.1 as ::7f00:1, which ipaddr.js calls unicast.
+      '::127.0.0.1': ['loopback', '127.0.0.1'],
+      '::7f00:1': ['loopback', '127.0.0.1'],
+      '::a00:1': ['private', '10.0.0.1'],
+      '::a9fe:a9fe': ['linkLocal', '169.254.169.254'],
+      // IPv4-mapped, dotted and hex.
+      '::ffff:10.0.0.1': ['private', '10.0.0.1'],
+      '::ffff:7f00:1': ['loopback', '127.0.0.1'],
+      '::ffff:c0a8:101': ['private', '192.168.1.1'],
+      // NAT64's well-known prefix reaches the embedded address through the gateway.
+      '64:ff9b::127.0.0.1': ['loopback', '127.0.0.1'],
+      '64:ff9b::ac10:1': ['private', '172.16.0.1'],
+    };
+    for (const [address, [range, ipv4]] of Object.entries(refused)) {
+      expect(nonPublicAddressReason(address), address).toBe(`${address} is a ${range} address (it stands for ${ipv4})`);
+    }
+    for (const address of ['::808:808', '::8.8.8.8', '::ffff:808:808']) {
+      expect(nonPublicAddressReason(address), address).toBeNull();
+    }
+    expect(nonPublicAddressReason('::1')).toBe('::1 is a loopback address');
+    expect(nonPublicAddressReason('::')).toBe(':: is a unspecified address');
+    for (const url of [
+      'http://[::127.0.0.1]/hook',
+      'http://[::ffff:10.0.0.1]/hook',
+      'http://[::ffff:7f00:1]:8080/hook',
+      'http://[0:0:0:0:0:ffff:169.254.169.254]/latest',
+      'http://[::10.0.0.1]/hook',
+      'http://[64:ff9b::10.0.0.1]/hook',
+    ]) {
+      expect(urlProblem(url, false), url).toMatch(/\(it stands for [\d.]+\); callbacks go only to public addresses$/);
     }
   });
 
@@ -88,6 +127,12 @@ describe('outbound SSRF guard', () => {
         ])
       ).error?.message,
     ).toMatch(/loopback/);
+    // A name whose AAAA record embeds a private IPv4 address, in any of the forms.
+    for (const address of ['::7f00:1', '::ffff:7f00:1', '::ffff:10.0.0.1', '64:ff9b::a00:1']) {
+      expect((await resolveVia([{ address, family: 6 }])).error?.message, address).toMatch(
+        /^refused: hooks\.example\.com resolves to .*, a (loopback|private) address/,
+      );
+    }
     const fine = await resolveVia([{ address: '93.184.216.34', family: 4 }]);
     expect(fine).toEqual({ error: null, address: [{ address: '93.184.216.34', family: 4 }] });
   });
@@ -101,6 +146,12 @@ describe('outbound SSRF guard', () => {
     });
     const refusedV6 = await guarded.post(`http://[::1]:${port}/dak/events`, '{}', {}, 2_000);
     expect(refusedV6.error).toMatch(/^refused: ::1 is a loopback/);
+    for (const host of ['[::127.0.0.1]', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]']) {
+      const embedded = await guarded.post(`http://${host}:${port}/dak/events`, '{}', {}, 2_000);
+      expect(embedded.error, host).toMatch(
+        /^refused: ::(ffff:)?7f00:1 is a loopback address \(it stands for 127\.0\.0\.1\)/,
+      );
+    }
     // A hostname passes the URL check; the real resolver's answer is checked at connection time.
     expect(urlProblem(`http://localhost:${port}/dak/events`, false)).toBeNull();
     const refusedName = await guarded.post(`http://localhost:${port}/dak/events`, '{}', {}, 2_000);

@@ -33,6 +33,7 @@ export const LEGACY_SEND_JOB = 'send';
 export const MAINTENANCE_JOBS = {
   sweep: 'sweep',
   templateSync: 'template-sync',
+  messagingTierSync: 'messaging-tier-sync',
   retention: 'retention',
   lowBalance: 'low-balance',
 } as const;

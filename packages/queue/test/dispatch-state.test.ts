@@ -10,17 +10,19 @@ describe('dispatch state', () => {
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   it('one holder leads; it renews its lease; another takes over only once the lease lapses', async () => {
+    // A lease long enough that a timer late by most of a second (a loaded CI machine) cannot
+    // make it lapse between the renewal and the check that it still holds.
     const [a, b] = [state(), state()];
-    expect(await a.lead('worker-a', 300)).toBe(true);
-    expect(await b.lead('worker-b', 300)).toBe(false);
-    await sleep(200);
-    expect(await a.lead('worker-a', 300)).toBe(true);
-    await sleep(200);
-    // Renewed 200 ms ago with 300 ms: still a's.
-    expect(await b.lead('worker-b', 300)).toBe(false);
-    await sleep(350);
-    expect(await b.lead('worker-b', 300)).toBe(true);
-    expect(await a.lead('worker-a', 300)).toBe(false);
+    expect(await a.lead('worker-a', 2_000)).toBe(true);
+    expect(await b.lead('worker-b', 2_000)).toBe(false);
+    await sleep(1_200);
+    expect(await a.lead('worker-a', 2_000)).toBe(true);
+    await sleep(1_200);
+    // Past the first lease, renewed 1.2 s ago with 2 s: still a's.
+    expect(await b.lead('worker-b', 2_000)).toBe(false);
+    await sleep(1_200);
+    expect(await b.lead('worker-b', 2_000)).toBe(true);
+    expect(await a.lead('worker-a', 2_000)).toBe(false);
   });
 
   it("keeps each number's next slot, pause and slow-down apart, and a pause never moves earlier", async () => {

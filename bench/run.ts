@@ -20,11 +20,12 @@ import { benchOtp, type OtpSizes } from './otp';
 import { benchRedisMemory, type RedisMemorySizes } from './redis-memory';
 import { benchCallbacks, type CallbackSizes } from './callbacks';
 import { benchCallbacksStack, type CallbackStackSizes } from './callbacks-stack';
+import { benchConversationCosts, type ConversationCostSizes } from './conversation-costs';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    scenarios: { type: 'string', default: '1,2,3,4,5,6,7,8,9,10,11,12' },
+    scenarios: { type: 'string', default: '1,2,3,4,5,6,7,8,9,10,11,12,13' },
   },
 });
 
@@ -41,6 +42,7 @@ interface Sizes {
   redisMemory: RedisMemorySizes;
   callbacks: CallbackSizes;
   callbacksStack: CallbackStackSizes;
+  conversationCosts: ConversationCostSizes;
 }
 
 const SIZES: Record<'full' | 'quick', Sizes> = {
@@ -70,6 +72,14 @@ const SIZES: Record<'full' | 'quick', Sizes> = {
       outageSeconds: 60,
       timeoutMs: 180_000,
     },
+    conversationCosts: {
+      rounds: 6,
+      batchesPerRound: 8,
+      perBatch: 1_000,
+      concurrency: 4,
+      contacts: 100_000,
+      inserts: 20,
+    },
   },
   quick: {
     accept: { requests: 600, concurrency: 32, warmup: 100 },
@@ -96,6 +106,14 @@ const SIZES: Record<'full' | 'quick', Sizes> = {
       sends: 1_500,
       outageSeconds: 15,
       timeoutMs: 90_000,
+    },
+    conversationCosts: {
+      rounds: 3,
+      batchesPerRound: 4,
+      perBatch: 1_000,
+      concurrency: 4,
+      contacts: 20_000,
+      inserts: 10,
     },
   },
 };
@@ -134,61 +152,66 @@ if (['4', '6', '7', '8', '9', '10', '12'].some((id) => wanted.has(id)))
 const rows: ResultRow[] = [];
 const started = performance.now();
 const scenarios: [string, string, () => Promise<ResultRow[]>][] = [
-  ['1', `1/12 accept: ${sizes.accept.requests} requests`, () => benchAccept(target, sizes.accept)],
+  ['1', `1/13 accept: ${sizes.accept.requests} requests`, () => benchAccept(target, sizes.accept)],
   [
     '2',
-    `2/12 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)`,
+    `2/13 send: ${sizes.send.messages} messages with ${sizes.send.workerCounts.join(' and ')} worker(s)`,
     () => benchSend(target, sizes.send),
   ],
   [
     '3',
-    `3/12 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST`,
+    `3/13 webhooks: ${sizes.webhooks.messages * 3} statuses, ${sizes.webhooks.statusesPerPost.join(' and ')} per POST`,
     () => benchWebhooks(target, sizes.webhooks),
   ],
   [
     '4',
-    `4/12 full stack: ${sizes.fullStack.requests} single sends, separate processes`,
+    `4/13 full stack: ${sizes.fullStack.requests} single sends, separate processes`,
     () => benchFullStack(target, sizes.fullStack),
   ],
   [
     '5',
-    `5/12 intake: ${sizes.batch.batches} batches of ${sizes.batch.perBatch}, then GET /messages on ${sizes.batch.listRows} rows`,
+    `5/13 intake: ${sizes.batch.batches} batches of ${sizes.batch.perBatch}, then GET /messages on ${sizes.batch.listRows} rows`,
     () => benchBatch(target, sizes.batch),
   ],
   [
     '6',
-    `6/12 statuses applied: ${sizes.statuses.messages * 3} statuses a run, ${sizes.statuses.statusesPerPost.join(' and ')} per POST, paced and flat out`,
+    `6/13 statuses applied: ${sizes.statuses.messages * 3} statuses a run, ${sizes.statuses.statusesPerPost.join(' and ')} per POST, paced and flat out`,
     () => benchStatuses(target, sizes.statuses),
   ],
   [
     '7',
-    `7/12 end to end: ${sizes.endToEnd.messages} messages via send-batch over ${sizes.endToEnd.numbers} numbers, accept → read`,
+    `7/13 end to end: ${sizes.endToEnd.messages} messages via send-batch over ${sizes.endToEnd.numbers} numbers, accept → read`,
     () => benchEndToEnd(target, sizes.endToEnd),
   ],
   [
     '8',
-    `8/12 pacing: ${sizes.pacing.rates.join(' and ')} mps, ${sizes.pacing.workers} workers, ${sizes.pacing.seconds} s${values.quick ? ' (quick: 30 s in the full run)' : ''}`,
+    `8/13 pacing: ${sizes.pacing.rates.join(' and ')} mps, ${sizes.pacing.workers} workers, ${sizes.pacing.seconds} s${values.quick ? ' (quick: 30 s in the full run)' : ''}`,
     () => benchPacing(target, sizes.pacing),
   ],
   [
     '9',
-    `9/12 OTP behind ${sizes.otp.backlog} marketing messages at ${sizes.otp.mps} mps`,
+    `9/13 OTP behind ${sizes.otp.backlog} marketing messages at ${sizes.otp.mps} mps`,
     () => benchOtp(target, sizes.otp),
   ],
   [
     '10',
-    `10/12 Redis memory at ${sizes.redisMemory.counts.join(' and ')} queued`,
+    `10/13 Redis memory at ${sizes.redisMemory.counts.join(' and ')} queued`,
     () => benchRedisMemory(target, sizes.redisMemory),
   ],
   [
     '11',
-    `11/12 callbacks: ${sizes.callbacks.events} events recorded ${sizes.callbacks.perRecord} per transaction, delivered to a fast receiver`,
+    `11/13 callbacks: ${sizes.callbacks.events} events recorded ${sizes.callbacks.perRecord} per transaction, delivered to a fast receiver`,
     () => benchCallbacks(target, sizes.callbacks),
   ],
   [
     '12',
-    `12/12 callbacks through the stack: ${sizes.callbacksStack.messages} messages' statuses to a fast receiver, then ${sizes.callbacksStack.sends} sends with it up and down (${sizes.callbacksStack.outageSeconds} s)`,
+    `12/13 callbacks through the stack: ${sizes.callbacksStack.messages} messages' statuses to a fast receiver, then ${sizes.callbacksStack.sends} sends with it up and down (${sizes.callbacksStack.outageSeconds} s)`,
     () => benchCallbacksStack(target, sizes.callbacksStack),
+  ],
+  [
+    '13',
+    `13/13 conversation costs: send-batch over ${sizes.conversationCosts.contacts} contacts (MARKETING opt-out lookup, user_id resolution) and the conversation index on messages`,
+    () => benchConversationCosts(target, sizes.conversationCosts),
   ],
 ];
 for (const [id, label, run] of scenarios) {

@@ -143,14 +143,18 @@ describe('templates kept current with Meta', () => {
 
   it('a name re-created in Meta under a new id replaces the deleted one (admin sync)', async () => {
     const { name, language, category, components } = couponOffer;
-    const { id: newId } = stack.sim.control.upsertTemplate(DEMO.wabaId, {
-      name,
-      language,
-      category,
-      components: components as unknown as { type: string }[],
+    // The API's template cache holds the old id (described in the last test): wait for it to hear
+    // of the replacement, whether this sync or the periodic one (every 200 ms) makes it.
+    const { newId, result } = await announced(stack.api.ctx.changes, 'templates', accountId, async () => {
+      const { id: newId } = stack.sim.control.upsertTemplate(DEMO.wabaId, {
+        name,
+        language,
+        category,
+        components: components as unknown as { type: string }[],
+      });
+      return { newId, result: await stack.admin.syncTemplates(accountId) };
     });
     expect(newId).not.toBe(couponOffer.id);
-    const result = await stack.admin.syncTemplates(accountId);
     expect(result).toEqual({ synced: 14, deleted: expect.any(Number) });
     expect(await templateStatus('coupon_offer', 'en')).toMatchObject({ id: newId, status: 'APPROVED' });
     const old = await stack.call('GET', `/api/whatsapp/v1/get-template-by-id/${couponOffer.id}`, { key: apiKey });

@@ -267,14 +267,26 @@ describe('callback delivery', () => {
     const slow = await receiver();
     await register(fast.url);
     await register(slow.url);
-    slow.respond = () => new Promise((resolve) => setTimeout(() => resolve(200), 4_000));
-    const started = Date.now();
+    // The slow endpoint answers only when the test lets it, so "before it answered" does not
+    // depend on how fast this machine is. It must answer within the callback timeout (10 s), else
+    // its attempt fails and is retried: the wait below stays under that.
+    let answered = 0;
+    const held: (() => void)[] = [];
+    slow.respond = () =>
+      new Promise((resolve) =>
+        held.push(() => {
+          answered++;
+          resolve(200);
+        }),
+      );
     // Both events fan out to both endpoints: four deliveries in one job.
     const ids = await emit([statusEvent('msg_two_speeds', 1, 'sent'), statusEvent('msg_two_speeds', 2, 'delivered')]);
-    await waitFor(() => fast.events().length === 2, { timeoutMs: 3_500, what: "the fast endpoint's two events" });
+    await waitFor(() => fast.events().length === 2, { timeoutMs: 8_000, what: "the fast endpoint's two events" });
     // Its second event went before the slow endpoint had even answered the first.
     expect(fast.events().map((e) => e.json.data.sequence)).toEqual([1, 2]);
-    expect(Date.now() - started).toBeLessThan(3_500);
+    expect(answered).toBe(0);
+    slow.respond = () => 200;
+    for (const release of held.splice(0)) release();
     await waitFor(async () => (await Promise.all(ids.map(delivery))).every((d) => d.status === 'delivered'), {
       timeoutMs: 15_000,
       what: 'all four delivered',
@@ -308,15 +320,18 @@ describe('callback delivery', () => {
   it('a job that fires before its delivery is due sends nothing and leaves a timer for the due time', async () => {
     const r = await receiver();
     await register(r.url);
-    const [early] = await stack.api.ctx.db
-      .transaction()
-      .execute((trx) => recordCallbackEvents(trx, [{ accountId, type: 'message.status', data: { early: true } }]));
     const dueAt = new Date(Date.now() + 3_600_000);
-    await stack.api.ctx.db
-      .updateTable('callback_deliveries')
-      .set({ next_attempt_at: dueAt })
-      .where('id', '=', Number(early))
-      .execute();
+    // Recorded already due in an hour (one transaction): committed due now, the sweeper (every
+    // second, grace 500 ms) could send it before the update.
+    const [early] = await stack.api.ctx.db.transaction().execute(async (trx) => {
+      const ids = await recordCallbackEvents(trx, [{ accountId, type: 'message.status', data: { early: true } }]);
+      await trx
+        .updateTable('callback_deliveries')
+        .set({ next_attempt_at: dueAt })
+        .where('id', '=', Number(ids[0]))
+        .execute();
+      return ids;
+    });
     // A duplicate job (a batch enqueued twice, a replayed timer): it must not send early.
     await enqueueCallbackDeliveries(stack.api.ctx.queues, [early!, early!]);
     const timer = await waitFor(
@@ -346,20 +361,22 @@ describe('callback delivery', () => {
     const lost = await stack.api.ctx.db
       .transaction()
       .execute((trx) => recordCallbackEvents(trx, [{ accountId, type: 'message.status', data: { lost: true } }]));
-    // A claim whose worker died mid-attempt: delivering, its lease over, no job.
-    const [stuck] = await stack.api.ctx.db
-      .transaction()
-      .execute((trx) => recordCallbackEvents(trx, [{ accountId, type: 'message.status', data: { stuck: true } }]));
-    await stack.api.ctx.db
-      .updateTable('callback_deliveries')
-      .set({
-        status: 'delivering',
-        attempts: 1,
-        first_attempt_at: new Date(),
-        next_attempt_at: new Date(Date.now() - 1),
-      })
-      .where('id', '=', Number(stuck))
-      .execute();
+    // A claim whose worker died mid-attempt: delivering, its lease over, no job. Recorded so in
+    // one transaction: committed pending first, the sweeper could send it before the update.
+    const [stuck] = await stack.api.ctx.db.transaction().execute(async (trx) => {
+      const ids = await recordCallbackEvents(trx, [{ accountId, type: 'message.status', data: { stuck: true } }]);
+      await trx
+        .updateTable('callback_deliveries')
+        .set({
+          status: 'delivering',
+          attempts: 1,
+          first_attempt_at: new Date(),
+          next_attempt_at: new Date(Date.now() - 1),
+        })
+        .where('id', '=', Number(ids[0]))
+        .execute();
+      return ids;
+    });
     await waitFor(
       async () => (await delivery(lost[0]!)).status === 'delivered' && (await delivery(stuck!)).status === 'delivered',
       { what: 'the sweeper to re-enqueue both' },

@@ -71,7 +71,10 @@ describe('automations', () => {
   const held = async () => (await findWallet(stack.api.ctx.db, accountId))!.held;
 
   beforeAll(async () => {
-    stack = await startStack({ worker: false });
+    // Without the API's periodic recovery (every 5 s): it could claim the stale event that
+    // "evaluates an event its process stored but never evaluated" inserts before the test's own
+    // evaluateStaleEvents does, leaving that call nothing to claim.
+    stack = await startStack({ worker: false, automationRecovery: false });
     const seeded = await stack.seedDemo({ credit: '100.00' });
     key = seeded.apiKey;
     accountId = seeded.accountId;

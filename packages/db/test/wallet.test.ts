@@ -71,13 +71,19 @@ describe('wallet movements', () => {
     // A capture left uncommitted (the applier's batch transaction, say) holds its row locks...
     let release!: () => void;
     const holdOpen = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const captureLocked = new Promise<void>((resolve) => (locked = resolve));
     const capture = db.transaction().execute(async (trx) => {
       expect(await moveMessageCharge(trx, captured.id, 'capture')).toBe(true);
+      locked();
       await holdOpen;
     });
-    // ...while a new hold goes through at once: waiting for the capture's commit would lose the race.
+    await Promise.race([captureLocked, capture]); // the capture holds its locks (or failed: it says why)
+    // ...while a new hold goes through: waiting for the capture's commit would wait until the test
+    // gives up (nothing commits the capture before), so the bound only has to exceed a loaded
+    // machine's slowest insert.
     const tooSlow = new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error('the hold waited for the capture')), 2_000).unref(),
+      setTimeout(() => reject(new Error('the hold waited for the capture')), 10_000).unref(),
     );
     try {
       expect(await Promise.race([insertMessagesWithHold(db, id, [messageToAccept(owner)]), tooSlow])).toBe(true);

@@ -36,6 +36,11 @@ export interface StackOptions {
   worker?: boolean;
   env?: Record<string, string>;
   workerOverrides?: Partial<WorkerContext>;
+  /**
+   * Run the API's periodic automation recovery (default true). A test that calls
+   * evaluateStaleEvents itself turns it off, so the background pass cannot claim its events first.
+   */
+  automationRecovery?: boolean;
   /** Outside vitest (benchmarks): the database to use and the Redis URL; default a clone per test file. */
   database?: TestDatabase;
   redisUrl?: string;
@@ -113,7 +118,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const config = loadConfig({ ...baseEnv, META_GRAPH_URL: sim.url });
   const apiCtx = createApiContext(config);
   const apiServer = await listen(createApp(apiCtx), 0);
-  const recovery = startAutomationRecovery(apiCtx);
+  const recovery = options.automationRecovery === false ? { stop: async () => {} } : startAutomationRecovery(apiCtx);
   const mediaRetention = startMediaRetention(apiCtx);
   const admin = adminClient(apiServer.url, adminToken);
 

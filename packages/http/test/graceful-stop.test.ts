@@ -55,9 +55,16 @@ describe('graceful stop of an HTTP listener', () => {
 
     const closed = running.close(5_000);
     // The connection is busy, so the stop cannot close it; the next request on it arrives
-    // during the drain and must be refused, not started.
+    // during the drain and must be refused, not started. The slow one is released only once the
+    // server has read the next one: released first (a late timer), the connection would be idle
+    // with the request unread, and the drain's sweep could close it.
+    const fastArrived = new Promise<void>((resolve) =>
+      running.server.on('request', (req) => {
+        if (req.url === '/fast') resolve();
+      }),
+    );
     socket.write('GET /fast HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await fastArrived;
     release();
 
     const [slow, fast] = await answers;

@@ -57,8 +57,10 @@ describe('floods', () => {
       expect(statuses!['401']).toBeGreaterThanOrEqual(16);
       expect((statuses!['401'] ?? 0) + (statuses!.closed ?? 0)).toBeGreaterThanOrEqual(32);
       // Under this flood a send takes tens to a few hundred ms on a loaded 2-core machine; when
-      // the API parsed the flood's bodies, 20 sends took more than 30 s.
-      expect(Math.max(...durations), `send durations: ${durations.map(Math.round).join(', ')} ms`).toBeLessThan(2_000);
+      // the API parsed the flood's bodies, 20 sends took more than 30 s (1.5 s each). The median,
+      // so one send behind a garbage collection or a stalled core does not decide it.
+      const median = [...durations].sort((a, b) => a - b)[durations.length / 2]!;
+      expect(median, `send durations: ${durations.map(Math.round).join(', ')} ms`).toBeLessThan(1_000);
     } finally {
       flood.kill();
     }

@@ -160,10 +160,12 @@ describe('dispatch', () => {
     // Before: 10/s (2 s measured, away from the start and the change).
     expect(within(sends, first + 500, first + 2_500)).toBeGreaterThanOrEqual(18);
     expect(within(sends, first + 500, first + 2_500)).toBeLessThanOrEqual(21);
-    // From a second after the change: 40/s (3 s measured: 120). Within 5 %: this runs in one
-    // process with the API, meta-sim and three workers, beside other test files, where a send
-    // late past MAX_LATENESS_MS loses its slot; `pnpm bench` measures the ±2 % of production.
-    expect(within(sends, changed + 1_000, changed + 4_000)).toBeGreaterThanOrEqual(114);
+    // From a second after the change: 40/s (3 s measured: 120), never more (5 % for the sim's
+    // clock). Not less than 90 %: this runs in one process with the API, meta-sim and three
+    // workers, beside other test files, where a send late past MAX_LATENESS_MS loses its slot
+    // (113 seen with two suites on two cores); a change applied half a second late would still
+    // fall short (105 at most). `pnpm bench` measures the ±2 % of production.
+    expect(within(sends, changed + 1_000, changed + 4_000)).toBeGreaterThanOrEqual(108);
     expect(within(sends, changed + 1_000, changed + 4_000)).toBeLessThanOrEqual(123);
     expect(s.sim.control.requests({ route: 'messages' }).filter((r) => r.response.status !== 200)).toEqual([]);
   });

@@ -182,7 +182,9 @@ describe('dispatch', () => {
     const times = requests.map((r) => Date.parse(r.at)).sort((a, b) => a - b);
     const pause = times.findIndex((at, i) => i > 0 && times[i - 1]! >= refusedAt && at - times[i - 1]! >= 900);
     expect(pause, JSON.stringify(times.map((t) => t - refusedAt))).toBeGreaterThan(0);
-    expect(times[pause - 1]! - refusedAt).toBeLessThan(200);
+    // "Just after": a few 20 ms intervals, plus a stall of this one event loop (shared by the
+    // API, meta-sim and the worker), 210 ms seen with two suites on two cores.
+    expect(times[pause - 1]! - refusedAt).toBeLessThan(350);
     expect(new Set((await Promise.all(ids.map((id) => messageStatus(s, apiKey, id)))).map((m) => m.wamid)).size).toBe(
       20,
     );

@@ -267,26 +267,16 @@ describe('callback delivery', () => {
     const slow = await receiver();
     await register(fast.url);
     await register(slow.url);
-    // The slow endpoint answers only when the test lets it, so "before it answered" does not
-    // depend on how fast this machine is. It must answer within the callback timeout (10 s), else
-    // its attempt fails and is retried: the wait below stays under that.
-    let answered = 0;
-    const held: (() => void)[] = [];
-    slow.respond = () =>
-      new Promise((resolve) =>
-        held.push(() => {
-          answered++;
-          resolve(200);
-        }),
-      );
+    // The slow endpoint answers only when the test lets it. It must answer within the callback
+    // timeout (10 s), else its attempt fails and is retried: the wait below stays under that.
+    const stall = slow.hold();
     // Both events fan out to both endpoints: four deliveries in one job.
     const ids = await emit([statusEvent('msg_two_speeds', 1, 'sent'), statusEvent('msg_two_speeds', 2, 'delivered')]);
     await waitFor(() => fast.events().length === 2, { timeoutMs: 8_000, what: "the fast endpoint's two events" });
     // Its second event went before the slow endpoint had even answered the first.
     expect(fast.events().map((e) => e.json.data.sequence)).toEqual([1, 2]);
-    expect(answered).toBe(0);
-    slow.respond = () => 200;
-    for (const release of held.splice(0)) release();
+    expect(stall.answered()).toBe(0);
+    stall.release();
     await waitFor(async () => (await Promise.all(ids.map(delivery))).every((d) => d.status === 'delivered'), {
       timeoutMs: 15_000,
       what: 'all four delivered',

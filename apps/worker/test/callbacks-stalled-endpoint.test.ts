@@ -40,17 +40,8 @@ describe('a stalled callback endpoint and the job slots', () => {
       expect(created.status, JSON.stringify(created.body)).toBe(201);
     }
     // Only now: registration's ping answered at once. The stalled endpoint answers only when the
-    // test lets it (not after a fixed time), so "while the other stalls" does not depend on how
-    // fast this machine gets the healthy events out.
-    let answered = 0;
-    const held: (() => void)[] = [];
-    stalled.respond = () =>
-      new Promise((resolve) =>
-        held.push(() => {
-          answered++;
-          resolve(200);
-        }),
-      );
+    // test lets it (not after a fixed time).
+    const stall = stalled.hold();
 
     // Two jobs (one per enqueue), each with both endpoints' first events; each message's second
     // event waits for its first to be recorded, then goes in a job of its own.
@@ -75,10 +66,9 @@ describe('a stalled callback endpoint and the job slots', () => {
       timeoutMs: STALL_MS,
       what: "the healthy endpoint's events while the other stalls",
     });
-    expect(answered, 'before the stalled endpoint answers anything').toBe(0);
+    expect(stall.answered(), 'before the stalled endpoint answers anything').toBe(0);
     expect(stalled.events().length).toBe(MESSAGES);
-    stalled.respond = () => 200;
-    for (const release of held.splice(0)) release();
+    stall.release();
 
     // The stalled endpoint's first events are recorded when they end, and its second ones follow.
     const stalledId = (

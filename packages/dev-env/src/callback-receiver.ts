@@ -17,6 +17,12 @@ export interface CallbackReceiver {
   respond: (request: ReceivedCallback) => number | Promise<number>;
   /** Only the events (not the registration's `callback.test` ping). */
   events(): ReceivedCallback[];
+  /**
+   * Plays an endpoint that stalls until the test says so (not for a fixed time, which would make
+   * "before it answered" depend on the machine's speed): from now on nothing is answered until
+   * `release()`, which answers 200 to what it held and to everything after.
+   */
+  hold(): { answered(): number; release(): void };
   /** Stops listening and cuts every open connection: deliveries meet a refused connection until up(). */
   down(): Promise<void>;
   /** Listens again, on the same port. */
@@ -31,6 +37,24 @@ export async function startCallbackReceiver(path = '/dak/events'): Promise<Callb
     received: [],
     respond: () => 200,
     events: () => receiver.received.filter((r) => r.json.type !== 'callback.test'),
+    hold: () => {
+      let answered = 0;
+      const held: (() => void)[] = [];
+      receiver.respond = () =>
+        new Promise((resolve) =>
+          held.push(() => {
+            answered++;
+            resolve(200);
+          }),
+        );
+      return {
+        answered: () => answered,
+        release: () => {
+          receiver.respond = () => 200;
+          for (const answer of held.splice(0)) answer();
+        },
+      };
+    },
     down: () =>
       new Promise<void>((resolve) => {
         if (!server.listening) return resolve();

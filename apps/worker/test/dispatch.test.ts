@@ -161,12 +161,15 @@ describe('dispatch', () => {
     expect(within(sends, first + 500, first + 2_500)).toBeGreaterThanOrEqual(18);
     expect(within(sends, first + 500, first + 2_500)).toBeLessThanOrEqual(21);
     // From a second after the change: 40/s (3 s measured: 120), never more (5 % for the sim's
-    // clock). Not less than 90 %: this runs in one process with the API, meta-sim and three
-    // workers, beside other test files, where a send late past MAX_LATENESS_MS loses its slot
-    // (113 seen with two suites on two cores); a change applied half a second late would still
-    // fall short (105 at most). `pnpm bench` measures the ±2 % of production.
-    expect(within(sends, changed + 1_000, changed + 4_000)).toBeGreaterThanOrEqual(108);
+    // clock). How many fewer depends on the machine: this runs in one process with the API,
+    // meta-sim and three workers, beside other test files, and a job that starts late moves its
+    // number's timeline later rather than bunching sends, so a starved machine sends fewer (113,
+    // 98 and 76 of 120 seen with two or three suites on two cores; `pnpm bench` measures the ±2 %
+    // of production). What shows the new rate applied is more than 10/s could send: at most 11 in
+    // any second and 31 in three.
     expect(within(sends, changed + 1_000, changed + 4_000)).toBeLessThanOrEqual(123);
+    expect(within(sends, changed + 1_000, changed + 2_000)).toBeGreaterThanOrEqual(16);
+    expect(within(sends, changed + 1_000, changed + 4_000)).toBeGreaterThanOrEqual(60);
     expect(s.sim.control.requests({ route: 'messages' }).filter((r) => r.response.status !== 200)).toEqual([]);
   });
 

@@ -246,7 +246,10 @@ describe('dispatch', () => {
       started + 3_000,
     );
     expect(before).toBe(2);
-    expect(sent).toBeGreaterThanOrEqual(27);
+    // Never more than 10/s (30, 10 % for the sim's clock). Fewer on a starved machine, where late
+    // jobs move the timeline later (see the rate-change test); 20 still rules out the factor
+    // applied twice (5/s: 16 at most).
     expect(sent).toBeLessThanOrEqual(33);
+    expect(sent).toBeGreaterThanOrEqual(20);
   });
 });
